@@ -1,0 +1,1 @@
+fn main() { println!("{}", acme_http::get()); }

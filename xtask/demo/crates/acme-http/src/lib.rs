@@ -1,0 +1,1 @@
+pub fn get() -> u32 { acme_core::answer() }

@@ -1,0 +1,244 @@
+//! `check`: health checks that report every problem at once. Reads only.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+use toml_edit::{DocumentMut, Item};
+
+use crate::config::{check_ref_name, render_tag};
+use crate::error::{Code, Failure};
+use crate::repo::Repo;
+use crate::version::Ecosystem;
+use crate::workspace::{join_rel, pep508::normalize};
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub code: &'static str,
+    pub package: String,
+    pub message: String,
+    pub help: String,
+}
+
+pub fn run(repo: &Repo) -> Vec<Check> {
+    let ws = &repo.ws;
+    let mut checks: Vec<Check> = vec![];
+    let mut add = |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
+    let problem = |code: Code, package: &str, message: String, help: String| Problem {
+        code: code.id(),
+        package: package.to_string(),
+        message,
+        help,
+    };
+
+    // graph: cycles and self-dependencies
+    let mut graph_problems = vec![];
+    if let Err(e) = repo.graph() {
+        if let Some(f) = e.downcast_ref::<Failure>() {
+            graph_problems.push(problem(f.code, "", f.cause.clone(), f.help.clone()));
+        }
+    }
+    add("cycles", graph_problems);
+
+    let from_issues = |codes: &[Code]| -> Vec<Problem> {
+        ws.issues
+            .iter()
+            .filter(|i| codes.contains(&i.code))
+            .map(|i| problem(i.code, &i.package, i.message.clone(), i.help.clone()))
+            .collect()
+    };
+    add("unknown-members", from_issues(&[Code::UnknownMember]));
+    add("versions", from_issues(&[Code::InvalidVersion, Code::MissingVersion, Code::DynamicVersion, Code::ManifestSyntax]));
+
+    // internal requirements must admit the dependency's current version
+    let mut reqs = vec![];
+    for p in &ws.packages {
+        for d in &p.deps {
+            let Some(j) = ws.index_of(&d.name) else { continue };
+            let Some(v) = &ws.packages[j].version else { continue };
+            if !d.req.admits(v) {
+                reqs.push(problem(
+                    Code::InvalidVersion,
+                    &p.name,
+                    format!("requires {} `{}` but {} is at {v} ({})", d.name, d.req_text, d.name, p.manifest),
+                    format!("update the requirement on {} in {}", d.name, p.manifest),
+                ));
+            }
+            if p.ecosystem == Ecosystem::Cargo
+                && d.req_text.is_empty()
+                && d.kind != crate::workspace::DepKind::Dev
+                && p.unpublishable.is_none()
+            {
+                reqs.push(problem(
+                    Code::InvalidVersion,
+                    &p.name,
+                    format!("path dependency on {} has no version; cargo cannot publish it ({})", d.name, p.manifest),
+                    format!("add `version = \"{}\"` next to the path", ws.packages[j].version_text),
+                ));
+            }
+        }
+    }
+    add("requirements", reqs);
+
+    // metadata a registry wants
+    let mut meta = vec![];
+    for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
+        if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            meta.push(problem(Code::ConfigValue, &p.name, format!("no description in {}", p.manifest), "add a one-line `description`".into()));
+        }
+        if !p.license {
+            let what = if p.ecosystem == Ecosystem::Cargo { "`license` or `license-file`" } else { "`license` (or a License classifier)" };
+            meta.push(problem(Code::ConfigValue, &p.name, format!("no license in {}", p.manifest), format!("add {what}")));
+        }
+    }
+    add("metadata", meta);
+
+    add("lockfiles", lockfile_problems(repo));
+
+    // tag names for the current versions must be valid refs
+    let mut tags = vec![];
+    for p in &ws.packages {
+        let t = render_tag(&repo.config.tag_package, &p.name, &p.version_text);
+        if let Err(why) = check_ref_name(&t) {
+            tags.push(problem(Code::TagFormat, &p.name, format!("tag `{t}` {why}"), "change [tags] package in xtask-release.toml".into()));
+        }
+    }
+    add("tags", tags);
+
+    // synchronized groups share one version
+    let mut groups = vec![];
+    for g in &repo.config.groups {
+        let versions: Vec<(String, String)> = g
+            .members
+            .iter()
+            .filter_map(|m| ws.index_of(m).map(|i| (m.clone(), ws.packages[i].version.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python).to_string()).unwrap_or_default())))
+            .collect();
+        if versions.windows(2).any(|w| w[0].1 != w[1].1) {
+            let list: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
+            groups.push(problem(Code::ConfigValue, &g.name, format!("group `{}` members differ: {}", g.name, list.join(", ")), "set every member to the same version".into()));
+        }
+        for m in &g.members {
+            if ws.index_of(m).is_none() {
+                groups.push(problem(Code::UnknownPackage, &g.name, format!("group `{}` names unknown package `{m}`", g.name), "fix [[groups]] members".into()));
+            }
+        }
+    }
+    add("groups", groups);
+    checks
+}
+
+/// Lockfiles must list every member at its manifest version.
+fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
+    let mut compare = |lock_rel: String, eco: Ecosystem, fix: &str| {
+        let members: Vec<_> = ws.packages.iter().filter(|p| p.ecosystem == eco).collect();
+        if members.is_empty() {
+            return;
+        }
+        let text = match std::fs::read_to_string(repo.root.join(&lock_rel)) {
+            Ok(t) => t,
+            Err(_) => {
+                out.push(Problem {
+                    code: Code::Io.id(),
+                    package: String::new(),
+                    message: format!("{lock_rel} is missing"),
+                    help: format!("run `{fix}` and commit the lockfile"),
+                });
+                return;
+            }
+        };
+        let locked = match text.parse::<DocumentMut>() {
+            Ok(doc) => locked_members(&doc),
+            Err(e) => {
+                out.push(Problem {
+                    code: Code::ManifestSyntax.id(),
+                    package: String::new(),
+                    message: format!("{lock_rel} is not valid TOML: {}", crate::config::one_line(&e.to_string())),
+                    help: format!("regenerate it with `{fix}`"),
+                });
+                return;
+            }
+        };
+        for p in members {
+            match locked.get(&normalize(&p.name)) {
+                None => out.push(Problem {
+                    code: Code::InvalidVersion.id(),
+                    package: p.name.clone(),
+                    message: format!("{lock_rel} does not list {}", p.name),
+                    help: format!("run `{fix}` and commit the lockfile"),
+                }),
+                Some(Some(v)) if !same_version(eco, v, &p.version_text) => out.push(Problem {
+                    code: Code::InvalidVersion.id(),
+                    package: p.name.clone(),
+                    message: format!("{lock_rel} has {} {v} but {} says {}", p.name, p.manifest, p.version_text),
+                    help: format!("the lockfile is older than the manifest: run `{fix}` and commit it"),
+                }),
+                _ => {}
+            }
+        }
+    };
+    if let Some(dir) = &ws.cargo_root {
+        compare(join_rel(dir, "Cargo.lock"), Ecosystem::Cargo, "cargo update --workspace");
+    }
+    if let Some(dir) = &ws.python_root {
+        compare(join_rel(dir, "uv.lock"), Ecosystem::Python, "uv lock");
+    }
+    out
+}
+
+fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
+    match (crate::version::Version::parse(eco, a), crate::version::Version::parse(eco, b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Local packages of a Cargo.lock (no `source`) or uv.lock (editable, virtual
+/// or directory source): normalized name → version (uv omits dynamic ones).
+fn locked_members(doc: &DocumentMut) -> HashMap<String, Option<String>> {
+    let mut out = HashMap::new();
+    let Some(pkgs) = doc.get("package").and_then(Item::as_array_of_tables) else { return out };
+    for t in pkgs.iter() {
+        let Some(name) = t.get("name").and_then(Item::as_str) else { continue };
+        let local = match t.get("source") {
+            None => true,
+            Some(s) => s
+                .as_table_like()
+                .is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")),
+        };
+        if local {
+            out.insert(normalize(name), t.get("version").and_then(Item::as_str).map(str::to_string));
+        }
+    }
+    out
+}
+
+pub fn render_text(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        let _ = writeln!(out, "{} {}", if c.ok { "ok  " } else { "FAIL" }, c.name);
+        for p in &c.problems {
+            let who = if p.package.is_empty() { String::new() } else { format!("{}: ", p.package) };
+            let _ = writeln!(out, "     [{}] {who}{}", p.code, p.message);
+            let _ = writeln!(out, "     help: {}", p.help);
+        }
+    }
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    let _ = writeln!(out, "\n{} checks, {failed} failed", checks.len());
+    out
+}
+
+pub fn render_json(checks: &[Check]) -> String {
+    let ok = checks.iter().all(|c| c.ok);
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({"ok": ok, "checks": checks})).expect("plain data");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,143 @@
+//! Conventional Commits 1.0: `type(scope)!: description`, a body, and footers;
+//! a `BREAKING CHANGE:` / `BREAKING-CHANGE:` footer marks a breaking change.
+//! Pure code: takes the message text, returns what it means.
+
+/// What a commit does to a package, ordered by how far it moves the version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Change {
+    /// Not a conventional commit, or a type that releases nothing (chore, docs ...).
+    Other,
+    /// `fix` and `perf`.
+    Fix,
+    /// `feat`.
+    Feature,
+    /// `!` after the type/scope, or a breaking-change footer.
+    Breaking,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Other => "other",
+            Change::Fix => "fix",
+            Change::Feature => "feat",
+            Change::Breaking => "breaking",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conventional {
+    /// Lower-cased type (`feat`, `fix` ...): the spec says types are case-insensitive.
+    pub kind: String,
+    pub scope: Option<String>,
+    pub breaking: bool,
+    pub description: String,
+}
+
+impl Conventional {
+    pub fn change(&self) -> Change {
+        if self.breaking {
+            return Change::Breaking;
+        }
+        match self.kind.as_str() {
+            "feat" => Change::Feature,
+            "fix" | "perf" => Change::Fix,
+            _ => Change::Other,
+        }
+    }
+}
+
+/// Parses a whole commit message (subject, body and footers). `None` when the
+/// subject is not a conventional header.
+pub fn parse(message: &str) -> Option<Conventional> {
+    let message = message.trim_start_matches(['\n', '\r', ' ']);
+    let (subject, body) = message.split_once('\n').unwrap_or((message, ""));
+    let (head, description) = subject.split_once(':')?;
+    let description = description.strip_prefix(' ')?.trim();
+    if description.is_empty() {
+        return None;
+    }
+    let (head, bang) = match head.strip_suffix('!') {
+        Some(h) => (h, true),
+        None => (head, false),
+    };
+    let (kind, scope) = match head.split_once('(') {
+        Some((kind, rest)) => {
+            let scope = rest.strip_suffix(')')?;
+            if scope.is_empty() || scope.contains(['(', ')']) {
+                return None;
+            }
+            (kind, Some(scope.to_string()))
+        }
+        None => (head, None),
+    };
+    if kind.is_empty() || !kind.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
+        return None;
+    }
+    let breaking = bang || body.lines().any(is_breaking_footer);
+    Some(Conventional { kind: kind.to_ascii_lowercase(), scope, breaking, description: description.to_string() })
+}
+
+/// The spec's footer token `BREAKING CHANGE` (or `BREAKING-CHANGE`), followed by
+/// `: ` or ` #`. It must be upper case.
+fn is_breaking_footer(line: &str) -> bool {
+    let line = line.trim_end_matches('\r');
+    ["BREAKING CHANGE", "BREAKING-CHANGE"].iter().any(|token| {
+        line.strip_prefix(token).is_some_and(|rest| rest.starts_with(": ") || rest.starts_with(" #") || rest == ":")
+    })
+}
+
+/// The change a message makes: `Other` when it is not conventional.
+pub fn classify(message: &str) -> Change {
+    parse(message).map_or(Change::Other, |c| c.change())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        let c = parse("feat(parser): add arrays").unwrap();
+        assert_eq!((c.kind.as_str(), c.scope.as_deref(), c.breaking), ("feat", Some("parser"), false));
+        assert_eq!(c.description, "add arrays");
+        assert!(parse("fix!: drop old API").unwrap().breaking);
+        assert!(parse("refactor(core)!: rename").unwrap().breaking);
+        assert_eq!(parse("FEAT: shout").unwrap().kind, "feat");
+        for not in [
+            "Merge branch 'x'",
+            "feat add x",
+            "feat:no space",
+            "feat(): empty scope",
+            "feat(a)(b): x",
+            ": nothing",
+            "fe at: x",
+            "feat: ",
+            "",
+        ] {
+            assert_eq!(parse(not), None, "{not:?}");
+        }
+    }
+
+    #[test]
+    fn footers() {
+        assert_eq!(classify("fix: a\n\nBREAKING CHANGE: the API moved"), Change::Breaking);
+        assert_eq!(classify("chore: a\n\nbody\n\nBREAKING-CHANGE: x\nRefs: #1"), Change::Breaking);
+        assert_eq!(classify("fix: a\r\n\r\nBREAKING CHANGE: crlf\r\n"), Change::Breaking);
+        // not a footer: lower case, or in the middle of a sentence
+        assert_eq!(classify("fix: a\n\nbreaking change: no"), Change::Fix);
+        assert_eq!(classify("fix: a\n\nthis is a BREAKING CHANGE: maybe"), Change::Fix);
+        // the subject line is not a footer
+        assert_eq!(classify("BREAKING CHANGE: x"), Change::Other);
+    }
+
+    #[test]
+    fn changes() {
+        assert_eq!(classify("feat: x"), Change::Feature);
+        assert_eq!(classify("perf(io): x"), Change::Fix);
+        assert_eq!(classify("docs: x"), Change::Other);
+        assert_eq!(classify("not conventional"), Change::Other);
+        assert_eq!(classify("feat: \u{1e}\u{1f}\u{0} weird bytes \u{fffd}"), Change::Feature);
+    }
+}

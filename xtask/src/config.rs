@@ -1,0 +1,334 @@
+//! `xtask-release.toml`: every key optional, unknown keys are errors with a
+//! "did you mean". The file is read with toml_edit, the same parser that edits
+//! manifests, so there is one TOML dialect in the tool.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::error::{fail, Code};
+
+pub const FILE_NAME: &str = "xtask-release.toml";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of the uv workspace (or single project), relative to the root.
+    pub python_root: PathBuf,
+    /// Folder of the Cargo workspace, relative to the root.
+    pub cargo_root: PathBuf,
+    pub python_publish_url: String,
+    pub python_index_url: String,
+    /// A registry name known to cargo; `None` is crates.io.
+    pub cargo_registry: Option<String>,
+    pub tag_package: String,
+    pub tag_umbrella: Option<String>,
+    pub groups: Vec<Group>,
+    pub allow_branches: Vec<String>,
+    pub remote: String,
+    pub smoke_test: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            python_root: PathBuf::from("."),
+            cargo_root: PathBuf::from("."),
+            python_publish_url: "https://upload.pypi.org/legacy/".into(),
+            python_index_url: "https://pypi.org/simple/".into(),
+            cargo_registry: None,
+            tag_package: "{name}-v{version}".into(),
+            tag_umbrella: None,
+            groups: vec![],
+            allow_branches: vec!["main".into()],
+            remote: "origin".into(),
+            smoke_test: true,
+        }
+    }
+}
+
+/// The schema: table → keys. `groups` is an array of tables.
+const SCHEMA: &[(&str, &[&str])] = &[
+    ("python", &["root", "publish-url", "index-url"]),
+    ("cargo", &["root", "registry"]),
+    ("tags", &["package", "umbrella"]),
+    ("groups", &["name", "members"]),
+    ("release", &["allow-branches", "remote", "smoke-test"]),
+];
+
+impl Config {
+    /// Reads `path` if it exists; a missing file is the default configuration.
+    pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
+            Err(e) => {
+                return Err(fail(
+                    Code::Io,
+                    format!("cannot read {}: {e}", path.display()),
+                    "check the path given with --config",
+                ))
+            }
+        };
+        Config::parse(&text).map_err(|e| match e.downcast::<crate::error::Failure>() {
+            Ok(mut f) => {
+                f.cause = format!("{}: {}", path.display(), f.cause);
+                anyhow::Error::new(f)
+            }
+            Err(e) => e,
+        })
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<Config> {
+        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            fail(
+                Code::ConfigSyntax,
+                format!("invalid TOML: {}", one_line(&e.to_string())),
+                "fix the syntax; every key is optional, an empty file is valid",
+            )
+        })?;
+        check_keys(&doc)?;
+        let mut c = Config::default();
+        let get = |table: &str, key: &str| doc.get(table).and_then(|t| t.get(key));
+        if let Some(v) = get("python", "root") {
+            c.python_root = PathBuf::from(string(v, "python.root")?);
+        }
+        if let Some(v) = get("cargo", "root") {
+            c.cargo_root = PathBuf::from(string(v, "cargo.root")?);
+        }
+        if let Some(v) = get("python", "publish-url") {
+            c.python_publish_url = string(v, "python.publish-url")?;
+        }
+        if let Some(v) = get("python", "index-url") {
+            c.python_index_url = string(v, "python.index-url")?;
+        }
+        if let Some(v) = get("cargo", "registry") {
+            c.cargo_registry = Some(string(v, "cargo.registry")?);
+        }
+        if let Some(v) = get("tags", "package") {
+            c.tag_package = string(v, "tags.package")?;
+        }
+        if let Some(v) = get("tags", "umbrella") {
+            c.tag_umbrella = Some(string(v, "tags.umbrella")?);
+        }
+        if let Some(v) = get("release", "allow-branches") {
+            c.allow_branches = strings(v, "release.allow-branches")?;
+        }
+        if let Some(v) = get("release", "remote") {
+            c.remote = string(v, "release.remote")?;
+        }
+        if let Some(v) = get("release", "smoke-test") {
+            c.smoke_test = v.as_bool().ok_or_else(|| wrong_type("release.smoke-test", "true or false"))?;
+        }
+        if let Some(groups) = doc.get("groups") {
+            let groups = groups.as_array_of_tables().ok_or_else(|| {
+                wrong_type("groups", "an array of tables ([[groups]] with name and members)")
+            })?;
+            for g in groups.iter() {
+                let name = string(g.get("name").ok_or_else(|| wrong_type("groups.name", "a string"))?, "groups.name")?;
+                let members =
+                    strings(g.get("members").ok_or_else(|| wrong_type("groups.members", "a list"))?, "groups.members")?;
+                c.groups.push(Group { name, members });
+            }
+        }
+        validate_template(&c.tag_package, "tags.package", true)?;
+        if let Some(t) = &c.tag_umbrella {
+            validate_template(t, "tags.umbrella", false)?;
+        }
+        Ok(c)
+    }
+}
+
+fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
+    let tables: Vec<&str> = SCHEMA.iter().map(|(t, _)| *t).collect();
+    for (key, item) in doc.iter() {
+        let Some((_, keys)) = SCHEMA.iter().find(|(t, _)| *t == key) else {
+            return Err(unknown_key(key, &tables, ""));
+        };
+        let check_table = |t: &Table| -> anyhow::Result<()> {
+            for (k, _) in t.iter() {
+                if !keys.contains(&k) {
+                    return Err(unknown_key(k, keys, &format!("{key}.")));
+                }
+            }
+            Ok(())
+        };
+        match item {
+            Item::Table(t) => check_table(t)?,
+            Item::ArrayOfTables(a) if key == "groups" => {
+                for t in a.iter() {
+                    check_table(t)?;
+                }
+            }
+            Item::Value(v) if v.is_inline_table() => {
+                let t = v.as_inline_table().expect("checked").clone().into_table();
+                check_table(&t)?;
+            }
+            _ => return Err(wrong_type(key, if key == "groups" { "[[groups]] tables" } else { "a table" })),
+        }
+    }
+    Ok(())
+}
+
+fn unknown_key(key: &str, known: &[&str], prefix: &str) -> anyhow::Error {
+    let help = match did_you_mean(key, known) {
+        Some(s) => format!("did you mean `{prefix}{s}`? Known keys: {}", known.join(", ")),
+        None => format!("known keys here: {}", known.join(", ")),
+    };
+    fail(Code::ConfigUnknownKey, format!("unknown key `{prefix}{key}`"), help)
+}
+
+fn wrong_type(key: &str, expected: &str) -> anyhow::Error {
+    fail(Code::ConfigValue, format!("`{key}` must be {expected}"), format!("fix `{key}` in {FILE_NAME}"))
+}
+
+fn string(item: &Item, key: &str) -> anyhow::Result<String> {
+    item.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, "a string"))
+}
+
+fn strings(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
+    let arr = item.as_array().ok_or_else(|| wrong_type(key, "a list of strings"))?;
+    arr.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, "a list of strings"))).collect()
+}
+
+fn validate_template(t: &str, key: &str, needs_name: bool) -> anyhow::Result<()> {
+    let help = format!("set `{key}`, e.g. \"{{name}}-v{{version}}\" (per package) or \"v{{version}}\" (umbrella)");
+    if !t.contains("{version}") {
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} has no {{version}}"), help));
+    }
+    if needs_name && !t.contains("{name}") {
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} has no {{name}}: two packages would share a tag"), help));
+    }
+    let rest = t.replace("{name}", "").replace("{version}", "");
+    if rest.contains(['{', '}']) {
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} has an unknown placeholder"), help));
+    }
+    // a sample tag must be a valid ref; real names and versions are checked again per package
+    let sample = t.replace("{name}", "pkg").replace("{version}", "1.0.0");
+    if let Err(why) = check_ref_name(&sample) {
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} gives tags like `{sample}`, which {why}"), help));
+    }
+    Ok(())
+}
+
+/// Renders a tag template.
+pub fn render_tag(template: &str, name: &str, version: &str) -> String {
+    template.replace("{name}", name).replace("{version}", version)
+}
+
+/// git's rules for a ref name (`git check-ref-format`), applied to a tag name.
+pub fn check_ref_name(tag: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("git refuses as a tag name: {why}"));
+    if tag.is_empty() || tag == "@" {
+        return bad("empty or `@`");
+    }
+    if tag.starts_with('-') {
+        return bad("it starts with `-`");
+    }
+    if tag.starts_with('/') || tag.ends_with('/') || tag.contains("//") {
+        return bad("a leading, trailing or double `/`");
+    }
+    if tag.ends_with('.') {
+        return bad("it ends with `.`");
+    }
+    if tag.contains("..") || tag.contains("@{") {
+        return bad("it contains `..` or `@{`");
+    }
+    if let Some(c) = tag.chars().find(|c| c.is_ascii_control() || " ~^:?*[\\".contains(*c)) {
+        return bad(&format!("it contains {c:?}"));
+    }
+    for part in tag.split('/') {
+        if part.starts_with('.') || part.ends_with(".lock") {
+            return bad("a part starts with `.` or ends with `.lock`");
+        }
+    }
+    Ok(())
+}
+
+/// The closest known word within a small edit distance.
+pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Failure;
+
+    fn code(text: &str) -> Code {
+        Config::parse(text).unwrap_err().downcast::<Failure>().unwrap().code
+    }
+
+    #[test]
+    fn full_file() {
+        let c = Config::parse(
+            r#"
+            [python]
+            root = "py"
+            [tags]
+            package = "{name}@{version}"
+            umbrella = "v{version}"
+            [[groups]]
+            name = "core"
+            members = ["a", "b"]
+            [release]
+            allow-branches = ["main", "release/*"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.python_root, PathBuf::from("py"));
+        assert_eq!(c.tag_umbrella.as_deref(), Some("v{version}"));
+        assert_eq!(c.groups, vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()] }]);
+        assert_eq!(render_tag(&c.tag_package, "a", "1.0"), "a@1.0");
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(code("[python\n"), Code::ConfigSyntax);
+        assert_eq!(code("[tags]\npakage = 'x'"), Code::ConfigUnknownKey);
+        assert_eq!(code("[pyton]\nroot = 'x'"), Code::ConfigUnknownKey);
+        assert_eq!(code("[python]\nroot = 1"), Code::ConfigValue);
+        assert_eq!(code("[tags]\npackage = 'v{version}'"), Code::TagFormat);
+        assert_eq!(code("[tags]\npackage = '{name} v{version}'"), Code::TagFormat);
+        assert_eq!(code("[tags]\numbrella = 'release..{version}'"), Code::TagFormat);
+        let err = Config::parse("[tags]\npakage = 'x'").unwrap_err().downcast::<Failure>().unwrap();
+        assert!(err.help.contains("did you mean `tags.package`"), "{}", err.help);
+    }
+
+    #[test]
+    fn ref_names() {
+        for ok in ["a-v1.0.0", "v1.2.0rc1", "ns/a-1.0.0+local", "a@1.0"] {
+            assert!(check_ref_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a v1", "a..b", "a~1", "-a", "a.lock", "a/.b", "a/", "a^", "a:b", "@", "a\u{7f}"] {
+            assert!(check_ref_name(bad).is_err(), "{bad}");
+        }
+    }
+}

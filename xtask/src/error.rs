@@ -1,0 +1,170 @@
+//! Error codes: every failure the tool reports on purpose has a code, a one-line
+//! cause and a `help:` line with the next step. `cargo xtask explain CODE`
+//! prints the long text kept here, next to the code itself.
+
+use std::fmt;
+
+/// A failure meant for a person: `error[CODE]: cause` and `help: next step`.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub cause: String,
+    pub help: String,
+}
+
+impl Failure {
+    pub fn new(code: Code, cause: impl Into<String>, help: impl Into<String>) -> Failure {
+        Failure { code, cause: cause.into(), help: help.into() }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error[{}]: {}", self.code.id(), self.cause)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// `bail!`-like helper: `return Err(fail(Code::X, "cause", "help"))`.
+pub fn fail(code: Code, cause: impl Into<String>, help: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure::new(code, cause, help))
+}
+
+macro_rules! codes {
+    ($( $name:ident = $id:literal, $title:literal, $text:literal; )*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($name,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+            pub fn id(self) -> &'static str { match self { $(Code::$name => $id,)* } }
+            pub fn title(self) -> &'static str { match self { $(Code::$name => $title,)* } }
+            pub fn text(self) -> &'static str { match self { $(Code::$name => $text,)* } }
+        }
+    };
+}
+
+codes! {
+    Usage = "XR001", "bad command line",
+        "A command, flag or value on the command line was not understood. The message names the \
+         word. Run `cargo xtask help` or `cargo xtask COMMAND --help` for the accepted forms. \
+         Usage errors exit with status 2; every other error exits with status 1.";
+    NotARepo = "XR002", "not a git repository",
+        "The folder given with --root (or the repository that contains the xtask) is not the top of \
+         a git work tree. xtask-release reads history and tags from git, so it needs one. Pass the \
+         repository's top folder with --root, or run `git init` there.";
+    Io = "XR003", "file could not be read or written",
+        "A file the tool needs could not be read (missing, unreadable, not UTF-8) or written. The \
+         message names the file and the operating system's reason. Fix the permissions or the \
+         file, then run the command again.";
+    Tool = "XR004", "a required program failed or is missing",
+        "A program the tool runs (git, cargo, uv) is not installed or exited with an error. The \
+         message shows the command. Install the program or fix what it reports, then retry.";
+    ConfigSyntax = "XR010", "xtask-release.toml is not valid TOML",
+        "The configuration file could not be parsed. The message gives the line and column. Fix \
+         the syntax; every key in the file is optional, so an empty file is valid.";
+    ConfigUnknownKey = "XR011", "unknown key in xtask-release.toml",
+        "The configuration file has a key this version does not know. Unknown keys are errors so \
+         that a typo never silently changes nothing. The message suggests the closest known key; \
+         the README lists them all.";
+    ConfigValue = "XR012", "invalid value in xtask-release.toml",
+        "A configuration key has a value of the wrong type or an unusable value (for example a \
+         tag template without {version}, or a group naming an unknown package). Fix the value as \
+         the message says.";
+    ManifestSyntax = "XR020", "a manifest is not valid TOML",
+        "A Cargo.toml or pyproject.toml could not be parsed. The message names the file, line and \
+         column. Fix the file; `cargo metadata` or `uv lock` would fail on it too.";
+    MemberGlob = "XR021", "a workspace member pattern matches nothing",
+        "A `members` entry of [workspace] (Cargo) or [tool.uv.workspace] (uv) matches no folder \
+         with a manifest. Cargo and uv reject such workspaces too. Fix or remove the pattern.";
+    MissingVersion = "XR022", "a package has no version",
+        "A package that is to be released declares no version: [project] version for Python, \
+         `version` or `version.workspace = true` for a crate. Add one.";
+    DynamicVersion = "XR023", "a dynamic version could not be located",
+        "A pyproject.toml says `dynamic = [\"version\"]` but the tool could not find the file that \
+         holds the version ([tool.hatch.version] path or [tool.setuptools.dynamic] version.attr \
+         pointing at a `__version__ = \"...\"` line). Make the version static in [project], or point \
+         one of those keys at the file.";
+    InvalidVersion = "XR024", "a version is not valid for its ecosystem",
+        "Crate versions must be SemVer 2.0 (`1.2.0`, `1.2.0-rc.1`); Python versions must be PEP 440 \
+         (`1.2.0`, `1.2.0rc1`, `1.2.0.post1`). Fix the version in the named manifest or on the \
+         command line.";
+    DuplicateName = "XR025", "two packages have the same name",
+        "Package names must be unique across the repository (Python names compared after PEP 503 \
+         normalization). Tags and the plan are keyed by name. Rename one of the packages.";
+    NoPackages = "XR026", "no packages found",
+        "Neither a Cargo workspace (Cargo.toml at the root) nor a uv workspace or project \
+         (pyproject.toml at the root or at [python] root) was found. Pass the right --root, or set \
+         [python] root in xtask-release.toml.";
+    Cycle = "XR030", "dependency cycle",
+        "Internal dependencies (normal and build; dev-dependencies do not count, as in cargo) form \
+         a cycle, so there is no order to publish in. The message prints the cycle as a path. \
+         Break it, for example by moving shared code into a new package both depend on.";
+    SelfDependency = "XR031", "a package depends on itself",
+        "A package lists itself as a dependency. Remove the entry.";
+    UnknownPackage = "XR032", "unknown package name",
+        "A name given with --package, --exclude, --deps, --rdeps or in a [[groups]] entry is not a \
+         package of this repository. `cargo xtask plan` lists them all.";
+    UnknownMember = "XR033", "dependency on a workspace member that does not exist",
+        "A dependency points at a workspace member (a `path` for a crate, `{ workspace = true }` \
+         source for uv) that is not part of the workspace. Add the member or fix the dependency.";
+    Git = "XR040", "git failed",
+        "A git command failed. The message shows the command and what git said. A repository with \
+         no commits has no history to plan from: make a first commit.";
+    TagFormat = "XR041", "the tag format produces an invalid tag",
+        "A tag template in [tags] produced a name git refuses as a ref (spaces, `..`, `~`, `^`, `:`, \
+         `?`, `*`, `[`, `\\`, a leading `-`, a trailing `.lock` ...). Tag names are checked before \
+         anything is written. Change the template; it must contain {version}, and {name} for \
+         per-package tags.";
+    BadBump = "XR050", "the requested version cannot be used",
+        "--bump VERSION must be a valid version for each selected package's ecosystem and greater \
+         than its current version; --pre must be rc, alpha or beta and cannot go backwards (rc to \
+         alpha). Pick another version or select packages with --package.";
+    CheckFailed = "XR060", "health checks failed",
+        "`cargo xtask check` found problems. Each is listed with the package and the fix. The \
+         command exits 1 until all are fixed.";
+    Internal = "XR099", "unexpected error",
+        "Something failed that the tool has no specific code for. The message carries the chain \
+         of causes. If it looks like a bug, report it with the command you ran.";
+}
+
+impl Code {
+    pub fn parse(s: &str) -> Option<Code> {
+        let s = s.trim();
+        Code::ALL.iter().copied().find(|c| c.id().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Renders any error for a person: coded failures as they are, anything else as
+/// XR099 with its whole chain of causes.
+pub fn render(err: &anyhow::Error) -> (Code, String) {
+    if let Some(f) = err.downcast_ref::<Failure>() {
+        let mut out = format!("{f}\n");
+        for cause in err.chain().skip(1) {
+            out.push_str(&format!("  caused by: {cause}\n"));
+        }
+        out.push_str(&format!("help: {}\n", f.help));
+        return (f.code, out);
+    }
+    let mut out = format!("error[{}]: {err:#}\n", Code::Internal.id());
+    out.push_str(&format!("help: run `cargo xtask explain {}`\n", Code::Internal.id()));
+    (Code::Internal, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_explained() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.id()), "duplicate code {}", c.id());
+            assert!(c.id().starts_with("XR") && c.id().len() == 5);
+            assert!(c.text().len() > 40, "{} needs a real explanation", c.id());
+            assert!(!c.title().ends_with('.'));
+            assert_eq!(Code::parse(&c.id().to_lowercase()), Some(*c));
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The whole command line in one place: help texts and parsing into `Command`.
+//! Unknown commands and flags are usage errors (exit 2) that name the word.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::error::{fail, Code};
+use crate::plan::{BumpArg, Options};
+use crate::version::{parse_pre, Level};
+
+pub const HELP: &str = "\
+xtask-release: release automation for Cargo and uv workspaces
+
+USAGE:
+    cargo xtask <COMMAND> [--root DIR] [--config FILE] [OPTIONS]
+
+COMMANDS:
+    plan       Show what a release would do: versions, order, reasons
+    graph      Show the internal dependency graph
+    check      Run health checks on the repository
+    explain    Explain an error code (e.g. `cargo xtask explain XR030`)
+    demo       Run plan and graph on a bundled example repository
+    help       Show this text, or a command's (`cargo xtask help plan`)
+
+GLOBAL OPTIONS:
+    --root DIR      Repository to act on (default: the one containing the xtask)
+    --config FILE   Configuration file (default: ROOT/xtask-release.toml)
+    -h, --help      Show help
+
+Errors print `error[CODE]: cause` and a `help:` line; exit status 1, or 2 for
+a bad command line.
+";
+
+pub const PLAN_HELP: &str = "\
+cargo xtask plan: show what a release would do
+
+USAGE:
+    cargo xtask plan [--root DIR] [--config FILE] [OPTIONS]
+
+Discovers every package, reads the history since each package's last tag once,
+infers the next versions from Conventional Commits, and prints one row per
+package in release order. Writes nothing.
+
+OPTIONS:
+    --format FORMAT        table (default), json or csv
+    --package NAME         Release only NAME and what it needs (repeatable)
+    --exclude NAME         Leave NAME out (repeatable)
+    --force-unchanged      Release packages without releasable changes too
+    --bump BUMP            patch, minor, major, or an explicit version
+    --pre KIND             Start or advance a pre-release: rc, alpha or beta
+    -h, --help             Show this text
+";
+
+pub const GRAPH_HELP: &str = "\
+cargo xtask graph: show the internal dependency graph
+
+USAGE:
+    cargo xtask graph [--root DIR] [--config FILE] [OPTIONS]
+
+Edges are normal and build dependencies between packages of the repository;
+dev-dependencies do not order publishing and are not drawn.
+
+OPTIONS:
+    --format FORMAT    levels (default), ascii, dot, mermaid or json
+    --deps NAME        Only NAME and what it depends on, transitively
+    --rdeps NAME       Only NAME and what depends on it, transitively
+    -h, --help         Show this text
+";
+
+pub const CHECK_HELP: &str = "\
+cargo xtask check: run health checks on the repository
+
+USAGE:
+    cargo xtask check [--root DIR] [--config FILE] [--format text|json]
+
+Checks: cycles, self-dependencies, dependencies on members that do not exist,
+versions invalid for their ecosystem, internal requirements the dependency's
+current version does not satisfy, missing license or description, lockfiles
+out of date with the manifests, tag names git would refuse.
+Exits 1 when any check fails.
+
+OPTIONS:
+    --format FORMAT    text (default) or json
+    -h, --help         Show this text
+";
+
+pub const EXPLAIN_HELP: &str = "\
+cargo xtask explain: explain an error code
+
+USAGE:
+    cargo xtask explain CODE
+    cargo xtask explain --list
+
+OPTIONS:
+    --list        List every code with its title
+    -h, --help    Show this text
+";
+
+pub const DEMO_HELP: &str = "\
+cargo xtask demo: see the tool work on a bundled example
+
+USAGE:
+    cargo xtask demo [--keep]
+
+Copies the bundled example monorepo (three crates and a uv workspace of three
+Python packages) into a temporary folder, gives it a git history with tags and
+conventional commits, then runs `plan` and `graph` on it. Needs git only.
+
+OPTIONS:
+    --keep        Keep the temporary repository and print its path
+    -h, --help    Show this text
+";
+
+#[derive(Debug)]
+pub struct Global {
+    pub root: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Help(&'static str),
+    Plan { format: String, opts: Options },
+    Graph { format: String, deps: Option<String>, rdeps: Option<String> },
+    Check { format: String },
+    Explain { code: Option<String> },
+    Demo { keep: bool },
+}
+
+pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
+    let mut args = pico_args::Arguments::from_vec(raw);
+    let help = args.contains(["-h", "--help"]);
+    let global = Global {
+        root: args.opt_value_from_os_str("--root", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
+        config: args.opt_value_from_os_str("--config", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
+    };
+    let sub = args.subcommand().map_err(usage)?;
+    let text = |s: &str| match s {
+        "plan" => Some(PLAN_HELP),
+        "graph" => Some(GRAPH_HELP),
+        "check" => Some(CHECK_HELP),
+        "explain" => Some(EXPLAIN_HELP),
+        "demo" => Some(DEMO_HELP),
+        "help" => Some(HELP),
+        _ => None,
+    };
+    let Some(sub) = sub else {
+        if help {
+            return Ok((global, Command::Help(HELP)));
+        }
+        return Err(usage_msg("no command given".into(), "run `cargo xtask help` for the list of commands"));
+    };
+    let Some(sub_help) = text(&sub) else {
+        return Err(usage_msg(format!("unknown command `{sub}`"), "run `cargo xtask help` for the list of commands"));
+    };
+    if help {
+        return Ok((global, Command::Help(sub_help)));
+    }
+    let cmd = match sub.as_str() {
+        "help" => {
+            let topic: Option<String> = args.opt_free_from_str().map_err(usage)?;
+            match topic {
+                None => Command::Help(HELP),
+                Some(t) => Command::Help(text(&t).ok_or_else(|| {
+                    usage_msg(format!("unknown command `{t}`"), "run `cargo xtask help` for the list of commands")
+                })?),
+            }
+        }
+        "plan" => {
+            let format = choice(&mut args, "--format", &["table", "json", "csv"], "table")?;
+            let opts = plan_options(&mut args)?;
+            Command::Plan { format, opts }
+        }
+        "graph" => {
+            let format = choice(&mut args, "--format", &["levels", "ascii", "dot", "mermaid", "json"], "levels")?;
+            let deps: Option<String> = args.opt_value_from_str("--deps").map_err(usage)?;
+            let rdeps: Option<String> = args.opt_value_from_str("--rdeps").map_err(usage)?;
+            if deps.is_some() && rdeps.is_some() {
+                return Err(usage_msg("--deps and --rdeps cannot be combined".into(), "give one of them"));
+            }
+            Command::Graph { format, deps, rdeps }
+        }
+        "check" => Command::Check { format: choice(&mut args, "--format", &["text", "json"], "text")? },
+        "explain" => {
+            let list = args.contains("--list");
+            let code: Option<String> = args.opt_free_from_str().map_err(usage)?;
+            if code.is_none() && !list {
+                return Err(usage_msg("explain needs a code".into(), "e.g. `cargo xtask explain XR030`, or `--list`"));
+            }
+            Command::Explain { code: if list { None } else { code } }
+        }
+        "demo" => Command::Demo { keep: args.contains("--keep") },
+        _ => unreachable!("every command has a help text"),
+    };
+    finish(args)?;
+    Ok((global, cmd))
+}
+
+pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> {
+    let packages: Vec<String> = args.values_from_str("--package").map_err(usage)?;
+    let exclude: Vec<String> = args.values_from_str("--exclude").map_err(usage)?;
+    let force_unchanged = args.contains("--force-unchanged");
+    let bump: Option<String> = args.opt_value_from_str("--bump").map_err(usage)?;
+    let bump = bump.map(|b| match b.as_str() {
+        "patch" => BumpArg::Level(Level::Patch),
+        "minor" => BumpArg::Level(Level::Minor),
+        "major" => BumpArg::Level(Level::Major),
+        _ => BumpArg::Version(b),
+    });
+    let pre: Option<String> = args.opt_value_from_str("--pre").map_err(usage)?;
+    let pre = match pre {
+        None => None,
+        Some(p) => Some(parse_pre(&p).ok_or_else(|| {
+            usage_msg(format!("--pre `{p}` is not rc, alpha or beta"), "use --pre rc, --pre beta or --pre alpha")
+        })?),
+    };
+    Ok(Options { packages, exclude, force_unchanged, bump, pre })
+}
+
+fn choice(args: &mut pico_args::Arguments, flag: &'static str, allowed: &[&str], default: &str) -> anyhow::Result<String> {
+    let v: Option<String> = args.opt_value_from_str(flag).map_err(usage)?;
+    let v = v.unwrap_or_else(|| default.to_string());
+    if !allowed.contains(&v.as_str()) {
+        return Err(usage_msg(format!("{flag} `{v}` is not one of {}", allowed.join(", ")), &format!("use {flag} {default}")));
+    }
+    Ok(v)
+}
+
+fn finish(args: pico_args::Arguments) -> anyhow::Result<()> {
+    let rest = args.finish();
+    if let Some(first) = rest.first() {
+        let word = first.to_string_lossy();
+        let what = if word.starts_with('-') { "unknown flag" } else { "unexpected argument" };
+        return Err(usage_msg(format!("{what} `{word}`"), "run the command with --help to see what it accepts"));
+    }
+    Ok(())
+}
+
+fn usage(e: pico_args::Error) -> anyhow::Error {
+    usage_msg(e.to_string(), "run the command with --help to see what it accepts")
+}
+
+fn usage_msg(cause: String, help: &str) -> anyhow::Error {
+    fail(Code::Usage, cause, help)
+}

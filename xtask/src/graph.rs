@@ -1,0 +1,294 @@
+//! The internal dependency graph (petgraph): cycles, levels, release order,
+//! dependency and dependent closures, and the `graph` command's renderings.
+//!
+//! Edges go from a package to what it depends on (`app -> core`). Only normal
+//! and build dependencies are edges: dev-dependencies do not order publishing
+//! (cargo strips them; Python dependency groups are not published).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::error::{fail, Code};
+use crate::workspace::{DepKind, Workspace};
+
+pub struct Graph {
+    g: DiGraph<usize, ()>,
+    names: Vec<String>,
+    /// Topological level: 0 = no internal dependencies.
+    pub levels: Vec<usize>,
+    /// Package indices in release order: by level, then by name.
+    pub order: Vec<usize>,
+}
+
+impl Graph {
+    /// Builds the graph; fails on self-dependencies and cycles.
+    pub fn new(ws: &Workspace) -> anyhow::Result<Graph> {
+        let names: Vec<String> = ws.packages.iter().map(|p| p.name.clone()).collect();
+        let mut g = DiGraph::new();
+        for i in 0..names.len() {
+            g.add_node(i);
+        }
+        let by_name: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        for (i, p) in ws.packages.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev) {
+                let Some(&j) = by_name.get(d.name.as_str()) else { continue };
+                if i == j {
+                    return Err(fail(
+                        Code::SelfDependency,
+                        format!("{} depends on itself ({})", p.name, p.manifest),
+                        format!("remove the dependency on `{}` from {}", p.name, p.manifest),
+                    ));
+                }
+                if seen.insert(j) {
+                    g.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                }
+            }
+        }
+        let mut graph = Graph { g, names, levels: vec![], order: vec![] };
+        if let Some(cycle) = graph.find_cycle() {
+            return Err(fail(
+                Code::Cycle,
+                format!("dependency cycle: {}", cycle.join(" -> ")),
+                "break the cycle (dev-dependencies are allowed to point back; normal and build ones are not)",
+            ));
+        }
+        graph.levels = graph.compute_levels();
+        let mut order: Vec<usize> = (0..graph.names.len()).collect();
+        order.sort_by(|&a, &b| graph.levels[a].cmp(&graph.levels[b]).then_with(|| graph.names[a].cmp(&graph.names[b])));
+        graph.order = order;
+        Ok(graph)
+    }
+
+    /// A cycle as a list of names that starts and ends with the same package.
+    fn find_cycle(&self) -> Option<Vec<String>> {
+        let mut sccs: Vec<Vec<NodeIndex>> = tarjan_scc(&self.g).into_iter().filter(|c| c.len() > 1).collect();
+        for c in &mut sccs {
+            c.sort_by(|a, b| self.names[a.index()].cmp(&self.names[b.index()]));
+        }
+        sccs.sort_by(|a, b| self.names[a[0].index()].cmp(&self.names[b[0].index()]));
+        let scc = sccs.first()?;
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let start = scc[0];
+        // breadth-first search inside the component for the shortest way back to `start`
+        let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(n) = queue.pop_front() {
+            let mut next: Vec<NodeIndex> = self.g.neighbors(n).filter(|m| members.contains(m)).collect();
+            next.sort_by(|a, b| self.names[a.index()].cmp(&self.names[b.index()]));
+            for m in next {
+                if m == start {
+                    let mut path = vec![start];
+                    let mut cur = n;
+                    while cur != start {
+                        path.push(cur);
+                        cur = prev[&cur];
+                    }
+                    path.push(start);
+                    let last = path.len() - 1;
+                    path[1..last].reverse();
+                    return Some(path.iter().map(|i| self.names[i.index()].clone()).collect());
+                }
+                if let std::collections::hash_map::Entry::Vacant(e) = prev.entry(m) {
+                    e.insert(n);
+                    queue.push_back(m);
+                }
+            }
+        }
+        None
+    }
+
+    fn compute_levels(&self) -> Vec<usize> {
+        let mut levels = vec![usize::MAX; self.names.len()];
+        fn visit(g: &DiGraph<usize, ()>, n: NodeIndex, levels: &mut Vec<usize>) -> usize {
+            if levels[n.index()] != usize::MAX {
+                return levels[n.index()];
+            }
+            let deps: Vec<NodeIndex> = g.neighbors(n).collect();
+            let l = deps.into_iter().map(|d| visit(g, d, levels) + 1).max().unwrap_or(0);
+            levels[n.index()] = l;
+            l
+        }
+        for i in 0..self.names.len() {
+            visit(&self.g, NodeIndex::new(i), &mut levels);
+        }
+        levels
+    }
+
+    /// Direct internal (normal and build) dependencies of package `i`, sorted by name.
+    pub fn deps(&self, i: usize) -> Vec<usize> {
+        self.sorted(self.g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing).map(|n| n.index()))
+    }
+
+    /// Direct dependents of package `i`, sorted by name.
+    pub fn rdeps(&self, i: usize) -> Vec<usize> {
+        self.sorted(self.g.neighbors_directed(NodeIndex::new(i), Direction::Incoming).map(|n| n.index()))
+    }
+
+    /// `i` and everything it needs, transitively.
+    pub fn deps_closure(&self, i: usize) -> BTreeSet<usize> {
+        self.closure(i, Direction::Outgoing)
+    }
+
+    /// `i` and everything that needs it, transitively.
+    pub fn rdeps_closure(&self, i: usize) -> BTreeSet<usize> {
+        self.closure(i, Direction::Incoming)
+    }
+
+    fn closure(&self, i: usize, dir: Direction) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::from([i]);
+        let mut stack = vec![i];
+        while let Some(n) = stack.pop() {
+            for m in self.g.neighbors_directed(NodeIndex::new(n), dir) {
+                if seen.insert(m.index()) {
+                    stack.push(m.index());
+                }
+            }
+        }
+        seen
+    }
+
+    fn sorted(&self, it: impl Iterator<Item = usize>) -> Vec<usize> {
+        let mut v: Vec<usize> = it.collect();
+        v.sort_by(|a, b| self.names[*a].cmp(&self.names[*b]));
+        v.dedup();
+        v
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+
+    pub fn edges(&self) -> Vec<(usize, usize)> {
+        let mut e: Vec<(usize, usize)> = self.g.edge_references().map(|e| (e.source().index(), e.target().index())).collect();
+        e.sort_by(|a, b| (self.name(a.0), self.name(a.1)).cmp(&(self.name(b.0), self.name(b.1))));
+        e
+    }
+}
+
+/// What the `graph` command prints, for the packages in `show` (release order kept).
+pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &str) -> String {
+    let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
+    let label = |i: usize| {
+        let p = &ws.packages[i];
+        format!("{} {} ({})", p.name, p.version_text, p.ecosystem.as_str())
+    };
+    let edges: Vec<(usize, usize)> = graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
+    let mut out = String::new();
+    match format {
+        "levels" => {
+            let max = order.iter().map(|&i| graph.levels[i]).max().unwrap_or(0);
+            for level in 0..=max {
+                let at: Vec<String> = order.iter().filter(|&&i| graph.levels[i] == level).map(|&i| label(i)).collect();
+                if at.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(out, "level {level}:");
+                for l in at {
+                    let _ = writeln!(out, "  {l}");
+                }
+            }
+        }
+        "ascii" => {
+            // each package that nothing shown depends on is a root; its dependencies hang below it
+            let roots: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&i| !edges.iter().any(|&(_, b)| b == i))
+                .collect();
+            let mut roots = roots;
+            roots.sort_by(|a, b| graph.name(*a).cmp(graph.name(*b)));
+            let mut printed = BTreeSet::new();
+            for r in roots {
+                let _ = writeln!(out, "{}", label(r));
+                tree(ws, graph, show, r, "", &mut printed, &mut out);
+            }
+        }
+        "dot" => {
+            out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
+            for &i in &order {
+                let p = &ws.packages[i];
+                let shape = if p.ecosystem.as_str() == "cargo" { "box" } else { "ellipse" };
+                let _ = writeln!(out, "  \"{}\" [label=\"{}\\n{}\", shape={shape}];", p.name, p.name, p.version_text);
+            }
+            for (a, b) in &edges {
+                let _ = writeln!(out, "  \"{}\" -> \"{}\";", graph.name(*a), graph.name(*b));
+            }
+            out.push_str("}\n");
+        }
+        "mermaid" => {
+            out.push_str("graph BT\n");
+            let id = |i: usize| format!("n{i}");
+            for &i in &order {
+                let p = &ws.packages[i];
+                let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, p.version_text);
+            }
+            for (a, b) in &edges {
+                let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
+            }
+        }
+        _ => {
+            let packages: Vec<serde_json::Value> = order
+                .iter()
+                .map(|&i| {
+                    let p = &ws.packages[i];
+                    let dev: BTreeSet<&str> =
+                        p.deps.iter().filter(|d| d.kind == DepKind::Dev).map(|d| d.name.as_str()).collect();
+                    serde_json::json!({
+                        "name": p.name,
+                        "ecosystem": p.ecosystem,
+                        "version": p.version_text,
+                        "path": p.dir,
+                        "level": graph.levels[i],
+                        "dependencies": graph.deps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
+                        "dependents": graph.rdeps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
+                        "dev_dependencies": dev,
+                    })
+                })
+                .collect();
+            let edges: Vec<serde_json::Value> = edges
+                .iter()
+                .map(|(a, b)| serde_json::json!({"from": graph.name(*a), "to": graph.name(*b)}))
+                .collect();
+            out = serde_json::to_string_pretty(&serde_json::json!({"packages": packages, "edges": edges}))
+                .expect("JSON of strings");
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn tree(
+    ws: &Workspace,
+    graph: &Graph,
+    show: &BTreeSet<usize>,
+    i: usize,
+    prefix: &str,
+    printed: &mut BTreeSet<usize>,
+    out: &mut String,
+) {
+    let deps: Vec<usize> = graph.deps(i).into_iter().filter(|d| show.contains(d)).collect();
+    let first_time = printed.insert(i);
+    for (k, &d) in deps.iter().enumerate() {
+        let last = k + 1 == deps.len();
+        let p = &ws.packages[d];
+        let seen = printed.contains(&d) && !graph.deps(d).is_empty();
+        let _ = writeln!(
+            out,
+            "{prefix}{}{} {}{}",
+            if last { "└── " } else { "├── " },
+            p.name,
+            p.version_text,
+            if seen { " (*)" } else { "" }
+        );
+        if !seen && first_time {
+            let child = format!("{prefix}{}", if last { "    " } else { "│   " });
+            tree(ws, graph, show, d, &child, printed, out);
+        }
+    }
+}

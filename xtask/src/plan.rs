@@ -1,0 +1,491 @@
+//! Planning: which packages are released, at which version, in which order, and
+//! why. Pure: takes the workspace, graph and history, returns the plan; nothing
+//! here touches the disk or runs a program. `release` executes exactly this plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::commits::Change;
+use crate::config::{check_ref_name, render_tag, Config};
+use crate::error::{fail, Code};
+use crate::graph::Graph;
+use crate::history::PackageHistory;
+use crate::version::pep440::PreKind;
+use crate::version::{pre_name, Ecosystem, Level, Version};
+use crate::workspace::{DepKind, Workspace};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub packages: Vec<String>,
+    pub exclude: Vec<String>,
+    pub force_unchanged: bool,
+    pub bump: Option<BumpArg>,
+    pub pre: Option<PreKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BumpArg {
+    Level(Level),
+    /// An explicit version, parsed per package in its own ecosystem.
+    Version(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Release,
+    Skip,
+    Excluded,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Release => "release",
+            Status::Skip => "skip",
+            Status::Excluded => "excluded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub name: String,
+    pub ecosystem: Ecosystem,
+    pub path: String,
+    pub manifest: String,
+    pub version: String,
+    pub next_version: Option<String>,
+    /// "major" | "minor" | "patch" | "pre" | "explicit" | "initial" | "none"
+    pub bump: &'static str,
+    pub status: Status,
+    pub reason: String,
+    pub level: usize,
+    pub order: usize,
+    pub dependencies: Vec<String>,
+    /// The tag this release creates.
+    pub tag: Option<String>,
+    pub last_tag: Option<String>,
+    /// Commits since the last tag that touch the package.
+    pub commits: usize,
+    #[serde(skip)]
+    pub next: Option<Version>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub packages: Vec<Entry>,
+    /// The umbrella tag, when `[tags] umbrella` is set and something is released.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub umbrella_tag: Option<String>,
+}
+
+impl Plan {
+    pub fn releases(&self) -> impl Iterator<Item = &Entry> {
+        self.packages.iter().filter(|e| e.status == Status::Release)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.packages.iter().find(|e| e.name == name)
+    }
+}
+
+/// A decision in progress for one package.
+#[derive(Clone)]
+struct Decision {
+    status: Status,
+    next: Option<Version>,
+    bump: &'static str,
+    level: Level,
+    reason: String,
+}
+
+pub fn plan(
+    ws: &Workspace,
+    graph: &Graph,
+    history: &[PackageHistory],
+    config: &Config,
+    opts: &Options,
+) -> anyhow::Result<Plan> {
+    let n = ws.packages.len();
+    let find = |name: &str, flag: &str| {
+        ws.index_of(name).ok_or_else(|| {
+            let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+            let hint = crate::config::did_you_mean(name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            fail(Code::UnknownPackage, format!("{flag} names `{name}`, which is not a package here"), format!("{hint}`cargo xtask plan` lists every package"))
+        })
+    };
+    let mut selected: BTreeSet<usize> = (0..n).collect();
+    if !opts.packages.is_empty() {
+        selected.clear();
+        for name in &opts.packages {
+            selected.extend(graph.deps_closure(find(name, "--package")?));
+        }
+    }
+    let mut excluded_by_flag = BTreeSet::new();
+    for name in &opts.exclude {
+        excluded_by_flag.insert(find(name, "--exclude")?);
+    }
+    let mut group_of: BTreeMap<usize, usize> = BTreeMap::new();
+    for (gi, g) in config.groups.iter().enumerate() {
+        for m in &g.members {
+            let i = find(m, &format!("[[groups]] `{}`", g.name))?;
+            if let Some(other) = group_of.insert(i, gi) {
+                return Err(fail(
+                    Code::ConfigValue,
+                    format!("`{m}` is in two groups: `{}` and `{}`", config.groups[other].name, g.name),
+                    "a package can be synchronized with one group only",
+                ));
+            }
+        }
+    }
+
+    let mut d: Vec<Decision> = Vec::with_capacity(n);
+    for (i, p) in ws.packages.iter().enumerate() {
+        let excluded = |reason: String| Decision { status: Status::Excluded, next: None, bump: "none", level: Level::None, reason };
+        if let Some(why) = &p.unpublishable {
+            d.push(excluded(format!("never published: {why}")));
+            continue;
+        }
+        if !selected.contains(&i) {
+            d.push(excluded("not selected: no package given with --package needs it".into()));
+            continue;
+        }
+        if excluded_by_flag.contains(&i) {
+            d.push(excluded("excluded with --exclude".into()));
+            continue;
+        }
+        let current = p.version.clone().ok_or_else(|| {
+            fail(Code::InvalidVersion, format!("{}: version `{}` is not valid", p.name, p.version_text), format!("fix the version in {}", p.manifest))
+        })?;
+        d.push(decide(p.ecosystem, &current, &history[i], opts)?);
+    }
+
+    // Groups and forced dependents feed each other: repeat until nothing moves.
+    for _round in 0..=n {
+        let mut moved = false;
+        for (gi, g) in config.groups.iter().enumerate() {
+            moved |= synchronize(ws, &mut d, &group_of, gi, &g.name, opts)?;
+        }
+        for &i in &graph.order {
+            if d[i].status != Status::Skip {
+                continue;
+            }
+            let p = &ws.packages[i];
+            let forced_by = p.deps.iter().filter(|dep| dep.kind != DepKind::Dev).find_map(|dep| {
+                let j = ws.index_of(&dep.name)?;
+                let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
+                (!dep.req.admits(next)).then(|| (dep.name.clone(), dep.req_text.clone(), next.clone()))
+            });
+            if let Some((dep, req, next)) = forced_by {
+                let current = p.version.clone().expect("checked above");
+                d[i] = Decision {
+                    status: Status::Release,
+                    next: Some(current.bump(Level::Patch)),
+                    bump: "patch",
+                    level: Level::Patch,
+                    reason: format!(
+                        "forced by {dep}: its requirement `{req}` does not admit {dep} {next}; patch release with the requirement updated"
+                    ),
+                };
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+
+    let mut packages = Vec::with_capacity(n);
+    for (pos, &i) in graph.order.iter().enumerate() {
+        let p = &ws.packages[i];
+        let dec = &d[i];
+        let tag = dec.next.as_ref().map(|v| render_tag(&config.tag_package, &p.name, &v.to_string()));
+        if let Some(t) = &tag {
+            check_ref_name(t).map_err(|why| {
+                fail(Code::TagFormat, format!("the tag for {} would be `{t}`, which {why}", p.name), "change [tags] package in xtask-release.toml")
+            })?;
+        }
+        packages.push(Entry {
+            name: p.name.clone(),
+            ecosystem: p.ecosystem,
+            path: p.dir.clone(),
+            manifest: p.manifest.clone(),
+            version: p.version_text.clone(),
+            next_version: dec.next.as_ref().map(Version::to_string),
+            bump: dec.bump,
+            status: dec.status,
+            reason: dec.reason.clone(),
+            level: graph.levels[i],
+            order: pos + 1,
+            dependencies: graph.deps(i).iter().map(|&j| graph.name(j).to_string()).collect(),
+            tag,
+            last_tag: history[i].last_tag.as_ref().map(|(t, _)| t.clone()),
+            commits: history[i].commits.len(),
+            next: dec.next.clone(),
+        });
+    }
+    let umbrella_tag = match &config.tag_umbrella {
+        Some(t) => {
+            let top = packages.iter().filter_map(|e| e.next.clone()).reduce(|a, b| if b > a { b } else { a });
+            match top {
+                Some(v) => {
+                    let tag = render_tag(t, "", &v.to_string());
+                    check_ref_name(&tag).map_err(|why| {
+                        fail(Code::TagFormat, format!("the umbrella tag would be `{tag}`, which {why}"), "change [tags] umbrella in xtask-release.toml")
+                    })?;
+                    Some(tag)
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    Ok(Plan { packages, umbrella_tag })
+}
+
+/// The decision for one selected, publishable package from its own history.
+fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options) -> anyhow::Result<Decision> {
+    let release = |next: Version, bump: &'static str, level: Level, reason: String| Decision {
+        status: Status::Release,
+        next: Some(next),
+        bump,
+        level,
+        reason,
+    };
+    if let Some(BumpArg::Version(text)) = &opts.bump {
+        let next = Version::parse(eco, text).map_err(|e| {
+            fail(Code::BadBump, format!("--bump {text}: {e}"), "give a version valid for every selected package, or select packages with --package")
+        })?;
+        if next <= *current {
+            return Err(fail(
+                Code::BadBump,
+                format!("--bump {text} is not above the current version {current}"),
+                "pick a higher version, or leave this package out with --exclude",
+            ));
+        }
+        return Ok(release(next, "explicit", Level::Patch, format!("explicit version from --bump {text}")));
+    }
+    let Some((tag, tag_version)) = &h.last_tag else {
+        return Ok(release(current.clone(), "initial", Level::None, format!("no release tag yet: first release of {current}")));
+    };
+    if *tag_version < *current {
+        return Ok(release(
+            current.clone(),
+            "explicit",
+            Level::None,
+            format!("the manifest already says {current}, which has no tag yet (last tag {tag})"),
+        ));
+    }
+    let change = h.change.unwrap_or(Change::Other);
+    let summary = summary(h);
+    let (mut level, why) = level_for(eco, current, change);
+    let forced = opts.force_unchanged && level == Level::None;
+    if level == Level::None && !forced {
+        let reason = if h.commits.is_empty() {
+            format!("no commits since {tag}")
+        } else {
+            format!("no releasable changes since {tag} (only {}); use --force-unchanged to release anyway", kinds(h))
+        };
+        return Ok(Decision { status: Status::Skip, next: None, bump: "none", level: Level::None, reason });
+    }
+    let mut reason = if forced {
+        format!("no releasable changes since {tag}, released because of --force-unchanged")
+    } else {
+        format!("{summary} since {tag}: {}{why}", level.as_str())
+    };
+    if let Some(BumpArg::Level(l)) = opts.bump {
+        level = l;
+        reason = format!("{reason}; --bump {} chosen", l.as_str());
+    }
+    let level = level.max(Level::Patch);
+    if let Some(kind) = opts.pre {
+        let next = current.bump_pre(level, kind).map_err(|e| fail(Code::BadBump, format!("--pre {}: {e}", pre_name(kind)), "use a later pre-release kind (alpha < beta < rc), or finalize with a plain release"))?;
+        return Ok(release(next, "pre", level, format!("{reason}; {} pre-release", pre_name(kind))));
+    }
+    let next = current.bump(level);
+    let bump = if current.is_pre() {
+        reason = format!("{reason}; finalizes the pre-release {current}");
+        sync_bump(current, &next)
+    } else {
+        level.as_str()
+    };
+    Ok(release(next, bump, level, reason))
+}
+
+/// The bump level a change calls for, and a note when the pre-1.0 rules apply.
+fn level_for(eco: Ecosystem, current: &Version, change: Change) -> (Level, &'static str) {
+    let below_1 = current.triple().0 == 0;
+    match (change, below_1, eco) {
+        (Change::Other, ..) => (Level::None, ""),
+        (Change::Fix, ..) => (Level::Patch, ""),
+        (Change::Breaking, false, _) => (Level::Major, ""),
+        (Change::Breaking, true, _) => (Level::Minor, " (below 1.0 a breaking change bumps the minor version)"),
+        (Change::Feature, false, _) => (Level::Minor, ""),
+        (Change::Feature, true, Ecosystem::Python) => (Level::Minor, ""),
+        (Change::Feature, true, Ecosystem::Cargo) => (Level::Patch, " (below 1.0 cargo treats 0.y as the compatibility boundary)"),
+    }
+}
+
+fn summary(h: &PackageHistory) -> String {
+    let n = h.commits.len();
+    format!("{n} commit{} ({})", if n == 1 { "" } else { "s" }, kinds(h))
+}
+
+fn kinds(h: &PackageHistory) -> String {
+    h.kinds.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Gives every member of group `gi` the largest next version among them.
+/// Returns whether anything changed.
+fn synchronize(
+    ws: &Workspace,
+    d: &mut [Decision],
+    group_of: &BTreeMap<usize, usize>,
+    gi: usize,
+    gname: &str,
+    opts: &Options,
+) -> anyhow::Result<bool> {
+    let members: Vec<usize> = group_of.iter().filter(|(_, &g)| g == gi).map(|(&i, _)| i).collect();
+    let active: Vec<usize> = members.iter().copied().filter(|&i| d[i].status != Status::Excluded).collect();
+    let leader = active
+        .iter()
+        .copied()
+        .filter(|&i| d[i].status == Status::Release)
+        .max_by(|&a, &b| d[a].next.partial_cmp(&d[b].next).unwrap_or(std::cmp::Ordering::Equal));
+    let Some(leader) = leader else { return Ok(false) };
+    let target = d[leader].next.clone().expect("released packages have a next version");
+    let mut moved = false;
+    for &i in &active {
+        let p = &ws.packages[i];
+        let want = target.to_ecosystem(p.ecosystem);
+        if d[i].next.as_ref() == Some(&want) {
+            continue;
+        }
+        let current = p.version.clone().expect("active packages have a version");
+        if want <= current {
+            continue; // already at or past the group's version
+        }
+        let bump = if opts.pre.is_some() { "pre" } else if matches!(opts.bump, Some(BumpArg::Version(_))) { "explicit" } else { sync_bump(&current, &want) };
+        d[i] = Decision {
+            status: Status::Release,
+            next: Some(want.clone()),
+            bump,
+            level: d[leader].level,
+            reason: format!("synchronized group `{gname}`: shares version {want} with {}", ws.packages[leader].name),
+        };
+        moved = true;
+    }
+    Ok(moved)
+}
+
+fn sync_bump(current: &Version, want: &Version) -> &'static str {
+    let (a, b, _) = current.triple();
+    let (x, y, _) = want.triple();
+    if x != a {
+        "major"
+    } else if y != b {
+        "minor"
+    } else {
+        "patch"
+    }
+}
+
+// ---- rendering -----------------------------------------------------------------
+
+pub fn render_json(plan: &Plan) -> String {
+    let mut s = serde_json::to_string_pretty(plan).expect("plan is plain data");
+    s.push('\n');
+    s
+}
+
+pub fn render_csv(plan: &Plan) -> String {
+    let mut out = String::from("order,level,name,ecosystem,path,version,next_version,bump,status,reason\n");
+    for e in &plan.packages {
+        let fields = [
+            e.order.to_string(),
+            e.level.to_string(),
+            e.name.clone(),
+            e.ecosystem.as_str().to_string(),
+            e.path.clone(),
+            e.version.clone(),
+            e.next_version.clone().unwrap_or_default(),
+            e.bump.to_string(),
+            e.status.as_str().to_string(),
+            e.reason.clone(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_string()
+    }
+}
+
+pub fn render_table(plan: &Plan) -> String {
+    let headers = ["#", "lvl", "package", "eco", "version", "bump", "status", "reason"];
+    let rows: Vec<[String; 8]> = plan
+        .packages
+        .iter()
+        .map(|e| {
+            let version = match &e.next_version {
+                Some(n) if *n != e.version => format!("{} -> {n}", e.version),
+                _ => e.version.clone(),
+            };
+            [
+                e.order.to_string(),
+                e.level.to_string(),
+                e.name.clone(),
+                e.ecosystem.as_str().to_string(),
+                version,
+                e.bump.to_string(),
+                e.status.as_str().to_string(),
+                e.reason.clone(),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (k, f) in r.iter().enumerate().take(7) {
+            widths[k] = widths[k].max(f.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let mut s = String::new();
+        for (k, c) in cells.iter().enumerate() {
+            if k == 7 {
+                s.push_str(c);
+            } else {
+                let _ = write!(s, "{c:<w$}  ", w = widths[k]);
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(headers.to_vec(), &mut out);
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect(), &mut out);
+    }
+    let count = |s: Status| plan.packages.iter().filter(|e| e.status == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} to release, {} skipped, {} excluded",
+        count(Status::Release),
+        count(Status::Skip),
+        count(Status::Excluded)
+    );
+    if let Some(t) = &plan.umbrella_tag {
+        let _ = writeln!(out, "umbrella tag: {t}");
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! The repository being released: root, configuration, packages, graph and
+//! history, loaded once and shared by the commands. Reads only.
+
+use std::path::{Path, PathBuf};
+
+use xshell::Shell;
+
+use crate::config::{Config, FILE_NAME};
+use crate::error::{fail, Code};
+use crate::graph::Graph;
+use crate::history::{self, PackageHistory};
+use crate::plan::{self, Options, Plan};
+use crate::workspace::Workspace;
+
+pub struct Repo {
+    pub root: PathBuf,
+    pub config: Config,
+    pub ws: Workspace,
+}
+
+impl Repo {
+    /// Finds the root, reads the configuration and discovers the packages.
+    pub fn load(root: Option<&Path>, config: Option<&Path>) -> anyhow::Result<Repo> {
+        let root = match root {
+            Some(r) => r.to_path_buf(),
+            None => default_root(),
+        };
+        let root = root.canonicalize().map_err(|e| {
+            fail(Code::NotARepo, format!("{}: {e}", root.display()), "pass an existing repository with --root")
+        })?;
+        if !root.join(".git").exists() {
+            return Err(fail(
+                Code::NotARepo,
+                format!("{} is not the top of a git repository", root.display()),
+                "pass the repository's top folder with --root (the one holding .git)",
+            ));
+        }
+        let config = match config {
+            Some(c) => Config::load(c, true)?,
+            None => Config::load(&root.join(FILE_NAME), false)?,
+        };
+        let ws = Workspace::discover(&root, &config)?;
+        Ok(Repo { root, config, ws })
+    }
+
+    pub fn graph(&self) -> anyhow::Result<Graph> {
+        Graph::new(&self.ws)
+    }
+
+    /// One `git log` and one `git for-each-ref`, then per-package analysis.
+    pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
+        let log = history::read_log(sh, &self.root)?;
+        let tags = history::read_tags(sh, &self.root)?;
+        Ok(history::analyze(&log, &tags, &self.ws.packages, &self.config.tag_package))
+    }
+
+    pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {
+        self.ws.require_plannable()?;
+        let graph = self.graph()?;
+        let history = self.history(sh)?;
+        let plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
+        Ok((graph, plan))
+    }
+}
+
+/// The repository that contains this xtask: the parent of the crate's folder
+/// when it was built, else the git work tree around the current directory.
+fn default_root() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
+    match built {
+        Some(p) if p.join(".git").exists() => p,
+        _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    }
+}

@@ -1,0 +1,319 @@
+//! Versions of both ecosystems behind one type, and the bump arithmetic.
+//!
+//! Crates use SemVer 2.0 (`1.2.0-rc.1`), Python packages PEP 440 (`1.2.0rc1`);
+//! each is always written in its own normal form. Pure code: no I/O.
+
+pub mod pep440;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use pep440::{Pep440, PreKind};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Cargo,
+    Python,
+}
+
+impl Ecosystem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Python => "python",
+        }
+    }
+}
+
+/// How far a version moves. Ordered: `None < Patch < Minor < Major`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    None,
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "major",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Version {
+    Sem(semver::Version),
+    Py(Pep440),
+}
+
+impl Version {
+    pub fn parse(eco: Ecosystem, s: &str) -> Result<Version, String> {
+        match eco {
+            Ecosystem::Cargo => semver::Version::parse(s.trim())
+                .map(Version::Sem)
+                .map_err(|e| format!("`{s}` is not a SemVer version: {e}")),
+            Ecosystem::Python => Pep440::parse(s).map(Version::Py),
+        }
+    }
+
+    pub fn ecosystem(&self) -> Ecosystem {
+        match self {
+            Version::Sem(_) => Ecosystem::Cargo,
+            Version::Py(_) => Ecosystem::Python,
+        }
+    }
+
+    pub fn triple(&self) -> (u64, u64, u64) {
+        match self {
+            Version::Sem(v) => (v.major, v.minor, v.patch),
+            Version::Py(v) => v.triple(),
+        }
+    }
+
+    pub fn is_pre(&self) -> bool {
+        match self {
+            Version::Sem(v) => !v.pre.is_empty(),
+            Version::Py(v) => v.is_prerelease(),
+        }
+    }
+
+    /// The pre-release kind and counter, when it is one we know (`rc.2`, `b3`).
+    /// An unknown SemVer pre-release (`-foo`) reads as alpha 0, the lowest.
+    pub fn pre(&self) -> Option<(PreKind, u64)> {
+        match self {
+            Version::Sem(v) if v.pre.is_empty() => None,
+            Version::Sem(v) => {
+                let mut parts = v.pre.as_str().split('.');
+                let kind = match parts.next() {
+                    Some("alpha") => PreKind::Alpha,
+                    Some("beta") => PreKind::Beta,
+                    Some("rc") => PreKind::Rc,
+                    _ => return Some((PreKind::Alpha, 0)),
+                };
+                Some((kind, parts.next().and_then(|n| n.parse().ok()).unwrap_or(0)))
+            }
+            Version::Py(v) => v.pre.or(v.dev.map(|_| (PreKind::Alpha, 0))),
+        }
+    }
+
+    /// A version of ecosystem `eco` with this release triple and pre-release.
+    pub fn from_parts(eco: Ecosystem, (major, minor, patch): (u64, u64, u64), pre: Option<(PreKind, u64)>) -> Version {
+        match eco {
+            Ecosystem::Cargo => {
+                let mut v = semver::Version::new(major, minor, patch);
+                if let Some((kind, n)) = pre {
+                    let tag = match kind {
+                        PreKind::Alpha => "alpha",
+                        PreKind::Beta => "beta",
+                        PreKind::Rc => "rc",
+                    };
+                    v.pre = semver::Prerelease::new(&format!("{tag}.{n}")).expect("valid pre-release");
+                }
+                Version::Sem(v)
+            }
+            Ecosystem::Python => Version::Py(Pep440 { pre, ..Pep440::new(vec![major, minor, patch]) }),
+        }
+    }
+
+    /// The same version written for another ecosystem (synchronized groups that
+    /// span crates and Python packages).
+    pub fn to_ecosystem(&self, eco: Ecosystem) -> Version {
+        if self.ecosystem() == eco {
+            return self.clone();
+        }
+        Version::from_parts(eco, self.triple(), self.pre())
+    }
+
+    /// A plain bump. From a pre-release it finalizes when the pre-release already
+    /// carries a change of this size (`1.2.0-rc.1` + minor = `1.2.0`), as npm's
+    /// `semver.inc` does; otherwise it moves on (`1.2.3-rc.1` + major = `2.0.0`).
+    pub fn bump(&self, level: Level) -> Version {
+        let (major, minor, patch) = self.triple();
+        let pre = self.is_pre();
+        let triple = match level {
+            Level::None => return self.clone(),
+            Level::Major if pre && minor == 0 && patch == 0 => (major, 0, 0),
+            Level::Major => (major + 1, 0, 0),
+            Level::Minor if pre && patch == 0 => (major, minor, 0),
+            Level::Minor => (major, minor + 1, 0),
+            Level::Patch if pre => (major, minor, patch),
+            Level::Patch => (major, minor, patch + 1),
+        };
+        Version::from_parts(self.ecosystem(), triple, None)
+    }
+
+    /// Starts or advances a pre-release of kind `kind` for a change of size
+    /// `level`: `1.1.0` + minor + rc = `1.2.0rc1`; `1.2.0rc1` + rc = `1.2.0rc2`;
+    /// `1.2.0a2` + rc = `1.2.0rc1`. Going back (rc to alpha) is an error.
+    pub fn bump_pre(&self, level: Level, kind: PreKind) -> Result<Version, String> {
+        if let Some((cur_kind, n)) = self.pre() {
+            let finalized = self.bump(Level::Patch);
+            // does the change fit in the release this pre-release leads to?
+            let fits = level == Level::None || self.bump(level) == finalized;
+            if fits {
+                let next = match cur_kind.cmp(&kind) {
+                    Ordering::Equal => n + 1,
+                    Ordering::Less => 1,
+                    Ordering::Greater => {
+                        return Err(format!(
+                            "{self} is already past {}: a pre-release cannot go back",
+                            pre_name(kind)
+                        ))
+                    }
+                };
+                return Ok(Version::from_parts(self.ecosystem(), self.triple(), Some((kind, next))));
+            }
+        }
+        let level = level.max(Level::Patch);
+        let next = self.bump(level);
+        Ok(Version::from_parts(self.ecosystem(), next.triple(), Some((kind, 1))))
+    }
+}
+
+pub fn pre_name(kind: PreKind) -> &'static str {
+    match kind {
+        PreKind::Alpha => "alpha",
+        PreKind::Beta => "beta",
+        PreKind::Rc => "rc",
+    }
+}
+
+pub fn parse_pre(s: &str) -> Option<PreKind> {
+    match s {
+        "alpha" | "a" => Some(PreKind::Alpha),
+        "beta" | "b" => Some(PreKind::Beta),
+        "rc" => Some(PreKind::Rc),
+        _ => None,
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (Version::Sem(a), Version::Sem(b)) => Some(a.cmp(b)),
+            (Version::Py(a), Version::Py(b)) => Some(a.cmp(b)),
+            // across ecosystems: by release, then final above pre-release
+            _ => Some(
+                self.triple()
+                    .cmp(&other.triple())
+                    .then_with(|| other.is_pre().cmp(&self.is_pre()))
+                    .then_with(|| self.pre().cmp(&other.pre())),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Version::Sem(v) => v.fmt(f),
+            Version::Py(v) => v.fmt(f),
+        }
+    }
+}
+
+/// An internal requirement's version constraint, in its ecosystem's syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Req {
+    /// No version constraint (a path-only crate dependency, a bare Python name).
+    Any,
+    Cargo(semver::VersionReq),
+    Python(pep440::Specifiers),
+}
+
+impl Req {
+    pub fn parse(eco: Ecosystem, s: &str) -> Result<Req, String> {
+        if s.trim().is_empty() {
+            return Ok(Req::Any);
+        }
+        match eco {
+            Ecosystem::Cargo => semver::VersionReq::parse(s)
+                .map(Req::Cargo)
+                .map_err(|e| format!("`{s}` is not a cargo version requirement: {e}")),
+            Ecosystem::Python => pep440::Specifiers::parse(s).map(Req::Python),
+        }
+    }
+
+    pub fn admits(&self, v: &Version) -> bool {
+        match (self, v) {
+            (Req::Any, _) => true,
+            (Req::Cargo(r), Version::Sem(v)) => r.matches(v),
+            (Req::Python(r), Version::Py(v)) => r.contains(v),
+            // a requirement in the other ecosystem's syntax cannot judge this version
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sem(s: &str) -> Version {
+        Version::parse(Ecosystem::Cargo, s).unwrap()
+    }
+    fn py(s: &str) -> Version {
+        Version::parse(Ecosystem::Python, s).unwrap()
+    }
+
+    #[test]
+    fn plain_bumps() {
+        assert_eq!(sem("1.2.3").bump(Level::Patch).to_string(), "1.2.4");
+        assert_eq!(sem("1.2.3").bump(Level::Minor).to_string(), "1.3.0");
+        assert_eq!(sem("1.2.3").bump(Level::Major).to_string(), "2.0.0");
+        assert_eq!(py("1.2").bump(Level::Patch).to_string(), "1.2.1");
+        assert_eq!(py("1.2.3.post1").bump(Level::Patch).to_string(), "1.2.4");
+    }
+
+    #[test]
+    fn bump_from_pre_release_finalizes() {
+        assert_eq!(sem("1.2.0-rc.1").bump(Level::Patch).to_string(), "1.2.0");
+        assert_eq!(sem("1.2.0-rc.1").bump(Level::Minor).to_string(), "1.2.0");
+        assert_eq!(sem("1.2.0-rc.1").bump(Level::Major).to_string(), "2.0.0");
+        assert_eq!(sem("2.0.0-rc.1").bump(Level::Major).to_string(), "2.0.0");
+        assert_eq!(py("1.2.0rc2").bump(Level::Patch).to_string(), "1.2.0");
+        assert_eq!(py("1.2.0.dev3").bump(Level::Patch).to_string(), "1.2.0");
+    }
+
+    #[test]
+    fn pre_releases() {
+        let rc = PreKind::Rc;
+        assert_eq!(py("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0rc1");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0rc2");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0rc2");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Major, rc).unwrap().to_string(), "2.0.0rc1");
+        assert_eq!(py("1.2.0a2").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0rc1");
+        assert_eq!(sem("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.2.0-rc.1").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0-rc.2");
+        assert_eq!(sem("1.2.0-beta.3").bump_pre(Level::None, rc).unwrap().to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.0.0").bump_pre(Level::None, PreKind::Alpha).unwrap().to_string(), "1.0.1-alpha.1");
+        assert!(py("1.2.0rc1").bump_pre(Level::Patch, PreKind::Alpha).is_err());
+    }
+
+    #[test]
+    fn across_ecosystems() {
+        assert_eq!(py("1.2.0rc1").to_ecosystem(Ecosystem::Cargo).to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.2.0-beta.2").to_ecosystem(Ecosystem::Python).to_string(), "1.2.0b2");
+        assert!(sem("1.2.0") > py("1.2.0rc1"));
+        assert!(sem("1.2.0-rc.2") > py("1.2.0rc1"));
+    }
+
+    #[test]
+    fn requirements() {
+        let r = |eco, s| Req::parse(eco, s).unwrap();
+        assert!(r(Ecosystem::Cargo, "0.1.0").admits(&sem("0.1.5")));
+        assert!(!r(Ecosystem::Cargo, "0.1.0").admits(&sem("0.2.0")));
+        assert!(!r(Ecosystem::Cargo, "0.1.0").admits(&sem("0.1.1-rc.1")));
+        assert!(r(Ecosystem::Cargo, "1").admits(&sem("1.9.0")));
+        assert!(r(Ecosystem::Python, ">=1.0,<2").admits(&py("1.4")));
+        assert!(!r(Ecosystem::Python, ">=1.0,<2").admits(&py("2.0.0")));
+        assert!(r(Ecosystem::Python, "").admits(&py("7")));
+    }
+}

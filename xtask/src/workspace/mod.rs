@@ -1,0 +1,257 @@
+//! Discovery: every package of the repository, from a Cargo workspace, a uv
+//! workspace, or both, with its internal dependencies. Reads manifests only;
+//! never writes.
+//!
+//! Fatal problems (a manifest that does not parse, a member glob matching
+//! nothing, duplicate names) are errors. Problems `check` should list but that
+//! do not stop discovery (an invalid version, a dependency on a member that does
+//! not exist) are collected in `Workspace::issues`.
+
+mod cargo;
+pub mod pep508;
+mod python;
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use toml_edit::DocumentMut;
+
+use crate::config::{one_line, Config};
+use crate::error::{fail, Code};
+use crate::version::{Ecosystem, Req, Version};
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute path of the repository root.
+    pub root: PathBuf,
+    pub packages: Vec<Package>,
+    pub issues: Vec<Issue>,
+    /// Relative folder of the Cargo workspace, when there is one.
+    pub cargo_root: Option<String>,
+    /// Relative folder of the uv workspace or project, when there is one.
+    pub python_root: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    pub ecosystem: Ecosystem,
+    /// Folder relative to the repository root, `/`-separated, "." for the root.
+    pub dir: String,
+    /// Manifest path relative to the repository root.
+    pub manifest: String,
+    /// The version as written; `version` is `None` when it does not parse.
+    pub version_text: String,
+    pub version: Option<Version>,
+    pub version_source: VersionSource,
+    /// `Some(reason)` when the package must never be published.
+    pub unpublishable: Option<String>,
+    pub deps: Vec<Dep>,
+    pub description: Option<String>,
+    pub license: bool,
+}
+
+/// Where a package's version is written (the release writes it back there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSource {
+    /// `version = "..."` in the package's own manifest.
+    Manifest,
+    /// `version.workspace = true`: `[workspace.package] version` of the Cargo root.
+    CargoWorkspace,
+    /// `dynamic = ["version"]`: a `__version__ = "..."` line (or plain file) here.
+    File(String),
+    /// No version at all (cargo then treats the crate as 0.0.0, unpublishable).
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DepKind {
+    Normal,
+    Build,
+    Dev,
+}
+
+/// A dependency on another package of this repository.
+#[derive(Debug, Clone)]
+pub struct Dep {
+    /// The dependency's package name (after `package = ...` renames).
+    pub name: String,
+    pub kind: DepKind,
+    /// The requirement as written ("" when there is none).
+    pub req_text: String,
+    pub req: Req,
+    /// The Python extra this requirement belongs to, for optional dependencies.
+    pub extra: Option<String>,
+}
+
+/// A problem found during discovery that `check` reports and `plan` may refuse.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub code: Code,
+    pub package: String,
+    pub message: String,
+    pub help: String,
+}
+
+impl Workspace {
+    pub fn discover(root: &Path, config: &Config) -> anyhow::Result<Workspace> {
+        let mut ws = Workspace {
+            root: root.to_path_buf(),
+            packages: vec![],
+            issues: vec![],
+            cargo_root: None,
+            python_root: None,
+        };
+        cargo::discover(&mut ws, &config.cargo_root)?;
+        python::discover(&mut ws, &config.python_root)?;
+        if ws.packages.is_empty() {
+            return Err(fail(
+                Code::NoPackages,
+                format!("no Cargo or uv workspace found in {}", root.display()),
+                "pass the repository with --root, or set [python] root / [cargo] root in xtask-release.toml",
+            ));
+        }
+        ws.check_duplicates()?;
+        ws.packages.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(ws)
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        let key = pep508::normalize(name);
+        self.packages.iter().position(|p| p.name == name || pep508::normalize(&p.name) == key)
+    }
+
+    /// Fails on the first issue that makes planning impossible.
+    pub fn require_plannable(&self) -> anyhow::Result<()> {
+        for issue in &self.issues {
+            if matches!(issue.code, Code::InvalidVersion | Code::MissingVersion | Code::DynamicVersion) {
+                return Err(fail(issue.code, format!("{}: {}", issue.package, issue.message), issue.help.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_duplicates(&self) -> anyhow::Result<()> {
+        let mut seen: HashMap<String, &Package> = HashMap::new();
+        for p in &self.packages {
+            if let Some(other) = seen.insert(pep508::normalize(&p.name), p) {
+                return Err(fail(
+                    Code::DuplicateName,
+                    format!("two packages are named `{}`: {} and {}", p.name, other.manifest, p.manifest),
+                    "rename one of them; tags and the plan are keyed by package name",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn issue(&mut self, code: Code, package: &str, message: impl Into<String>, help: impl Into<String>) {
+        self.issues.push(Issue { code, package: package.to_string(), message: message.into(), help: help.into() });
+    }
+}
+
+/// Reads and parses a TOML manifest; `rel` is the path shown to the person.
+fn read_toml(root: &Path, rel: &str) -> anyhow::Result<DocumentMut> {
+    let path = root.join(rel);
+    let text = std::fs::read(&path)
+        .map_err(|e| fail(Code::Io, format!("cannot read {rel}: {e}"), "check that the file exists and is readable"))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| fail(Code::Io, format!("{rel} is not UTF-8"), "TOML files must be UTF-8: re-save the file"))?;
+    text.parse::<DocumentMut>().map_err(|e| {
+        fail(
+            Code::ManifestSyntax,
+            format!("{rel} is not valid TOML: {}", one_line(&e.to_string())),
+            format!("fix {rel}; the tool changed nothing"),
+        )
+    })
+}
+
+/// Expands workspace member globs into member folders (relative to the
+/// repository root) that hold `manifest`. A pattern that matches nothing is an error.
+fn expand_members(
+    root: &Path,
+    ws_dir: &str,
+    members: &[String],
+    exclude: &[String],
+    manifest: &str,
+    what: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = vec![];
+    let base = root.join(ws_dir);
+    let excluded: Vec<glob::Pattern> = exclude
+        .iter()
+        .filter_map(|e| glob::Pattern::new(&join_rel(ws_dir, e.trim_end_matches('/'))).ok())
+        .collect();
+    for pattern in members {
+        let full = base.join(pattern.trim_end_matches('/'));
+        let full_str = full.to_str().ok_or_else(|| {
+            fail(Code::Io, format!("member pattern `{pattern}` is not UTF-8"), "use UTF-8 folder names")
+        })?;
+        let paths = glob::glob(full_str).map_err(|e| {
+            fail(Code::MemberGlob, format!("{what}: bad member pattern `{pattern}`: {e}"), "fix the pattern")
+        })?;
+        let mut matched = false;
+        for path in paths.flatten() {
+            if !path.join(manifest).is_file() {
+                continue;
+            }
+            let rel = relative(root, &path)?;
+            if excluded.iter().any(|ex| ex.matches(&rel) || rel.starts_with(&format!("{}/", ex.as_str()))) {
+                matched = true;
+                continue;
+            }
+            matched = true;
+            if !out.contains(&rel) {
+                out.push(rel);
+            }
+        }
+        if !matched {
+            return Err(fail(
+                Code::MemberGlob,
+                format!("{what}: member pattern `{pattern}` matches no folder with a {manifest}"),
+                format!("fix or remove `{pattern}` in the workspace's members"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `a/b` + `../c` = `a/c`, lexically (no file system access), "." for the root.
+pub fn join_rel(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if base == "." || base.is_empty() { vec![] } else { base.split('/').collect() };
+    for c in Path::new(rel).components() {
+        match c {
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::Normal(s) => parts.push(s.to_str().unwrap_or("")),
+            _ => {}
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> anyhow::Result<String> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_str().ok_or_else(|| {
+        fail(Code::Io, format!("path {} is not UTF-8", rel.display()), "rename the folder to a UTF-8 name")
+    })?;
+    Ok(join_rel(".", s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins() {
+        assert_eq!(join_rel(".", "crates/a"), "crates/a");
+        assert_eq!(join_rel("crates/a", "../b"), "crates/b");
+        assert_eq!(join_rel("a", ".."), ".");
+        assert_eq!(join_rel("py", "./pkgs/x/"), "py/pkgs/x");
+    }
+}
