@@ -1,1 +1,9 @@
+//! End-to-end tests: each builds real git repositories in temporary folders and
+//! runs the built `xtask` binary against them.
 
+mod bad_input;
+mod cli;
+mod fixtures;
+mod plan;
+mod scale;
+mod support;

@@ -30,7 +30,13 @@ pub struct Problem {
 pub fn run(repo: &Repo) -> Vec<Check> {
     let ws = &repo.ws;
     let mut checks: Vec<Check> = vec![];
-    let mut add = |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
+    let mut add = |name: &'static str, problems: Vec<Problem>| {
+        checks.push(Check {
+            name,
+            ok: problems.is_empty(),
+            problems,
+        })
+    };
     let problem = |code: Code, package: &str, message: String, help: String| Problem {
         code: code.id(),
         package: package.to_string(),
@@ -55,19 +61,34 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             .collect()
     };
     add("unknown-members", from_issues(&[Code::UnknownMember]));
-    add("versions", from_issues(&[Code::InvalidVersion, Code::MissingVersion, Code::DynamicVersion, Code::ManifestSyntax]));
+    add(
+        "versions",
+        from_issues(&[
+            Code::InvalidVersion,
+            Code::MissingVersion,
+            Code::DynamicVersion,
+            Code::ManifestSyntax,
+        ]),
+    );
 
     // internal requirements must admit the dependency's current version
     let mut reqs = vec![];
     for p in &ws.packages {
         for d in &p.deps {
-            let Some(j) = ws.index_of(&d.name) else { continue };
-            let Some(v) = &ws.packages[j].version else { continue };
+            let Some(j) = ws.index_of(&d.name) else {
+                continue;
+            };
+            let Some(v) = &ws.packages[j].version else {
+                continue;
+            };
             if !d.req.admits(v) {
                 reqs.push(problem(
                     Code::InvalidVersion,
                     &p.name,
-                    format!("requires {} `{}` but {} is at {v} ({})", d.name, d.req_text, d.name, p.manifest),
+                    format!(
+                        "requires {} `{}` but {} is at {v} ({})",
+                        d.name, d.req_text, d.name, p.manifest
+                    ),
                     format!("update the requirement on {} in {}", d.name, p.manifest),
                 ));
             }
@@ -79,8 +100,14 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 reqs.push(problem(
                     Code::InvalidVersion,
                     &p.name,
-                    format!("path dependency on {} has no version; cargo cannot publish it ({})", d.name, p.manifest),
-                    format!("add `version = \"{}\"` next to the path", ws.packages[j].version_text),
+                    format!(
+                        "path dependency on {} has no version; cargo cannot publish it ({})",
+                        d.name, p.manifest
+                    ),
+                    format!(
+                        "add `version = \"{}\"` next to the path",
+                        ws.packages[j].version_text
+                    ),
                 ));
             }
         }
@@ -91,11 +118,25 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     let mut meta = vec![];
     for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
         if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            meta.push(problem(Code::ConfigValue, &p.name, format!("no description in {}", p.manifest), "add a one-line `description`".into()));
+            meta.push(problem(
+                Code::ConfigValue,
+                &p.name,
+                format!("no description in {}", p.manifest),
+                "add a one-line `description`".into(),
+            ));
         }
         if !p.license {
-            let what = if p.ecosystem == Ecosystem::Cargo { "`license` or `license-file`" } else { "`license` (or a License classifier)" };
-            meta.push(problem(Code::ConfigValue, &p.name, format!("no license in {}", p.manifest), format!("add {what}")));
+            let what = if p.ecosystem == Ecosystem::Cargo {
+                "`license` or `license-file`"
+            } else {
+                "`license` (or a License classifier)"
+            };
+            meta.push(problem(
+                Code::ConfigValue,
+                &p.name,
+                format!("no license in {}", p.manifest),
+                format!("add {what}"),
+            ));
         }
     }
     add("metadata", meta);
@@ -107,7 +148,12 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     for p in &ws.packages {
         let t = render_tag(&repo.config.tag_package, &p.name, &p.version_text);
         if let Err(why) = check_ref_name(&t) {
-            tags.push(problem(Code::TagFormat, &p.name, format!("tag `{t}` {why}"), "change [tags] package in xtask-release.toml".into()));
+            tags.push(problem(
+                Code::TagFormat,
+                &p.name,
+                format!("tag `{t}` {why}"),
+                "change [tags] package in xtask-release.toml".into(),
+            ));
         }
     }
     add("tags", tags);
@@ -118,15 +164,36 @@ pub fn run(repo: &Repo) -> Vec<Check> {
         let versions: Vec<(String, String)> = g
             .members
             .iter()
-            .filter_map(|m| ws.index_of(m).map(|i| (m.clone(), ws.packages[i].version.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python).to_string()).unwrap_or_default())))
+            .filter_map(|m| {
+                ws.index_of(m).map(|i| {
+                    (
+                        m.clone(),
+                        ws.packages[i]
+                            .version
+                            .as_ref()
+                            .map(|v| v.to_ecosystem(Ecosystem::Python).to_string())
+                            .unwrap_or_default(),
+                    )
+                })
+            })
             .collect();
         if versions.windows(2).any(|w| w[0].1 != w[1].1) {
             let list: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
-            groups.push(problem(Code::ConfigValue, &g.name, format!("group `{}` members differ: {}", g.name, list.join(", ")), "set every member to the same version".into()));
+            groups.push(problem(
+                Code::ConfigValue,
+                &g.name,
+                format!("group `{}` members differ: {}", g.name, list.join(", ")),
+                "set every member to the same version".into(),
+            ));
         }
         for m in &g.members {
             if ws.index_of(m).is_none() {
-                groups.push(problem(Code::UnknownPackage, &g.name, format!("group `{}` names unknown package `{m}`", g.name), "fix [[groups]] members".into()));
+                groups.push(problem(
+                    Code::UnknownPackage,
+                    &g.name,
+                    format!("group `{}` names unknown package `{m}`", g.name),
+                    "fix [[groups]] members".into(),
+                ));
             }
         }
     }
@@ -161,7 +228,10 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
                 out.push(Problem {
                     code: Code::ManifestSyntax.id(),
                     package: String::new(),
-                    message: format!("{lock_rel} is not valid TOML: {}", crate::config::one_line(&e.to_string())),
+                    message: format!(
+                        "{lock_rel} is not valid TOML: {}",
+                        crate::config::one_line(&e.to_string())
+                    ),
                     help: format!("regenerate it with `{fix}`"),
                 });
                 return;
@@ -178,15 +248,24 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
                 Some(Some(v)) if !same_version(eco, v, &p.version_text) => out.push(Problem {
                     code: Code::InvalidVersion.id(),
                     package: p.name.clone(),
-                    message: format!("{lock_rel} has {} {v} but {} says {}", p.name, p.manifest, p.version_text),
-                    help: format!("the lockfile is older than the manifest: run `{fix}` and commit it"),
+                    message: format!(
+                        "{lock_rel} has {} {v} but {} says {}",
+                        p.name, p.manifest, p.version_text
+                    ),
+                    help: format!(
+                        "the lockfile is older than the manifest: run `{fix}` and commit it"
+                    ),
                 }),
                 _ => {}
             }
         }
     };
     if let Some(dir) = &ws.cargo_root {
-        compare(join_rel(dir, "Cargo.lock"), Ecosystem::Cargo, "cargo update --workspace");
+        compare(
+            join_rel(dir, "Cargo.lock"),
+            Ecosystem::Cargo,
+            "cargo update --workspace",
+        );
     }
     if let Some(dir) = &ws.python_root {
         compare(join_rel(dir, "uv.lock"), Ecosystem::Python, "uv lock");
@@ -195,7 +274,10 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
 }
 
 fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
-    match (crate::version::Version::parse(eco, a), crate::version::Version::parse(eco, b)) {
+    match (
+        crate::version::Version::parse(eco, a),
+        crate::version::Version::parse(eco, b),
+    ) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
@@ -205,17 +287,26 @@ fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
 /// or directory source): normalized name → version (uv omits dynamic ones).
 fn locked_members(doc: &DocumentMut) -> HashMap<String, Option<String>> {
     let mut out = HashMap::new();
-    let Some(pkgs) = doc.get("package").and_then(Item::as_array_of_tables) else { return out };
+    let Some(pkgs) = doc.get("package").and_then(Item::as_array_of_tables) else {
+        return out;
+    };
     for t in pkgs.iter() {
-        let Some(name) = t.get("name").and_then(Item::as_str) else { continue };
+        let Some(name) = t.get("name").and_then(Item::as_str) else {
+            continue;
+        };
         let local = match t.get("source") {
             None => true,
-            Some(s) => s
-                .as_table_like()
-                .is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")),
+            Some(s) => s.as_table_like().is_some_and(|s| {
+                s.contains_key("editable")
+                    || s.contains_key("virtual")
+                    || s.contains_key("directory")
+            }),
         };
         if local {
-            out.insert(normalize(name), t.get("version").and_then(Item::as_str).map(str::to_string));
+            out.insert(
+                normalize(name),
+                t.get("version").and_then(Item::as_str).map(str::to_string),
+            );
         }
     }
     out
@@ -226,7 +317,11 @@ pub fn render_text(checks: &[Check]) -> String {
     for c in checks {
         let _ = writeln!(out, "{} {}", if c.ok { "ok  " } else { "FAIL" }, c.name);
         for p in &c.problems {
-            let who = if p.package.is_empty() { String::new() } else { format!("{}: ", p.package) };
+            let who = if p.package.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", p.package)
+            };
             let _ = writeln!(out, "     [{}] {who}{}", p.code, p.message);
             let _ = writeln!(out, "     help: {}", p.help);
         }
@@ -238,7 +333,8 @@ pub fn render_text(checks: &[Check]) -> String {
 
 pub fn render_json(checks: &[Check]) -> String {
     let ok = checks.iter().all(|c| c.ok);
-    let mut s = serde_json::to_string_pretty(&serde_json::json!({"ok": ok, "checks": checks})).expect("plain data");
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({"ok": ok, "checks": checks}))
+        .expect("plain data");
     s.push('\n');
     s
 }

@@ -14,7 +14,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: Code, cause: impl Into<String>, help: impl Into<String>) -> Failure {
-        Failure { code, cause: cause.into(), help: help.into() }
+        Failure {
+            code,
+            cause: cause.into(),
+            help: help.into(),
+        }
     }
 }
 
@@ -132,7 +136,10 @@ codes! {
 impl Code {
     pub fn parse(s: &str) -> Option<Code> {
         let s = s.trim();
-        Code::ALL.iter().copied().find(|c| c.id().eq_ignore_ascii_case(s))
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.id().eq_ignore_ascii_case(s))
     }
 }
 
@@ -148,7 +155,10 @@ pub fn render(err: &anyhow::Error) -> (Code, String) {
         return (f.code, out);
     }
     let mut out = format!("error[{}]: {err:#}\n", Code::Internal.id());
-    out.push_str(&format!("help: run `cargo xtask explain {}`\n", Code::Internal.id()));
+    out.push_str(&format!(
+        "help: run `cargo xtask explain {}`\n",
+        Code::Internal.id()
+    ));
     (Code::Internal, out)
 }
 

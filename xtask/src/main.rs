@@ -29,7 +29,12 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let result = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
         let (global, command) = flags::parse(args)?;
-        run_command(&sh, global.root.as_deref(), global.config.as_deref(), command)
+        run_command(
+            &sh,
+            global.root.as_deref(),
+            global.config.as_deref(),
+            command,
+        )
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,7 +46,12 @@ fn main() -> ExitCode {
     }
 }
 
-pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, command: Command) -> anyhow::Result<()> {
+pub fn run_command(
+    sh: &Shell,
+    root: Option<&Path>,
+    config: Option<&Path>,
+    command: Command,
+) -> anyhow::Result<()> {
     match command {
         Command::Help(text) => print!("{text}"),
         Command::Explain { code: None } => {
@@ -51,7 +61,11 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         }
         Command::Explain { code: Some(code) } => {
             let c = Code::parse(&code).ok_or_else(|| {
-                fail(Code::Usage, format!("unknown error code `{code}`"), "`cargo xtask explain --list` lists them")
+                fail(
+                    Code::Usage,
+                    format!("unknown error code `{code}`"),
+                    "`cargo xtask explain --list` lists them",
+                )
             })?;
             println!("{}: {}\n\n{}", c.id(), c.title(), c.text());
         }
@@ -66,12 +80,20 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
             };
             print!("{out}");
         }
-        Command::Graph { format, deps, rdeps } => {
+        Command::Graph {
+            format,
+            deps,
+            rdeps,
+        } => {
             let repo = Repo::load(root, config)?;
             let graph = repo.graph()?;
             let pick = |name: &str, flag: &str| {
                 repo.ws.index_of(name).ok_or_else(|| {
-                    fail(Code::UnknownPackage, format!("{flag} names `{name}`, which is not a package here"), "`cargo xtask graph` lists every package")
+                    fail(
+                        Code::UnknownPackage,
+                        format!("{flag} names `{name}`, which is not a package here"),
+                        "`cargo xtask graph` lists every package",
+                    )
                 })
             };
             let show: BTreeSet<usize> = match (deps, rdeps) {
@@ -84,7 +106,11 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Check { format } => {
             let repo = Repo::load(root, config)?;
             let checks = check::run(&repo);
-            let out = if format == "json" { check::render_json(&checks) } else { check::render_text(&checks) };
+            let out = if format == "json" {
+                check::render_json(&checks)
+            } else {
+                check::render_text(&checks)
+            };
             print!("{out}");
             let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
             if !failed.is_empty() {

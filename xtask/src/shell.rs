@@ -22,12 +22,26 @@ pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
     trace(&cmd);
     let shown = cmd.to_string();
     let out = cmd.quiet().ignore_status().output().map_err(|e| {
-        fail(Code::Tool, format!("cannot run `{shown}`: {e}"), "install the program and make sure it is on PATH")
+        fail(
+            Code::Tool,
+            format!("cannot run `{shown}`: {e}"),
+            "install the program and make sure it is on PATH",
+        )
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim().to_string();
-        return Err(fail(code, format!("`{shown}` failed ({}): {last}", out.status), help));
+        let last = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .next_back()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        return Err(fail(
+            code,
+            format!("`{shown}` failed ({}): {last}", out.status),
+            help,
+        ));
     }
     Ok(out.stdout)
 }

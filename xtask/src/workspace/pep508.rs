@@ -28,7 +28,11 @@ pub fn parse(input: &str) -> Result<Requirement, String> {
     let mut extras = vec![];
     if let Some(r) = rest.strip_prefix('[') {
         let close = r.find(']').ok_or_else(|| bad("unclosed `[`"))?;
-        extras = r[..close].split(',').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
+        extras = r[..close]
+            .split(',')
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
         rest = r[close + 1..].trim_start();
     }
     let (before_marker, marker) = match rest.find(';') {
@@ -39,13 +43,21 @@ pub fn parse(input: &str) -> Result<Requirement, String> {
     let (specifier, url) = if let Some(u) = before_marker.strip_prefix('@') {
         (String::new(), Some(u.trim().to_string()))
     } else {
-        let spec = before_marker.strip_prefix('(').map_or(before_marker, |s| s.trim_end_matches(')'));
+        let spec = before_marker
+            .strip_prefix('(')
+            .map_or(before_marker, |s| s.trim_end_matches(')'));
         (spec.trim().to_string(), None)
     };
     if !specifier.is_empty() && !specifier.starts_with(['=', '<', '>', '!', '~']) {
         return Err(bad(&format!("unexpected `{specifier}`")));
     }
-    Ok(Requirement { name: name.to_string(), extras, specifier, url, marker: marker.filter(|m| !m.is_empty()) })
+    Ok(Requirement {
+        name: name.to_string(),
+        extras,
+        specifier,
+        url,
+        marker: marker.filter(|m| !m.is_empty()),
+    })
 }
 
 /// PEP 503 normalization: lower case, runs of `-_.` become one `-`.
@@ -72,11 +84,17 @@ mod tests {
 
     #[test]
     fn parts() {
-        let r = parse("My_Pkg[cli, extra2] >=1.0,<2 ; python_version >= '3.9' and sys_platform != 'win32'").unwrap();
+        let r = parse(
+            "My_Pkg[cli, extra2] >=1.0,<2 ; python_version >= '3.9' and sys_platform != 'win32'",
+        )
+        .unwrap();
         assert_eq!(r.name, "My_Pkg");
         assert_eq!(r.extras, ["cli", "extra2"]);
         assert_eq!(r.specifier, ">=1.0,<2");
-        assert_eq!(r.marker.as_deref(), Some("python_version >= '3.9' and sys_platform != 'win32'"));
+        assert_eq!(
+            r.marker.as_deref(),
+            Some("python_version >= '3.9' and sys_platform != 'win32'")
+        );
         let r = parse("core").unwrap();
         assert_eq!((r.specifier.as_str(), r.marker), ("", None));
         let r = parse("core (==1.0)").unwrap();

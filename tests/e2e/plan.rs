@@ -1,0 +1,341 @@
+//! `plan` on real repositories.
+
+use crate::fixtures::{crate_manifest, mixed, py_manifest};
+use crate::support::{entry, golden, Repo};
+
+fn summary(plan: &serde_json::Value) -> Vec<String> {
+    plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {} {} {} l{}",
+                e["order"],
+                e["name"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["version"].as_str().unwrap(),
+                e["next_version"].as_str().unwrap_or("-"),
+                e["bump"].as_str().unwrap(),
+                e["level"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn mixed_repository_acceptance() {
+    let repo = mixed();
+    let before = repo.fingerprint();
+    let plan = repo.plan(&[]);
+    assert_eq!(
+        summary(&plan),
+        [
+            "1 core release 1.0.0 1.1.0 minor l0",
+            "2 models release 1.2.0 2.0.0 major l0",
+            "3 client release 0.5.0 0.5.1 patch l1",
+            "4 net skip 0.3.0 - none l1",
+            "5 app skip 0.1.0 - none l2",
+            "6 cli-tool release 0.1.0 0.1.0 initial l2",
+        ]
+    );
+    let client = entry(&plan, "client");
+    assert_eq!(client["ecosystem"], "python");
+    assert_eq!(client["path"], "py/packages/client");
+    assert_eq!(client["dependencies"], serde_json::json!(["models"]));
+    assert!(
+        client["reason"]
+            .as_str()
+            .unwrap()
+            .contains("forced by models"),
+        "{}",
+        client["reason"]
+    );
+    assert!(entry(&plan, "net")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no releasable changes since net-v0.3.0"));
+    assert!(entry(&plan, "cli-tool")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no release tag yet"));
+    assert_eq!(entry(&plan, "core")["tag"], "core-v1.1.0");
+    // dev-dependencies do not order publishing
+    assert_eq!(
+        entry(&plan, "app")["dependencies"],
+        serde_json::json!(["net"])
+    );
+    assert_eq!(before, repo.fingerprint(), "plan must not write anything");
+}
+
+#[test]
+fn table_and_csv_are_stable() {
+    let repo = mixed();
+    golden("plan-mixed.txt", &repo.xtask(&["plan"]).ok().stdout);
+    golden(
+        "plan-mixed.csv",
+        &repo.xtask(&["plan", "--format", "csv"]).ok().stdout,
+    );
+}
+
+#[test]
+fn cargo_workspace_inheritance_renames_and_publish_false() {
+    let repo = Repo::new("cargo");
+    repo.write(
+        "Cargo.toml",
+        r#"[workspace]
+members = ["crates/*", "tools/gen"]
+exclude = ["crates/skipme"]
+
+[workspace.package]
+version = "2.1.0"
+license = "MIT"
+
+[workspace.dependencies]
+base = { path = "crates/base", version = "2.1.0" }
+"#,
+    )
+    .write("crates/base/Cargo.toml", "[package]\nname = \"base\"\nversion.workspace = true\nlicense.workspace = true\ndescription = \"b\"\n")
+    .write("crates/base/src/lib.rs", "")
+    .write(
+        "crates/mid/Cargo.toml",
+        "[package]\nname = \"mid\"\nversion.workspace = true\ndescription = \"m\"\n\n[dependencies]\nbase.workspace = true\n\n[dev-dependencies]\ntop = { path = \"../top\" }\n",
+    )
+    .write("crates/mid/src/lib.rs", "")
+    .write(
+        "crates/top/Cargo.toml",
+        "[package]\nname = \"top\"\nversion = \"0.9.0\"\n\n[target.'cfg(unix)'.build-dependencies]\nrenamed = { package = \"mid\", path = \"../mid\", version = \"2\" }\n",
+    )
+    .write("crates/top/src/lib.rs", "")
+    .write("crates/skipme/Cargo.toml", "[package]\nname = \"skipme\"\nversion = \"1.0.0\"\n")
+    .write("tools/gen/Cargo.toml", "[package]\nname = \"gen\"\nversion = \"0.1.0\"\npublish = false\n")
+    .write("tools/gen/src/main.rs", "");
+    repo.commit("chore: init");
+    repo.tag("base-v2.1.0");
+    repo.tag("mid-v2.1.0");
+    repo.tag("top-v0.9.0");
+    repo.change("crates/base/src/lib.rs", "fix: off by one");
+    let plan = repo.plan(&[]);
+    assert_eq!(
+        summary(&plan),
+        [
+            "1 base release 2.1.0 2.1.1 patch l0",
+            "2 gen excluded 0.1.0 - none l0",
+            "3 mid skip 2.1.0 - none l1",
+            "4 top skip 0.9.0 - none l2"
+        ]
+    );
+    assert!(entry(&plan, "gen")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("publish = false"));
+    // the renamed, target-specific build dependency still orders `top` after `mid`
+    assert_eq!(
+        entry(&plan, "top")["dependencies"],
+        serde_json::json!(["mid"])
+    );
+    assert!(plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["name"] != "skipme"));
+}
+
+#[test]
+fn uv_workspace_at_root_with_private_dynamic_and_optional() {
+    let repo = Repo::new("uv");
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"Root_App\"\nversion = \"1.0.0\"\ndependencies = [\"lib-a>=1\"]\n\n[tool.uv.workspace]\nmembers = [\"libs/*\"]\nexclude = [\"libs/old*\"]\n\n[tool.uv.sources]\nlib-a = { workspace = true }\nlib_b = { workspace = true }\n",
+    )
+    .write("libs/lib-a/pyproject.toml", &py_manifest("lib_a", "1.4.0", &[], &[]).replace("dependencies = []\n", "dependencies = []\n[project.optional-dependencies]\nextra = [\"Lib.B>=0.1 ; sys_platform == 'linux'\"]\n"))
+    .write(
+        "libs/lib-b/pyproject.toml",
+        "[project]\nname = \"lib-b\"\ndynamic = [\"version\"]\n\n[tool.hatch.version]\npath = \"src/lib_b/__about__.py\"\n",
+    )
+    .write("libs/lib-b/src/lib_b/__about__.py", "__version__ = \"0.2.0\"\n")
+    .write("libs/internal/pyproject.toml", &py_manifest("internal", "0.0.1", &[], &[]).replace("license = \"MIT\"", "license = \"MIT\"\nclassifiers = [\"Private :: Do Not Upload\"]"))
+    .write("libs/old-thing/pyproject.toml", "this is not even toml [");
+    repo.commit("chore: init");
+    repo.tag("lib_a-v1.4.0");
+    repo.tag("lib-b-v0.2.0");
+    repo.tag("Root_App-v1.0.0");
+    repo.change("libs/lib-b/src/lib_b/__about__.py", "feat(b): new thing");
+    let plan = repo.plan(&[]);
+    assert_eq!(
+        summary(&plan),
+        [
+            "1 internal excluded 0.0.1 - none l0",
+            "2 lib-b release 0.2.0 0.3.0 minor l0",
+            "3 lib_a skip 1.4.0 - none l1",
+            "4 Root_App skip 1.0.0 - none l2",
+        ]
+    );
+    assert!(entry(&plan, "internal")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Private :: Do Not Upload"));
+    // the optional dependency (by a non-normalized name) is an internal edge
+    assert_eq!(
+        entry(&plan, "lib_a")["dependencies"],
+        serde_json::json!(["lib-b"])
+    );
+    // the root project is a member too, and a root-level file change belongs to it
+    repo.change("README.md", "feat: root docs");
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "Root_App")["next_version"], "1.1.0");
+}
+
+#[test]
+fn uv_workspace_in_a_subfolder_only() {
+    let repo = Repo::new("uvsub");
+    repo.write(
+        "tools/py/pyproject.toml",
+        "[tool.uv.workspace]\nmembers = [\"p/*\"]\n",
+    )
+    .write(
+        "tools/py/p/one/pyproject.toml",
+        &py_manifest("one", "0.1.0", &[], &[]),
+    )
+    .write(
+        "tools/py/p/two/pyproject.toml",
+        &py_manifest("two", "0.1.0", &["one==0.1.0"], &["one"]),
+    )
+    .write("xtask-release.toml", "[python]\nroot = \"tools/py\"\n");
+    repo.commit("chore: init");
+    repo.tag("one-v0.1.0");
+    repo.tag("two-v0.1.0");
+    repo.change("tools/py/p/one/x.py", "feat: more");
+    let plan = repo.plan(&[]);
+    assert_eq!(
+        summary(&plan),
+        [
+            "1 one release 0.1.0 0.2.0 minor l0",
+            "2 two release 0.1.0 0.1.1 patch l1"
+        ]
+    );
+    assert!(entry(&plan, "two")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("`==0.1.0` does not admit one 0.2.0"));
+}
+
+#[test]
+fn options_package_exclude_bump_pre_force() {
+    let repo = mixed();
+    let plan = repo.plan(&["--package", "client"]);
+    assert_eq!(entry(&plan, "models")["status"], "release");
+    assert_eq!(entry(&plan, "client")["status"], "release");
+    assert_eq!(entry(&plan, "core")["status"], "excluded");
+    assert!(entry(&plan, "core")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not selected"));
+
+    let plan = repo.plan(&["--exclude", "core"]);
+    assert_eq!(entry(&plan, "core")["status"], "excluded");
+
+    let plan = repo.plan(&["--pre", "rc"]);
+    assert_eq!(entry(&plan, "core")["next_version"], "1.1.0-rc.1");
+    assert_eq!(entry(&plan, "models")["next_version"], "2.0.0rc1");
+    assert_eq!(entry(&plan, "core")["bump"], "pre");
+
+    let plan = repo.plan(&["--force-unchanged"]);
+    assert_eq!(entry(&plan, "net")["next_version"], "0.3.1");
+    assert_eq!(entry(&plan, "app")["status"], "release");
+
+    let plan = repo.plan(&["--bump", "major"]);
+    assert_eq!(entry(&plan, "core")["next_version"], "2.0.0");
+
+    let plan = repo.plan(&["--package", "core", "--bump", "3.0.0"]);
+    assert_eq!(entry(&plan, "core")["next_version"], "3.0.0");
+    assert_eq!(entry(&plan, "core")["bump"], "explicit");
+}
+
+#[test]
+fn synchronized_groups_and_umbrella_tag() {
+    let repo = mixed();
+    repo.append("xtask-release.toml", "[tags]\numbrella = \"v{version}\"\n[[groups]]\nname = \"crates\"\nmembers = [\"core\", \"net\"]\n");
+    repo.commit("chore: config");
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "core")["next_version"], "1.1.0");
+    // net was 0.3.0 and shares the group's version now
+    assert_eq!(entry(&plan, "net")["next_version"], "1.1.0");
+    assert!(entry(&plan, "net")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("synchronized group `crates`"));
+    assert_eq!(plan["umbrella_tag"], "v2.0.0");
+}
+
+#[test]
+fn pre_release_advances_then_finalizes() {
+    let repo = Repo::new("pre");
+    repo.write("pyproject.toml", &py_manifest("solo", "1.2.0rc1", &[], &[]));
+    repo.commit("feat: first");
+    repo.tag("solo-v1.2.0rc1");
+    repo.change("solo.py", "fix: a bug");
+    assert_eq!(
+        entry(&repo.plan(&["--pre", "rc"]), "solo")["next_version"],
+        "1.2.0rc2"
+    );
+    assert_eq!(entry(&repo.plan(&[]), "solo")["next_version"], "1.2.0");
+    let run = repo.xtask(&["plan", "--pre", "alpha"]);
+    run.fails_with("XR050");
+}
+
+#[test]
+fn hostile_commit_messages_never_break_parsing() {
+    let repo = Repo::new("hostile");
+    repo.write("Cargo.toml", &crate_manifest("solo", "1.0.0", ""));
+    repo.write("src/lib.rs", "");
+    repo.commit("chore: init");
+    repo.tag("solo-v1.0.0");
+    repo.append("src/lib.rs", "//1\n");
+    // separators, invalid UTF-8 and text that looks like a log record
+    repo.commit_bytes(b"chore: weird \x1e\x1f \xff\xfe bytes\n\ncommit 0123456789012345678901234567890123456789\nXTASKREC0000000000000000\n\x01\x02");
+    repo.append("src/lib.rs", "//2\n");
+    repo.commit_bytes(b"feat: after the weird one\n\nBREAKING-CHANGE: yes \xc3\x28");
+    repo.append("src/lib.rs", "//3\n");
+    repo.commit("docs: last");
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "solo")["next_version"], "2.0.0");
+    assert_eq!(entry(&plan, "solo")["commits"], 3);
+}
+
+#[test]
+fn merges_and_tags_on_other_branches() {
+    let repo = Repo::new("merge");
+    repo.write("Cargo.toml", &crate_manifest("solo", "1.0.0", ""));
+    repo.write("src/lib.rs", "");
+    repo.commit("chore: init");
+    repo.tag("solo-v1.0.0");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.change("src/a.rs", "feat: on a branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.change("src/b.rs", "fix: on main");
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge branch 'topic'",
+        "topic",
+    ]);
+    // a tag whose commit is not in HEAD's history is ignored
+    repo.git(&["checkout", "-q", "-b", "elsewhere", "solo-v1.0.0"]);
+    repo.change("src/c.rs", "chore: side");
+    repo.tag("solo-v9.0.0");
+    repo.git(&["checkout", "-q", "main"]);
+    let plan = repo.plan(&[]);
+    let solo = entry(&plan, "solo");
+    assert_eq!(solo["last_tag"], "solo-v1.0.0");
+    assert_eq!(solo["next_version"], "1.1.0");
+    assert_eq!(solo["commits"], 2);
+    // after a release tag on main, only later commits count, through the merge too
+    repo.tag("solo-v1.1.0");
+    repo.write("Cargo.toml", &crate_manifest("solo", "1.1.0", ""));
+    repo.commit("chore(release): solo@1.1.0");
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "solo")["status"], "skip");
+}

@@ -1,0 +1,264 @@
+//! Test support: temporary git repositories with scripted histories, running
+//! the built `xtask` binary, fingerprints of a whole folder, golden files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
+
+/// A folder under the system temp dir, removed on drop (kept with KEEP_TEST_DIRS=1).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-e2e-{label}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub struct Repo {
+    pub tmp: TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+        })
+    }
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    /// Asserts a coded failure: exit 1, `error[CODE]` and a `help:` line.
+    #[track_caller]
+    pub fn fails_with(self, code: &str) -> Run {
+        assert_eq!(
+            self.code, 1,
+            "expected exit 1\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(&format!("error[{code}]")),
+            "expected error[{code}], got:\n{}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.lines().any(|l| l.starts_with("help: ")),
+            "no help line:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+fn to_run(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the xtask binary with `args` (no `--root` added).
+pub fn xtask(args: &[&str]) -> Run {
+    xtask_env(args, &[])
+}
+
+pub fn xtask_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(XTASK);
+    cmd.args(args).env_remove("XTASK_TRACE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    to_run(cmd.output().unwrap())
+}
+
+pub fn git_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+}
+
+impl Repo {
+    /// An empty repository with `main` checked out.
+    pub fn new(label: &str) -> Repo {
+        let repo = Repo {
+            tmp: TempDir::new(label),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.tmp.0
+    }
+
+    pub fn root_arg(&self) -> String {
+        self.path().display().to_string()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Repo {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn append(&self, rel: &str, text: &str) -> &Repo {
+        let p = self.path().join(rel);
+        let mut old = std::fs::read_to_string(&p).unwrap_or_default();
+        old.push_str(text);
+        self.write(rel, &old)
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = git_env(Command::new("git").arg("-C").arg(self.path()).args(args))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Commits everything with `message` (any bytes allowed, via a file).
+    pub fn commit_bytes(&self, message: &[u8]) {
+        self.git(&["add", "-A"]);
+        let msg = self.path().join(".git/TEST_MSG");
+        std::fs::write(&msg, message).unwrap();
+        self.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--no-verify",
+            "-F",
+            msg.to_str().unwrap(),
+        ]);
+    }
+
+    pub fn commit(&self, message: &str) {
+        self.commit_bytes(message.as_bytes());
+    }
+
+    /// Appends a line to `file` and commits it with `message`.
+    pub fn change(&self, file: &str, message: &str) {
+        self.append(
+            file,
+            &format!("# {}\n", message.lines().next().unwrap_or("")),
+        );
+        self.commit(message);
+    }
+
+    pub fn tag(&self, name: &str) {
+        self.git(&["tag", "-a", name, "-m", name]);
+    }
+
+    /// Runs xtask with `--root` set to this repository.
+    pub fn xtask(&self, args: &[&str]) -> Run {
+        self.xtask_env(args, &[])
+    }
+
+    pub fn xtask_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let root = self.root_arg();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--root", &root]);
+        xtask_env(&all, env)
+    }
+
+    pub fn plan(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["plan", "--format", "json"];
+        args.extend(extra);
+        self.xtask(&args).ok().json()
+    }
+
+    /// Every file under the repository (`.git` included) with its content hash:
+    /// equal fingerprints mean nothing on disk changed.
+    pub fn fingerprint(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        walk(self.path(), self.path(), &mut out);
+        out
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) {
+    use std::hash::{Hash, Hasher};
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            out.insert(rel, h.finish());
+        }
+    }
+}
+
+/// A plan entry by name.
+pub fn entry<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in plan"))
+}
+
+/// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}: run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert!(expected == actual, "{name} differs from the golden file (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}");
+}
