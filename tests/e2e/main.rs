@@ -5,5 +5,7 @@ mod bad_input;
 mod cli;
 mod fixtures;
 mod plan;
+mod registries;
+mod release;
 mod scale;
 mod support;

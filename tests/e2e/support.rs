@@ -176,9 +176,10 @@ impl Repo {
 
     /// Appends a line to `file` and commits it with `message`.
     pub fn change(&self, file: &str, message: &str) {
+        let comment = if file.ends_with(".rs") { "//" } else { "#" };
         self.append(
             file,
-            &format!("# {}\n", message.lines().next().unwrap_or("")),
+            &format!("{comment} {}\n", message.lines().next().unwrap_or("")),
         );
         self.commit(message);
     }
@@ -208,10 +209,15 @@ impl Repo {
     /// Every file under the repository (`.git` included) with its content hash:
     /// equal fingerprints mean nothing on disk changed.
     pub fn fingerprint(&self) -> BTreeMap<String, u64> {
-        let mut out = BTreeMap::new();
-        walk(self.path(), self.path(), &mut out);
-        out
+        fingerprint_dir(self.path())
     }
+}
+
+/// Every file under `dir` with its content hash.
+pub fn fingerprint_dir(dir: &Path) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) {

@@ -128,6 +128,55 @@ codes! {
     CheckFailed = "XR060", "health checks failed",
         "`cargo xtask check` found problems. Each is listed with the package and the fix. The \
          command exits 1 until all are fixed.";
+    PreflightFailed = "XR100", "preflight found problems",
+        "Before changing anything, `release` checks the work tree is clean, the branch is allowed, \
+         HEAD is not behind the remote, the clone is not shallow, lockfiles are in sync, no planned tag \
+         exists, no planned version is on its registry, credentials are set and uv/cargo/git are \
+         installed. Every problem is listed with its fix; nothing was changed.";
+    Confirmation = "XR101", "the release was not confirmed",
+        "`release` asks for confirmation on a terminal. When standard input is not a terminal (CI, \
+         scripts) it never asks: pass --yes to confirm in advance. Answering anything but `y` stops \
+         the release before anything is written.";
+    BuildFailed = "XR102", "a package failed to build",
+        "`uv build` or `cargo package` failed for a package, from the release commit. Nothing of that \
+         package was published. The message shows the command and its last line of output; fix the \
+         build, then continue with `cargo xtask release --resume`.";
+    ArtifactInvalid = "XR103", "a built artifact is not what the plan says",
+        "The files a build produced do not have the expected names, or the version written inside \
+         them differs from the planned one (or an internal requirement is not pinned). Nothing was \
+         published for that package. This usually means a dynamic version or a build backend \
+         rewrote something: check the package's build configuration.";
+    PublishFailed = "XR104", "publishing a package failed",
+        "`uv publish` or `cargo publish` exited with an error. A failed upload is always an error, \
+         never a timeout later. The message shows what the tool said (credentials, a rejected file, \
+         a registry error). Fix it and continue with `cargo xtask release --resume`.";
+    RegistryTimeout = "XR105", "the registry did not serve the new version in time",
+        "After publishing, the tool polls the registry until it serves the version. It did not \
+         within the timeout. The upload may still appear: `cargo xtask release --resume` checks \
+         again and continues without publishing twice.";
+    ChecksumMismatch = "XR106", "the registry's checksum differs from ours",
+        "The registry serves a file (or crate) for this version whose SHA-256 differs from the \
+         artifact built from the release commit. Either another build was published under this \
+         version before, or the upload was altered. The version cannot be published again: release \
+         a new version.";
+    SmokeTestFailed = "XR107", "the smoke test of a published package failed",
+        "After publishing, the package is installed from the registry into a fresh environment \
+         (Python: a new venv and an import; crates: a throwaway crate that depends on the exact \
+         version). That failed. The version is public: fix the problem and release a patch; \
+         yanking the broken version may be wise.";
+    PushFailed = "XR108", "pushing the release commit and tags failed",
+        "The atomic push of the release commit and its tags was rejected, or a tag did not arrive \
+         on the remote. The packages are already published. Usually the remote branch moved on: \
+         pull (rebase) the release commit onto it and push the commit and the tags yourself, or run \
+         `cargo xtask release --resume`.";
+    RegistryUnreachable = "XR109", "a registry could not be reached",
+        "Requests to a package index failed after retries with backoff (connection refused, HTTP \
+         429 or 5xx). Check the URL and the network, then retry; an interrupted release continues \
+         with `cargo xtask release --resume`.";
+    UnknownRegistry = "XR110", "the cargo registry is not configured",
+        "[cargo] registry names a registry cargo does not know, or its index cannot be read. Define \
+         it in .cargo/config.toml ([registries.NAME] index = \"sparse+https://...\") or with \
+         CARGO_REGISTRIES_<NAME>_INDEX.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

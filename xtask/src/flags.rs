@@ -17,6 +17,7 @@ USAGE:
 COMMANDS:
     plan       Show what a release would do: versions, order, reasons
     graph      Show the internal dependency graph
+    release    Release: bump, commit, tag, publish in dependency order, push
     check      Run health checks on the repository
     explain    Explain an error code (e.g. `cargo xtask explain XR030`)
     demo       Run plan and graph on a bundled example repository
@@ -49,6 +50,38 @@ OPTIONS:
     --bump BUMP            patch, minor, major, or an explicit version
     --pre KIND             Start or advance a pre-release: rc, alpha or beta
     -h, --help             Show this text
+";
+
+pub const RELEASE_HELP: &str = "\
+cargo xtask release: release the packages `plan` shows
+
+USAGE:
+    cargo xtask release [--root DIR] [--config FILE] [OPTIONS]
+
+Runs exactly the plan that `plan` prints for the same options: preflight (all
+problems at once), then writes versions, internal requirements and lockfiles,
+makes one release commit with a tag per package, publishes each package from
+that commit as soon as its dependencies are published (build, verify, checksum,
+publish, wait for the registry, compare its checksum, smoke test), and pushes
+the commit and tags atomically.
+
+OPTIONS:
+    --dry-run              Print every command and file write; change nothing
+    --jobs N               Publish at most N packages at a time (default 4)
+    --yes                  Do not ask for confirmation (required without a terminal)
+    --no-push              Do not push the release commit and tags
+    --offline              With --dry-run: do not contact registries in preflight
+    --package NAME         Release only NAME and what it needs (repeatable)
+    --exclude NAME         Leave NAME out (repeatable)
+    --force-unchanged      Release packages without releasable changes too
+    --bump BUMP            patch, minor, major, or an explicit version
+    --pre KIND             Start or advance a pre-release: rc, alpha or beta
+    -h, --help             Show this text
+
+Credentials come from each tool's own settings: UV_PUBLISH_TOKEN (or
+UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD) for uv; CARGO_REGISTRY_TOKEN,
+CARGO_REGISTRIES_<NAME>_TOKEN or `cargo login` for cargo. They are never
+passed on a command line or printed.
 ";
 
 pub const GRAPH_HELP: &str = "\
@@ -124,6 +157,7 @@ pub enum Command {
         format: String,
         opts: Options,
     },
+    Release(crate::release::Options),
     Graph {
         format: String,
         deps: Option<String>,
@@ -154,6 +188,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
     let sub = args.subcommand().map_err(usage)?;
     let text = |s: &str| match s {
         "plan" => Some(PLAN_HELP),
+        "release" => Some(RELEASE_HELP),
         "graph" => Some(GRAPH_HELP),
         "check" => Some(CHECK_HELP),
         "explain" => Some(EXPLAIN_HELP),
@@ -196,6 +231,31 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             let format = choice(&mut args, "--format", &["table", "json", "csv"], "table")?;
             let opts = plan_options(&mut args)?;
             Command::Plan { format, opts }
+        }
+        "release" => {
+            let dry_run = args.contains("--dry-run");
+            let yes = args.contains("--yes");
+            let no_push = args.contains("--no-push");
+            let offline = args.contains("--offline");
+            let jobs: usize = args
+                .opt_value_from_str("--jobs")
+                .map_err(usage)?
+                .unwrap_or(4);
+            if jobs == 0 {
+                return Err(usage_msg(
+                    "--jobs must be at least 1".into(),
+                    "use --jobs 1 to publish one package at a time",
+                ));
+            }
+            let plan = plan_options(&mut args)?;
+            Command::Release(crate::release::Options {
+                plan,
+                dry_run,
+                jobs,
+                yes,
+                no_push,
+                offline,
+            })
         }
         "graph" => {
             let format = choice(

@@ -10,6 +10,8 @@ mod flags;
 mod graph;
 mod history;
 mod plan;
+mod registry;
+mod release;
 mod repo;
 mod shell;
 mod version;
@@ -79,6 +81,10 @@ pub fn run_command(
                 _ => plan::render_table(&plan),
             };
             print!("{out}");
+        }
+        Command::Release(opts) => {
+            let repo = Repo::load(root, config)?;
+            release::run(sh, &repo, &opts)?;
         }
         Command::Graph {
             format,

@@ -29,14 +29,26 @@ pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
         )
     })?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr
+        let text = if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) {
+            &out.stderr
+        } else {
+            &out.stdout
+        };
+        let text = String::from_utf8_lossy(text);
+        let last = text
             .lines()
             .filter(|l| !l.trim().is_empty())
             .next_back()
             .unwrap_or("")
             .trim()
             .to_string();
+        // the tail of the program's own output says what went wrong
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.len() > 1 {
+            for l in &lines[lines.len().saturating_sub(20)..] {
+                eprintln!("  | {l}");
+            }
+        }
         return Err(fail(
             code,
             format!("`{shown}` failed ({}): {last}", out.status),

@@ -9,54 +9,92 @@ pub struct Requirement {
     pub extras: Vec<String>,
     /// The version specifier as written, without parentheses (`>=1.0,<2`), or "".
     pub specifier: String,
+    /// Byte range of the specifier in the parsed text (empty, at the insertion
+    /// point, when there is none), so a rewrite changes nothing else.
+    pub spec_range: std::ops::Range<usize>,
     pub url: Option<String>,
     /// The environment marker as written after `;`, trimmed.
     pub marker: Option<String>,
 }
 
+impl Requirement {
+    /// `text` (the string this was parsed from) with the specifier replaced.
+    pub fn with_specifier(&self, text: &str, spec: &str) -> String {
+        let r = &self.spec_range;
+        let mut out = String::with_capacity(text.len() + spec.len());
+        out.push_str(&text[..r.start]);
+        out.push_str(spec);
+        out.push_str(&text[r.end..]);
+        out
+    }
+}
+
 pub fn parse(input: &str) -> Result<Requirement, String> {
-    let s = input.trim();
     let bad = |why: &str| format!("`{input}` is not a PEP 508 requirement: {why}");
-    let name_end = s
+    let lead = input.len() - input.trim_start().len();
+    let s = input.trim_end();
+    let mut pos = lead;
+    let name_len = s[pos..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(s.len());
-    let name = &s[..name_end];
+        .unwrap_or(s.len() - pos);
+    let name = &s[pos..pos + name_len];
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(bad("it must start with a package name"));
     }
-    let mut rest = s[name_end..].trim_start();
+    pos += name_len;
+    let skip_ws = |pos: usize| pos + (s[pos..].len() - s[pos..].trim_start().len());
     let mut extras = vec![];
-    if let Some(r) = rest.strip_prefix('[') {
-        let close = r.find(']').ok_or_else(|| bad("unclosed `[`"))?;
-        extras = r[..close]
+    let after_ws = skip_ws(pos);
+    if s[after_ws..].starts_with('[') {
+        let close = s[after_ws..].find(']').ok_or_else(|| bad("unclosed `[`"))? + after_ws;
+        extras = s[after_ws + 1..close]
             .split(',')
             .map(|e| e.trim().to_string())
             .filter(|e| !e.is_empty())
             .collect();
-        rest = r[close + 1..].trim_start();
+        pos = close + 1;
     }
-    let (before_marker, marker) = match rest.find(';') {
-        Some(i) => (&rest[..i], Some(rest[i + 1..].trim().to_string())),
-        None => (rest, None),
+    let marker_at = s[pos..].find(';').map(|i| i + pos);
+    let body_end = marker_at.unwrap_or(s.len());
+    let marker = marker_at
+        .map(|i| s[i + 1..].trim().to_string())
+        .filter(|m| !m.is_empty());
+    let body = &s[pos..body_end];
+    let body_start = pos + (body.len() - body.trim_start().len());
+    let trimmed = body.trim();
+    if let Some(u) = trimmed.strip_prefix('@') {
+        return Ok(Requirement {
+            name: name.to_string(),
+            extras,
+            specifier: String::new(),
+            spec_range: pos..pos,
+            url: Some(u.trim().to_string()),
+            marker,
+        });
+    }
+    let (spec_start, spec_text) = match trimmed.strip_prefix('(') {
+        Some(inner) => {
+            let inner = inner.strip_suffix(')').ok_or_else(|| bad("unclosed `(`"))?;
+            let lead = inner.len() - inner.trim_start().len();
+            (body_start + 1 + lead, inner.trim())
+        }
+        None => (body_start, trimmed),
     };
-    let before_marker = before_marker.trim();
-    let (specifier, url) = if let Some(u) = before_marker.strip_prefix('@') {
-        (String::new(), Some(u.trim().to_string()))
+    if !spec_text.is_empty() && !spec_text.starts_with(['=', '<', '>', '!', '~']) {
+        return Err(bad(&format!("unexpected `{spec_text}`")));
+    }
+    let spec_range = if spec_text.is_empty() {
+        pos..pos
     } else {
-        let spec = before_marker
-            .strip_prefix('(')
-            .map_or(before_marker, |s| s.trim_end_matches(')'));
-        (spec.trim().to_string(), None)
+        spec_start..spec_start + spec_text.len()
     };
-    if !specifier.is_empty() && !specifier.starts_with(['=', '<', '>', '!', '~']) {
-        return Err(bad(&format!("unexpected `{specifier}`")));
-    }
     Ok(Requirement {
         name: name.to_string(),
         extras,
-        specifier,
-        url,
-        marker: marker.filter(|m| !m.is_empty()),
+        specifier: spec_text.to_string(),
+        spec_range,
+        url: None,
+        marker,
     })
 }
 
@@ -102,6 +140,22 @@ mod tests {
         let r = parse("pkg @ https://example.invalid/pkg.whl ; os_name == 'nt'").unwrap();
         assert_eq!(r.url.as_deref(), Some("https://example.invalid/pkg.whl"));
         assert!(parse(">=1").is_err());
+        let text = "  models[speed] >=1.2,<2 ; python_version >= '3.9'";
+        let r = parse(text).unwrap();
+        assert_eq!(
+            r.with_specifier(text, "==2.0.0"),
+            "  models[speed] ==2.0.0 ; python_version >= '3.9'"
+        );
+        let text = "models; os_name == 'nt'";
+        assert_eq!(
+            parse(text).unwrap().with_specifier(text, "==1.0"),
+            "models==1.0; os_name == 'nt'"
+        );
+        let text = "core ( >=1.0 )";
+        assert_eq!(
+            parse(text).unwrap().with_specifier(text, "==2"),
+            "core ( ==2 )"
+        );
         assert!(parse("a[b").is_err());
         assert!(parse("a 1.0").is_err());
     }

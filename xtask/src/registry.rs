@@ -1,0 +1,388 @@
+//! Reading registries: what a PyPI-style simple index and a cargo index say
+//! about a version, and its checksum. Read-only; publishing is done by uv and
+//! cargo themselves.
+//!
+//! - Python: the simple index (`INDEX/NAME/`), PEP 691 JSON when the server
+//!   offers it, else the HTML with `#sha256=` on each file link.
+//! - Cargo: a sparse HTTP index (crates.io's kind) or a git index reached by
+//!   `file://` (the local test registry's kind); `cksum` of the version's line.
+//!
+//! HTTP 429 and 5xx and connection failures are retried with backoff
+//! (honouring `Retry-After`); 404 means "not there".
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use xshell::{cmd, Shell};
+
+use crate::error::{fail, Code};
+use crate::workspace::pep508::normalize;
+
+/// A file a Python index serves for a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFile {
+    pub filename: String,
+    pub sha256: Option<String>,
+}
+
+/// How many times a failing request is tried, and the first pause.
+const ATTEMPTS: u32 = 6;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(5)
+        .build()
+}
+
+/// GET with retries. `Ok(None)` for 404/410.
+fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
+    let agent = agent();
+    let mut pause = FIRST_BACKOFF;
+    let mut last_error = String::new();
+    for attempt in 1..=ATTEMPTS {
+        match agent
+            .get(url)
+            .set("Accept", accept)
+            .set("Cache-Control", "no-cache")
+            .call()
+        {
+            Ok(resp) => {
+                let ctype = resp.content_type().to_string();
+                let body = resp.into_string().map_err(|e| {
+                    fail(
+                        Code::RegistryUnreachable,
+                        format!("reading {url}: {e}"),
+                        "check the network and the index URL",
+                    )
+                })?;
+                return Ok(Some((ctype, body)));
+            }
+            Err(ureq::Error::Status(404 | 410, _)) => return Ok(None),
+            Err(ureq::Error::Status(code, resp)) if code == 429 || code >= 500 => {
+                let retry_after = resp
+                    .header("Retry-After")
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                last_error = format!("HTTP {code}");
+                if let Some(s) = retry_after {
+                    pause = Duration::from_secs(s.min(60));
+                }
+            }
+            Err(ureq::Error::Status(code, _)) => {
+                return Err(fail(
+                    Code::RegistryUnreachable,
+                    format!("{url} answered HTTP {code}"),
+                    "check the index URL in xtask-release.toml and your access to it",
+                ))
+            }
+            Err(ureq::Error::Transport(t)) => last_error = t.to_string(),
+        }
+        if attempt < ATTEMPTS {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(10));
+        }
+    }
+    Err(fail(
+        Code::RegistryUnreachable,
+        format!("{url} failed {ATTEMPTS} times, last: {last_error}"),
+        "the registry is down or unreachable; retry later (a release resumes with --resume)",
+    ))
+}
+
+/// The files the index serves for `name`; `None` when the project does not exist.
+pub fn pypi_files(index_url: &str, name: &str) -> anyhow::Result<Option<Vec<RemoteFile>>> {
+    let url = format!("{}/{}/", index_url.trim_end_matches('/'), normalize(name));
+    let Some((ctype, body)) = get(&url, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")?
+    else {
+        return Ok(None);
+    };
+    if ctype.starts_with("application/vnd.pypi.simple.v1+json") || ctype == "application/json" {
+        let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
+            fail(
+                Code::RegistryUnreachable,
+                format!("{url}: invalid PEP 691 JSON: {e}"),
+                "check the index URL",
+            )
+        })?;
+        let files = v["files"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| {
+                        Some(RemoteFile {
+                            filename: f["filename"].as_str()?.to_string(),
+                            sha256: f["hashes"]["sha256"].as_str().map(str::to_string),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Ok(Some(files));
+    }
+    Ok(Some(parse_simple_html(&body)))
+}
+
+/// File links of a PEP 503 page: `<a href="URL#sha256=HEX">FILE</a>`.
+pub fn parse_simple_html(html: &str) -> Vec<RemoteFile> {
+    let mut out = vec![];
+    let mut rest = html;
+    while let Some(i) = rest.find("href=") {
+        rest = &rest[i + 5..];
+        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(end) = rest[1..].find(quote) else {
+            break;
+        };
+        let href = &rest[1..1 + end];
+        rest = &rest[1 + end..];
+        let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
+        let filename = percent_decode(path.rsplit('/').next().unwrap_or(path));
+        let sha256 = fragment
+            .strip_prefix("sha256=")
+            .map(|h| h.to_ascii_lowercase());
+        if !filename.is_empty() {
+            out.push(RemoteFile { filename, sha256 });
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where a cargo registry's index is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CargoIndex {
+    /// `sparse+https://...`: one HTTP file per crate.
+    Sparse(String),
+    /// A git index on this machine (`file://PATH`).
+    GitPath(PathBuf),
+}
+
+impl CargoIndex {
+    /// The registry `name` as cargo would find it: `CARGO_REGISTRIES_<NAME>_INDEX`,
+    /// then `[registries.NAME] index` in the repository's and CARGO_HOME's config.
+    /// `None` is crates.io.
+    pub fn resolve(root: &Path, name: Option<&str>) -> anyhow::Result<CargoIndex> {
+        let Some(name) = name else {
+            return Ok(CargoIndex::Sparse("https://index.crates.io/".into()));
+        };
+        let url = std::env::var(format!("CARGO_REGISTRIES_{}_INDEX", env_name(name)))
+            .ok()
+            .or_else(|| config_files(root).iter().find_map(|f| registry_index_in(f, name)))
+            .ok_or_else(|| {
+                fail(
+                    Code::UnknownRegistry,
+                    format!("cargo registry `{name}` is not configured"),
+                    format!("add [registries.{name}] index = \"...\" to .cargo/config.toml, or set CARGO_REGISTRIES_{}_INDEX", env_name(name)),
+                )
+            })?;
+        if let Some(s) = url.strip_prefix("sparse+") {
+            return Ok(CargoIndex::Sparse(s.to_string()));
+        }
+        if let Some(p) = url.strip_prefix("file://") {
+            return Ok(CargoIndex::GitPath(PathBuf::from(p)));
+        }
+        Err(fail(
+            Code::UnknownRegistry,
+            format!("registry `{name}` has index {url}: only sparse (sparse+http...) and local git (file://) indexes can be read"),
+            "use the registry's sparse index URL",
+        ))
+    }
+
+    /// The `cksum` of `name`@`version` in the index, `None` when it is not there.
+    pub fn cksum(&self, sh: &Shell, name: &str, version: &str) -> anyhow::Result<Option<String>> {
+        let rel = index_path(name);
+        let text = match self {
+            CargoIndex::Sparse(base) => {
+                let url = format!("{}/{rel}", base.trim_end_matches('/'));
+                match get(&url, "*/*")? {
+                    Some((_, body)) => body,
+                    None => return Ok(None),
+                }
+            }
+            CargoIndex::GitPath(path) => {
+                let spec = format!("HEAD:{rel}");
+                let out = cmd!(sh, "git -C {path} show {spec}")
+                    .quiet()
+                    .ignore_status()
+                    .output()?;
+                if !out.status.success() {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    if err.contains("does not exist") || err.contains("exists on disk, but not in")
+                    {
+                        return Ok(None);
+                    }
+                    return Err(fail(
+                        Code::RegistryUnreachable,
+                        format!(
+                            "cannot read the git index at {}: {}",
+                            path.display(),
+                            err.trim()
+                        ),
+                        "check the registry's index path",
+                    ));
+                }
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            }
+        };
+        Ok(text.lines().find_map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).ok()?;
+            (v["vers"].as_str()? == version)
+                .then(|| v["cksum"].as_str().unwrap_or_default().to_string())
+        }))
+    }
+}
+
+/// cargo's index layout: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`.
+pub fn index_path(name: &str) -> String {
+    let n = name.to_ascii_lowercase();
+    match n.len() {
+        1 => format!("1/{n}"),
+        2 => format!("2/{n}"),
+        3 => format!("3/{}/{n}", &n[..1]),
+        _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
+    }
+}
+
+pub fn env_name(registry: &str) -> String {
+    registry.to_ascii_uppercase().replace('-', "_")
+}
+
+pub fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        })
+}
+
+fn config_files(root: &Path) -> Vec<PathBuf> {
+    vec![
+        root.join(".cargo/config.toml"),
+        root.join(".cargo/config"),
+        cargo_home().join("config.toml"),
+        cargo_home().join("config"),
+    ]
+}
+
+fn registry_index_in(file: &Path, name: &str) -> Option<String> {
+    let doc: toml_edit::DocumentMut = std::fs::read_to_string(file).ok()?.parse().ok()?;
+    doc.get("registries")?
+        .get(name)?
+        .get("index")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Whether cargo has a token for the registry (environment, credentials file
+/// or a credential provider). The token itself is never read into memory.
+pub fn cargo_has_credentials(root: &Path, name: Option<&str>) -> bool {
+    let env_key = match name {
+        None => "CARGO_REGISTRY_TOKEN".to_string(),
+        Some(n) => format!("CARGO_REGISTRIES_{}_TOKEN", env_name(n)),
+    };
+    if std::env::var_os(&env_key).is_some_and(|v| !v.is_empty()) {
+        return true;
+    }
+    let has_key = |file: &Path, key: &str| -> bool {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return false;
+        };
+        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+            return false;
+        };
+        let table = match name {
+            None => doc.get("registry"),
+            Some(n) => doc.get("registries").and_then(|r| r.get(n)),
+        };
+        table.and_then(|t| t.get(key)).is_some()
+    };
+    let home = cargo_home();
+    [home.join("credentials.toml"), home.join("credentials")]
+        .iter()
+        .any(|f| has_key(f, "token"))
+        || config_files(root)
+            .iter()
+            .any(|f| has_key(f, "credential-provider"))
+        || config_files(root).iter().any(|f| {
+            std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers"))
+        })
+}
+
+/// Whether uv has credentials for publishing (token or username/password, or
+/// an explicit choice of trusted publishing).
+pub fn uv_has_credentials() -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    set("UV_PUBLISH_TOKEN")
+        || (set("UV_PUBLISH_USERNAME") && set("UV_PUBLISH_PASSWORD"))
+        || std::env::var("UV_PUBLISH_TRUSTED_PUBLISHING").is_ok_and(|v| v == "always")
+}
+
+/// Polls `check` until it returns `Some`, with growing pauses, up to `timeout`.
+pub fn poll<T>(
+    timeout: Duration,
+    mut check: impl FnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<Option<T>> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(200);
+    loop {
+        if let Some(v) = check()? {
+            return Ok(Some(v));
+        }
+        if start.elapsed() >= timeout {
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_paths() {
+        assert_eq!(index_path("a"), "1/a");
+        assert_eq!(index_path("ab"), "2/ab");
+        assert_eq!(index_path("abc"), "3/a/abc");
+        assert_eq!(index_path("Serde_json"), "se/rd/serde_json");
+    }
+
+    #[test]
+    fn simple_html() {
+        let html = r#"<a href="/packages/my_pp-1.0.0-py3-none-any.whl#sha256=7EC5">my_pp</a><br>
+            <a href='../../x/my_pp-1.0.0%2Blocal.tar.gz#sha256=21c4' data-requires-python="&gt;=3.9">x</a>"#;
+        assert_eq!(
+            parse_simple_html(html),
+            vec![
+                RemoteFile {
+                    filename: "my_pp-1.0.0-py3-none-any.whl".into(),
+                    sha256: Some("7ec5".into())
+                },
+                RemoteFile {
+                    filename: "my_pp-1.0.0+local.tar.gz".into(),
+                    sha256: Some("21c4".into())
+                },
+            ]
+        );
+    }
+}

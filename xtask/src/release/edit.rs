@@ -1,0 +1,462 @@
+//! Manifest edits with toml_edit: versions, internal requirements and, in the
+//! exported build tree only, exact pins. Pure text → text: formatting,
+//! comments, extras and markers survive; only the version text changes.
+
+use std::collections::HashMap;
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use crate::version::{Ecosystem, Req, Version};
+use crate::workspace::{join_rel, pep508};
+
+fn parse(text: &str, file: &str) -> anyhow::Result<DocumentMut> {
+    text.parse::<DocumentMut>()
+        .map_err(|e| anyhow::anyhow!("{file}: {}", crate::config::one_line(&e.to_string())))
+}
+
+/// Replaces a string value in place, keeping its surrounding whitespace and comments.
+fn set_str(item: &mut Item, new: &str) {
+    if let Some(v) = item.as_value_mut() {
+        let decor = v.decor().clone();
+        *v = Value::from(new);
+        *v.decor_mut() = decor;
+    }
+}
+
+/// `[package] version` (Cargo) or `[project] version` (Python).
+pub fn set_package_version(
+    text: &str,
+    file: &str,
+    eco: Ecosystem,
+    new: &str,
+) -> anyhow::Result<String> {
+    let mut doc = parse(text, file)?;
+    let table = if eco == Ecosystem::Cargo {
+        "package"
+    } else {
+        "project"
+    };
+    let item = doc
+        .get_mut(table)
+        .and_then(|t| t.get_mut("version"))
+        .filter(|v| v.is_str())
+        .ok_or_else(|| anyhow::anyhow!("{file}: no [{table}] version string to update"))?;
+    set_str(item, new);
+    Ok(doc.to_string())
+}
+
+/// `[workspace.package] version` of a Cargo workspace root.
+pub fn set_workspace_version(text: &str, file: &str, new: &str) -> anyhow::Result<String> {
+    let mut doc = parse(text, file)?;
+    let item = doc
+        .get_mut("workspace")
+        .and_then(|w| w.get_mut("package"))
+        .and_then(|p| p.get_mut("version"))
+        .filter(|v| v.is_str())
+        .ok_or_else(|| anyhow::anyhow!("{file}: no [workspace.package] version to update"))?;
+    set_str(item, new);
+    Ok(doc.to_string())
+}
+
+/// A version file of a dynamic-version package: a plain `VERSION` file, or the
+/// quoted old version on an assignment line (`__version__ = "1.0"`).
+pub fn set_file_version(text: &str, old: &str, new: &str) -> Option<String> {
+    if text.trim() == old {
+        return Some(format!("{new}\n"));
+    }
+    let mut done = false;
+    let lines: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|line| {
+            if done {
+                return line.to_string();
+            }
+            for q in ['"', '\''] {
+                let quoted = format!("{q}{old}{q}");
+                let starts_like_assignment = line
+                    .trim_start()
+                    .split(['=', ':'])
+                    .next()
+                    .is_some_and(|lhs| {
+                        let lhs = lhs.trim();
+                        !lhs.is_empty() && lhs.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    });
+                if starts_like_assignment && line.contains(&quoted) {
+                    done = true;
+                    return line.replacen(&quoted, &format!("{q}{new}{q}"), 1);
+                }
+            }
+            line.to_string()
+        })
+        .collect();
+    done.then(|| lines.concat())
+}
+
+/// A cargo requirement that admits `new`, in the style of `old`:
+/// `=1.2.0` → `=2.0.0`, `~1.2` → `~2.0.0`, anything else → `2.0.0` (caret).
+pub fn new_cargo_req(old: &str, new: &Version) -> String {
+    let t = old.trim();
+    if t.starts_with('=') && !t.contains(',') {
+        format!("={new}")
+    } else if t.starts_with('~') && !t.contains(',') {
+        format!("~{new}")
+    } else {
+        new.to_string()
+    }
+}
+
+/// A PEP 440 specifier that admits `new`, keeping what it can of `old`:
+/// `>=1.2,<2` with 2.0.0 → `>=2.0.0,<3`; `==1.0` → `==2.0.0`; `~=1.2` → `~=2.0.0`.
+pub fn new_python_spec(old: &str, new: &Version) -> String {
+    let (major, _, _) = new.triple();
+    let parts: Vec<String> = old
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let admits = Req::parse(Ecosystem::Python, p)
+                .map(|r| r.admits(new))
+                .unwrap_or(false);
+            if admits {
+                return p.to_string();
+            }
+            if p.starts_with("==") || p.starts_with("===") {
+                format!("=={new}")
+            } else if p.starts_with("~=") {
+                format!("~={new}")
+            } else if p.starts_with('<') {
+                format!("<{}", major + 1)
+            } else if p.starts_with('>') {
+                format!(">={new}")
+            } else {
+                String::new() // `!=` the new version: drop it
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    let spec = parts.join(",");
+    match Req::parse(Ecosystem::Python, &spec) {
+        Ok(r) if r.admits(new) && !spec.is_empty() => spec,
+        _ => format!(">={new}"),
+    }
+}
+
+/// One requirement that was rewritten, for the release log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReqChange {
+    pub dependency: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Updates path dependencies (every dependency table, target-specific ones and
+/// `[workspace.dependencies]`) on released crates whose `version` no longer
+/// admits the new version. `dir` is the manifest's folder; `released` maps a
+/// crate folder to (name, new version).
+pub fn update_cargo_requirements(
+    text: &str,
+    file: &str,
+    dir: &str,
+    released: &HashMap<String, (String, Version)>,
+) -> anyhow::Result<(String, Vec<ReqChange>)> {
+    let mut doc = parse(text, file)?;
+    let mut changes = vec![];
+    let mut visit = |table: &mut dyn toml_edit::TableLike| {
+        for (_, entry) in table.iter_mut() {
+            let Some(spec) = entry.as_table_like_mut() else {
+                continue;
+            };
+            let Some(path) = spec.get("path").and_then(Item::as_str) else {
+                continue;
+            };
+            let Some((name, new)) = released.get(&join_rel(dir, path)) else {
+                continue;
+            };
+            let Some(old) = spec
+                .get("version")
+                .and_then(Item::as_str)
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            if Req::parse(Ecosystem::Cargo, &old).is_ok_and(|r| r.admits(new)) {
+                continue;
+            }
+            let to = new_cargo_req(&old, new);
+            if let Some(item) = spec.get_mut("version") {
+                set_str(item, &to);
+            }
+            changes.push(ReqChange {
+                dependency: name.clone(),
+                from: old,
+                to,
+            });
+        }
+    };
+    const KEYS: [&str; 5] = [
+        "dependencies",
+        "dev-dependencies",
+        "dev_dependencies",
+        "build-dependencies",
+        "build_dependencies",
+    ];
+    for key in KEYS {
+        if let Some(t) = doc.get_mut(key).and_then(Item::as_table_like_mut) {
+            visit(t);
+        }
+    }
+    if let Some(targets) = doc.get_mut("target").and_then(Item::as_table_like_mut) {
+        for (_, target) in targets.iter_mut() {
+            for key in KEYS {
+                if let Some(t) = target.get_mut(key).and_then(Item::as_table_like_mut) {
+                    visit(t);
+                }
+            }
+        }
+    }
+    if let Some(t) = doc
+        .get_mut("workspace")
+        .and_then(|w| w.get_mut("dependencies"))
+        .and_then(Item::as_table_like_mut)
+    {
+        visit(t);
+    }
+    Ok((doc.to_string(), changes))
+}
+
+/// Every requirement string of a pyproject: `[project] dependencies`,
+/// optional dependencies, dependency groups and uv's dev-dependencies.
+fn python_requirement_arrays(
+    doc: &mut DocumentMut,
+    published_only: bool,
+) -> Vec<&mut toml_edit::Array> {
+    let mut arrays: Vec<&mut toml_edit::Array> = vec![];
+    let (project, rest): (Option<&mut Item>, Vec<&mut Item>) = {
+        let mut project = None;
+        let mut rest = vec![];
+        for (k, v) in doc.iter_mut() {
+            match k.get() {
+                "project" => project = Some(v),
+                "dependency-groups" | "tool" if !published_only => rest.push(v),
+                _ => {}
+            }
+        }
+        (project, rest)
+    };
+    if let Some(p) = project.and_then(Item::as_table_like_mut) {
+        for (k, v) in p.iter_mut() {
+            match k.get() {
+                "dependencies" => {
+                    if let Some(a) = v.as_array_mut() {
+                        arrays.push(a);
+                    }
+                }
+                "optional-dependencies" => {
+                    if let Some(t) = v.as_table_like_mut() {
+                        for (_, list) in t.iter_mut() {
+                            if let Some(a) = list.as_array_mut() {
+                                arrays.push(a);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for item in rest {
+        let Some(t) = item.as_table_like_mut() else {
+            continue;
+        };
+        if t.contains_key("uv") {
+            // [tool.uv] dev-dependencies
+            if let Some(a) = t
+                .get_mut("uv")
+                .and_then(|u| u.get_mut("dev-dependencies"))
+                .and_then(Item::as_array_mut)
+            {
+                arrays.push(a);
+            }
+            continue;
+        }
+        for (_, list) in t.iter_mut() {
+            if let Some(a) = list.as_array_mut() {
+                arrays.push(a);
+            }
+        }
+    }
+    arrays
+}
+
+/// Rewrites each requirement on a package in `versions` (normalized name →
+/// version) with `respec(old specifier, version)`; `None` keeps it.
+fn rewrite_python(
+    text: &str,
+    file: &str,
+    versions: &HashMap<String, Version>,
+    published_only: bool,
+    respec: impl Fn(&str, &Version) -> Option<String>,
+) -> anyhow::Result<(String, Vec<ReqChange>)> {
+    let mut doc = parse(text, file)?;
+    let mut changes = vec![];
+    for array in python_requirement_arrays(&mut doc, published_only) {
+        for value in array.iter_mut() {
+            let Some(s) = value.as_str().map(str::to_string) else {
+                continue;
+            };
+            let Ok(req) = pep508::parse(&s) else { continue };
+            if req.url.is_some() {
+                continue;
+            }
+            let Some(v) = versions.get(&pep508::normalize(&req.name)) else {
+                continue;
+            };
+            let Some(spec) = respec(&req.specifier, v) else {
+                continue;
+            };
+            let new = req.with_specifier(&s, &spec);
+            if new != s {
+                let decor = value.decor().clone();
+                *value = Value::from(new);
+                *value.decor_mut() = decor;
+                changes.push(ReqChange {
+                    dependency: req.name.clone(),
+                    from: req.specifier.clone(),
+                    to: spec,
+                });
+            }
+        }
+    }
+    Ok((doc.to_string(), changes))
+}
+
+/// Updates requirements on released packages that no longer admit the new version.
+pub fn update_python_requirements(
+    text: &str,
+    file: &str,
+    released: &HashMap<String, Version>,
+) -> anyhow::Result<(String, Vec<ReqChange>)> {
+    rewrite_python(text, file, released, false, |old, new| {
+        let admits = Req::parse(Ecosystem::Python, old).is_ok_and(|r| r.admits(new));
+        (!admits).then(|| new_python_spec(old, new))
+    })
+}
+
+/// For the build tree: every published internal requirement pinned to `==version`,
+/// extras and markers kept.
+pub fn pin_python_requirements(
+    text: &str,
+    file: &str,
+    versions: &HashMap<String, Version>,
+) -> anyhow::Result<String> {
+    Ok(rewrite_python(text, file, versions, true, |_, v| Some(format!("=={v}")))?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sem(s: &str) -> Version {
+        Version::parse(Ecosystem::Cargo, s).unwrap()
+    }
+    fn py(s: &str) -> Version {
+        Version::parse(Ecosystem::Python, s).unwrap()
+    }
+
+    #[test]
+    fn versions_keep_formatting() {
+        let text = "[package]\nname = \"a\" # the name\nversion   =   \"0.1.0\" # bumped by xtask\nedition = \"2021\"\n";
+        let out = set_package_version(text, "Cargo.toml", Ecosystem::Cargo, "0.2.0").unwrap();
+        assert_eq!(out, text.replace("\"0.1.0\"", "\"0.2.0\""));
+        let text = "[project]\nname='a'\nversion='1.0'\n";
+        assert_eq!(
+            set_package_version(text, "p", Ecosystem::Python, "1.1").unwrap(),
+            "[project]\nname='a'\nversion=\"1.1\"\n"
+        );
+        let text = "[workspace]\nmembers=[]\n[workspace.package]\nversion = \"1.0.0\"\n";
+        assert!(set_workspace_version(text, "Cargo.toml", "1.1.0")
+            .unwrap()
+            .contains("version = \"1.1.0\""));
+        assert!(set_package_version(
+            "[package]\nname='a'\nversion.workspace=true\n",
+            "f",
+            Ecosystem::Cargo,
+            "1"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn version_files() {
+        assert_eq!(
+            set_file_version("1.0.0\n", "1.0.0", "1.1.0").unwrap(),
+            "1.1.0\n"
+        );
+        let text = "\"\"\"doc 1.0\"\"\"\n__version__ = \"1.0\"\nother = \"1.0\"\n";
+        assert_eq!(
+            set_file_version(text, "1.0", "2.0").unwrap(),
+            "\"\"\"doc 1.0\"\"\"\n__version__ = \"2.0\"\nother = \"1.0\"\n"
+        );
+        assert_eq!(set_file_version("x = 1\n", "1.0", "2.0"), None);
+    }
+
+    #[test]
+    fn requirement_styles() {
+        assert_eq!(new_cargo_req("1.2", &sem("2.0.0")), "2.0.0");
+        assert_eq!(new_cargo_req("=1.2.0", &sem("1.3.0")), "=1.3.0");
+        assert_eq!(new_cargo_req("~1.2", &sem("1.3.0")), "~1.3.0");
+        assert_eq!(new_python_spec(">=1.2,<2", &py("2.0.0")), ">=1.2,<3");
+        assert_eq!(new_python_spec("==1.0", &py("1.1")), "==1.1");
+        assert_eq!(new_python_spec("~=1.2", &py("2.0")), "~=2.0");
+        assert_eq!(new_python_spec(">1.2", &py("0.9")), ">=0.9");
+    }
+
+    #[test]
+    fn cargo_requirements_by_path() {
+        let text = "[package]\nname = \"app\"\n\n[dependencies]\ncore = { version = \"1.0\", path = \"../core\" } # keep\nother = \"1\"\n\n[target.'cfg(unix)'.dev-dependencies]\nc2 = { package = \"core\", path = \"../core\", version = \"=1.0.0\" }\n";
+        let released = HashMap::from([(
+            "crates/core".to_string(),
+            ("core".to_string(), sem("2.0.0")),
+        )]);
+        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &released).unwrap();
+        assert_eq!(changes.len(), 2);
+        assert!(
+            out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"),
+            "{out}"
+        );
+        assert!(out.contains("version = \"=2.0.0\""), "{out}");
+        let same = HashMap::from([(
+            "crates/core".to_string(),
+            ("core".to_string(), sem("1.0.5")),
+        )]);
+        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same).unwrap();
+        assert!(changes.is_empty());
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn python_requirements_keep_extras_and_markers() {
+        let text = "[project]\nname = \"client\"\ndependencies = [\n  \"Models[speed] >=1.2,<2 ; python_version >= '3.9'\", # internal\n  \"requests>=2\",\n]\n[project.optional-dependencies]\ncli = [\"tool>=0.1\"]\n[dependency-groups]\ndev = [\"models==1.2.0\"]\n";
+        let released = HashMap::from([("models".to_string(), py("2.0.0"))]);
+        let (out, changes) = update_python_requirements(text, "f", &released).unwrap();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(
+            out.contains("\"Models[speed] >=1.2,<3 ; python_version >= '3.9'\", # internal"),
+            "{out}"
+        );
+        assert!(out.contains("dev = [\"models==2.0.0\"]"), "{out}");
+        let versions = HashMap::from([
+            ("models".to_string(), py("2.0.0")),
+            ("tool".to_string(), py("0.3.0")),
+        ]);
+        let pinned = pin_python_requirements(text, "f", &versions).unwrap();
+        assert!(
+            pinned.contains("\"Models[speed] ==2.0.0 ; python_version >= '3.9'\""),
+            "{pinned}"
+        );
+        assert!(pinned.contains("cli = [\"tool==0.3.0\"]"), "{pinned}");
+        assert!(pinned.contains("\"requests>=2\""));
+        // dependency groups are not published metadata: not pinned
+        assert!(pinned.contains("dev = [\"models==1.2.0\"]"));
+    }
+}

@@ -1,0 +1,275 @@
+//! Preflight: every reason a release would fail, collected before anything is
+//! changed, each with its fix. Read-only: no fetch (`git ls-remote` tells what
+//! the remote has without writing to `.git`).
+
+use xshell::{cmd, Shell};
+
+use super::Options;
+use crate::plan::Plan;
+use crate::registry::{self, CargoIndex};
+use crate::repo::Repo;
+use crate::version::Ecosystem;
+
+pub struct Problem {
+    pub problem: String,
+    pub fix: String,
+}
+
+fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
+    Problem {
+        problem: p.into(),
+        fix: fix.into(),
+    }
+}
+
+/// Runs a read-only git command; `None` when it fails.
+fn git(sh: &Shell, root: &std::path::Path, args: &[&str]) -> Option<String> {
+    let out = cmd!(sh, "git -C {root} {args...}")
+        .quiet()
+        .ignore_status()
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Result<Vec<Problem>> {
+    let root = &repo.root;
+    let config = &repo.config;
+    let mut out = vec![];
+    let has_cargo = plan.releases().any(|e| e.ecosystem == Ecosystem::Cargo);
+    let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
+
+    // tools
+    let have = |program: &str| {
+        cmd!(sh, "{program} --version")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()
+            .is_ok()
+    };
+    let have_uv = have("uv");
+    if has_python && !have_uv {
+        out.push(problem(
+            "`uv` is not installed (needed to build and publish Python packages)",
+            "install it: `pip install uv` (or see uv's documentation), then retry",
+        ));
+    }
+    if has_cargo && !have("cargo") {
+        out.push(problem(
+            "`cargo` is not installed",
+            "install a Rust toolchain with rustup",
+        ));
+    }
+
+    // work tree and branch
+    match git(
+        sh,
+        root,
+        &["status", "--porcelain", "--untracked-files=normal"],
+    ) {
+        Some(s) if !s.is_empty() => {
+            let files: Vec<&str> = s.lines().take(5).map(|l| l.get(3..).unwrap_or(l)).collect();
+            out.push(problem(
+                format!(
+                    "the work tree has uncommitted changes ({} file(s): {})",
+                    s.lines().count(),
+                    files.join(", ")
+                ),
+                "commit or stash them: a release commits exactly the version bumps",
+            ));
+        }
+        Some(_) => {}
+        None => out.push(problem("`git status` failed", "check the repository")),
+    }
+    let branch = git(sh, root, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    match &branch {
+        None => out.push(problem(
+            "HEAD is detached",
+            "check out one of the allowed branches: git switch main",
+        )),
+        Some(b) => {
+            let allowed = config
+                .allow_branches
+                .iter()
+                .any(|pat| glob::Pattern::new(pat).is_ok_and(|p| p.matches(b)));
+            if !allowed {
+                out.push(problem(
+                    format!(
+                        "branch `{b}` is not allowed to release (allowed: {})",
+                        config.allow_branches.join(", ")
+                    ),
+                    "switch to an allowed branch, or add it to [release] allow-branches",
+                ));
+            }
+        }
+    }
+    if git(sh, root, &["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true") {
+        out.push(problem(
+            "the clone is shallow: history and tags are incomplete",
+            "git fetch --unshallow --tags",
+        ));
+    }
+
+    // the remote: exists, we are not behind, planned tags are not there
+    let remote = &config.remote;
+    let remote_exists = git(sh, root, &["remote", "get-url", remote]).is_some();
+    let mut remote_tags = String::new();
+    if !remote_exists {
+        if !opts.no_push {
+            out.push(problem(
+                format!("there is no remote `{remote}` to push to"),
+                format!(
+                    "add it (git remote add {remote} URL), set [release] remote, or pass --no-push"
+                ),
+            ));
+        }
+    } else if let Some(b) = &branch {
+        let head_ref = format!("refs/heads/{b}");
+        match git(sh, root, &["ls-remote", remote, &head_ref]) {
+            None => out.push(problem(
+                format!("cannot reach the remote `{remote}`"),
+                "check the network and the remote URL",
+            )),
+            Some(line) => {
+                if let Some(sha) = line.split_whitespace().next() {
+                    if git(sh, root, &["merge-base", "--is-ancestor", sha, "HEAD"]).is_none() {
+                        out.push(problem(format!("`{b}` is behind {remote}/{b}"), format!("git pull --rebase {remote} {b}, check the plan again, then release")));
+                    }
+                }
+            }
+        }
+        remote_tags = git(sh, root, &["ls-remote", "--tags", "--refs", remote]).unwrap_or_default();
+    }
+    let local_tags = git(sh, root, &["tag", "--list"]).unwrap_or_default();
+    let mut tags: Vec<String> = plan.releases().filter_map(|e| e.tag.clone()).collect();
+    tags.extend(plan.umbrella_tag.clone());
+    for t in &tags {
+        if local_tags.lines().any(|l| l == t) {
+            out.push(problem(format!("tag `{t}` already exists"), format!("a release of this version was started: `cargo xtask release --resume`, or delete the tag (git tag -d {t}) if it is stale")));
+        } else if remote_tags
+            .lines()
+            .any(|l| l.ends_with(&format!("refs/tags/{t}")))
+        {
+            out.push(problem(
+                format!("tag `{t}` already exists on {remote}"),
+                "fetch the tags (git fetch --tags) and plan again",
+            ));
+        }
+    }
+
+    // lockfiles in sync (read-only checks)
+    if let Some(dir) = &repo.ws.cargo_root {
+        let dir = root.join(dir);
+        if has_cargo && dir.join("Cargo.lock").is_file() {
+            let ok = cmd!(
+                sh,
+                "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml"
+            )
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()
+            .is_ok();
+            if !ok {
+                out.push(problem("Cargo.lock is out of sync with the manifests (`cargo metadata --locked` fails)", "run `cargo update --workspace` and commit Cargo.lock"));
+            }
+        }
+    }
+    if let Some(dir) = &repo.ws.python_root {
+        let dir = root.join(dir);
+        if has_python && have_uv && dir.join("uv.lock").is_file() {
+            let ok = cmd!(sh, "uv lock --check --quiet --directory {dir}")
+                .quiet()
+                .ignore_stdout()
+                .ignore_stderr()
+                .run()
+                .is_ok();
+            if !ok {
+                out.push(problem(
+                    "uv.lock is out of sync with the manifests (`uv lock --check` fails)",
+                    "run `uv lock` and commit uv.lock",
+                ));
+            }
+        }
+    }
+
+    // credentials: presence only, the values are never read or shown
+    if has_python && !opts.dry_run && !registry::uv_has_credentials() {
+        out.push(problem(
+            "no credentials for `uv publish`",
+            "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD (or UV_PUBLISH_TRUSTED_PUBLISHING=always in CI)",
+        ));
+    }
+    let registry = config.cargo_registry.as_deref();
+    if has_cargo && !opts.dry_run && !registry::cargo_has_credentials(root, registry) {
+        let var = registry.map_or("CARGO_REGISTRY_TOKEN".to_string(), |r| {
+            format!("CARGO_REGISTRIES_{}_TOKEN", registry::env_name(r))
+        });
+        out.push(problem(
+            format!(
+                "no token for the cargo registry `{}`",
+                registry.unwrap_or("crates-io")
+            ),
+            format!("set {var}, or run `cargo login`"),
+        ));
+    }
+
+    // planned versions must not be on the registries yet
+    if opts.offline {
+        println!("  --offline: registries not checked");
+        return Ok(out);
+    }
+    let index = if has_cargo {
+        match CargoIndex::resolve(root, registry) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                out.push(problem(format!("{e}"), "configure the registry"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    for e in plan.releases() {
+        let version = e.next_version.as_deref().unwrap_or_default();
+        match e.ecosystem {
+            Ecosystem::Python => match registry::pypi_files(&config.python_index_url, &e.name) {
+                Ok(files) => {
+                    let prefix = format!("{}-{version}", normalize_dist(&e.name));
+                    let present = files.unwrap_or_default().into_iter().any(|f| {
+                        f.filename.starts_with(&format!("{prefix}.tar.gz"))
+                            || f.filename.starts_with(&format!("{prefix}-"))
+                    });
+                    if present {
+                        out.push(problem(format!("{} {version} is already on {}", e.name, config.python_index_url), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version"));
+                    }
+                }
+                Err(err) => out.push(problem(
+                    format!(
+                        "cannot read {}: {}",
+                        config.python_index_url,
+                        crate::config::one_line(&format!("{err}"))
+                    ),
+                    "check [python] index-url and the network",
+                )),
+            },
+            Ecosystem::Cargo => {
+                let Some(index) = &index else { continue };
+                match index.cksum(sh, &e.name, version) {
+                    Ok(Some(_)) => out.push(problem(format!("{} {version} is already on the cargo registry", e.name), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version")),
+                    Ok(None) => {}
+                    Err(err) => out.push(problem(format!("cannot read the cargo index: {err}"), "check [cargo] registry and the network")),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The distribution file name prefix of a Python package (`My-Pkg` → `my_pkg`).
+pub fn normalize_dist(name: &str) -> String {
+    crate::workspace::pep508::normalize(name).replace('-', "_")
+}

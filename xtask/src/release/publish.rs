@@ -1,0 +1,713 @@
+//! Publishing, package by package, from the release commit.
+//!
+//! The release commit is exported into `.git/xtask-release/<commit>/tree` (a
+//! temporary index and `git checkout-index`: the work tree and the real index
+//! are untouched). Each package starts as soon as the packages it depends on
+//! are published (not level by level), at most `jobs` at a time on std threads:
+//! build → verify → checksum → publish (unless already there with our
+//! checksum) → poll the registry → compare checksums → smoke test.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use xshell::{cmd, Shell};
+
+use super::progress::{Progress, State};
+use super::{edit, preflight::normalize_dist, release_versions, Ctx, Release};
+use crate::error::{fail, Code};
+use crate::graph::Graph;
+use crate::plan::{Entry, Plan};
+use crate::registry::{self, CargoIndex};
+use crate::repo::Repo;
+use crate::version::{Ecosystem, Version};
+use crate::workspace::pep508::normalize;
+
+/// How long to wait for a registry to serve a new version (`XTASK_POLL_TIMEOUT`, seconds).
+fn poll_timeout() -> Duration {
+    let secs = std::env::var("XTASK_POLL_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    Duration::from_secs(secs)
+}
+
+pub fn run(
+    ctx: &Ctx,
+    repo: &Repo,
+    graph: &Graph,
+    plan: &Plan,
+    release: &Release,
+    jobs: usize,
+) -> anyhow::Result<Vec<String>> {
+    let sh = Shell::new()?;
+    let tree = release.work.join("tree");
+    export(&sh, ctx, repo, release, &tree)?;
+
+    let entries: Vec<&Entry> = plan.releases().collect();
+    let pos: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name.as_str(), i))
+        .collect();
+    // dependencies among the packages of this release (the rest are already published)
+    let deps: Vec<Vec<usize>> = entries
+        .iter()
+        .map(|e| {
+            let i = repo.ws.index_of(&e.name).expect("planned packages exist");
+            graph
+                .deps(i)
+                .into_iter()
+                .filter_map(|d| pos.get(graph.name(d)).copied())
+                .collect()
+        })
+        .collect();
+    let versions = release_versions(repo, plan);
+    let index = if entries.iter().any(|e| e.ecosystem == Ecosystem::Cargo) {
+        Some(CargoIndex::resolve(
+            &repo.root,
+            repo.config.cargo_registry.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let progress = Progress::new(
+        entries.iter().map(|e| e.name.clone()).collect(),
+        !ctx.dry_run,
+    );
+    let job = Job {
+        ctx,
+        repo,
+        release,
+        tree: &tree,
+        versions: &versions,
+        index: index.as_ref(),
+        progress: &progress,
+    };
+    // a dry run prints its commands in order: one at a time
+    let jobs = if ctx.dry_run { 1 } else { jobs };
+    let results = schedule(&deps, jobs, |i| {
+        progress.set(i, State::Building);
+        let r = job.publish(entries[i], i);
+        progress.set(
+            i,
+            if r.is_ok() {
+                r.as_ref().map_or(State::Failed, |o| *o)
+            } else {
+                State::Failed
+            },
+        );
+        r
+    });
+    let mut outcomes = vec![];
+    let mut published = vec![];
+    let mut first_error = None;
+    for (e, r) in entries.iter().zip(results) {
+        match r {
+            Some(Ok(state)) => {
+                published.push(e.name.as_str());
+                outcomes.push(match state {
+                    State::AlreadyPublished => "already published with the same checksum",
+                    _ if ctx.dry_run => "would be published",
+                    _ => "published and verified",
+                });
+            }
+            Some(Err(err)) => {
+                first_error.get_or_insert((e.name.clone(), err));
+            }
+            None => {}
+        }
+    }
+    if let Some((name, err)) = first_error {
+        eprintln!(
+            "release stopped at {name}; published so far: {}",
+            if published.is_empty() {
+                "nothing".to_string()
+            } else {
+                published.join(", ")
+            }
+        );
+        return Err(err);
+    }
+    Ok(outcomes.into_iter().map(str::to_string).collect())
+}
+
+/// Exports the release commit into `tree` through a temporary index.
+fn export(
+    sh: &Shell,
+    ctx: &Ctx,
+    repo: &Repo,
+    release: &Release,
+    tree: &Path,
+) -> anyhow::Result<()> {
+    let root = &repo.root;
+    let commit = &release.commit;
+    let index = release.work.join("index");
+    let prefix = format!("{}/", tree.display());
+    if !ctx.dry_run {
+        let _ = std::fs::remove_dir_all(tree);
+        std::fs::create_dir_all(tree)?;
+    }
+    ctx.exec(
+        cmd!(sh, "git -C {root} read-tree {commit}").env("GIT_INDEX_FILE", &index),
+        Code::Git,
+        "check the release commit",
+    )?;
+    ctx.exec(
+        cmd!(
+            sh,
+            "git -C {root} checkout-index --all --force --prefix={prefix}"
+        )
+        .env("GIT_INDEX_FILE", &index),
+        Code::Git,
+        "check free disk space",
+    )?;
+    Ok(())
+}
+
+struct Job<'a> {
+    ctx: &'a Ctx,
+    repo: &'a Repo,
+    release: &'a Release,
+    tree: &'a Path,
+    versions: &'a HashMap<String, Version>,
+    index: Option<&'a CargoIndex>,
+    progress: &'a Progress,
+}
+
+/// An artifact and its SHA-256.
+struct Artifact {
+    path: PathBuf,
+    name: String,
+    sha256: String,
+}
+
+impl Job<'_> {
+    fn publish(&self, e: &Entry, i: usize) -> anyhow::Result<State> {
+        let sh = Shell::new()?;
+        match e.ecosystem {
+            Ecosystem::Python => self.python(&sh, e, i),
+            Ecosystem::Cargo => self.cargo(&sh, e, i),
+        }
+    }
+
+    fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<State> {
+        let config = &self.repo.config;
+        let version = e.next_version.clone().expect("released");
+        let pkg_dir = self.tree.join(&e.path);
+        let dist = self.release.work.join("dist").join(&e.name);
+
+        // pin internal requirements to the exact versions of this release
+        let manifest = self.tree.join(&e.manifest);
+        let by_name: HashMap<String, Version> = self
+            .repo
+            .ws
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == Ecosystem::Python)
+            .filter_map(|p| Some((normalize(&p.name), self.versions.get(&p.name)?.clone())))
+            .collect();
+        if !self.ctx.dry_run {
+            let text = std::fs::read_to_string(&manifest)?;
+            let pinned = edit::pin_python_requirements(&text, &e.manifest, &by_name)?;
+            super::write_atomic(&manifest, pinned.as_bytes())?;
+            let _ = std::fs::remove_dir_all(&dist);
+        } else {
+            println!(
+                "  would write: {} (internal requirements pinned with ==, extras and markers kept)",
+                self.ctx.show(&manifest.display().to_string())
+            );
+        }
+        self.ctx.exec(
+            cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+            Code::BuildFailed,
+            "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
+        )?;
+
+        // verify the artifacts: names, version inside, pins
+        let stem = format!("{}-{version}", normalize_dist(&e.name));
+        let artifacts = if self.ctx.dry_run {
+            println!("  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256");
+            vec![]
+        } else {
+            let artifacts = list_artifacts(&dist)?;
+            let sdist = artifacts
+                .iter()
+                .find(|a| a.name == format!("{stem}.tar.gz"));
+            let wheel = artifacts
+                .iter()
+                .find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
+            let (Some(sdist), Some(_)) = (sdist, wheel) else {
+                let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!(
+                        "{}: expected {stem}.tar.gz and a {stem}-*.whl, the build made: {}",
+                        e.name,
+                        names.join(", ")
+                    ),
+                    "check the package's name and version configuration",
+                ));
+            };
+            let member = format!("{stem}/PKG-INFO");
+            let sdist_path = &sdist.path;
+            let pkg_info = crate::shell::read(
+                cmd!(sh, "tar -xzOf {sdist_path} {member}"),
+                Code::ArtifactInvalid,
+                "the sdist has no PKG-INFO",
+            )?;
+            let inside = pkg_info
+                .lines()
+                .find_map(|l| l.strip_prefix("Version: "))
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!(
+                        "{}: the sdist says version `{inside}`, the plan says {version}",
+                        e.name
+                    ),
+                    "check where the package's version comes from",
+                ));
+            }
+            for line in pkg_info
+                .lines()
+                .filter_map(|l| l.strip_prefix("Requires-Dist: "))
+            {
+                let Ok(req) = crate::workspace::pep508::parse(line) else {
+                    continue;
+                };
+                if by_name.contains_key(&normalize(&req.name)) && !req.specifier.starts_with("==") {
+                    return Err(fail(
+                        Code::ArtifactInvalid,
+                        format!("{}: internal requirement `{line}` is not pinned", e.name),
+                        "check the build backend keeps [project] dependencies",
+                    ));
+                }
+            }
+            artifacts
+        };
+
+        // already on the index? same checksum: skip; another checksum: stop
+        let index_url = &config.python_index_url;
+        if !self.ctx.dry_run {
+            if let Some(remote) = registry::pypi_files(index_url, &e.name)? {
+                let mut all_there = true;
+                for a in &artifacts {
+                    match remote.iter().find(|r| r.filename == a.name) {
+                        Some(r) if r.sha256.as_deref().is_some_and(|h| h != a.sha256) => {
+                            return Err(fail(Code::ChecksumMismatch, format!("{} on {index_url} has sha256 {} but ours is {}", a.name, r.sha256.as_deref().unwrap_or(""), a.sha256), "this version was published from another build: release a new version"));
+                        }
+                        Some(_) => {}
+                        None => all_there = false,
+                    }
+                }
+                if all_there {
+                    return Ok(State::AlreadyPublished);
+                }
+            }
+        }
+
+        self.progress.set(i, State::Publishing);
+        let publish_url = &config.python_publish_url;
+        let files: Vec<PathBuf> = if self.ctx.dry_run {
+            vec![dist.join(format!("{stem}*"))]
+        } else {
+            artifacts.iter().map(|a| a.path.clone()).collect()
+        };
+        self.ctx.exec(
+            cmd!(
+                sh,
+                "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"
+            ),
+            Code::PublishFailed,
+            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
+        )?;
+
+        self.progress.set(i, State::Polling);
+        if self.ctx.dry_run {
+            println!(
+                "  would poll {}{}/ until it lists every file, then compare each #sha256",
+                index_url,
+                normalize(&e.name)
+            );
+        } else {
+            let served = registry::poll(poll_timeout(), || {
+                let remote = registry::pypi_files(index_url, &e.name)?.unwrap_or_default();
+                let all = artifacts
+                    .iter()
+                    .all(|a| remote.iter().any(|r| r.filename == a.name));
+                Ok(all.then_some(remote))
+            })?
+            .ok_or_else(|| {
+                fail(
+                    Code::RegistryTimeout,
+                    format!(
+                        "{} {version} did not appear on {index_url} within {}s",
+                        e.name,
+                        poll_timeout().as_secs()
+                    ),
+                    "`cargo xtask release --resume` checks again",
+                )
+            })?;
+            self.progress.set(i, State::Verifying);
+            for a in &artifacts {
+                let remote = served
+                    .iter()
+                    .find(|r| r.filename == a.name)
+                    .and_then(|r| r.sha256.clone());
+                if remote.as_deref() != Some(a.sha256.as_str()) {
+                    return Err(fail(
+                        Code::ChecksumMismatch,
+                        format!(
+                            "{} on {index_url} has sha256 {}, ours is {}",
+                            a.name,
+                            remote.unwrap_or_else(|| "(none)".into()),
+                            a.sha256
+                        ),
+                        "the upload was altered or replaced: investigate before releasing again",
+                    ));
+                }
+            }
+        }
+
+        if config.smoke_test {
+            self.progress.set(i, State::SmokeTesting);
+            let venv = self.release.work.join("smoke").join(&e.name);
+            let python = venv.join("bin/python");
+            let spec = format!("{}=={version}", e.name);
+            let name = &e.name;
+            let module = module_name(&self.tree.join(&e.manifest), &e.name);
+            let import = format!("import {module}");
+            let help = "the version is public: fix it and release a patch (consider yanking)";
+            self.ctx.exec(
+                cmd!(sh, "uv venv --quiet --allow-existing {venv}"),
+                Code::SmokeTestFailed,
+                help,
+            )?;
+            self.ctx.exec(
+                cmd!(sh, "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"),
+                Code::SmokeTestFailed,
+                help,
+            )?;
+            self.ctx.exec(
+                cmd!(sh, "{python} -c {import}"),
+                Code::SmokeTestFailed,
+                help,
+            )?;
+        }
+        Ok(State::Done)
+    }
+
+    fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<State> {
+        let config = &self.repo.config;
+        let version = e.next_version.clone().expect("released");
+        let ws_dir = match self.repo.ws.cargo_root.as_deref() {
+            None | Some(".") => self.tree.to_path_buf(),
+            Some(dir) => self.tree.join(dir),
+        };
+        let manifest = ws_dir.join("Cargo.toml");
+        let target = self.release.work.join("target");
+        let registry: Vec<String> = config
+            .cargo_registry
+            .iter()
+            .flat_map(|r| ["--registry".to_string(), r.clone()])
+            .collect();
+        let name = &e.name;
+
+        let registry_args = registry.clone();
+        // `cargo package` builds the crate as it will be published (path
+        // dependencies replaced by registry versions) and writes the .crate
+        self.ctx.exec(
+            cmd!(sh, "cargo package --quiet --no-metadata -p {name} {registry_args...} --manifest-path {manifest} --target-dir {target}"),
+            Code::BuildFailed,
+            "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
+        )?;
+        let crate_file = target
+            .join("package")
+            .join(format!("{name}-{version}.crate"));
+        let ours = if self.ctx.dry_run {
+            println!(
+                "  would verify {} (name, version inside) and compute its SHA-256",
+                self.ctx.show(&crate_file.display().to_string())
+            );
+            String::new()
+        } else {
+            let bytes = std::fs::read(&crate_file).map_err(|e2| {
+                fail(
+                    Code::ArtifactInvalid,
+                    format!(
+                        "{name}: cargo package made no {}: {e2}",
+                        crate_file.display()
+                    ),
+                    "check the crate's name and version",
+                )
+            })?;
+            let member = format!("{name}-{version}/Cargo.toml");
+            let inside = crate::shell::read(
+                cmd!(sh, "tar -xzOf {crate_file} {member}"),
+                Code::ArtifactInvalid,
+                "the .crate has no Cargo.toml",
+            )?;
+            if !inside
+                .lines()
+                .any(|l| l.trim() == format!("version = \"{version}\""))
+            {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!("{name}: the .crate's Cargo.toml does not say version = \"{version}\""),
+                    "check the crate's version",
+                ));
+            }
+            sha256_hex(&bytes)
+        };
+
+        let index = self.index.expect("resolved for cargo releases");
+        if !self.ctx.dry_run {
+            if let Some(cksum) = index.cksum(sh, name, &version)? {
+                if cksum != ours {
+                    return Err(fail(Code::ChecksumMismatch, format!("{name} {version} is on the registry with cksum {cksum}, ours is {ours}"), "this version was published from another build: release a new version"));
+                }
+                return Ok(State::AlreadyPublished);
+            }
+        }
+
+        self.progress.set(i, State::Publishing);
+        self.ctx.exec(
+            cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+            Code::PublishFailed,
+            "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
+        )?;
+
+        self.progress.set(i, State::Polling);
+        if self.ctx.dry_run {
+            println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
+        } else {
+            let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, &version))?
+                .ok_or_else(|| {
+                    fail(
+                        Code::RegistryTimeout,
+                        format!(
+                            "{name} {version} did not appear in the index within {}s",
+                            poll_timeout().as_secs()
+                        ),
+                        "`cargo xtask release --resume` checks again",
+                    )
+                })?;
+            self.progress.set(i, State::Verifying);
+            if cksum != ours {
+                return Err(fail(
+                    Code::ChecksumMismatch,
+                    format!("{name} {version}: the index says cksum {cksum}, ours is {ours}"),
+                    "the upload was altered or replaced: investigate before releasing again",
+                ));
+            }
+        }
+
+        if config.smoke_test {
+            self.progress.set(i, State::SmokeTesting);
+            let dir = self.release.work.join("smoke").join(name);
+            let registry_key = config
+                .cargo_registry
+                .as_ref()
+                .map(|r| format!(", registry = \"{r}\""))
+                .unwrap_or_default();
+            let smoke_manifest = format!(
+                "[package]\nname = \"smoke-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{name} = {{ version = \"={version}\"{registry_key} }}\n\n[workspace]\n"
+            );
+            if !self.ctx.dry_run {
+                std::fs::create_dir_all(dir.join("src"))?;
+                std::fs::write(dir.join("src/lib.rs"), "")?;
+            }
+            self.ctx.write(
+                &dir.join("Cargo.toml"),
+                &smoke_manifest,
+                "a throwaway crate that depends on the exact version",
+            )?;
+            let smoke_target = self.release.work.join("smoke-target");
+            let path = dir.join("Cargo.toml");
+            self.ctx.exec(
+                cmd!(
+                    sh,
+                    "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"
+                ),
+                Code::SmokeTestFailed,
+                "the version is public: fix it and release a patch (consider `cargo yank`)",
+            )?;
+        }
+        Ok(State::Done)
+    }
+}
+
+fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") {
+            let sha256 = sha256_hex(&std::fs::read(&path)?);
+            out.push(Artifact { path, name, sha256 });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The import name: `[tool.uv.build-backend] module-name`, else the
+/// normalized distribution name with underscores.
+fn module_name(manifest: &Path, name: &str) -> String {
+    let configured = std::fs::read_to_string(manifest).ok().and_then(|t| {
+        let doc: toml_edit::DocumentMut = t.parse().ok()?;
+        doc.get("tool")?
+            .get("uv")?
+            .get("build-backend")?
+            .get("module-name")?
+            .as_str()
+            .map(str::to_string)
+    });
+    configured.unwrap_or_else(|| normalize_dist(name))
+}
+
+/// Runs `work(i)` for every node once all of `deps[i]` succeeded, on at most
+/// `jobs` threads. After a failure nothing new starts; running work finishes.
+/// Returns each node's result (`None`: never started).
+pub fn schedule<T: Send>(
+    deps: &[Vec<usize>],
+    jobs: usize,
+    work: impl Fn(usize) -> anyhow::Result<T> + Sync,
+) -> Vec<Option<anyhow::Result<T>>> {
+    struct S<T> {
+        waiting_on: Vec<usize>,
+        ready: VecDeque<usize>,
+        running: usize,
+        failed: bool,
+        results: Vec<Option<anyhow::Result<T>>>,
+    }
+    let n = deps.len();
+    let mut dependents = vec![vec![]; n];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(i);
+        }
+    }
+    let waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    let state = Mutex::new(S {
+        waiting_on,
+        ready,
+        running: 0,
+        failed: false,
+        results: (0..n).map(|_| None).collect(),
+    });
+    let wake = Condvar::new();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, n.max(1)) {
+            scope.spawn(|| loop {
+                let i = {
+                    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    loop {
+                        if s.failed || (s.ready.is_empty() && s.running == 0) {
+                            wake.notify_all();
+                            return;
+                        }
+                        if let Some(i) = s.ready.pop_front() {
+                            s.running += 1;
+                            break i;
+                        }
+                        s = wake.wait(s).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                let result = work(i);
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.running -= 1;
+                if result.is_ok() {
+                    for &d in &dependents[i] {
+                        s.waiting_on[d] -= 1;
+                        if s.waiting_on[d] == 0 {
+                            s.ready.push_back(d);
+                        }
+                    }
+                } else {
+                    s.failed = true;
+                }
+                s.results[i] = Some(result);
+                wake.notify_all();
+            });
+        }
+    });
+    state
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    #[test]
+    fn starts_each_node_when_its_own_dependencies_finish() {
+        // a(slow) ; b(fast) ; c needs b ; d needs a. c must not wait for a.
+        let deps = vec![vec![], vec![], vec![1], vec![0]];
+        let start = Instant::now();
+        let finished: Mutex<Vec<(usize, Duration)>> = Mutex::new(vec![]);
+        let results = schedule(&deps, 2, |i| {
+            std::thread::sleep(Duration::from_millis(if i == 0 { 300 } else { 20 }));
+            finished.lock().unwrap().push((i, start.elapsed()));
+            Ok(i)
+        });
+        assert!(results.iter().all(|r| matches!(r, Some(Ok(_)))));
+        let f = finished.into_inner().unwrap();
+        let at = |n: usize| f.iter().find(|(i, _)| *i == n).unwrap().1;
+        assert!(at(2) < at(0), "c finished after a: {f:?}");
+        assert!(at(3) > at(0));
+    }
+
+    #[test]
+    fn a_failure_stops_new_work() {
+        let deps = vec![vec![], vec![0], vec![1]];
+        let ran = AtomicUsize::new(0);
+        let results = schedule(&deps, 3, |i| {
+            ran.fetch_add(1, Ordering::SeqCst);
+            if i == 1 {
+                anyhow::bail!("boom")
+            }
+            Ok(())
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 2);
+        assert!(results[1].as_ref().unwrap().is_err());
+        assert!(results[2].is_none());
+    }
+
+    #[test]
+    fn respects_the_job_limit() {
+        let deps = vec![vec![]; 8];
+        let now = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        schedule(&deps, 3, |_| {
+            let c = now.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(c, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        });
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+}
