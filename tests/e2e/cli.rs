@@ -10,6 +10,7 @@ fn help_texts_are_stable() {
         (vec!["help"], "help.txt"),
         (vec!["plan", "--help"], "help-plan.txt"),
         (vec!["graph", "--help"], "help-graph.txt"),
+        (vec!["release", "--help"], "help-release.txt"),
         (vec!["check", "--help"], "help-check.txt"),
         (vec!["explain", "--help"], "help-explain.txt"),
         (vec!["demo", "--help"], "help-demo.txt"),

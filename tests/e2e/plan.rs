@@ -121,10 +121,16 @@ base = { path = "crates/base", version = "2.1.0" }
         [
             "1 base release 2.1.0 2.1.1 patch l0",
             "2 gen excluded 0.1.0 - none l0",
-            "3 mid skip 2.1.0 - none l1",
+            "3 mid release 2.1.0 2.1.1 patch l1",
             "4 top skip 0.9.0 - none l2"
         ]
     );
+    // `mid` inherits the workspace version like `base`: it moves with it
+    repo.change("crates/base/src/lib.rs", "feat: more");
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "base")["next_version"], "2.2.0");
+    assert_eq!(entry(&plan, "mid")["next_version"], "2.2.0");
+    assert!(entry(&plan, "mid")["reason"].as_str().unwrap().contains("[workspace.package] version"));
     assert!(entry(&plan, "gen")["reason"]
         .as_str()
         .unwrap()

@@ -137,6 +137,18 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
                 rdeps: None,
             },
         )?;
+        println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
+        let release = crate::release::Options {
+            dry_run: true,
+            offline: true,
+            no_push: true,
+            jobs: 4,
+            ..Default::default()
+        };
+        if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {
+            // a machine without uv, for instance: the dry run still shows every step
+            eprint!("{}", crate::error::render(&err).1);
+        }
         println!(
             "\nWhat happened: acme-core has a feat (1.2.0 -> 1.3.0); acme-http a fix; acme-models a BREAKING CHANGE footer \
              (1.0.0 -> 2.0.0), which forces acme-client, whose `<2` requirement no longer admits it; acme-tools has only \

@@ -14,7 +14,7 @@ use crate::graph::Graph;
 use crate::history::PackageHistory;
 use crate::version::pep440::PreKind;
 use crate::version::{pre_name, Ecosystem, Level, Version};
-use crate::workspace::{DepKind, Workspace};
+use crate::workspace::{DepKind, VersionSource, Workspace};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -134,8 +134,21 @@ pub fn plan(
     for name in &opts.exclude {
         excluded_by_flag.insert(find(name, "--exclude")?);
     }
+    // Crates with `version.workspace = true` share one version whether or not
+    // a group says so: they form an implicit group.
+    let mut groups = config.groups.clone();
+    let inheriting: Vec<String> = ws
+        .packages
+        .iter()
+        .filter(|p| p.version_source == VersionSource::CargoWorkspace)
+        .filter(|p| !config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == ws.index_of(&p.name))))
+        .map(|p| p.name.clone())
+        .collect();
+    if inheriting.len() > 1 {
+        groups.push(crate::config::Group { name: "[workspace.package] version".into(), members: inheriting });
+    }
     let mut group_of: BTreeMap<usize, usize> = BTreeMap::new();
-    for (gi, g) in config.groups.iter().enumerate() {
+    for (gi, g) in groups.iter().enumerate() {
         for m in &g.members {
             let i = find(m, &format!("[[groups]] `{}`", g.name))?;
             if let Some(other) = group_of.insert(i, gi) {
@@ -143,7 +156,7 @@ pub fn plan(
                     Code::ConfigValue,
                     format!(
                         "`{m}` is in two groups: `{}` and `{}`",
-                        config.groups[other].name, g.name
+                        groups[other].name, g.name
                     ),
                     "a package can be synchronized with one group only",
                 ));
@@ -187,7 +200,7 @@ pub fn plan(
     // Groups and forced dependents feed each other: repeat until nothing moves.
     for _round in 0..=n {
         let mut moved = false;
-        for (gi, g) in config.groups.iter().enumerate() {
+        for (gi, g) in groups.iter().enumerate() {
             moved |= synchronize(ws, &mut d, &group_of, gi, &g.name, opts)?;
         }
         for &i in &graph.order {

@@ -285,6 +285,9 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
             .next_version
             .clone()
             .expect("released entries have a version");
+        if e.next == p.version {
+            continue; // an initial release of the version already written
+        }
         match &p.version_source {
             VersionSource::Manifest => {
                 let text = current(&edits, &mut load, &p.manifest)?;
