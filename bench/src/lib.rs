@@ -20,12 +20,7 @@ pub struct Spec {
 
 impl Default for Spec {
     fn default() -> Spec {
-        Spec {
-            packages: 30,
-            commits: 200,
-            depth: 4,
-            seed: 1,
-        }
+        Spec { packages: 30, commits: 200, depth: 4, seed: 1 }
     }
 }
 
@@ -62,23 +57,11 @@ pub struct Pkg {
 
 impl Pkg {
     fn manifest_path(&self) -> String {
-        format!(
-            "{}/{}",
-            self.dir,
-            if self.python {
-                "pyproject.toml"
-            } else {
-                "Cargo.toml"
-            }
-        )
+        format!("{}/{}", self.dir, if self.python { "pyproject.toml" } else { "Cargo.toml" })
     }
     fn source_path(&self) -> String {
         if self.python {
-            format!(
-                "{}/src/{}/__init__.py",
-                self.dir,
-                self.name.replace('-', "_")
-            )
+            format!("{}/src/{}/__init__.py", self.dir, self.name.replace('-', "_"))
         } else {
             format!("{}/src/lib.rs", self.dir)
         }
@@ -92,18 +75,9 @@ fn manifest(pkgs: &[Pkg], i: usize) -> String {
     let p = &pkgs[i];
     let mut s = String::new();
     if p.python {
-        let _ = writeln!(
-            s,
-            "[project]\nname = \"{}\"\nversion = \"{}\"",
-            p.name,
-            p.version()
-        );
+        let _ = writeln!(s, "[project]\nname = \"{}\"\nversion = \"{}\"", p.name, p.version());
         let _ = writeln!(s, "description = \"synthetic package {i}\"\nlicense = \"MIT\"\nrequires-python = \">=3.9\"");
-        let deps: Vec<String> = p
-            .deps
-            .iter()
-            .map(|&d| format!("\"{}>={}\"", pkgs[d].name, "0.1"))
-            .collect();
+        let deps: Vec<String> = p.deps.iter().map(|&d| format!("\"{}>={}\"", pkgs[d].name, "0.1")).collect();
         let _ = writeln!(s, "dependencies = [{}]", deps.join(", "));
         if !p.deps.is_empty() {
             s.push_str("\n[tool.uv.sources]\n");
@@ -113,37 +87,17 @@ fn manifest(pkgs: &[Pkg], i: usize) -> String {
         }
         s.push_str("\n[build-system]\nrequires = [\"uv_build>=0.8.0,<0.14\"]\nbuild-backend = \"uv_build\"\n");
     } else {
-        let _ = writeln!(
-            s,
-            "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"",
-            p.name,
-            p.version()
-        );
-        let _ = writeln!(
-            s,
-            "description = \"synthetic crate {i}\"\nlicense = \"MIT\"\n\n[dependencies]"
-        );
+        let _ = writeln!(s, "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"", p.name, p.version());
+        let _ = writeln!(s, "description = \"synthetic crate {i}\"\nlicense = \"MIT\"\n\n[dependencies]");
         for &d in &p.deps {
-            let _ = writeln!(
-                s,
-                "{} = {{ version = \"0.1\", path = \"../{}\" }}",
-                pkgs[d].name, pkgs[d].name
-            );
+            let _ = writeln!(s, "{} = {{ version = \"0.1\", path = \"../{}\" }}", pkgs[d].name, pkgs[d].name);
         }
     }
     s
 }
 
-const KINDS: &[(&str, u64)] = &[
-    ("feat", 20),
-    ("fix", 30),
-    ("chore", 15),
-    ("docs", 10),
-    ("refactor", 10),
-    ("perf", 5),
-    ("test", 5),
-    ("ci", 5),
-];
+const KINDS: &[(&str, u64)] =
+    &[("feat", 20), ("fix", 30), ("chore", 15), ("docs", 10), ("refactor", 10), ("perf", 5), ("test", 5), ("ci", 5)];
 
 fn message(rng: &mut Rng, scope: &str, n: usize) -> String {
     let mut roll = rng.below(100) as u64;
@@ -158,10 +112,7 @@ fn message(rng: &mut Rng, scope: &str, n: usize) -> String {
     let bang = if rng.chance(1) { "!" } else { "" };
     let mut m = format!("{kind}({scope}){bang}: change number {n}");
     if rng.chance(10) {
-        let _ = write!(
-            m,
-            "\n\nA longer explanation of change {n}.\nIt spans lines: a: b, c\u{1f}d."
-        );
+        let _ = write!(m, "\n\nA longer explanation of change {n}.\nIt spans lines: a: b, c\u{1f}d.");
     }
     if rng.chance(2) {
         let _ = write!(m, "\n\nBREAKING CHANGE: the API of {scope} changed");
@@ -176,16 +127,8 @@ pub fn packages(spec: &Spec) -> Vec<Pkg> {
     let mut pkgs: Vec<Pkg> = (0..spec.packages)
         .map(|i| {
             let python = i % 2 == 1;
-            let name = if python {
-                format!("py-pkg-{i}")
-            } else {
-                format!("crate-{i}")
-            };
-            let dir = if python {
-                format!("py/packages/{name}")
-            } else {
-                format!("crates/{name}")
-            };
+            let name = if python { format!("py-pkg-{i}") } else { format!("crate-{i}") };
+            let dir = if python { format!("py/packages/{name}") } else { format!("crates/{name}") };
             Pkg {
                 name,
                 python,
@@ -200,15 +143,10 @@ pub fn packages(spec: &Spec) -> Vec<Pkg> {
         if pkgs[i].level == 0 {
             continue;
         }
-        let candidates: Vec<usize> = (0..pkgs.len())
-            .filter(|&j| pkgs[j].python == pkgs[i].python && pkgs[j].level < pkgs[i].level)
-            .collect();
+        let candidates: Vec<usize> =
+            (0..pkgs.len()).filter(|&j| pkgs[j].python == pkgs[i].python && pkgs[j].level < pkgs[i].level).collect();
         // one dependency on the level just below keeps the chain as deep as asked
-        let below: Vec<usize> = candidates
-            .iter()
-            .copied()
-            .filter(|&j| pkgs[j].level + 1 == pkgs[i].level)
-            .collect();
+        let below: Vec<usize> = candidates.iter().copied().filter(|&j| pkgs[j].level + 1 == pkgs[i].level).collect();
         if !below.is_empty() {
             let d = below[rng.below(below.len())];
             pkgs[i].deps.push(d);
@@ -252,35 +190,22 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
         writeln!(out, "commit refs/heads/main\nmark :{mark}\ncommitter Synth <synth@example.invalid> {time} +0000")?;
         writeln!(out, "data {}\n{msg}", msg.len())?;
         for (path, content) in files {
-            writeln!(
-                out,
-                "M 100644 inline {path}\ndata {}\n{content}",
-                content.len()
-            )?;
+            writeln!(out, "M 100644 inline {path}\ndata {}\n{content}", content.len())?;
         }
         Ok(mark)
     };
-    let tag = |out: &mut dyn std::io::Write,
-               name: &str,
-               mark: usize,
-               time: u64|
-     -> std::io::Result<()> {
-        writeln!(out, "tag {name}\nfrom :{mark}\ntagger Synth <synth@example.invalid> {time} +0000\ndata {}\n{name}", name.len())
+    let tag = |out: &mut dyn std::io::Write, name: &str, mark: usize, time: u64| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "tag {name}\nfrom :{mark}\ntagger Synth <synth@example.invalid> {time} +0000\ndata {}\n{name}",
+            name.len()
+        )
     };
 
     let mut files: Vec<(String, String)> = vec![
-        (
-            "Cargo.toml".into(),
-            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n".into(),
-        ),
-        (
-            "py/pyproject.toml".into(),
-            "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n".into(),
-        ),
-        (
-            "xtask-release.toml".into(),
-            "[python]\nroot = \"py\"\n".into(),
-        ),
+        ("Cargo.toml".into(), "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n".into()),
+        ("py/pyproject.toml".into(), "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n".into()),
+        ("xtask-release.toml".into(), "[python]\nroot = \"py\"\n".into()),
     ];
     for i in 0..pkgs.len() {
         files.push((pkgs[i].manifest_path(), manifest(&pkgs, i)));
@@ -288,12 +213,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
     }
     let first = commit(&mut out, "chore: initial import", &files, &mut time)?;
     for p in &pkgs {
-        tag(
-            &mut out,
-            &format!("{}-v{}", p.name, p.version()),
-            first,
-            time,
-        )?;
+        tag(&mut out, &format!("{}-v{}", p.name, p.version()), first, time)?;
     }
     let release_at = spec.commits / 2;
     for n in 1..spec.commits {
@@ -308,23 +228,11 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
                     released.push(i);
                 }
             }
-            let names: Vec<String> = released
-                .iter()
-                .map(|&i| format!("{}@{}", pkgs[i].name, pkgs[i].version()))
-                .collect();
-            let m = commit(
-                &mut out,
-                &format!("chore(release): {}", names.join(", ")),
-                &files,
-                &mut time,
-            )?;
+            let names: Vec<String> =
+                released.iter().map(|&i| format!("{}@{}", pkgs[i].name, pkgs[i].version())).collect();
+            let m = commit(&mut out, &format!("chore(release): {}", names.join(", ")), &files, &mut time)?;
             for i in released {
-                tag(
-                    &mut out,
-                    &format!("{}-v{}", pkgs[i].name, pkgs[i].version()),
-                    m,
-                    time,
-                )?;
+                tag(&mut out, &format!("{}-v{}", pkgs[i].name, pkgs[i].version()), m, time)?;
             }
             continue;
         }

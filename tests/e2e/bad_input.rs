@@ -21,11 +21,7 @@ fn cycle() {
         |r| {
             r.write(
                 "crates/core/Cargo.toml",
-                &crate_manifest(
-                    "core",
-                    "1.0.0",
-                    "app = { version = \"0.1\", path = \"../app\" }\n",
-                ),
+                &crate_manifest("core", "1.0.0", "app = { version = \"0.1\", path = \"../app\" }\n"),
             );
         },
         &["plan"],
@@ -33,18 +29,10 @@ fn cycle() {
     let repo = mixed();
     repo.write(
         "crates/core/Cargo.toml",
-        &crate_manifest(
-            "core",
-            "1.0.0",
-            "app = { version = \"0.1\", path = \"../app\" }\n",
-        ),
+        &crate_manifest("core", "1.0.0", "app = { version = \"0.1\", path = \"../app\" }\n"),
     );
     let run = repo.xtask(&["graph"]).fails_with("XR030");
-    assert!(
-        run.stderr.contains("app -> net -> core -> app"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("app -> net -> core -> app"), "{}", run.stderr);
 }
 
 #[test]
@@ -52,10 +40,7 @@ fn self_dependency() {
     case(
         "XR031",
         |r| {
-            r.write(
-                "py/packages/models/pyproject.toml",
-                &py_manifest("models", "1.2.0", &["models>=1"], &[]),
-            );
+            r.write("py/packages/models/pyproject.toml", &py_manifest("models", "1.2.0", &["models>=1"], &[]));
         },
         &["plan"],
     );
@@ -73,10 +58,7 @@ fn malformed_manifests() {
     case(
         "XR020",
         |r| {
-            r.write(
-                "py/packages/client/pyproject.toml",
-                "[project]\nname = 'client'\nversion = \"0.5.0\nx",
-            );
+            r.write("py/packages/client/pyproject.toml", "[project]\nname = 'client'\nversion = \"0.5.0\nx");
         },
         &["plan"],
     );
@@ -94,20 +76,14 @@ fn member_glob_matching_nothing() {
     case(
         "XR021",
         |r| {
-            r.write(
-                "Cargo.toml",
-                "[workspace]\nmembers = [\"crates/*\", \"nothing/here*\"]\n",
-            );
+            r.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\", \"nothing/here*\"]\n");
         },
         &["plan"],
     );
     case(
         "XR021",
         |r| {
-            r.write(
-                "py/pyproject.toml",
-                "[tool.uv.workspace]\nmembers = [\"packages/*\", \"gone\"]\n",
-            );
+            r.write("py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"packages/*\", \"gone\"]\n");
         },
         &["check"],
     );
@@ -116,17 +92,10 @@ fn member_glob_matching_nothing() {
 #[test]
 fn unknown_config_key() {
     let repo = mixed();
-    repo.write(
-        "xtask-release.toml",
-        "[python]\nroot = \"py\"\n[tags]\npakage = \"{name}-v{version}\"\n",
-    );
+    repo.write("xtask-release.toml", "[python]\nroot = \"py\"\n[tags]\npakage = \"{name}-v{version}\"\n");
     let before = repo.fingerprint();
     let run = repo.xtask(&["plan"]).fails_with("XR011");
-    assert!(
-        run.stderr.contains("did you mean `tags.package`"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("did you mean `tags.package`"), "{}", run.stderr);
     assert_eq!(before, repo.fingerprint());
     case(
         "XR010",
@@ -156,10 +125,7 @@ fn invalid_versions_and_missing_versions() {
     case(
         "XR024",
         |r| {
-            r.write(
-                "py/packages/models/pyproject.toml",
-                &py_manifest("models", "1.2.0-banana", &[], &[]),
-            );
+            r.write("py/packages/models/pyproject.toml", &py_manifest("models", "1.2.0-banana", &[], &[]));
         },
         &["plan"],
     );
@@ -178,8 +144,7 @@ fn invalid_versions_and_missing_versions() {
         |r| {
             r.write(
                 "py/packages/models/pyproject.toml",
-                &py_manifest("models", "1.2.0", &[], &[])
-                    .replace("version = \"1.2.0\"\n", "dynamic = [\"version\"]\n"),
+                &py_manifest("models", "1.2.0", &[], &[]).replace("version = \"1.2.0\"\n", "dynamic = [\"version\"]\n"),
             );
         },
         &["plan"],
@@ -193,10 +158,7 @@ fn duplicate_names() {
     case(
         "XR025",
         |r| {
-            r.write(
-                "crates/models/Cargo.toml",
-                &crate_manifest("models", "1.0.0", ""),
-            );
+            r.write("crates/models/Cargo.toml", &crate_manifest("models", "1.0.0", ""));
         },
         &["plan"],
     );
@@ -207,20 +169,14 @@ fn tag_formats_git_refuses() {
     case(
         "XR041",
         |r| {
-            r.append(
-                "xtask-release.toml",
-                "[tags]\npackage = \"{name} v{version}\"\n",
-            );
+            r.append("xtask-release.toml", "[tags]\npackage = \"{name} v{version}\"\n");
         },
         &["plan"],
     );
     case(
         "XR041",
         |r| {
-            r.append(
-                "xtask-release.toml",
-                "[tags]\npackage = \"release-{version}\"\n",
-            );
+            r.append("xtask-release.toml", "[tags]\npackage = \"release-{version}\"\n");
         },
         &["plan"],
     );
@@ -233,10 +189,7 @@ fn unknown_packages_on_the_command_line() {
     case(
         "XR032",
         |r| {
-            r.append(
-                "xtask-release.toml",
-                "[[groups]]\nname = \"g\"\nmembers = [\"core\", \"ghost\"]\n",
-            );
+            r.append("xtask-release.toml", "[[groups]]\nname = \"g\"\nmembers = [\"core\", \"ghost\"]\n");
         },
         &["plan"],
     );
@@ -257,6 +210,5 @@ fn not_a_repository_and_no_history() {
     repo.write("README.md", "hi");
     repo.commit("docs: hi");
     repo.xtask(&["plan"]).fails_with("XR026");
-    repo.xtask(&["plan", "--config", "/no/such/file.toml"])
-        .fails_with("XR003");
+    repo.xtask(&["plan", "--config", "/no/such/file.toml"]).fails_with("XR003");
 }

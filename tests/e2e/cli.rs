@@ -23,8 +23,7 @@ fn help_texts_are_stable() {
 
 #[test]
 fn readme_lists_every_command() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let help = xtask(&["help"]).ok().stdout;
     let commands: Vec<&str> = help
         .lines()
@@ -35,10 +34,7 @@ fn readme_lists_every_command() {
         .collect();
     assert!(commands.len() >= 6, "{commands:?}");
     for c in commands {
-        assert!(
-            readme.contains(&format!("cargo xtask {c}")),
-            "README.md does not document `cargo xtask {c}`"
-        );
+        assert!(readme.contains(&format!("cargo xtask {c}")), "README.md does not document `cargo xtask {c}`");
     }
 }
 
@@ -46,12 +42,7 @@ fn readme_lists_every_command() {
 fn usage_errors_exit_2_and_name_the_word() {
     let run = xtask(&["frobnicate"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("error[XR001]: unknown command `frobnicate`"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("error[XR001]: unknown command `frobnicate`"), "{}", run.stderr);
     let run = xtask(&["plan", "--frobnicate"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`--frobnicate`"), "{}", run.stderr);
@@ -69,18 +60,11 @@ fn usage_errors_exit_2_and_name_the_word() {
 #[test]
 fn every_code_is_explained() {
     let list = xtask(&["explain", "--list"]).ok().stdout;
-    let codes: Vec<&str> = list
-        .lines()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
+    let codes: Vec<&str> = list.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     assert!(codes.len() >= 20);
     for code in codes {
         let run = xtask(&["explain", code]).ok();
-        assert!(
-            run.stdout.starts_with(&format!("{code}: ")),
-            "{}",
-            run.stdout
-        );
+        assert!(run.stdout.starts_with(&format!("{code}: ")), "{}", run.stdout);
         assert!(run.stdout.len() > 80, "{code} is not explained");
     }
     assert_eq!(xtask(&["explain", "XR999"]).code, 2);
@@ -93,27 +77,11 @@ fn graph_formats_are_stable() {
         let run = repo.xtask(&["graph", "--format", format]).ok();
         golden(&format!("graph-mixed.{format}"), &run.stdout);
     }
-    let deps = repo
-        .xtask(&["graph", "--format", "json", "--deps", "client"])
-        .ok()
-        .json();
-    let names: Vec<&str> = deps["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let deps = repo.xtask(&["graph", "--format", "json", "--deps", "client"]).ok().json();
+    let names: Vec<&str> = deps["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["models", "client"]);
-    let rdeps = repo
-        .xtask(&["graph", "--format", "json", "--rdeps", "core"])
-        .ok()
-        .json();
-    let names: Vec<&str> = rdeps["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let rdeps = repo.xtask(&["graph", "--format", "json", "--rdeps", "core"]).ok().json();
+    let names: Vec<&str> = rdeps["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["core", "net", "app"]);
     repo.xtask(&["graph", "--deps", "nope"]).fails_with("XR032");
 }
@@ -123,9 +91,7 @@ fn check_reports_every_problem() {
     let repo = mixed();
     // the fixture has no lockfiles and app's dev path dependency has no version: that's fine,
     // but missing lockfiles are reported
-    let run = repo
-        .xtask(&["check", "--format", "json"])
-        .fails_with("XR060");
+    let run = repo.xtask(&["check", "--format", "json"]).fails_with("XR060");
     let report = run.json();
     let failed: Vec<&str> = report["checks"]
         .as_array()
@@ -139,18 +105,18 @@ fn check_reports_every_problem() {
     // stale lockfile, unsatisfied requirement, missing metadata, unknown member
     repo.write("Cargo.lock", "version = 4\n\n[[package]]\nname = \"core\"\nversion = \"0.9.0\"\n\n[[package]]\nname = \"net\"\nversion = \"0.3.0\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n");
     repo.write("py/uv.lock", "version = 1\n\n[[package]]\nname = \"models\"\nversion = \"1.2.0\"\nsource = { editable = \"packages/models\" }\n\n[[package]]\nname = \"client\"\nversion = \"0.5.0\"\nsource = { editable = \"packages/client\" }\n\n[[package]]\nname = \"cli-tool\"\nversion = \"0.1.0\"\nsource = { editable = \"packages/cli-tool\" }\n");
-    repo.write("crates/net/Cargo.toml", &crate::fixtures::crate_manifest("net", "0.3.0", "core = { version = \"2.0\", path = \"../core\" }\nghost = { path = \"../ghost\", version = \"1\" }\n").replace("license = \"MIT\"\n", ""));
-    let report = repo
-        .xtask(&["check", "--format", "json"])
-        .fails_with("XR060")
-        .json();
+    repo.write(
+        "crates/net/Cargo.toml",
+        &crate::fixtures::crate_manifest(
+            "net",
+            "0.3.0",
+            "core = { version = \"2.0\", path = \"../core\" }\nghost = { path = \"../ghost\", version = \"1\" }\n",
+        )
+        .replace("license = \"MIT\"\n", ""),
+    );
+    let report = repo.xtask(&["check", "--format", "json"]).fails_with("XR060").json();
     let problems = |name: &str| -> Vec<String> {
-        report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()["problems"]
+        report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["problems"]
             .as_array()
             .unwrap()
             .iter()
@@ -164,18 +130,9 @@ fn check_reports_every_problem() {
         "{:?}",
         problems("lockfiles")
     );
-    assert!(problems("requirements")
-        .iter()
-        .any(|m| m.contains("requires core `2.0` but core is at 1.0.0")));
-    assert!(problems("metadata")
-        .iter()
-        .any(|m| m.contains("no license in crates/net/Cargo.toml")));
-    assert!(problems("unknown-members")
-        .iter()
-        .any(|m| m.contains("crates/ghost")));
+    assert!(problems("requirements").iter().any(|m| m.contains("requires core `2.0` but core is at 1.0.0")));
+    assert!(problems("metadata").iter().any(|m| m.contains("no license in crates/net/Cargo.toml")));
+    assert!(problems("unknown-members").iter().any(|m| m.contains("crates/ghost")));
     let text = repo.xtask(&["check"]).fails_with("XR060").stdout;
-    assert!(
-        text.contains("FAIL lockfiles") && text.contains("ok   cycles"),
-        "{text}"
-    );
+    assert!(text.contains("FAIL lockfiles") && text.contains("ok   cycles"), "{text}");
 }

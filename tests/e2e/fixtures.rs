@@ -20,72 +20,43 @@ pub fn py_manifest(name: &str, version: &str, deps: &[&str], sources: &[&str]) -
             s.push_str(&format!("{src} = {{ workspace = true }}\n"));
         }
     }
-    s.push_str(
-        "\n[build-system]\nrequires = [\"uv_build>=0.8.0,<0.14\"]\nbuild-backend = \"uv_build\"\n",
-    );
+    s.push_str("\n[build-system]\nrequires = [\"uv_build>=0.8.0,<0.14\"]\nbuild-backend = \"uv_build\"\n");
     s
 }
 
 /// Three crates at the root, three Python packages in a uv workspace in `py/`.
 pub fn mixed_files(repo: &Repo) {
-    repo.write(
-        "Cargo.toml",
-        "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n",
-    )
-    .write(
-        "crates/core/Cargo.toml",
-        &crate_manifest("core", "1.0.0", ""),
-    )
-    .write("crates/core/src/lib.rs", "pub fn core() {}\n")
-    .write(
-        "crates/net/Cargo.toml",
-        &crate_manifest(
-            "net",
-            "0.3.0",
-            "core = { version = \"1.0\", path = \"../core\" }\n",
-        ),
-    )
-    .write("crates/net/src/lib.rs", "pub fn net() {}\n")
-    .write(
-        "crates/app/Cargo.toml",
-        &format!(
-            "{}\n[dev-dependencies]\ncore = {{ path = \"../core\" }}\n",
-            crate_manifest(
-                "app",
-                "0.1.0",
-                "net = { version = \"0.3\", path = \"../net\" }\n"
-            )
-        ),
-    )
-    .write("crates/app/src/main.rs", "fn main() {}\n")
-    .write(
-        "py/pyproject.toml",
-        "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n",
-    )
-    .write(
-        "py/packages/models/pyproject.toml",
-        &py_manifest("models", "1.2.0", &[], &[]).replace(
-            "dependencies = []\n",
-            "dependencies = []\n\n[project.optional-dependencies]\nspeed = []\n",
-        ),
-    )
-    .write("py/packages/models/src/models/__init__.py", "")
-    .write(
-        "py/packages/client/pyproject.toml",
-        &py_manifest(
-            "client",
-            "0.5.0",
-            &["models[speed]>=1.2,<2; python_version >= '3.9'"],
-            &["models"],
-        ),
-    )
-    .write("py/packages/client/src/client/__init__.py", "")
-    .write(
-        "py/packages/cli-tool/pyproject.toml",
-        &py_manifest("cli-tool", "0.1.0", &["client>=0.5"], &["client"]),
-    )
-    .write("py/packages/cli-tool/src/cli_tool/__init__.py", "")
-    .write("xtask-release.toml", "[python]\nroot = \"py\"\n");
+    repo.write("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n")
+        .write("crates/core/Cargo.toml", &crate_manifest("core", "1.0.0", ""))
+        .write("crates/core/src/lib.rs", "pub fn core() {}\n")
+        .write(
+            "crates/net/Cargo.toml",
+            &crate_manifest("net", "0.3.0", "core = { version = \"1.0\", path = \"../core\" }\n"),
+        )
+        .write("crates/net/src/lib.rs", "pub fn net() {}\n")
+        .write(
+            "crates/app/Cargo.toml",
+            &format!(
+                "{}\n[dev-dependencies]\ncore = {{ path = \"../core\" }}\n",
+                crate_manifest("app", "0.1.0", "net = { version = \"0.3\", path = \"../net\" }\n")
+            ),
+        )
+        .write("crates/app/src/main.rs", "fn main() {}\n")
+        .write("py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n")
+        .write(
+            "py/packages/models/pyproject.toml",
+            &py_manifest("models", "1.2.0", &[], &[])
+                .replace("dependencies = []\n", "dependencies = []\n\n[project.optional-dependencies]\nspeed = []\n"),
+        )
+        .write("py/packages/models/src/models/__init__.py", "")
+        .write(
+            "py/packages/client/pyproject.toml",
+            &py_manifest("client", "0.5.0", &["models[speed]>=1.2,<2; python_version >= '3.9'"], &["models"]),
+        )
+        .write("py/packages/client/src/client/__init__.py", "")
+        .write("py/packages/cli-tool/pyproject.toml", &py_manifest("cli-tool", "0.1.0", &["client>=0.5"], &["client"]))
+        .write("py/packages/cli-tool/src/cli_tool/__init__.py", "")
+        .write("xtask-release.toml", "[python]\nroot = \"py\"\n");
 }
 
 /// The mixed repository with the history of the foundation issue's acceptance:
@@ -95,13 +66,7 @@ pub fn mixed() -> Repo {
     let repo = Repo::new("mixed");
     mixed_files(&repo);
     repo.commit("chore: initial import");
-    for t in [
-        "core-v1.0.0",
-        "net-v0.3.0",
-        "app-v0.1.0",
-        "models-v1.2.0",
-        "client-v0.5.0",
-    ] {
+    for t in ["core-v1.0.0", "net-v0.3.0", "app-v0.1.0", "models-v1.2.0", "client-v0.5.0"] {
         repo.tag(t);
     }
     repo.change("crates/core/src/lib.rs", "feat(core): add a parser");

@@ -43,28 +43,12 @@ fn mixed_repository_acceptance() {
     assert_eq!(client["ecosystem"], "python");
     assert_eq!(client["path"], "py/packages/client");
     assert_eq!(client["dependencies"], serde_json::json!(["models"]));
-    assert!(
-        client["reason"]
-            .as_str()
-            .unwrap()
-            .contains("forced by models"),
-        "{}",
-        client["reason"]
-    );
-    assert!(entry(&plan, "net")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no releasable changes since net-v0.3.0"));
-    assert!(entry(&plan, "cli-tool")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no release tag yet"));
+    assert!(client["reason"].as_str().unwrap().contains("forced by models"), "{}", client["reason"]);
+    assert!(entry(&plan, "net")["reason"].as_str().unwrap().contains("no releasable changes since net-v0.3.0"));
+    assert!(entry(&plan, "cli-tool")["reason"].as_str().unwrap().contains("no release tag yet"));
     assert_eq!(entry(&plan, "core")["tag"], "core-v1.1.0");
     // dev-dependencies do not order publishing
-    assert_eq!(
-        entry(&plan, "app")["dependencies"],
-        serde_json::json!(["net"])
-    );
+    assert_eq!(entry(&plan, "app")["dependencies"], serde_json::json!(["net"]));
     assert_eq!(before, repo.fingerprint(), "plan must not write anything");
 }
 
@@ -72,10 +56,7 @@ fn mixed_repository_acceptance() {
 fn table_and_csv_are_stable() {
     let repo = mixed();
     golden("plan-mixed.txt", &repo.xtask(&["plan"]).ok().stdout);
-    golden(
-        "plan-mixed.csv",
-        &repo.xtask(&["plan", "--format", "csv"]).ok().stdout,
-    );
+    golden("plan-mixed.csv", &repo.xtask(&["plan", "--format", "csv"]).ok().stdout);
 }
 
 #[test]
@@ -131,20 +112,10 @@ base = { path = "crates/base", version = "2.1.0" }
     assert_eq!(entry(&plan, "base")["next_version"], "2.2.0");
     assert_eq!(entry(&plan, "mid")["next_version"], "2.2.0");
     assert!(entry(&plan, "mid")["reason"].as_str().unwrap().contains("[workspace.package] version"));
-    assert!(entry(&plan, "gen")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("publish = false"));
+    assert!(entry(&plan, "gen")["reason"].as_str().unwrap().contains("publish = false"));
     // the renamed, target-specific build dependency still orders `top` after `mid`
-    assert_eq!(
-        entry(&plan, "top")["dependencies"],
-        serde_json::json!(["mid"])
-    );
-    assert!(plan["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| e["name"] != "skipme"));
+    assert_eq!(entry(&plan, "top")["dependencies"], serde_json::json!(["mid"]));
+    assert!(plan["packages"].as_array().unwrap().iter().all(|e| e["name"] != "skipme"));
 }
 
 #[test]
@@ -177,15 +148,9 @@ fn uv_workspace_at_root_with_private_dynamic_and_optional() {
             "4 Root_App skip 1.0.0 - none l2",
         ]
     );
-    assert!(entry(&plan, "internal")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("Private :: Do Not Upload"));
+    assert!(entry(&plan, "internal")["reason"].as_str().unwrap().contains("Private :: Do Not Upload"));
     // the optional dependency (by a non-normalized name) is an internal edge
-    assert_eq!(
-        entry(&plan, "lib_a")["dependencies"],
-        serde_json::json!(["lib-b"])
-    );
+    assert_eq!(entry(&plan, "lib_a")["dependencies"], serde_json::json!(["lib-b"]));
     // the root project is a member too, and a root-level file change belongs to it
     repo.change("README.md", "feat: root docs");
     let plan = repo.plan(&[]);
@@ -195,35 +160,17 @@ fn uv_workspace_at_root_with_private_dynamic_and_optional() {
 #[test]
 fn uv_workspace_in_a_subfolder_only() {
     let repo = Repo::new("uvsub");
-    repo.write(
-        "tools/py/pyproject.toml",
-        "[tool.uv.workspace]\nmembers = [\"p/*\"]\n",
-    )
-    .write(
-        "tools/py/p/one/pyproject.toml",
-        &py_manifest("one", "0.1.0", &[], &[]),
-    )
-    .write(
-        "tools/py/p/two/pyproject.toml",
-        &py_manifest("two", "0.1.0", &["one==0.1.0"], &["one"]),
-    )
-    .write("xtask-release.toml", "[python]\nroot = \"tools/py\"\n");
+    repo.write("tools/py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"p/*\"]\n")
+        .write("tools/py/p/one/pyproject.toml", &py_manifest("one", "0.1.0", &[], &[]))
+        .write("tools/py/p/two/pyproject.toml", &py_manifest("two", "0.1.0", &["one==0.1.0"], &["one"]))
+        .write("xtask-release.toml", "[python]\nroot = \"tools/py\"\n");
     repo.commit("chore: init");
     repo.tag("one-v0.1.0");
     repo.tag("two-v0.1.0");
     repo.change("tools/py/p/one/x.py", "feat: more");
     let plan = repo.plan(&[]);
-    assert_eq!(
-        summary(&plan),
-        [
-            "1 one release 0.1.0 0.2.0 minor l0",
-            "2 two release 0.1.0 0.1.1 patch l1"
-        ]
-    );
-    assert!(entry(&plan, "two")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("`==0.1.0` does not admit one 0.2.0"));
+    assert_eq!(summary(&plan), ["1 one release 0.1.0 0.2.0 minor l0", "2 two release 0.1.0 0.1.1 patch l1"]);
+    assert!(entry(&plan, "two")["reason"].as_str().unwrap().contains("`==0.1.0` does not admit one 0.2.0"));
 }
 
 #[test]
@@ -233,10 +180,7 @@ fn options_package_exclude_bump_pre_force() {
     assert_eq!(entry(&plan, "models")["status"], "release");
     assert_eq!(entry(&plan, "client")["status"], "release");
     assert_eq!(entry(&plan, "core")["status"], "excluded");
-    assert!(entry(&plan, "core")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("not selected"));
+    assert!(entry(&plan, "core")["reason"].as_str().unwrap().contains("not selected"));
 
     let plan = repo.plan(&["--exclude", "core"]);
     assert_eq!(entry(&plan, "core")["status"], "excluded");
@@ -261,16 +205,16 @@ fn options_package_exclude_bump_pre_force() {
 #[test]
 fn synchronized_groups_and_umbrella_tag() {
     let repo = mixed();
-    repo.append("xtask-release.toml", "[tags]\numbrella = \"v{version}\"\n[[groups]]\nname = \"crates\"\nmembers = [\"core\", \"net\"]\n");
+    repo.append(
+        "xtask-release.toml",
+        "[tags]\numbrella = \"v{version}\"\n[[groups]]\nname = \"crates\"\nmembers = [\"core\", \"net\"]\n",
+    );
     repo.commit("chore: config");
     let plan = repo.plan(&[]);
     assert_eq!(entry(&plan, "core")["next_version"], "1.1.0");
     // net was 0.3.0 and shares the group's version now
     assert_eq!(entry(&plan, "net")["next_version"], "1.1.0");
-    assert!(entry(&plan, "net")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("synchronized group `crates`"));
+    assert!(entry(&plan, "net")["reason"].as_str().unwrap().contains("synchronized group `crates`"));
     assert_eq!(plan["umbrella_tag"], "v2.0.0");
 }
 
@@ -281,10 +225,7 @@ fn pre_release_advances_then_finalizes() {
     repo.commit("feat: first");
     repo.tag("solo-v1.2.0rc1");
     repo.change("solo.py", "fix: a bug");
-    assert_eq!(
-        entry(&repo.plan(&["--pre", "rc"]), "solo")["next_version"],
-        "1.2.0rc2"
-    );
+    assert_eq!(entry(&repo.plan(&["--pre", "rc"]), "solo")["next_version"], "1.2.0rc2");
     assert_eq!(entry(&repo.plan(&[]), "solo")["next_version"], "1.2.0");
     let run = repo.xtask(&["plan", "--pre", "alpha"]);
     run.fails_with("XR050");
@@ -320,14 +261,7 @@ fn merges_and_tags_on_other_branches() {
     repo.change("src/a.rs", "feat: on a branch");
     repo.git(&["checkout", "-q", "main"]);
     repo.change("src/b.rs", "fix: on main");
-    repo.git(&[
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge branch 'topic'",
-        "topic",
-    ]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "Merge branch 'topic'", "topic"]);
     // a tag whose commit is not in HEAD's history is ignored
     repo.git(&["checkout", "-q", "-b", "elsewhere", "solo-v1.0.0"]);
     repo.change("src/c.rs", "chore: side");

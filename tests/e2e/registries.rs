@@ -14,17 +14,10 @@ use std::time::{Duration, Instant};
 use crate::support::TempDir;
 
 pub fn tools() -> PathBuf {
-    let dir = std::env::var_os("XTASK_TEST_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME"))
-                .join(".cache/xtask-release-test-tools")
-        });
-    for needed in [
-        "venv/bin/uv",
-        "venv/bin/pypi-server",
-        "cargo/bin/cargo-http-registry",
-    ] {
+    let dir = std::env::var_os("XTASK_TEST_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/xtask-release-test-tools")
+    });
+    for needed in ["venv/bin/uv", "venv/bin/pypi-server", "cargo/bin/cargo-http-registry"] {
         assert!(
             dir.join(needed).exists(),
             "{} is missing: run `bash .ci/install-test-tools.sh` first",
@@ -35,11 +28,7 @@ pub fn tools() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A plain HTTP GET; `None` when nothing answers.
@@ -50,10 +39,7 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     let status = buf.split_whitespace().nth(1)?.parse().ok()?;
-    let body = buf
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     Some((status, body))
 }
 
@@ -87,14 +73,7 @@ impl Registries {
             .arg(dir.0.join("remote.git"))
             .status()
             .unwrap();
-        let mut r = Registries {
-            dir,
-            pypi_port: 0,
-            cargo_port: 0,
-            pypi: None,
-            cargo: None,
-            tools,
-        };
+        let mut r = Registries { dir, pypi_port: 0, cargo_port: 0, pypi: None, cargo: None, tools };
         r.start_pypi();
         r.start_cargo();
         r
@@ -103,18 +82,7 @@ impl Registries {
     pub fn start_pypi(&mut self) {
         let port = free_port();
         let child = Command::new(self.tools.join("venv/bin/pypi-server"))
-            .args([
-                "run",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-a",
-                ".",
-                "-P",
-                ".",
-                "--disable-fallback",
-            ])
+            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", ".", "-P", ".", "--disable-fallback"])
             .arg(self.dir.0.join("pypi"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -175,37 +143,21 @@ impl Registries {
     /// The environment for xtask (and the uv/cargo it runs): tools on PATH,
     /// credentials, the cargo registry, a CARGO_HOME of this test's own.
     pub fn env(&self) -> Vec<(String, String)> {
-        let path = format!(
-            "{}:{}",
-            self.tools.join("venv/bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = format!("{}:{}", self.tools.join("venv/bin").display(), std::env::var("PATH").unwrap_or_default());
         vec![
             ("PATH".into(), path),
             ("UV_PUBLISH_USERNAME".into(), "e2e".into()),
             ("UV_PUBLISH_PASSWORD".into(), "e2e-password".into()),
-            (
-                "UV_CACHE_DIR".into(),
-                self.tools.join("uv-cache").display().to_string(),
-            ),
+            ("UV_CACHE_DIR".into(), self.tools.join("uv-cache").display().to_string()),
             ("UV_NO_PROGRESS".into(), "1".into()),
-            (
-                "CARGO_REGISTRIES_LOCAL_INDEX".into(),
-                format!("file://{}", self.cargo_root().display()),
-            ),
+            ("CARGO_REGISTRIES_LOCAL_INDEX".into(), format!("file://{}", self.cargo_root().display())),
             ("CARGO_REGISTRIES_LOCAL_TOKEN".into(), "e2e-token".into()),
-            (
-                "CARGO_HOME".into(),
-                self.dir.0.join("cargo-home").display().to_string(),
-            ),
+            ("CARGO_HOME".into(), self.dir.0.join("cargo-home").display().to_string()),
             ("XTASK_POLL_TIMEOUT".into(), "60".into()),
             ("GIT_AUTHOR_NAME".into(), "Release Bot".into()),
             ("GIT_AUTHOR_EMAIL".into(), "release@example.invalid".into()),
             ("GIT_COMMITTER_NAME".into(), "Release Bot".into()),
-            (
-                "GIT_COMMITTER_EMAIL".into(),
-                "release@example.invalid".into(),
-            ),
+            ("GIT_COMMITTER_EMAIL".into(), "release@example.invalid".into()),
         ]
     }
 
@@ -222,10 +174,7 @@ impl Registries {
         text.lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (
-                    v["vers"].as_str().unwrap().to_string(),
-                    v["cksum"].as_str().unwrap().to_string(),
-                )
+                (v["vers"].as_str().unwrap().to_string(), v["cksum"].as_str().unwrap().to_string())
             })
             .collect()
     }
@@ -258,8 +207,5 @@ impl Drop for Registries {
 
 pub fn sha256_file(path: &Path) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(std::fs::read(path).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
 }

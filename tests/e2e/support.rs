@@ -45,37 +45,20 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
     #[track_caller]
     pub fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
     /// Asserts a coded failure: exit 1, `error[CODE]` and a `help:` line.
     #[track_caller]
     pub fn fails_with(self, code: &str) -> Run {
-        assert_eq!(
-            self.code, 1,
-            "expected exit 1\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        assert!(
-            self.stderr.contains(&format!("error[{code}]")),
-            "expected error[{code}], got:\n{}",
-            self.stderr
-        );
-        assert!(
-            self.stderr.lines().any(|l| l.starts_with("help: ")),
-            "no help line:\n{}",
-            self.stderr
-        );
+        assert_eq!(self.code, 1, "expected exit 1\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(self.stderr.contains(&format!("error[{code}]")), "expected error[{code}], got:\n{}", self.stderr);
+        assert!(self.stderr.lines().any(|l| l.starts_with("help: ")), "no help line:\n{}", self.stderr);
         self
     }
 }
@@ -114,9 +97,7 @@ pub fn git_env(cmd: &mut Command) -> &mut Command {
 impl Repo {
     /// An empty repository with `main` checked out.
     pub fn new(label: &str) -> Repo {
-        let repo = Repo {
-            tmp: TempDir::new(label),
-        };
+        let repo = Repo { tmp: TempDir::new(label) };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }
@@ -144,14 +125,8 @@ impl Repo {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let out = git_env(Command::new("git").arg("-C").arg(self.path()).args(args))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = git_env(Command::new("git").arg("-C").arg(self.path()).args(args)).output().unwrap();
+        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
@@ -160,14 +135,7 @@ impl Repo {
         self.git(&["add", "-A"]);
         let msg = self.path().join(".git/TEST_MSG");
         std::fs::write(&msg, message).unwrap();
-        self.git(&[
-            "commit",
-            "-q",
-            "--allow-empty",
-            "--no-verify",
-            "-F",
-            msg.to_str().unwrap(),
-        ]);
+        self.git(&["commit", "-q", "--allow-empty", "--no-verify", "-F", msg.to_str().unwrap()]);
     }
 
     pub fn commit(&self, message: &str) {
@@ -177,10 +145,7 @@ impl Repo {
     /// Appends a line to `file` and commits it with `message`.
     pub fn change(&self, file: &str, message: &str) {
         let comment = if file.ends_with(".rs") { "//" } else { "#" };
-        self.append(
-            file,
-            &format!("{comment} {}\n", message.lines().next().unwrap_or("")),
-        );
+        self.append(file, &format!("{comment} {}\n", message.lines().next().unwrap_or("")));
         self.commit(message);
     }
 
@@ -252,19 +217,13 @@ pub fn entry<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
 /// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
 #[track_caller]
 pub fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/golden")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {}: run with UPDATE_GOLDEN=1",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}: run with UPDATE_GOLDEN=1", path.display()));
     assert!(expected == actual, "{name} differs from the golden file (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}");
 }

@@ -30,13 +30,8 @@ pub struct Problem {
 pub fn run(repo: &Repo) -> Vec<Check> {
     let ws = &repo.ws;
     let mut checks: Vec<Check> = vec![];
-    let mut add = |name: &'static str, problems: Vec<Problem>| {
-        checks.push(Check {
-            name,
-            ok: problems.is_empty(),
-            problems,
-        })
-    };
+    let mut add =
+        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
     let problem = |code: Code, package: &str, message: String, help: String| Problem {
         code: code.id(),
         package: package.to_string(),
@@ -63,12 +58,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     add("unknown-members", from_issues(&[Code::UnknownMember]));
     add(
         "versions",
-        from_issues(&[
-            Code::InvalidVersion,
-            Code::MissingVersion,
-            Code::DynamicVersion,
-            Code::ManifestSyntax,
-        ]),
+        from_issues(&[Code::InvalidVersion, Code::MissingVersion, Code::DynamicVersion, Code::ManifestSyntax]),
     );
 
     // internal requirements must admit the dependency's current version
@@ -85,10 +75,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 reqs.push(problem(
                     Code::InvalidVersion,
                     &p.name,
-                    format!(
-                        "requires {} `{}` but {} is at {v} ({})",
-                        d.name, d.req_text, d.name, p.manifest
-                    ),
+                    format!("requires {} `{}` but {} is at {v} ({})", d.name, d.req_text, d.name, p.manifest),
                     format!("update the requirement on {} in {}", d.name, p.manifest),
                 ));
             }
@@ -100,14 +87,8 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 reqs.push(problem(
                     Code::InvalidVersion,
                     &p.name,
-                    format!(
-                        "path dependency on {} has no version; cargo cannot publish it ({})",
-                        d.name, p.manifest
-                    ),
-                    format!(
-                        "add `version = \"{}\"` next to the path",
-                        ws.packages[j].version_text
-                    ),
+                    format!("path dependency on {} has no version; cargo cannot publish it ({})", d.name, p.manifest),
+                    format!("add `version = \"{}\"` next to the path", ws.packages[j].version_text),
                 ));
             }
         }
@@ -228,10 +209,7 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
                 out.push(Problem {
                     code: Code::ManifestSyntax.id(),
                     package: String::new(),
-                    message: format!(
-                        "{lock_rel} is not valid TOML: {}",
-                        crate::config::one_line(&e.to_string())
-                    ),
+                    message: format!("{lock_rel} is not valid TOML: {}", crate::config::one_line(&e.to_string())),
                     help: format!("regenerate it with `{fix}`"),
                 });
                 return;
@@ -248,24 +226,15 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
                 Some(Some(v)) if !same_version(eco, v, &p.version_text) => out.push(Problem {
                     code: Code::InvalidVersion.id(),
                     package: p.name.clone(),
-                    message: format!(
-                        "{lock_rel} has {} {v} but {} says {}",
-                        p.name, p.manifest, p.version_text
-                    ),
-                    help: format!(
-                        "the lockfile is older than the manifest: run `{fix}` and commit it"
-                    ),
+                    message: format!("{lock_rel} has {} {v} but {} says {}", p.name, p.manifest, p.version_text),
+                    help: format!("the lockfile is older than the manifest: run `{fix}` and commit it"),
                 }),
                 _ => {}
             }
         }
     };
     if let Some(dir) = &ws.cargo_root {
-        compare(
-            join_rel(dir, "Cargo.lock"),
-            Ecosystem::Cargo,
-            "cargo update --workspace",
-        );
+        compare(join_rel(dir, "Cargo.lock"), Ecosystem::Cargo, "cargo update --workspace");
     }
     if let Some(dir) = &ws.python_root {
         compare(join_rel(dir, "uv.lock"), Ecosystem::Python, "uv lock");
@@ -274,10 +243,7 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
 }
 
 fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
-    match (
-        crate::version::Version::parse(eco, a),
-        crate::version::Version::parse(eco, b),
-    ) {
+    match (crate::version::Version::parse(eco, a), crate::version::Version::parse(eco, b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
@@ -297,16 +263,11 @@ fn locked_members(doc: &DocumentMut) -> HashMap<String, Option<String>> {
         let local = match t.get("source") {
             None => true,
             Some(s) => s.as_table_like().is_some_and(|s| {
-                s.contains_key("editable")
-                    || s.contains_key("virtual")
-                    || s.contains_key("directory")
+                s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")
             }),
         };
         if local {
-            out.insert(
-                normalize(name),
-                t.get("version").and_then(Item::as_str).map(str::to_string),
-            );
+            out.insert(normalize(name), t.get("version").and_then(Item::as_str).map(str::to_string));
         }
     }
     out
@@ -317,11 +278,7 @@ pub fn render_text(checks: &[Check]) -> String {
     for c in checks {
         let _ = writeln!(out, "{} {}", if c.ok { "ok  " } else { "FAIL" }, c.name);
         for p in &c.problems {
-            let who = if p.package.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", p.package)
-            };
+            let who = if p.package.is_empty() { String::new() } else { format!("{}: ", p.package) };
             let _ = writeln!(out, "     [{}] {who}{}", p.code, p.message);
             let _ = writeln!(out, "     help: {}", p.help);
         }
@@ -333,8 +290,7 @@ pub fn render_text(checks: &[Check]) -> String {
 
 pub fn render_json(checks: &[Check]) -> String {
     let ok = checks.iter().all(|c| c.ok);
-    let mut s = serde_json::to_string_pretty(&serde_json::json!({"ok": ok, "checks": checks}))
-        .expect("plain data");
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({"ok": ok, "checks": checks})).expect("plain data");
     s.push('\n');
     s
 }

@@ -16,6 +16,7 @@ pub enum Change {
 }
 
 impl Change {
+    #[cfg(test)]
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Other => "other",
@@ -72,20 +73,11 @@ pub fn parse(message: &str) -> Option<Conventional> {
         }
         None => (head, None),
     };
-    if kind.is_empty()
-        || !kind
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-    {
+    if kind.is_empty() || !kind.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
         return None;
     }
     let breaking = bang || body.lines().any(is_breaking_footer);
-    Some(Conventional {
-        kind: kind.to_ascii_lowercase(),
-        scope,
-        breaking,
-        description: description.to_string(),
-    })
+    Some(Conventional { kind: kind.to_ascii_lowercase(), scope, breaking, description: description.to_string() })
 }
 
 /// The spec's footer token `BREAKING CHANGE` (or `BREAKING-CHANGE`), followed by
@@ -93,12 +85,12 @@ pub fn parse(message: &str) -> Option<Conventional> {
 fn is_breaking_footer(line: &str) -> bool {
     let line = line.trim_end_matches('\r');
     ["BREAKING CHANGE", "BREAKING-CHANGE"].iter().any(|token| {
-        line.strip_prefix(token)
-            .is_some_and(|rest| rest.starts_with(": ") || rest.starts_with(" #") || rest == ":")
+        line.strip_prefix(token).is_some_and(|rest| rest.starts_with(": ") || rest.starts_with(" #") || rest == ":")
     })
 }
 
 /// The change a message makes: `Other` when it is not conventional.
+#[cfg(test)]
 pub fn classify(message: &str) -> Change {
     parse(message).map_or(Change::Other, |c| c.change())
 }
@@ -110,10 +102,7 @@ mod tests {
     #[test]
     fn headers() {
         let c = parse("feat(parser): add arrays").unwrap();
-        assert_eq!(
-            (c.kind.as_str(), c.scope.as_deref(), c.breaking),
-            ("feat", Some("parser"), false)
-        );
+        assert_eq!((c.kind.as_str(), c.scope.as_deref(), c.breaking), ("feat", Some("parser"), false));
         assert_eq!(c.description, "add arrays");
         assert!(parse("fix!: drop old API").unwrap().breaking);
         assert!(parse("refactor(core)!: rename").unwrap().breaking);
@@ -135,24 +124,12 @@ mod tests {
 
     #[test]
     fn footers() {
-        assert_eq!(
-            classify("fix: a\n\nBREAKING CHANGE: the API moved"),
-            Change::Breaking
-        );
-        assert_eq!(
-            classify("chore: a\n\nbody\n\nBREAKING-CHANGE: x\nRefs: #1"),
-            Change::Breaking
-        );
-        assert_eq!(
-            classify("fix: a\r\n\r\nBREAKING CHANGE: crlf\r\n"),
-            Change::Breaking
-        );
+        assert_eq!(classify("fix: a\n\nBREAKING CHANGE: the API moved"), Change::Breaking);
+        assert_eq!(classify("chore: a\n\nbody\n\nBREAKING-CHANGE: x\nRefs: #1"), Change::Breaking);
+        assert_eq!(classify("fix: a\r\n\r\nBREAKING CHANGE: crlf\r\n"), Change::Breaking);
         // not a footer: lower case, or in the middle of a sentence
         assert_eq!(classify("fix: a\n\nbreaking change: no"), Change::Fix);
-        assert_eq!(
-            classify("fix: a\n\nthis is a BREAKING CHANGE: maybe"),
-            Change::Fix
-        );
+        assert_eq!(classify("fix: a\n\nthis is a BREAKING CHANGE: maybe"), Change::Fix);
         // the subject line is not a footer
         assert_eq!(classify("BREAKING CHANGE: x"), Change::Other);
     }
@@ -163,9 +140,6 @@ mod tests {
         assert_eq!(classify("perf(io): x"), Change::Fix);
         assert_eq!(classify("docs: x"), Change::Other);
         assert_eq!(classify("not conventional"), Change::Other);
-        assert_eq!(
-            classify("feat: \u{1e}\u{1f}\u{0} weird bytes \u{fffd}"),
-            Change::Feature
-        );
+        assert_eq!(classify("feat: \u{1e}\u{1f}\u{0} weird bytes \u{fffd}"), Change::Feature);
     }
 }

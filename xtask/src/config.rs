@@ -66,9 +66,7 @@ impl Config {
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(Config::default())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
             Err(e) => {
                 return Err(fail(
                     Code::Io,
@@ -125,28 +123,16 @@ impl Config {
             c.remote = string(v, "release.remote")?;
         }
         if let Some(v) = get("release", "smoke-test") {
-            c.smoke_test = v
-                .as_bool()
-                .ok_or_else(|| wrong_type("release.smoke-test", "true or false"))?;
+            c.smoke_test = v.as_bool().ok_or_else(|| wrong_type("release.smoke-test", "true or false"))?;
         }
         if let Some(groups) = doc.get("groups") {
-            let groups = groups.as_array_of_tables().ok_or_else(|| {
-                wrong_type(
-                    "groups",
-                    "an array of tables ([[groups]] with name and members)",
-                )
-            })?;
+            let groups = groups
+                .as_array_of_tables()
+                .ok_or_else(|| wrong_type("groups", "an array of tables ([[groups]] with name and members)"))?;
             for g in groups.iter() {
-                let name = string(
-                    g.get("name")
-                        .ok_or_else(|| wrong_type("groups.name", "a string"))?,
-                    "groups.name",
-                )?;
-                let members = strings(
-                    g.get("members")
-                        .ok_or_else(|| wrong_type("groups.members", "a list"))?,
-                    "groups.members",
-                )?;
+                let name = string(g.get("name").ok_or_else(|| wrong_type("groups.name", "a string"))?, "groups.name")?;
+                let members =
+                    strings(g.get("members").ok_or_else(|| wrong_type("groups.members", "a list"))?, "groups.members")?;
                 c.groups.push(Group { name, members });
             }
         }
@@ -183,16 +169,7 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
                 let t = v.as_inline_table().expect("checked").clone().into_table();
                 check_table(&t)?;
             }
-            _ => {
-                return Err(wrong_type(
-                    key,
-                    if key == "groups" {
-                        "[[groups]] tables"
-                    } else {
-                        "a table"
-                    },
-                ))
-            }
+            _ => return Err(wrong_type(key, if key == "groups" { "[[groups]] tables" } else { "a table" })),
         }
     }
     Ok(())
@@ -200,56 +177,29 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
 
 fn unknown_key(key: &str, known: &[&str], prefix: &str) -> anyhow::Error {
     let help = match did_you_mean(key, known) {
-        Some(s) => format!(
-            "did you mean `{prefix}{s}`? Known keys: {}",
-            known.join(", ")
-        ),
+        Some(s) => format!("did you mean `{prefix}{s}`? Known keys: {}", known.join(", ")),
         None => format!("known keys here: {}", known.join(", ")),
     };
-    fail(
-        Code::ConfigUnknownKey,
-        format!("unknown key `{prefix}{key}`"),
-        help,
-    )
+    fail(Code::ConfigUnknownKey, format!("unknown key `{prefix}{key}`"), help)
 }
 
 fn wrong_type(key: &str, expected: &str) -> anyhow::Error {
-    fail(
-        Code::ConfigValue,
-        format!("`{key}` must be {expected}"),
-        format!("fix `{key}` in {FILE_NAME}"),
-    )
+    fail(Code::ConfigValue, format!("`{key}` must be {expected}"), format!("fix `{key}` in {FILE_NAME}"))
 }
 
 fn string(item: &Item, key: &str) -> anyhow::Result<String> {
-    item.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| wrong_type(key, "a string"))
+    item.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, "a string"))
 }
 
 fn strings(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
-    let arr = item
-        .as_array()
-        .ok_or_else(|| wrong_type(key, "a list of strings"))?;
-    arr.iter()
-        .map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| wrong_type(key, "a list of strings"))
-        })
-        .collect()
+    let arr = item.as_array().ok_or_else(|| wrong_type(key, "a list of strings"))?;
+    arr.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, "a list of strings"))).collect()
 }
 
 fn validate_template(t: &str, key: &str, needs_name: bool) -> anyhow::Result<()> {
-    let help = format!(
-        "set `{key}`, e.g. \"{{name}}-v{{version}}\" (per package) or \"v{{version}}\" (umbrella)"
-    );
+    let help = format!("set `{key}`, e.g. \"{{name}}-v{{version}}\" (per package) or \"v{{version}}\" (umbrella)");
     if !t.contains("{version}") {
-        return Err(fail(
-            Code::TagFormat,
-            format!("`{key}` = {t:?} has no {{version}}"),
-            help,
-        ));
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} has no {{version}}"), help));
     }
     if needs_name && !t.contains("{name}") {
         return Err(fail(
@@ -260,29 +210,19 @@ fn validate_template(t: &str, key: &str, needs_name: bool) -> anyhow::Result<()>
     }
     let rest = t.replace("{name}", "").replace("{version}", "");
     if rest.contains(['{', '}']) {
-        return Err(fail(
-            Code::TagFormat,
-            format!("`{key}` = {t:?} has an unknown placeholder"),
-            help,
-        ));
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} has an unknown placeholder"), help));
     }
     // a sample tag must be a valid ref; real names and versions are checked again per package
     let sample = t.replace("{name}", "pkg").replace("{version}", "1.0.0");
     if let Err(why) = check_ref_name(&sample) {
-        return Err(fail(
-            Code::TagFormat,
-            format!("`{key}` = {t:?} gives tags like `{sample}`, which {why}"),
-            help,
-        ));
+        return Err(fail(Code::TagFormat, format!("`{key}` = {t:?} gives tags like `{sample}`, which {why}"), help));
     }
     Ok(())
 }
 
 /// Renders a tag template.
 pub fn render_tag(template: &str, name: &str, version: &str) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{version}", version)
+    template.replace("{name}", name).replace("{version}", version)
 }
 
 /// git's rules for a ref name (`git check-ref-format`), applied to a tag name.
@@ -303,10 +243,7 @@ pub fn check_ref_name(tag: &str) -> Result<(), String> {
     if tag.contains("..") || tag.contains("@{") {
         return bad("it contains `..` or `@{`");
     }
-    if let Some(c) = tag
-        .chars()
-        .find(|c| c.is_ascii_control() || " ~^:?*[\\".contains(*c))
-    {
+    if let Some(c) = tag.chars().find(|c| c.is_ascii_control() || " ~^:?*[\\".contains(*c)) {
         return bad(&format!("it contains {c:?}"));
     }
     for part in tag.split('/') {
@@ -319,12 +256,7 @@ pub fn check_ref_name(tag: &str) -> Result<(), String> {
 
 /// The closest known word within a small edit distance.
 pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(word, k), *k))
-        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
-        .min()
-        .map(|(_, k)| k)
+    known.iter().map(|k| (edit_distance(word, k), *k)).filter(|(d, k)| *d <= (k.len() / 3).max(2)).min().map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -333,11 +265,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
     }
@@ -354,11 +282,7 @@ mod tests {
     use crate::error::Failure;
 
     fn code(text: &str) -> Code {
-        Config::parse(text)
-            .unwrap_err()
-            .downcast::<Failure>()
-            .unwrap()
-            .code
+        Config::parse(text).unwrap_err().downcast::<Failure>().unwrap().code
     }
 
     #[test]
@@ -380,13 +304,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.python_root, PathBuf::from("py"));
         assert_eq!(c.tag_umbrella.as_deref(), Some("v{version}"));
-        assert_eq!(
-            c.groups,
-            vec![Group {
-                name: "core".into(),
-                members: vec!["a".into(), "b".into()]
-            }]
-        );
+        assert_eq!(c.groups, vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()] }]);
         assert_eq!(render_tag(&c.tag_package, "a", "1.0"), "a@1.0");
     }
 
@@ -397,23 +315,10 @@ mod tests {
         assert_eq!(code("[pyton]\nroot = 'x'"), Code::ConfigUnknownKey);
         assert_eq!(code("[python]\nroot = 1"), Code::ConfigValue);
         assert_eq!(code("[tags]\npackage = 'v{version}'"), Code::TagFormat);
-        assert_eq!(
-            code("[tags]\npackage = '{name} v{version}'"),
-            Code::TagFormat
-        );
-        assert_eq!(
-            code("[tags]\numbrella = 'release..{version}'"),
-            Code::TagFormat
-        );
-        let err = Config::parse("[tags]\npakage = 'x'")
-            .unwrap_err()
-            .downcast::<Failure>()
-            .unwrap();
-        assert!(
-            err.help.contains("did you mean `tags.package`"),
-            "{}",
-            err.help
-        );
+        assert_eq!(code("[tags]\npackage = '{name} v{version}'"), Code::TagFormat);
+        assert_eq!(code("[tags]\numbrella = 'release..{version}'"), Code::TagFormat);
+        let err = Config::parse("[tags]\npakage = 'x'").unwrap_err().downcast::<Failure>().unwrap();
+        assert!(err.help.contains("did you mean `tags.package`"), "{}", err.help);
     }
 
     #[test]
@@ -421,9 +326,7 @@ mod tests {
         for ok in ["a-v1.0.0", "v1.2.0rc1", "ns/a-1.0.0+local", "a@1.0"] {
             assert!(check_ref_name(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "a v1", "a..b", "a~1", "-a", "a.lock", "a/.b", "a/", "a^", "a:b", "@", "a\u{7f}",
-        ] {
+        for bad in ["a v1", "a..b", "a~1", "-a", "a.lock", "a/.b", "a/", "a^", "a:b", "@", "a\u{7f}"] {
             assert!(check_ref_name(bad).is_err(), "{bad}");
         }
     }

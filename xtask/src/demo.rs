@@ -67,20 +67,12 @@ pub fn create(sh: &Shell, dir: &Path) -> anyhow::Result<Vec<String>> {
     git(&["init", "-q", "-b", "main"])?;
     git(&["add", "-A"])?;
     git(&["commit", "-q", "--no-verify", "-m", "chore: initial import"])?;
-    let tags = [
-        "acme-core-v1.2.0",
-        "acme-http-v0.4.1",
-        "acme-models-v1.0.0",
-        "acme-client-v0.3.0",
-        "acme-tools-v0.2.0",
-    ];
+    let tags =
+        ["acme-core-v1.2.0", "acme-http-v0.4.1", "acme-models-v1.0.0", "acme-client-v0.3.0", "acme-tools-v0.2.0"];
     for t in tags {
         git(&["tag", "-a", t, "-m", t])?;
     }
-    story.push(format!(
-        "initial import, tagged {} (acme-cli has no tag yet)",
-        tags.join(", ")
-    ));
+    story.push(format!("initial import, tagged {} (acme-cli has no tag yet)", tags.join(", ")));
     for (msg, file) in HISTORY {
         let path = dir.join(file);
         let mut text = std::fs::read_to_string(&path)?;
@@ -88,10 +80,7 @@ pub fn create(sh: &Shell, dir: &Path) -> anyhow::Result<Vec<String>> {
         text.push_str(&format!("{comment} {}\n", msg.lines().next().unwrap_or("")));
         std::fs::write(&path, text)?;
         git(&["commit", "-q", "--no-verify", "-a", "-m", msg])?;
-        story.push(format!(
-            "commit: {}",
-            msg.replace("\n\n", " | ").replace('\n', " ")
-        ));
+        story.push(format!("commit: {}", msg.replace("\n\n", " | ").replace('\n', " ")));
     }
     Ok(story)
 }
@@ -110,41 +99,25 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Plan {
-                format: "table".into(),
-                opts: Default::default(),
-            },
+            crate::flags::Command::Plan { format: "table".into(), opts: Default::default() },
         )?;
         println!("\n== cargo xtask graph --format ascii ==\n");
         crate::run_command(
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph {
-                format: "ascii".into(),
-                deps: None,
-                rdeps: None,
-            },
+            crate::flags::Command::Graph { format: "ascii".into(), deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask graph (levels: each level only needs the ones above) ==\n");
         crate::run_command(
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph {
-                format: "levels".into(),
-                deps: None,
-                rdeps: None,
-            },
+            crate::flags::Command::Graph { format: "levels".into(), deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
-        let release = crate::release::Options {
-            dry_run: true,
-            offline: true,
-            no_push: true,
-            jobs: 4,
-            ..Default::default()
-        };
+        let release =
+            crate::release::Options { dry_run: true, offline: true, no_push: true, jobs: 4, ..Default::default() };
         if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {
             // a machine without uv, for instance: the dry run still shows every step
             eprint!("{}", crate::error::render(&err).1);
@@ -165,8 +138,6 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
 }
 
 fn temp_dir() -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     std::env::temp_dir().join(format!("xtask-release-demo-{}-{stamp}", std::process::id()))
 }

@@ -14,11 +14,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: Code, cause: impl Into<String>, help: impl Into<String>) -> Failure {
-        Failure {
-            code,
-            cause: cause.into(),
-            help: help.into(),
-        }
+        Failure { code, cause: cause.into(), help: help.into() }
     }
 }
 
@@ -185,10 +181,7 @@ codes! {
 impl Code {
     pub fn parse(s: &str) -> Option<Code> {
         let s = s.trim();
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.id().eq_ignore_ascii_case(s))
+        Code::ALL.iter().copied().find(|c| c.id().eq_ignore_ascii_case(s))
     }
 }
 
@@ -204,10 +197,7 @@ pub fn render(err: &anyhow::Error) -> (Code, String) {
         return (f.code, out);
     }
     let mut out = format!("error[{}]: {err:#}\n", Code::Internal.id());
-    out.push_str(&format!(
-        "help: run `cargo xtask explain {}`\n",
-        Code::Internal.id()
-    ));
+    out.push_str(&format!("help: run `cargo xtask explain {}`\n", Code::Internal.id()));
     (Code::Internal, out)
 }
 

@@ -153,37 +153,20 @@ pub struct Global {
 #[derive(Debug)]
 pub enum Command {
     Help(&'static str),
-    Plan {
-        format: String,
-        opts: Options,
-    },
+    Plan { format: String, opts: Options },
     Release(crate::release::Options),
-    Graph {
-        format: String,
-        deps: Option<String>,
-        rdeps: Option<String>,
-    },
-    Check {
-        format: String,
-    },
-    Explain {
-        code: Option<String>,
-    },
-    Demo {
-        keep: bool,
-    },
+    Graph { format: String, deps: Option<String>, rdeps: Option<String> },
+    Check { format: String },
+    Explain { code: Option<String> },
+    Demo { keep: bool },
 }
 
 pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
     let mut args = pico_args::Arguments::from_vec(raw);
     let help = args.contains(["-h", "--help"]);
     let global = Global {
-        root: args
-            .opt_value_from_os_str("--root", |s| Ok::<_, String>(PathBuf::from(s)))
-            .map_err(usage)?,
-        config: args
-            .opt_value_from_os_str("--config", |s| Ok::<_, String>(PathBuf::from(s)))
-            .map_err(usage)?,
+        root: args.opt_value_from_os_str("--root", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
+        config: args.opt_value_from_os_str("--config", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
     };
     let sub = args.subcommand().map_err(usage)?;
     let text = |s: &str| match s {
@@ -200,16 +183,10 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         if help {
             return Ok((global, Command::Help(HELP)));
         }
-        return Err(usage_msg(
-            "no command given".into(),
-            "run `cargo xtask help` for the list of commands",
-        ));
+        return Err(usage_msg("no command given".into(), "run `cargo xtask help` for the list of commands"));
     };
     let Some(sub_help) = text(&sub) else {
-        return Err(usage_msg(
-            format!("unknown command `{sub}`"),
-            "run `cargo xtask help` for the list of commands",
-        ));
+        return Err(usage_msg(format!("unknown command `{sub}`"), "run `cargo xtask help` for the list of commands"));
     };
     if help {
         return Ok((global, Command::Help(sub_help)));
@@ -220,10 +197,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             match topic {
                 None => Command::Help(HELP),
                 Some(t) => Command::Help(text(&t).ok_or_else(|| {
-                    usage_msg(
-                        format!("unknown command `{t}`"),
-                        "run `cargo xtask help` for the list of commands",
-                    )
+                    usage_msg(format!("unknown command `{t}`"), "run `cargo xtask help` for the list of commands")
                 })?),
             }
         }
@@ -237,10 +211,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             let yes = args.contains("--yes");
             let no_push = args.contains("--no-push");
             let offline = args.contains("--offline");
-            let jobs: usize = args
-                .opt_value_from_str("--jobs")
-                .map_err(usage)?
-                .unwrap_or(4);
+            let jobs: usize = args.opt_value_from_str("--jobs").map_err(usage)?.unwrap_or(4);
             if jobs == 0 {
                 return Err(usage_msg(
                     "--jobs must be at least 1".into(),
@@ -248,55 +219,27 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
                 ));
             }
             let plan = plan_options(&mut args)?;
-            Command::Release(crate::release::Options {
-                plan,
-                dry_run,
-                jobs,
-                yes,
-                no_push,
-                offline,
-            })
+            Command::Release(crate::release::Options { plan, dry_run, jobs, yes, no_push, offline })
         }
         "graph" => {
-            let format = choice(
-                &mut args,
-                "--format",
-                &["levels", "ascii", "dot", "mermaid", "json"],
-                "levels",
-            )?;
+            let format = choice(&mut args, "--format", &["levels", "ascii", "dot", "mermaid", "json"], "levels")?;
             let deps: Option<String> = args.opt_value_from_str("--deps").map_err(usage)?;
             let rdeps: Option<String> = args.opt_value_from_str("--rdeps").map_err(usage)?;
             if deps.is_some() && rdeps.is_some() {
-                return Err(usage_msg(
-                    "--deps and --rdeps cannot be combined".into(),
-                    "give one of them",
-                ));
+                return Err(usage_msg("--deps and --rdeps cannot be combined".into(), "give one of them"));
             }
-            Command::Graph {
-                format,
-                deps,
-                rdeps,
-            }
+            Command::Graph { format, deps, rdeps }
         }
-        "check" => Command::Check {
-            format: choice(&mut args, "--format", &["text", "json"], "text")?,
-        },
+        "check" => Command::Check { format: choice(&mut args, "--format", &["text", "json"], "text")? },
         "explain" => {
             let list = args.contains("--list");
             let code: Option<String> = args.opt_free_from_str().map_err(usage)?;
             if code.is_none() && !list {
-                return Err(usage_msg(
-                    "explain needs a code".into(),
-                    "e.g. `cargo xtask explain XR030`, or `--list`",
-                ));
+                return Err(usage_msg("explain needs a code".into(), "e.g. `cargo xtask explain XR030`, or `--list`"));
             }
-            Command::Explain {
-                code: if list { None } else { code },
-            }
+            Command::Explain { code: if list { None } else { code } }
         }
-        "demo" => Command::Demo {
-            keep: args.contains("--keep"),
-        },
+        "demo" => Command::Demo { keep: args.contains("--keep") },
         _ => unreachable!("every command has a help text"),
     };
     finish(args)?;
@@ -318,19 +261,10 @@ pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> 
     let pre = match pre {
         None => None,
         Some(p) => Some(parse_pre(&p).ok_or_else(|| {
-            usage_msg(
-                format!("--pre `{p}` is not rc, alpha or beta"),
-                "use --pre rc, --pre beta or --pre alpha",
-            )
+            usage_msg(format!("--pre `{p}` is not rc, alpha or beta"), "use --pre rc, --pre beta or --pre alpha")
         })?),
     };
-    Ok(Options {
-        packages,
-        exclude,
-        force_unchanged,
-        bump,
-        pre,
-    })
+    Ok(Options { packages, exclude, force_unchanged, bump, pre })
 }
 
 fn choice(
@@ -354,24 +288,14 @@ fn finish(args: pico_args::Arguments) -> anyhow::Result<()> {
     let rest = args.finish();
     if let Some(first) = rest.first() {
         let word = first.to_string_lossy();
-        let what = if word.starts_with('-') {
-            "unknown flag"
-        } else {
-            "unexpected argument"
-        };
-        return Err(usage_msg(
-            format!("{what} `{word}`"),
-            "run the command with --help to see what it accepts",
-        ));
+        let what = if word.starts_with('-') { "unknown flag" } else { "unexpected argument" };
+        return Err(usage_msg(format!("{what} `{word}`"), "run the command with --help to see what it accepts"));
     }
     Ok(())
 }
 
 fn usage(e: pico_args::Error) -> anyhow::Error {
-    usage_msg(
-        e.to_string(),
-        "run the command with --help to see what it accepts",
-    )
+    usage_msg(e.to_string(), "run the command with --help to see what it accepts")
 }
 
 fn usage_msg(cause: String, help: &str) -> anyhow::Error {

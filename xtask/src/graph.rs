@@ -33,11 +33,7 @@ impl Graph {
         for i in 0..names.len() {
             g.add_node(i);
         }
-        let by_name: HashMap<&str, usize> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i))
-            .collect();
+        let by_name: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
         for (i, p) in ws.packages.iter().enumerate() {
             let mut seen = BTreeSet::new();
             for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev) {
@@ -56,12 +52,7 @@ impl Graph {
                 }
             }
         }
-        let mut graph = Graph {
-            g,
-            names,
-            levels: vec![],
-            order: vec![],
-        };
+        let mut graph = Graph { g, names, levels: vec![], order: vec![] };
         if let Some(cycle) = graph.find_cycle() {
             return Err(fail(
                 Code::Cycle,
@@ -71,21 +62,14 @@ impl Graph {
         }
         graph.levels = graph.compute_levels();
         let mut order: Vec<usize> = (0..graph.names.len()).collect();
-        order.sort_by(|&a, &b| {
-            graph.levels[a]
-                .cmp(&graph.levels[b])
-                .then_with(|| graph.names[a].cmp(&graph.names[b]))
-        });
+        order.sort_by(|&a, &b| graph.levels[a].cmp(&graph.levels[b]).then_with(|| graph.names[a].cmp(&graph.names[b])));
         graph.order = order;
         Ok(graph)
     }
 
     /// A cycle as a list of names that starts and ends with the same package.
     fn find_cycle(&self) -> Option<Vec<String>> {
-        let mut sccs: Vec<Vec<NodeIndex>> = tarjan_scc(&self.g)
-            .into_iter()
-            .filter(|c| c.len() > 1)
-            .collect();
+        let mut sccs: Vec<Vec<NodeIndex>> = tarjan_scc(&self.g).into_iter().filter(|c| c.len() > 1).collect();
         for c in &mut sccs {
             c.sort_by(|a, b| self.names[a.index()].cmp(&self.names[b.index()]));
         }
@@ -97,11 +81,7 @@ impl Graph {
         let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
-            let mut next: Vec<NodeIndex> = self
-                .g
-                .neighbors(n)
-                .filter(|m| members.contains(m))
-                .collect();
+            let mut next: Vec<NodeIndex> = self.g.neighbors(n).filter(|m| members.contains(m)).collect();
             next.sort_by(|a, b| self.names[a.index()].cmp(&self.names[b.index()]));
             for m in next {
                 if m == start {
@@ -132,11 +112,7 @@ impl Graph {
                 return levels[n.index()];
             }
             let deps: Vec<NodeIndex> = g.neighbors(n).collect();
-            let l = deps
-                .into_iter()
-                .map(|d| visit(g, d, levels) + 1)
-                .max()
-                .unwrap_or(0);
+            let l = deps.into_iter().map(|d| visit(g, d, levels) + 1).max().unwrap_or(0);
             levels[n.index()] = l;
             l
         }
@@ -148,20 +124,12 @@ impl Graph {
 
     /// Direct internal (normal and build) dependencies of package `i`, sorted by name.
     pub fn deps(&self, i: usize) -> Vec<usize> {
-        self.sorted(
-            self.g
-                .neighbors_directed(NodeIndex::new(i), Direction::Outgoing)
-                .map(|n| n.index()),
-        )
+        self.sorted(self.g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing).map(|n| n.index()))
     }
 
     /// Direct dependents of package `i`, sorted by name.
     pub fn rdeps(&self, i: usize) -> Vec<usize> {
-        self.sorted(
-            self.g
-                .neighbors_directed(NodeIndex::new(i), Direction::Incoming)
-                .map(|n| n.index()),
-        )
+        self.sorted(self.g.neighbors_directed(NodeIndex::new(i), Direction::Incoming).map(|n| n.index()))
     }
 
     /// `i` and everything it needs, transitively.
@@ -199,11 +167,8 @@ impl Graph {
     }
 
     pub fn edges(&self) -> Vec<(usize, usize)> {
-        let mut e: Vec<(usize, usize)> = self
-            .g
-            .edge_references()
-            .map(|e| (e.source().index(), e.target().index()))
-            .collect();
+        let mut e: Vec<(usize, usize)> =
+            self.g.edge_references().map(|e| (e.source().index(), e.target().index())).collect();
         e.sort_by(|a, b| (self.name(a.0), self.name(a.1)).cmp(&(self.name(b.0), self.name(b.1))));
         e
     }
@@ -211,31 +176,19 @@ impl Graph {
 
 /// What the `graph` command prints, for the packages in `show` (release order kept).
 pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &str) -> String {
-    let order: Vec<usize> = graph
-        .order
-        .iter()
-        .copied()
-        .filter(|i| show.contains(i))
-        .collect();
+    let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
     let label = |i: usize| {
         let p = &ws.packages[i];
         format!("{} {} ({})", p.name, p.version_text, p.ecosystem.as_str())
     };
-    let edges: Vec<(usize, usize)> = graph
-        .edges()
-        .into_iter()
-        .filter(|(a, b)| show.contains(a) && show.contains(b))
-        .collect();
+    let edges: Vec<(usize, usize)> =
+        graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
     let mut out = String::new();
     match format {
         "levels" => {
             let max = order.iter().map(|&i| graph.levels[i]).max().unwrap_or(0);
             for level in 0..=max {
-                let at: Vec<String> = order
-                    .iter()
-                    .filter(|&&i| graph.levels[i] == level)
-                    .map(|&i| label(i))
-                    .collect();
+                let at: Vec<String> = order.iter().filter(|&&i| graph.levels[i] == level).map(|&i| label(i)).collect();
                 if at.is_empty() {
                     continue;
                 }
@@ -247,11 +200,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
         }
         "ascii" => {
             // each package that nothing shown depends on is a root; its dependencies hang below it
-            let roots: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&i| !edges.iter().any(|&(_, b)| b == i))
-                .collect();
+            let roots: Vec<usize> = order.iter().copied().filter(|&i| !edges.iter().any(|&(_, b)| b == i)).collect();
             let mut roots = roots;
             roots.sort_by(|a, b| graph.name(*a).cmp(graph.name(*b)));
             let mut printed = BTreeSet::new();
@@ -264,16 +213,8 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
             out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
             for &i in &order {
                 let p = &ws.packages[i];
-                let shape = if p.ecosystem.as_str() == "cargo" {
-                    "box"
-                } else {
-                    "ellipse"
-                };
-                let _ = writeln!(
-                    out,
-                    "  \"{}\" [label=\"{}\\n{}\", shape={shape}];",
-                    p.name, p.name, p.version_text
-                );
+                let shape = if p.ecosystem.as_str() == "cargo" { "box" } else { "ellipse" };
+                let _ = writeln!(out, "  \"{}\" [label=\"{}\\n{}\", shape={shape}];", p.name, p.name, p.version_text);
             }
             for (a, b) in &edges {
                 let _ = writeln!(out, "  \"{}\" -> \"{}\";", graph.name(*a), graph.name(*b));
@@ -310,14 +251,10 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
                     })
                 })
                 .collect();
-            let edges: Vec<serde_json::Value> = edges
-                .iter()
-                .map(|(a, b)| serde_json::json!({"from": graph.name(*a), "to": graph.name(*b)}))
-                .collect();
-            out = serde_json::to_string_pretty(
-                &serde_json::json!({"packages": packages, "edges": edges}),
-            )
-            .expect("JSON of strings");
+            let edges: Vec<serde_json::Value> =
+                edges.iter().map(|(a, b)| serde_json::json!({"from": graph.name(*a), "to": graph.name(*b)})).collect();
+            out = serde_json::to_string_pretty(&serde_json::json!({"packages": packages, "edges": edges}))
+                .expect("JSON of strings");
             out.push('\n');
         }
     }
@@ -333,11 +270,7 @@ fn tree(
     printed: &mut BTreeSet<usize>,
     out: &mut String,
 ) {
-    let deps: Vec<usize> = graph
-        .deps(i)
-        .into_iter()
-        .filter(|d| show.contains(d))
-        .collect();
+    let deps: Vec<usize> = graph.deps(i).into_iter().filter(|d| show.contains(d)).collect();
     let first_time = printed.insert(i);
     for (k, &d) in deps.iter().enumerate() {
         let last = k + 1 == deps.len();

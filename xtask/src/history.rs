@@ -26,7 +26,6 @@ pub struct Log {
 
 #[derive(Debug)]
 pub struct Commit {
-    pub hash: String,
     pub parents: Vec<String>,
     /// The whole message, lossily decoded: invalid UTF-8 never stops a plan.
     pub message: String,
@@ -34,6 +33,7 @@ pub struct Commit {
 }
 
 impl Commit {
+    #[cfg(test)]
     pub fn subject(&self) -> &str {
         self.message.lines().next().unwrap_or("")
     }
@@ -89,10 +89,7 @@ pub fn read_tags(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Tag>> {
             let object = parts.next()?;
             let peeled = parts.next().unwrap_or("");
             let commit = if peeled.is_empty() { object } else { peeled };
-            Some(Tag {
-                name,
-                commit: commit.to_string(),
-            })
+            Some(Tag { name, commit: commit.to_string() })
         })
         .collect())
 }
@@ -102,11 +99,7 @@ pub fn read_tags(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Tag>> {
 fn nonce() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
     h.write_u32(std::process::id());
     format!("XTASKREC{:016x}", h.finish())
 }
@@ -138,20 +131,11 @@ pub fn parse_log(out: &[u8], nonce: &str) -> Log {
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect();
         let mut ids = head.split_whitespace();
-        let Some(hash) = ids
-            .next()
-            .filter(|h| h.len() >= 40 && h.bytes().all(|c| c.is_ascii_hexdigit()))
-        else {
+        let Some(hash) = ids.next().filter(|h| h.len() >= 40 && h.bytes().all(|c| c.is_ascii_hexdigit())) else {
             continue;
         };
-        let hash = hash.to_string();
-        log.by_hash.insert(hash.clone(), log.commits.len());
-        log.commits.push(Commit {
-            hash,
-            parents: ids.map(str::to_string).collect(),
-            message,
-            files,
-        });
+        log.by_hash.insert(hash.to_string(), log.commits.len());
+        log.commits.push(Commit { parents: ids.map(str::to_string).collect(), message, files });
     }
     log
 }
@@ -161,18 +145,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Assigns commits to packages and finds each package's last tag. Pure.
-pub fn analyze(
-    log: &Log,
-    tags: &[Tag],
-    packages: &[Package],
-    tag_template: &str,
-) -> Vec<PackageHistory> {
+pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str) -> Vec<PackageHistory> {
     // folder → package; a file belongs to the deepest package folder above it
-    let dirs: HashMap<&str, usize> = packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.dir.as_str(), i))
-        .collect();
+    let dirs: HashMap<&str, usize> = packages.iter().enumerate().map(|(i, p)| (p.dir.as_str(), i)).collect();
     let root_pkg = dirs.get(".").copied();
     let mut touched: Vec<Vec<usize>> = vec![vec![]; packages.len()];
     let mut mark = vec![usize::MAX; packages.len()];
@@ -197,11 +172,8 @@ pub fn analyze(
     }
 
     let ancestry = Ancestry::new(log);
-    let classified: Vec<Option<commits::Conventional>> = log
-        .commits
-        .iter()
-        .map(|c| commits::parse(&c.message))
-        .collect();
+    let classified: Vec<Option<commits::Conventional>> =
+        log.commits.iter().map(|c| commits::parse(&c.message)).collect();
     packages
         .iter()
         .enumerate()
@@ -210,11 +182,7 @@ pub fn analyze(
             let template = render_tag(tag_template, &p.name, "\u{0}");
             let (prefix, suffix) = template.split_once('\u{0}').unwrap_or((&template, ""));
             for t in tags {
-                let Some(v) = t
-                    .name
-                    .strip_prefix(prefix)
-                    .and_then(|r| r.strip_suffix(suffix))
-                else {
+                let Some(v) = t.name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else {
                     continue;
                 };
                 let Ok(version) = Version::parse(p.ecosystem, v) else {
@@ -237,17 +205,11 @@ pub fn analyze(
                 None => touched[i].clone(),
                 Some(tc) => {
                     let ancestors = ancestry.of(tc);
-                    touched[i]
-                        .iter()
-                        .copied()
-                        .filter(|&c| !ancestors.contains(c))
-                        .collect()
+                    touched[i].iter().copied().filter(|&c| !ancestors.contains(c)).collect()
                 }
             };
             for &c in &since {
-                let change = classified[c]
-                    .as_ref()
-                    .map_or(Change::Other, |cc| cc.change());
+                let change = classified[c].as_ref().map_or(Change::Other, |cc| cc.change());
                 let kind = match (&classified[c], change) {
                     (_, Change::Breaking) => "breaking".to_string(),
                     (Some(cc), _) => cc.kind.clone(),
@@ -289,20 +251,12 @@ impl Ancestors {
 impl<'a> Ancestry<'a> {
     fn new(log: &'a Log) -> Ancestry<'a> {
         let n = log.commits.len();
-        let linear = log
-            .commits
-            .iter()
-            .enumerate()
-            .all(|(i, c)| match c.parents.as_slice() {
-                [] => i + 1 == n,
-                [p] => log.by_hash.get(p) == Some(&(i + 1)),
-                _ => false,
-            });
-        Ancestry {
-            log,
-            linear,
-            cache: Default::default(),
-        }
+        let linear = log.commits.iter().enumerate().all(|(i, c)| match c.parents.as_slice() {
+            [] => i + 1 == n,
+            [p] => log.by_hash.get(p) == Some(&(i + 1)),
+            _ => false,
+        });
+        Ancestry { log, linear, cache: Default::default() }
     }
 
     fn of(&self, start: usize) -> Ancestors {
@@ -348,10 +302,7 @@ mod tests {
         assert_eq!(log.commits.len(), 2);
         assert_eq!(log.commits[0].parents, vec![h2.clone()]);
         assert!(log.commits[0].message.contains("body"));
-        assert_eq!(
-            log.commits[0].files,
-            vec!["crates/a/src/lib.rs", "py/b c/x.py"]
-        );
+        assert_eq!(log.commits[0].files, vec!["crates/a/src/lib.rs", "py/b c/x.py"]);
         assert_eq!(log.commits[1].subject(), "fix: bad \u{fffd} bytes");
         assert_eq!(log.commits[1].files, vec!["crates/a/Cargo.toml"]);
         assert!(log.commits[1].parents.is_empty());

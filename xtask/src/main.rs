@@ -31,12 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let result = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
         let (global, command) = flags::parse(args)?;
-        run_command(
-            &sh,
-            global.root.as_deref(),
-            global.config.as_deref(),
-            command,
-        )
+        run_command(&sh, global.root.as_deref(), global.config.as_deref(), command)
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,12 +43,7 @@ fn main() -> ExitCode {
     }
 }
 
-pub fn run_command(
-    sh: &Shell,
-    root: Option<&Path>,
-    config: Option<&Path>,
-    command: Command,
-) -> anyhow::Result<()> {
+pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Help(text) => print!("{text}"),
         Command::Explain { code: None } => {
@@ -63,11 +53,7 @@ pub fn run_command(
         }
         Command::Explain { code: Some(code) } => {
             let c = Code::parse(&code).ok_or_else(|| {
-                fail(
-                    Code::Usage,
-                    format!("unknown error code `{code}`"),
-                    "`cargo xtask explain --list` lists them",
-                )
+                fail(Code::Usage, format!("unknown error code `{code}`"), "`cargo xtask explain --list` lists them")
             })?;
             println!("{}: {}\n\n{}", c.id(), c.title(), c.text());
         }
@@ -86,11 +72,7 @@ pub fn run_command(
             let repo = Repo::load(root, config)?;
             release::run(sh, &repo, &opts)?;
         }
-        Command::Graph {
-            format,
-            deps,
-            rdeps,
-        } => {
+        Command::Graph { format, deps, rdeps } => {
             let repo = Repo::load(root, config)?;
             let graph = repo.graph()?;
             let pick = |name: &str, flag: &str| {
@@ -112,11 +94,7 @@ pub fn run_command(
         Command::Check { format } => {
             let repo = Repo::load(root, config)?;
             let checks = check::run(&repo);
-            let out = if format == "json" {
-                check::render_json(&checks)
-            } else {
-                check::render_text(&checks)
-            };
+            let out = if format == "json" { check::render_json(&checks) } else { check::render_text(&checks) };
             print!("{out}");
             let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
             if !failed.is_empty() {

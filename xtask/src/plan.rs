@@ -113,9 +113,8 @@ pub fn plan(
     let find = |name: &str, flag: &str| {
         ws.index_of(name).ok_or_else(|| {
             let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
-            let hint = crate::config::did_you_mean(name, &names)
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
+            let hint =
+                crate::config::did_you_mean(name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
             fail(
                 Code::UnknownPackage,
                 format!("{flag} names `{name}`, which is not a package here"),
@@ -154,10 +153,7 @@ pub fn plan(
             if let Some(other) = group_of.insert(i, gi) {
                 return Err(fail(
                     Code::ConfigValue,
-                    format!(
-                        "`{m}` is in two groups: `{}` and `{}`",
-                        groups[other].name, g.name
-                    ),
+                    format!("`{m}` is in two groups: `{}` and `{}`", groups[other].name, g.name),
                     "a package can be synchronized with one group only",
                 ));
             }
@@ -178,9 +174,7 @@ pub fn plan(
             continue;
         }
         if !selected.contains(&i) {
-            d.push(excluded(
-                "not selected: no package given with --package needs it".into(),
-            ));
+            d.push(excluded("not selected: no package given with --package needs it".into()));
             continue;
         }
         if excluded_by_flag.contains(&i) {
@@ -208,19 +202,11 @@ pub fn plan(
                 continue;
             }
             let p = &ws.packages[i];
-            let forced_by = p
-                .deps
-                .iter()
-                .filter(|dep| dep.kind != DepKind::Dev)
-                .find_map(|dep| {
-                    let j = ws.index_of(&dep.name)?;
-                    let next = d[j]
-                        .next
-                        .as_ref()
-                        .filter(|_| d[j].status == Status::Release)?;
-                    (!dep.req.admits(next))
-                        .then(|| (dep.name.clone(), dep.req_text.clone(), next.clone()))
-                });
+            let forced_by = p.deps.iter().filter(|dep| dep.kind != DepKind::Dev).find_map(|dep| {
+                let j = ws.index_of(&dep.name)?;
+                let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
+                (!dep.req.admits(next)).then(|| (dep.name.clone(), dep.req_text.clone(), next.clone()))
+            });
             if let Some((dep, req, next)) = forced_by {
                 let current = p.version.clone().expect("checked above");
                 d[i] = Decision {
@@ -244,10 +230,7 @@ pub fn plan(
     for (pos, &i) in graph.order.iter().enumerate() {
         let p = &ws.packages[i];
         let dec = &d[i];
-        let tag = dec
-            .next
-            .as_ref()
-            .map(|v| render_tag(&config.tag_package, &p.name, &v.to_string()));
+        let tag = dec.next.as_ref().map(|v| render_tag(&config.tag_package, &p.name, &v.to_string()));
         if let Some(t) = &tag {
             check_ref_name(t).map_err(|why| {
                 fail(
@@ -269,11 +252,7 @@ pub fn plan(
             reason: dec.reason.clone(),
             level: graph.levels[i],
             order: pos + 1,
-            dependencies: graph
-                .deps(i)
-                .iter()
-                .map(|&j| graph.name(j).to_string())
-                .collect(),
+            dependencies: graph.deps(i).iter().map(|&j| graph.name(j).to_string()).collect(),
             tag,
             last_tag: history[i].last_tag.as_ref().map(|(t, _)| t.clone()),
             commits: history[i].commits.len(),
@@ -282,10 +261,7 @@ pub fn plan(
     }
     let umbrella_tag = match &config.tag_umbrella {
         Some(t) => {
-            let top = packages
-                .iter()
-                .filter_map(|e| e.next.clone())
-                .reduce(|a, b| if b > a { b } else { a });
+            let top = packages.iter().filter_map(|e| e.next.clone()).reduce(|a, b| if b > a { b } else { a });
             match top {
                 Some(v) => {
                     let tag = render_tag(t, "", &v.to_string());
@@ -303,19 +279,11 @@ pub fn plan(
         }
         None => None,
     };
-    Ok(Plan {
-        packages,
-        umbrella_tag,
-    })
+    Ok(Plan { packages, umbrella_tag })
 }
 
 /// The decision for one selected, publishable package from its own history.
-fn decide(
-    eco: Ecosystem,
-    current: &Version,
-    h: &PackageHistory,
-    opts: &Options,
-) -> anyhow::Result<Decision> {
+fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options) -> anyhow::Result<Decision> {
     let release = |next: Version, bump: &'static str, level: Level, reason: String| Decision {
         status: Status::Release,
         next: Some(next),
@@ -325,7 +293,11 @@ fn decide(
     };
     if let Some(BumpArg::Version(text)) = &opts.bump {
         let next = Version::parse(eco, text).map_err(|e| {
-            fail(Code::BadBump, format!("--bump {text}: {e}"), "give a version valid for every selected package, or select packages with --package")
+            fail(
+                Code::BadBump,
+                format!("--bump {text}: {e}"),
+                "give a version valid for every selected package, or select packages with --package",
+            )
         })?;
         if next <= *current {
             return Err(fail(
@@ -334,12 +306,7 @@ fn decide(
                 "pick a higher version, or leave this package out with --exclude",
             ));
         }
-        return Ok(release(
-            next,
-            "explicit",
-            Level::Patch,
-            format!("explicit version from --bump {text}"),
-        ));
+        return Ok(release(next, "explicit", Level::Patch, format!("explicit version from --bump {text}")));
     }
     let Some((tag, tag_version)) = &h.last_tag else {
         return Ok(release(
@@ -367,13 +334,7 @@ fn decide(
         } else {
             format!("no releasable changes since {tag} (only {}); use --force-unchanged to release anyway", kinds(h))
         };
-        return Ok(Decision {
-            status: Status::Skip,
-            next: None,
-            bump: "none",
-            level: Level::None,
-            reason,
-        });
+        return Ok(Decision { status: Status::Skip, next: None, bump: "none", level: Level::None, reason });
     }
     let mut reason = if forced {
         format!("no releasable changes since {tag}, released because of --force-unchanged")
@@ -386,13 +347,14 @@ fn decide(
     }
     let level = level.max(Level::Patch);
     if let Some(kind) = opts.pre {
-        let next = current.bump_pre(level, kind).map_err(|e| fail(Code::BadBump, format!("--pre {}: {e}", pre_name(kind)), "use a later pre-release kind (alpha < beta < rc), or finalize with a plain release"))?;
-        return Ok(release(
-            next,
-            "pre",
-            level,
-            format!("{reason}; {} pre-release", pre_name(kind)),
-        ));
+        let next = current.bump_pre(level, kind).map_err(|e| {
+            fail(
+                Code::BadBump,
+                format!("--pre {}: {e}", pre_name(kind)),
+                "use a later pre-release kind (alpha < beta < rc), or finalize with a plain release",
+            )
+        })?;
+        return Ok(release(next, "pre", level, format!("{reason}; {} pre-release", pre_name(kind))));
     }
     let next = current.bump(level);
     let bump = if current.is_pre() {
@@ -411,16 +373,12 @@ fn level_for(eco: Ecosystem, current: &Version, change: Change) -> (Level, &'sta
         (Change::Other, ..) => (Level::None, ""),
         (Change::Fix, ..) => (Level::Patch, ""),
         (Change::Breaking, false, _) => (Level::Major, ""),
-        (Change::Breaking, true, _) => (
-            Level::Minor,
-            " (below 1.0 a breaking change bumps the minor version)",
-        ),
+        (Change::Breaking, true, _) => (Level::Minor, " (below 1.0 a breaking change bumps the minor version)"),
         (Change::Feature, false, _) => (Level::Minor, ""),
         (Change::Feature, true, Ecosystem::Python) => (Level::Minor, ""),
-        (Change::Feature, true, Ecosystem::Cargo) => (
-            Level::Patch,
-            " (below 1.0 cargo treats 0.y as the compatibility boundary)",
-        ),
+        (Change::Feature, true, Ecosystem::Cargo) => {
+            (Level::Patch, " (below 1.0 cargo treats 0.y as the compatibility boundary)")
+        }
     }
 }
 
@@ -430,11 +388,7 @@ fn summary(h: &PackageHistory) -> String {
 }
 
 fn kinds(h: &PackageHistory) -> String {
-    h.kinds
-        .iter()
-        .map(|(k, c)| format!("{c} {k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    h.kinds.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Gives every member of group `gi` the largest next version among them.
@@ -447,32 +401,17 @@ fn synchronize(
     gname: &str,
     opts: &Options,
 ) -> anyhow::Result<bool> {
-    let members: Vec<usize> = group_of
-        .iter()
-        .filter(|(_, &g)| g == gi)
-        .map(|(&i, _)| i)
-        .collect();
-    let active: Vec<usize> = members
-        .iter()
-        .copied()
-        .filter(|&i| d[i].status != Status::Excluded)
-        .collect();
+    let members: Vec<usize> = group_of.iter().filter(|(_, &g)| g == gi).map(|(&i, _)| i).collect();
+    let active: Vec<usize> = members.iter().copied().filter(|&i| d[i].status != Status::Excluded).collect();
     let leader = active
         .iter()
         .copied()
         .filter(|&i| d[i].status == Status::Release)
-        .max_by(|&a, &b| {
-            d[a].next
-                .partial_cmp(&d[b].next)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
+        .max_by(|&a, &b| d[a].next.partial_cmp(&d[b].next).unwrap_or(std::cmp::Ordering::Equal));
     let Some(leader) = leader else {
         return Ok(false);
     };
-    let target = d[leader]
-        .next
-        .clone()
-        .expect("released packages have a next version");
+    let target = d[leader].next.clone().expect("released packages have a next version");
     let mut moved = false;
     for &i in &active {
         let p = &ws.packages[i];
@@ -496,10 +435,7 @@ fn synchronize(
             next: Some(want.clone()),
             bump,
             level: d[leader].level,
-            reason: format!(
-                "synchronized group `{gname}`: shares version {want} with {}",
-                ws.packages[leader].name
-            ),
+            reason: format!("synchronized group `{gname}`: shares version {want} with {}", ws.packages[leader].name),
         };
         moved = true;
     }
@@ -527,8 +463,7 @@ pub fn render_json(plan: &Plan) -> String {
 }
 
 pub fn render_csv(plan: &Plan) -> String {
-    let mut out =
-        String::from("order,level,name,ecosystem,path,version,next_version,bump,status,reason\n");
+    let mut out = String::from("order,level,name,ecosystem,path,version,next_version,bump,status,reason\n");
     for e in &plan.packages {
         let fields = [
             e.order.to_string(),
@@ -558,9 +493,7 @@ fn csv_field(f: &str) -> String {
 }
 
 pub fn render_table(plan: &Plan) -> String {
-    let headers = [
-        "#", "lvl", "package", "eco", "version", "bump", "status", "reason",
-    ];
+    let headers = ["#", "lvl", "package", "eco", "version", "bump", "status", "reason"];
     let rows: Vec<[String; 8]> = plan
         .packages
         .iter()
@@ -642,7 +575,6 @@ mod tests {
                     kind: DepKind::Normal,
                     req_text: req.to_string(),
                     req: Req::parse(eco, req).unwrap(),
-                    extra: None,
                 })
                 .collect(),
             description: None,
@@ -664,13 +596,7 @@ mod tests {
     }
 
     fn ws(packages: Vec<Package>) -> Workspace {
-        Workspace {
-            root: "/x".into(),
-            packages,
-            issues: vec![],
-            cargo_root: None,
-            python_root: None,
-        }
+        Workspace { root: "/x".into(), packages, issues: vec![], cargo_root: None, python_root: None }
     }
 
     fn run(ws: &Workspace, h: &[PackageHistory], config: &Config, opts: &Options) -> Plan {
@@ -696,10 +622,7 @@ mod tests {
         ]);
         let h = vec![
             hist(Some(("a-v0.3.0", C, "0.3.0")), &[Change::Feature]),
-            hist(
-                Some(("b-v0.3.0", P, "0.3.0")),
-                &[Change::Feature, Change::Fix],
-            ),
+            hist(Some(("b-v0.3.0", P, "0.3.0")), &[Change::Feature, Change::Fix]),
             hist(Some(("c-v1.3.0", C, "1.3.0")), &[Change::Breaking]),
             hist(Some(("d-v0.3.0", P, "0.3.0")), &[Change::Breaking]),
             hist(Some(("e-v2.0.0", C, "2.0.0")), &[Change::Other]),
@@ -711,15 +634,7 @@ mod tests {
         assert_eq!(row(&p, "d"), ("release", Some("0.4.0"), "minor"));
         assert_eq!(row(&p, "e"), ("skip", None, "none"));
         assert!(p.get("e").unwrap().reason.contains("--force-unchanged"));
-        let forced = run(
-            &w,
-            &h,
-            &Config::default(),
-            &Options {
-                force_unchanged: true,
-                ..Default::default()
-            },
-        );
+        let forced = run(&w, &h, &Config::default(), &Options { force_unchanged: true, ..Default::default() });
         assert_eq!(row(&forced, "e"), ("release", Some("2.0.1"), "patch"));
     }
 
@@ -761,69 +676,43 @@ mod tests {
 
     #[test]
     fn groups_share_the_largest_bump() {
-        let w = ws(vec![
-            pkg("a", P, "1.0.0", &[]),
-            pkg("b", P, "1.0.0", &[]),
-            pkg("c", C, "1.0.0", &[]),
-        ]);
+        let w = ws(vec![pkg("a", P, "1.0.0", &[]), pkg("b", P, "1.0.0", &[]), pkg("c", C, "1.0.0", &[])]);
         let h = vec![
             hist(Some(("a-v1.0.0", P, "1.0.0")), &[Change::Fix]),
             hist(Some(("b-v1.0.0", P, "1.0.0")), &[Change::Feature]),
             hist(Some(("c-v1.0.0", C, "1.0.0")), &[]),
         ];
         let config = Config {
-            groups: vec![Group {
-                name: "core".into(),
-                members: vec!["a".into(), "b".into(), "c".into()],
-            }],
+            groups: vec![Group { name: "core".into(), members: vec!["a".into(), "b".into(), "c".into()] }],
             ..Config::default()
         };
         let p = run(&w, &h, &config, &Options::default());
         assert_eq!(row(&p, "a"), ("release", Some("1.1.0"), "minor"));
         assert_eq!(row(&p, "b"), ("release", Some("1.1.0"), "minor"));
         assert_eq!(row(&p, "c"), ("release", Some("1.1.0"), "minor"));
-        assert!(p
-            .get("c")
-            .unwrap()
-            .reason
-            .contains("synchronized group `core`"));
+        assert!(p.get("c").unwrap().reason.contains("synchronized group `core`"));
     }
 
     #[test]
     fn pre_releases_and_explicit_versions() {
-        let w = ws(vec![
-            pkg("a", P, "1.2.0rc1", &[]),
-            pkg("b", C, "1.1.0", &[]),
-        ]);
+        let w = ws(vec![pkg("a", P, "1.2.0rc1", &[]), pkg("b", C, "1.1.0", &[])]);
         let h = vec![
             hist(Some(("a-v1.2.0rc1", P, "1.2.0rc1")), &[Change::Fix]),
             hist(Some(("b-v1.1.0", C, "1.1.0")), &[Change::Feature]),
         ];
-        let rc = Options {
-            pre: Some(PreKind::Rc),
-            ..Default::default()
-        };
+        let rc = Options { pre: Some(PreKind::Rc), ..Default::default() };
         let p = run(&w, &h, &Config::default(), &rc);
         assert_eq!(row(&p, "a"), ("release", Some("1.2.0rc2"), "pre"));
         assert_eq!(row(&p, "b"), ("release", Some("1.2.0-rc.1"), "pre"));
         let p = run(&w, &h, &Config::default(), &Options::default());
         assert_eq!(row(&p, "a"), ("release", Some("1.2.0"), "patch"));
-        let explicit = Options {
-            bump: Some(BumpArg::Version("3.0.0".into())),
-            ..Default::default()
-        };
+        let explicit = Options { bump: Some(BumpArg::Version("3.0.0".into())), ..Default::default() };
         let p = run(&w, &h, &Config::default(), &explicit);
         assert_eq!(row(&p, "a"), ("release", Some("3.0.0"), "explicit"));
-        let low = Options {
-            bump: Some(BumpArg::Version("1.0.0".into())),
-            ..Default::default()
-        };
+        let low = Options { bump: Some(BumpArg::Version("1.0.0".into())), ..Default::default() };
         let g = Graph::new(&w).unwrap();
         let err = plan(&w, &g, &h, &Config::default(), &low).unwrap_err();
-        assert_eq!(
-            err.downcast_ref::<crate::error::Failure>().unwrap().code,
-            Code::BadBump
-        );
+        assert_eq!(err.downcast_ref::<crate::error::Failure>().unwrap().code, Code::BadBump);
     }
 
     #[test]
@@ -834,18 +723,12 @@ mod tests {
             pkg("other", C, "1.0.0", &[]),
         ]);
         let h = vec![hist(None, &[]), hist(None, &[]), hist(None, &[])];
-        let opts = Options {
-            packages: vec!["app".into()],
-            ..Default::default()
-        };
+        let opts = Options { packages: vec!["app".into()], ..Default::default() };
         let p = run(&w, &h, &Config::default(), &opts);
         assert_eq!(row(&p, "core").0, "release");
         assert_eq!(row(&p, "app").0, "release");
         assert_eq!(row(&p, "other").0, "excluded");
-        let bad = Options {
-            packages: vec!["ap".into()],
-            ..Default::default()
-        };
+        let bad = Options { packages: vec!["ap".into()], ..Default::default() };
         let g = Graph::new(&w).unwrap();
         let err = plan(&w, &g, &h, &Config::default(), &bad).unwrap_err();
         let f = err.downcast_ref::<crate::error::Failure>().unwrap();
@@ -867,9 +750,6 @@ mod tests {
         assert_eq!(f.cause, "dependency cycle: a -> b -> c -> a");
         let w = ws(vec![pkg("a", C, "1.0.0", &[("a", "1")])]);
         let err = Graph::new(&w).err().unwrap();
-        assert_eq!(
-            err.downcast_ref::<crate::error::Failure>().unwrap().code,
-            Code::SelfDependency
-        );
+        assert_eq!(err.downcast_ref::<crate::error::Failure>().unwrap().code, Code::SelfDependency);
     }
 }

@@ -30,10 +30,7 @@ const ATTEMPTS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .redirects(5)
-        .build()
+    ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).redirects(5).build()
 }
 
 /// GET with retries. `Ok(None)` for 404/410.
@@ -42,12 +39,7 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
     let mut pause = FIRST_BACKOFF;
     let mut last_error = String::new();
     for attempt in 1..=ATTEMPTS {
-        match agent
-            .get(url)
-            .set("Accept", accept)
-            .set("Cache-Control", "no-cache")
-            .call()
-        {
+        match agent.get(url).set("Accept", accept).set("Cache-Control", "no-cache").call() {
             Ok(resp) => {
                 let ctype = resp.content_type().to_string();
                 let body = resp.into_string().map_err(|e| {
@@ -61,9 +53,7 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
             }
             Err(ureq::Error::Status(404 | 410, _)) => return Ok(None),
             Err(ureq::Error::Status(code, resp)) if code == 429 || code >= 500 => {
-                let retry_after = resp
-                    .header("Retry-After")
-                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let retry_after = resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok());
                 last_error = format!("HTTP {code}");
                 if let Some(s) = retry_after {
                     pause = Duration::from_secs(s.min(60));
@@ -93,17 +83,12 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
 /// The files the index serves for `name`; `None` when the project does not exist.
 pub fn pypi_files(index_url: &str, name: &str) -> anyhow::Result<Option<Vec<RemoteFile>>> {
     let url = format!("{}/{}/", index_url.trim_end_matches('/'), normalize(name));
-    let Some((ctype, body)) = get(&url, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")?
-    else {
+    let Some((ctype, body)) = get(&url, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")? else {
         return Ok(None);
     };
     if ctype.starts_with("application/vnd.pypi.simple.v1+json") || ctype == "application/json" {
         let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-            fail(
-                Code::RegistryUnreachable,
-                format!("{url}: invalid PEP 691 JSON: {e}"),
-                "check the index URL",
-            )
+            fail(Code::RegistryUnreachable, format!("{url}: invalid PEP 691 JSON: {e}"), "check the index URL")
         })?;
         let files = v["files"]
             .as_array()
@@ -139,9 +124,7 @@ pub fn parse_simple_html(html: &str) -> Vec<RemoteFile> {
         rest = &rest[1 + end..];
         let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
         let filename = percent_decode(path.rsplit('/').next().unwrap_or(path));
-        let sha256 = fragment
-            .strip_prefix("sha256=")
-            .map(|h| h.to_ascii_lowercase());
+        let sha256 = fragment.strip_prefix("sha256=").map(|h| h.to_ascii_lowercase());
         if !filename.is_empty() {
             out.push(RemoteFile { filename, sha256 });
         }
@@ -220,23 +203,15 @@ impl CargoIndex {
             }
             CargoIndex::GitPath(path) => {
                 let spec = format!("HEAD:{rel}");
-                let out = cmd!(sh, "git -C {path} show {spec}")
-                    .quiet()
-                    .ignore_status()
-                    .output()?;
+                let out = cmd!(sh, "git -C {path} show {spec}").quiet().ignore_status().output()?;
                 if !out.status.success() {
                     let err = String::from_utf8_lossy(&out.stderr);
-                    if err.contains("does not exist") || err.contains("exists on disk, but not in")
-                    {
+                    if err.contains("does not exist") || err.contains("exists on disk, but not in") {
                         return Ok(None);
                     }
                     return Err(fail(
                         Code::RegistryUnreachable,
-                        format!(
-                            "cannot read the git index at {}: {}",
-                            path.display(),
-                            err.trim()
-                        ),
+                        format!("cannot read the git index at {}: {}", path.display(), err.trim()),
                         "check the registry's index path",
                     ));
                 }
@@ -245,8 +220,7 @@ impl CargoIndex {
         };
         Ok(text.lines().find_map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).ok()?;
-            (v["vers"].as_str()? == version)
-                .then(|| v["cksum"].as_str().unwrap_or_default().to_string())
+            (v["vers"].as_str()? == version).then(|| v["cksum"].as_str().unwrap_or_default().to_string())
         }))
     }
 }
@@ -269,9 +243,7 @@ pub fn env_name(registry: &str) -> String {
 pub fn cargo_home() -> PathBuf {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
-        })
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
 }
 
 fn config_files(root: &Path) -> Vec<PathBuf> {
@@ -285,11 +257,7 @@ fn config_files(root: &Path) -> Vec<PathBuf> {
 
 fn registry_index_in(file: &Path, name: &str) -> Option<String> {
     let doc: toml_edit::DocumentMut = std::fs::read_to_string(file).ok()?.parse().ok()?;
-    doc.get("registries")?
-        .get(name)?
-        .get("index")?
-        .as_str()
-        .map(str::to_string)
+    doc.get("registries")?.get(name)?.get("index")?.as_str().map(str::to_string)
 }
 
 /// Whether cargo has a token for the registry (environment, credentials file
@@ -316,15 +284,11 @@ pub fn cargo_has_credentials(root: &Path, name: Option<&str>) -> bool {
         table.and_then(|t| t.get(key)).is_some()
     };
     let home = cargo_home();
-    [home.join("credentials.toml"), home.join("credentials")]
-        .iter()
-        .any(|f| has_key(f, "token"))
+    [home.join("credentials.toml"), home.join("credentials")].iter().any(|f| has_key(f, "token"))
+        || config_files(root).iter().any(|f| has_key(f, "credential-provider"))
         || config_files(root)
             .iter()
-            .any(|f| has_key(f, "credential-provider"))
-        || config_files(root).iter().any(|f| {
-            std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers"))
-        })
+            .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers")))
 }
 
 /// Whether uv has credentials for publishing (token or username/password, or
@@ -337,10 +301,7 @@ pub fn uv_has_credentials() -> bool {
 }
 
 /// Polls `check` until it returns `Some`, with growing pauses, up to `timeout`.
-pub fn poll<T>(
-    timeout: Duration,
-    mut check: impl FnMut() -> anyhow::Result<Option<T>>,
-) -> anyhow::Result<Option<T>> {
+pub fn poll<T>(timeout: Duration, mut check: impl FnMut() -> anyhow::Result<Option<T>>) -> anyhow::Result<Option<T>> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(200);
     loop {
@@ -374,14 +335,8 @@ mod tests {
         assert_eq!(
             parse_simple_html(html),
             vec![
-                RemoteFile {
-                    filename: "my_pp-1.0.0-py3-none-any.whl".into(),
-                    sha256: Some("7ec5".into())
-                },
-                RemoteFile {
-                    filename: "my_pp-1.0.0+local.tar.gz".into(),
-                    sha256: Some("21c4".into())
-                },
+                RemoteFile { filename: "my_pp-1.0.0-py3-none-any.whl".into(), sha256: Some("7ec5".into()) },
+                RemoteFile { filename: "my_pp-1.0.0+local.tar.gz".into(), sha256: Some("21c4".into()) },
             ]
         );
     }

@@ -26,11 +26,7 @@ impl Repo {
             None => default_root(),
         };
         let root = root.canonicalize().map_err(|e| {
-            fail(
-                Code::NotARepo,
-                format!("{}: {e}", root.display()),
-                "pass an existing repository with --root",
-            )
+            fail(Code::NotARepo, format!("{}: {e}", root.display()), "pass an existing repository with --root")
         })?;
         if !root.join(".git").exists() {
             return Err(fail(
@@ -55,12 +51,7 @@ impl Repo {
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
         let log = history::read_log(sh, &self.root)?;
         let tags = history::read_tags(sh, &self.root)?;
-        Ok(history::analyze(
-            &log,
-            &tags,
-            &self.ws.packages,
-            &self.config.tag_package,
-        ))
+        Ok(history::analyze(&log, &tags, &self.ws.packages, &self.config.tag_package))
     }
 
     pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {
@@ -75,9 +66,7 @@ impl Repo {
 /// The repository that contains this xtask: the parent of the crate's folder
 /// when it was built, else the git work tree around the current directory.
 fn default_root() -> PathBuf {
-    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf);
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
     match built {
         Some(p) if p.join(".git").exists() => p,
         _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),

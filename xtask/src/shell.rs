@@ -22,26 +22,12 @@ pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
     trace(&cmd);
     let shown = cmd.to_string();
     let out = cmd.quiet().ignore_status().output().map_err(|e| {
-        fail(
-            Code::Tool,
-            format!("cannot run `{shown}`: {e}"),
-            "install the program and make sure it is on PATH",
-        )
+        fail(Code::Tool, format!("cannot run `{shown}`: {e}"), "install the program and make sure it is on PATH")
     })?;
     if !out.status.success() {
-        let text = if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) {
-            &out.stderr
-        } else {
-            &out.stdout
-        };
+        let text = if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) { &out.stderr } else { &out.stdout };
         let text = String::from_utf8_lossy(text);
-        let last = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .next_back()
-            .unwrap_or("")
-            .trim()
-            .to_string();
+        let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
         // the tail of the program's own output says what went wrong
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
         if lines.len() > 1 {
@@ -49,11 +35,7 @@ pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
                 eprintln!("  | {l}");
             }
         }
-        return Err(fail(
-            code,
-            format!("`{shown}` failed ({}): {last}", out.status),
-            help,
-        ));
+        return Err(fail(code, format!("`{shown}` failed ({}): {last}", out.status), help));
     }
     Ok(out.stdout)
 }

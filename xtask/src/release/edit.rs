@@ -10,8 +10,7 @@ use crate::version::{Ecosystem, Req, Version};
 use crate::workspace::{join_rel, pep508};
 
 fn parse(text: &str, file: &str) -> anyhow::Result<DocumentMut> {
-    text.parse::<DocumentMut>()
-        .map_err(|e| anyhow::anyhow!("{file}: {}", crate::config::one_line(&e.to_string())))
+    text.parse::<DocumentMut>().map_err(|e| anyhow::anyhow!("{file}: {}", crate::config::one_line(&e.to_string())))
 }
 
 /// Replaces a string value in place, keeping its surrounding whitespace and comments.
@@ -24,18 +23,9 @@ fn set_str(item: &mut Item, new: &str) {
 }
 
 /// `[package] version` (Cargo) or `[project] version` (Python).
-pub fn set_package_version(
-    text: &str,
-    file: &str,
-    eco: Ecosystem,
-    new: &str,
-) -> anyhow::Result<String> {
+pub fn set_package_version(text: &str, file: &str, eco: Ecosystem, new: &str) -> anyhow::Result<String> {
     let mut doc = parse(text, file)?;
-    let table = if eco == Ecosystem::Cargo {
-        "package"
-    } else {
-        "project"
-    };
+    let table = if eco == Ecosystem::Cargo { "package" } else { "project" };
     let item = doc
         .get_mut(table)
         .and_then(|t| t.get_mut("version"))
@@ -73,14 +63,10 @@ pub fn set_file_version(text: &str, old: &str, new: &str) -> Option<String> {
             }
             for q in ['"', '\''] {
                 let quoted = format!("{q}{old}{q}");
-                let starts_like_assignment = line
-                    .trim_start()
-                    .split(['=', ':'])
-                    .next()
-                    .is_some_and(|lhs| {
-                        let lhs = lhs.trim();
-                        !lhs.is_empty() && lhs.chars().all(|c| c.is_alphanumeric() || c == '_')
-                    });
+                let starts_like_assignment = line.trim_start().split(['=', ':']).next().is_some_and(|lhs| {
+                    let lhs = lhs.trim();
+                    !lhs.is_empty() && lhs.chars().all(|c| c.is_alphanumeric() || c == '_')
+                });
                 if starts_like_assignment && line.contains(&quoted) {
                     done = true;
                     return line.replacen(&quoted, &format!("{q}{new}{q}"), 1);
@@ -114,9 +100,7 @@ pub fn new_python_spec(old: &str, new: &Version) -> String {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
-            let admits = Req::parse(Ecosystem::Python, p)
-                .map(|r| r.admits(new))
-                .unwrap_or(false);
+            let admits = Req::parse(Ecosystem::Python, p).map(|r| r.admits(new)).unwrap_or(false);
             if admits {
                 return p.to_string();
             }
@@ -172,11 +156,7 @@ pub fn update_cargo_requirements(
             let Some((name, new)) = released.get(&join_rel(dir, path)) else {
                 continue;
             };
-            let Some(old) = spec
-                .get("version")
-                .and_then(Item::as_str)
-                .map(str::to_string)
-            else {
+            let Some(old) = spec.get("version").and_then(Item::as_str).map(str::to_string) else {
                 continue;
             };
             if Req::parse(Ecosystem::Cargo, &old).is_ok_and(|r| r.admits(new)) {
@@ -186,20 +166,11 @@ pub fn update_cargo_requirements(
             if let Some(item) = spec.get_mut("version") {
                 set_str(item, &to);
             }
-            changes.push(ReqChange {
-                dependency: name.clone(),
-                from: old,
-                to,
-            });
+            changes.push(ReqChange { dependency: name.clone(), from: old, to });
         }
     };
-    const KEYS: [&str; 5] = [
-        "dependencies",
-        "dev-dependencies",
-        "dev_dependencies",
-        "build-dependencies",
-        "build_dependencies",
-    ];
+    const KEYS: [&str; 5] =
+        ["dependencies", "dev-dependencies", "dev_dependencies", "build-dependencies", "build_dependencies"];
     for key in KEYS {
         if let Some(t) = doc.get_mut(key).and_then(Item::as_table_like_mut) {
             visit(t);
@@ -214,10 +185,7 @@ pub fn update_cargo_requirements(
             }
         }
     }
-    if let Some(t) = doc
-        .get_mut("workspace")
-        .and_then(|w| w.get_mut("dependencies"))
-        .and_then(Item::as_table_like_mut)
+    if let Some(t) = doc.get_mut("workspace").and_then(|w| w.get_mut("dependencies")).and_then(Item::as_table_like_mut)
     {
         visit(t);
     }
@@ -226,10 +194,7 @@ pub fn update_cargo_requirements(
 
 /// Every requirement string of a pyproject: `[project] dependencies`,
 /// optional dependencies, dependency groups and uv's dev-dependencies.
-fn python_requirement_arrays(
-    doc: &mut DocumentMut,
-    published_only: bool,
-) -> Vec<&mut toml_edit::Array> {
+fn python_requirement_arrays(doc: &mut DocumentMut, published_only: bool) -> Vec<&mut toml_edit::Array> {
     let mut arrays: Vec<&mut toml_edit::Array> = vec![];
     let (project, rest): (Option<&mut Item>, Vec<&mut Item>) = {
         let mut project = None;
@@ -270,11 +235,7 @@ fn python_requirement_arrays(
         };
         if t.contains_key("uv") {
             // [tool.uv] dev-dependencies
-            if let Some(a) = t
-                .get_mut("uv")
-                .and_then(|u| u.get_mut("dev-dependencies"))
-                .and_then(Item::as_array_mut)
-            {
+            if let Some(a) = t.get_mut("uv").and_then(|u| u.get_mut("dev-dependencies")).and_then(Item::as_array_mut) {
                 arrays.push(a);
             }
             continue;
@@ -319,11 +280,7 @@ fn rewrite_python(
                 let decor = value.decor().clone();
                 *value = Value::from(new);
                 *value.decor_mut() = decor;
-                changes.push(ReqChange {
-                    dependency: req.name.clone(),
-                    from: req.specifier.clone(),
-                    to: spec,
-                });
+                changes.push(ReqChange { dependency: req.name.clone(), from: req.specifier.clone(), to: spec });
             }
         }
     }
@@ -344,11 +301,7 @@ pub fn update_python_requirements(
 
 /// For the build tree: every published internal requirement pinned to `==version`,
 /// extras and markers kept.
-pub fn pin_python_requirements(
-    text: &str,
-    file: &str,
-    versions: &HashMap<String, Version>,
-) -> anyhow::Result<String> {
+pub fn pin_python_requirements(text: &str, file: &str, versions: &HashMap<String, Version>) -> anyhow::Result<String> {
     Ok(rewrite_python(text, file, versions, true, |_, v| Some(format!("=={v}")))?.0)
 }
 
@@ -365,7 +318,8 @@ mod tests {
 
     #[test]
     fn versions_keep_formatting() {
-        let text = "[package]\nname = \"a\" # the name\nversion   =   \"0.1.0\" # bumped by xtask\nedition = \"2021\"\n";
+        let text =
+            "[package]\nname = \"a\" # the name\nversion   =   \"0.1.0\" # bumped by xtask\nedition = \"2021\"\n";
         let out = set_package_version(text, "Cargo.toml", Ecosystem::Cargo, "0.2.0").unwrap();
         assert_eq!(out, text.replace("\"0.1.0\"", "\"0.2.0\""));
         let text = "[project]\nname='a'\nversion='1.0'\n";
@@ -374,24 +328,15 @@ mod tests {
             "[project]\nname='a'\nversion=\"1.1\"\n"
         );
         let text = "[workspace]\nmembers=[]\n[workspace.package]\nversion = \"1.0.0\"\n";
-        assert!(set_workspace_version(text, "Cargo.toml", "1.1.0")
-            .unwrap()
-            .contains("version = \"1.1.0\""));
-        assert!(set_package_version(
-            "[package]\nname='a'\nversion.workspace=true\n",
-            "f",
-            Ecosystem::Cargo,
-            "1"
-        )
-        .is_err());
+        assert!(set_workspace_version(text, "Cargo.toml", "1.1.0").unwrap().contains("version = \"1.1.0\""));
+        assert!(
+            set_package_version("[package]\nname='a'\nversion.workspace=true\n", "f", Ecosystem::Cargo, "1").is_err()
+        );
     }
 
     #[test]
     fn version_files() {
-        assert_eq!(
-            set_file_version("1.0.0\n", "1.0.0", "1.1.0").unwrap(),
-            "1.1.0\n"
-        );
+        assert_eq!(set_file_version("1.0.0\n", "1.0.0", "1.1.0").unwrap(), "1.1.0\n");
         let text = "\"\"\"doc 1.0\"\"\"\n__version__ = \"1.0\"\nother = \"1.0\"\n";
         assert_eq!(
             set_file_version(text, "1.0", "2.0").unwrap(),
@@ -414,21 +359,12 @@ mod tests {
     #[test]
     fn cargo_requirements_by_path() {
         let text = "[package]\nname = \"app\"\n\n[dependencies]\ncore = { version = \"1.0\", path = \"../core\" } # keep\nother = \"1\"\n\n[target.'cfg(unix)'.dev-dependencies]\nc2 = { package = \"core\", path = \"../core\", version = \"=1.0.0\" }\n";
-        let released = HashMap::from([(
-            "crates/core".to_string(),
-            ("core".to_string(), sem("2.0.0")),
-        )]);
+        let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("2.0.0")))]);
         let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &released).unwrap();
         assert_eq!(changes.len(), 2);
-        assert!(
-            out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"),
-            "{out}"
-        );
+        assert!(out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"), "{out}");
         assert!(out.contains("version = \"=2.0.0\""), "{out}");
-        let same = HashMap::from([(
-            "crates/core".to_string(),
-            ("core".to_string(), sem("1.0.5")),
-        )]);
+        let same = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("1.0.5")))]);
         let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same).unwrap();
         assert!(changes.is_empty());
         assert_eq!(out, text);
@@ -440,20 +376,11 @@ mod tests {
         let released = HashMap::from([("models".to_string(), py("2.0.0"))]);
         let (out, changes) = update_python_requirements(text, "f", &released).unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
-        assert!(
-            out.contains("\"Models[speed] >=1.2,<3 ; python_version >= '3.9'\", # internal"),
-            "{out}"
-        );
+        assert!(out.contains("\"Models[speed] >=1.2,<3 ; python_version >= '3.9'\", # internal"), "{out}");
         assert!(out.contains("dev = [\"models==2.0.0\"]"), "{out}");
-        let versions = HashMap::from([
-            ("models".to_string(), py("2.0.0")),
-            ("tool".to_string(), py("0.3.0")),
-        ]);
+        let versions = HashMap::from([("models".to_string(), py("2.0.0")), ("tool".to_string(), py("0.3.0"))]);
         let pinned = pin_python_requirements(text, "f", &versions).unwrap();
-        assert!(
-            pinned.contains("\"Models[speed] ==2.0.0 ; python_version >= '3.9'\""),
-            "{pinned}"
-        );
+        assert!(pinned.contains("\"Models[speed] ==2.0.0 ; python_version >= '3.9'\""), "{pinned}");
         assert!(pinned.contains("cli = [\"tool==0.3.0\"]"), "{pinned}");
         assert!(pinned.contains("\"requests>=2\""));
         // dependency groups are not published metadata: not pinned

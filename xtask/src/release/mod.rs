@@ -53,10 +53,7 @@ impl Ctx {
     /// Writes a file atomically (temp file, fsync, rename), or prints it in a dry run.
     pub fn write(&self, path: &Path, text: &str, what: &str) -> anyhow::Result<()> {
         if self.dry_run {
-            println!(
-                "  would write: {} ({what})",
-                self.show(&path.display().to_string())
-            );
+            println!("  would write: {} ({what})", self.show(&path.display().to_string()));
             return Ok(());
         }
         write_atomic(path, text.as_bytes())
@@ -71,11 +68,7 @@ impl Ctx {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension(format!("xtask-tmp-{}", std::process::id()));
     let io = |e: std::io::Error| {
-        fail(
-            Code::Io,
-            format!("cannot write {}: {e}", path.display()),
-            "check permissions and free space",
-        )
+        fail(Code::Io, format!("cannot write {}: {e}", path.display()), "check permissions and free space")
     };
     {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
@@ -99,12 +92,11 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
         println!("\nnothing to release");
         return Ok(());
     }
-    let ctx = Ctx {
-        dry_run: opts.dry_run,
-        root: repo.root.clone(),
-    };
+    let ctx = Ctx { dry_run: opts.dry_run, root: repo.root.clone() };
     if opts.dry_run {
-        println!("\ndry run: nothing is written, published or pushed; these are the commands and files of a real release\n");
+        println!(
+            "\ndry run: nothing is written, published or pushed; these are the commands and files of a real release\n"
+        );
     }
 
     println!("== preflight");
@@ -119,10 +111,7 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
         }
         let err = fail(
             Code::PreflightFailed,
-            format!(
-                "preflight found {} problem(s) (listed above); nothing was changed",
-                problems.len()
-            ),
+            format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
             "fix each problem as its `fix:` line says, then run the release again",
         );
         if !opts.dry_run {
@@ -137,11 +126,7 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
     println!("\n== write");
     let release = write(sh, &ctx, repo, &plan)?;
 
-    println!(
-        "\n== publish ({} package(s), at most {} at a time)",
-        releases.len(),
-        opts.jobs.max(1)
-    );
+    println!("\n== publish ({} package(s), at most {} at a time)", releases.len(), opts.jobs.max(1));
     let outcomes = publish::run(&ctx, repo, &graph, &plan, &release, opts.jobs.max(1))?;
 
     println!("\n== push");
@@ -149,13 +134,7 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
 
     println!("\n== summary");
     for (e, outcome) in releases.iter().zip(&outcomes) {
-        println!(
-            "  {} {} ({}): {}",
-            e.name,
-            e.next_version.as_deref().unwrap_or(""),
-            e.ecosystem.as_str(),
-            outcome
-        );
+        println!("  {} {} ({}): {}", e.name, e.next_version.as_deref().unwrap_or(""), e.ecosystem.as_str(), outcome);
     }
     if let Some(err) = preflight_failure {
         println!("\ndry run complete; a real release would have stopped at preflight:");
@@ -163,11 +142,7 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
     }
     println!(
         "{} {} package(s)",
-        if opts.dry_run {
-            "dry run complete: would release"
-        } else {
-            "released"
-        },
+        if opts.dry_run { "dry run complete: would release" } else { "released" },
         releases.len()
     );
     Ok(())
@@ -190,11 +165,7 @@ fn confirm(yes: bool, n: usize) -> anyhow::Result<()> {
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     if !matches!(answer.trim(), "y" | "Y" | "yes") {
-        return Err(fail(
-            Code::Confirmation,
-            "release not confirmed; nothing was changed",
-            "answer `y` to release",
-        ));
+        return Err(fail(Code::Confirmation, "release not confirmed; nothing was changed", "answer `y` to release"));
     }
     Ok(())
 }
@@ -216,10 +187,7 @@ pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<String, Version> {
         .packages
         .iter()
         .filter_map(|p| {
-            let v = plan
-                .get(&p.name)
-                .and_then(|e| e.next.clone())
-                .or_else(|| p.version.clone())?;
+            let v = plan.get(&p.name).and_then(|e| e.next.clone()).or_else(|| p.version.clone())?;
             Some((p.name.clone(), v))
         })
         .collect()
@@ -232,13 +200,8 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
     let mut tags: Vec<String> = plan.releases().filter_map(|e| e.tag.clone()).collect();
     tags.extend(plan.umbrella_tag.clone());
     for t in &tags {
-        crate::config::check_ref_name(t).map_err(|why| {
-            fail(
-                Code::TagFormat,
-                format!("tag `{t}` {why}"),
-                "change [tags] in xtask-release.toml",
-            )
-        })?;
+        crate::config::check_ref_name(t)
+            .map_err(|why| fail(Code::TagFormat, format!("tag `{t}` {why}"), "change [tags] in xtask-release.toml"))?;
     }
 
     let mut files: HashMap<String, String> = HashMap::new();
@@ -246,13 +209,8 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
         if let Some(t) = files.get(rel) {
             return Ok(t.clone());
         }
-        let t = std::fs::read_to_string(root.join(rel)).map_err(|e| {
-            fail(
-                Code::Io,
-                format!("cannot read {rel}: {e}"),
-                "check the file",
-            )
-        })?;
+        let t = std::fs::read_to_string(root.join(rel))
+            .map_err(|e| fail(Code::Io, format!("cannot read {rel}: {e}"), "check the file"))?;
         files.insert(rel.to_string(), t.clone());
         Ok(t)
     };
@@ -261,67 +219,52 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
         edits.retain(|(r, _)| r != rel);
         edits.push((rel.to_string(), text));
     };
-    let current = |edits: &Vec<(String, String)>,
-                   load: &mut dyn FnMut(&str) -> anyhow::Result<String>,
-                   rel: &str| {
-        match edits.iter().find(|(r, _)| r == rel) {
+    let current =
+        |edits: &Vec<(String, String)>, load: &mut dyn FnMut(&str) -> anyhow::Result<String>, rel: &str| match edits
+            .iter()
+            .find(|(r, _)| r == rel)
+        {
             Some((_, t)) => Ok(t.clone()),
             None => load(rel),
-        }
-    };
+        };
     let edit_err = |e: anyhow::Error| {
-        fail(
-            Code::ManifestSyntax,
-            format!("cannot edit a manifest: {e:#}"),
-            "fix the manifest; nothing was written",
-        )
+        fail(Code::ManifestSyntax, format!("cannot edit a manifest: {e:#}"), "fix the manifest; nothing was written")
     };
 
     // versions
     let mut workspace_version_done = false;
     for e in plan.releases() {
         let p = &ws.packages[ws.index_of(&e.name).expect("planned packages exist")];
-        let new = e
-            .next_version
-            .clone()
-            .expect("released entries have a version");
+        let new = e.next_version.clone().expect("released entries have a version");
         if e.next == p.version {
             continue; // an initial release of the version already written
         }
         match &p.version_source {
             VersionSource::Manifest => {
                 let text = current(&edits, &mut load, &p.manifest)?;
-                let out = edit::set_package_version(&text, &p.manifest, p.ecosystem, &new)
-                    .map_err(edit_err)?;
+                let out = edit::set_package_version(&text, &p.manifest, p.ecosystem, &new).map_err(edit_err)?;
                 store(&mut edits, &p.manifest, out);
                 println!("  {} {} -> {new} in {}", p.name, p.version_text, p.manifest);
             }
             VersionSource::CargoWorkspace => {
                 if !workspace_version_done {
-                    let rel = crate::workspace::join_rel(
-                        ws.cargo_root.as_deref().unwrap_or("."),
-                        "Cargo.toml",
-                    );
+                    let rel = crate::workspace::join_rel(ws.cargo_root.as_deref().unwrap_or("."), "Cargo.toml");
                     let text = current(&edits, &mut load, &rel)?;
                     let out = edit::set_workspace_version(&text, &rel, &new).map_err(edit_err)?;
                     store(&mut edits, &rel, out);
-                    println!(
-                        "  [workspace.package] version {} -> {new} in {rel}",
-                        p.version_text
-                    );
+                    println!("  [workspace.package] version {} -> {new} in {rel}", p.version_text);
                     workspace_version_done = true;
                 }
             }
             VersionSource::File(rel) => {
                 let text = current(&edits, &mut load, rel)?;
-                let out =
-                    edit::set_file_version(&text, &p.version_text, &new).ok_or_else(|| {
-                        fail(
-                            Code::DynamicVersion,
-                            format!("{rel} does not contain the version {}", p.version_text),
-                            "make the version static",
-                        )
-                    })?;
+                let out = edit::set_file_version(&text, &p.version_text, &new).ok_or_else(|| {
+                    fail(
+                        Code::DynamicVersion,
+                        format!("{rel} does not contain the version {}", p.version_text),
+                        "make the version static",
+                    )
+                })?;
                 store(&mut edits, rel, out);
                 println!("  {} {} -> {new} in {rel}", p.name, p.version_text);
             }
@@ -343,11 +286,8 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
             }
         }
     }
-    let mut manifests: Vec<(String, String, Ecosystem)> = ws
-        .packages
-        .iter()
-        .map(|p| (p.manifest.clone(), p.dir.clone(), p.ecosystem))
-        .collect();
+    let mut manifests: Vec<(String, String, Ecosystem)> =
+        ws.packages.iter().map(|p| (p.manifest.clone(), p.dir.clone(), p.ecosystem)).collect();
     if let Some(dir) = &ws.cargo_root {
         let rel = crate::workspace::join_rel(dir, "Cargo.toml");
         if !manifests.iter().any(|(m, _, _)| *m == rel) {
@@ -358,8 +298,7 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
         let text = current(&edits, &mut load, &rel)?;
         let (out, changes) = match eco {
             Ecosystem::Cargo if !cargo_released.is_empty() => {
-                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released)
-                    .map_err(edit_err)?
+                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released).map_err(edit_err)?
             }
             Ecosystem::Python if !py_released.is_empty() => {
                 edit::update_python_requirements(&text, &rel, &py_released).map_err(edit_err)?
@@ -367,10 +306,7 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
             _ => continue,
         };
         for c in &changes {
-            println!(
-                "  requirement on {} `{}` -> `{}` in {rel}",
-                c.dependency, c.from, c.to
-            );
+            println!("  requirement on {} `{}` -> `{}` in {rel}", c.dependency, c.from, c.to);
         }
         if !changes.is_empty() {
             store(&mut edits, &rel, out);
@@ -387,10 +323,7 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
         let dir = root.join(dir);
         if dir.join("Cargo.lock").is_file() {
             ctx.exec(
-                cmd!(
-                    sh,
-                    "cargo update --workspace --quiet --manifest-path {dir}/Cargo.toml"
-                ),
+                cmd!(sh, "cargo update --workspace --quiet --manifest-path {dir}/Cargo.toml"),
                 Code::Tool,
                 "fix what cargo reports; restore the work tree with `git checkout .`",
             )?;
@@ -408,30 +341,17 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
     }
 
     // one release commit, then annotated tags on it
-    let names: Vec<String> = plan
-        .releases()
-        .map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or("")))
-        .collect();
+    let names: Vec<String> =
+        plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
     let subject = format!("chore(release): {}", names.join(", "));
-    let body: String = plan
-        .releases()
-        .map(|e| format!("- {}: {}\n", e.name, e.reason))
-        .collect();
+    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.name, e.reason)).collect();
     let message = format!("{subject}\n\n{body}");
     // Hooks are skipped on purpose: the release commit only bumps versions, and a
     // hook that hangs or rewrites files must not stall or alter a release.
-    ctx.exec(
-        cmd!(sh, "git -C {root} add -u"),
-        Code::Git,
-        "check the work tree",
-    )?;
+    ctx.exec(cmd!(sh, "git -C {root} add -u"), Code::Git, "check the work tree")?;
     // initial releases of the versions already in the manifests change nothing:
     // then HEAD itself is the release commit
-    let staged = ctx.dry_run
-        || cmd!(sh, "git -C {root} diff --cached --quiet")
-            .quiet()
-            .run()
-            .is_err();
+    let staged = ctx.dry_run || cmd!(sh, "git -C {root} diff --cached --quiet").quiet().run().is_err();
     if staged {
         ctx.exec(
             cmd!(sh, "git -C {root} commit --quiet --no-verify -m {message}"),
@@ -444,11 +364,7 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
     let commit = if ctx.dry_run {
         "RELEASE_COMMIT".to_string()
     } else {
-        shell::read(
-            cmd!(sh, "git -C {root} rev-parse HEAD"),
-            Code::Git,
-            "check the repository",
-        )?
+        shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?
     };
     for t in &tags {
         let msg = format!("Release {t}");
@@ -458,32 +374,15 @@ fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Rele
             "check that the tag does not exist yet",
         )?;
     }
-    let git_dir = shell::read(
-        cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"),
-        Code::Git,
-        "check the repository",
-    )?;
+    let git_dir =
+        shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
     let work = PathBuf::from(git_dir).join("xtask-release").join(&commit);
-    let branch = shell::read(
-        cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"),
-        Code::Git,
-        "check out a branch",
-    )?;
-    Ok(Release {
-        commit,
-        tags,
-        work,
-        branch,
-    })
+    let branch =
+        shell::read(cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"), Code::Git, "check out a branch")?;
+    Ok(Release { commit, tags, work, branch })
 }
 
-fn push(
-    sh: &Shell,
-    ctx: &Ctx,
-    repo: &Repo,
-    release: &Release,
-    no_push: bool,
-) -> anyhow::Result<()> {
+fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool) -> anyhow::Result<()> {
     let root = &repo.root;
     let remote = &repo.config.remote;
     let branch = &release.branch;
@@ -491,10 +390,7 @@ fn push(
         .chain(release.tags.iter().map(|t| format!("refs/tags/{t}")))
         .collect();
     if no_push {
-        println!(
-            "  not pushing (--no-push); push later with: git push --atomic {remote} {}",
-            refs.join(" ")
-        );
+        println!("  not pushing (--no-push); push later with: git push --atomic {remote} {}", refs.join(" "));
         return Ok(());
     }
     ctx.exec(
@@ -506,11 +402,8 @@ fn push(
         println!("  would check with `git ls-remote --tags {remote}` that every tag arrived");
         return Ok(());
     }
-    let listed = shell::read(
-        cmd!(sh, "git -C {root} ls-remote --tags {remote}"),
-        Code::PushFailed,
-        "check the remote",
-    )?;
+    let listed =
+        shell::read(cmd!(sh, "git -C {root} ls-remote --tags {remote}"), Code::PushFailed, "check the remote")?;
     let mut peeled: HashMap<&str, &str> = HashMap::new();
     for line in listed.lines() {
         let Some((sha, name)) = line.split_once('\t') else {
@@ -534,10 +427,7 @@ fn push(
             Some(sha) => {
                 return Err(fail(
                     Code::PushFailed,
-                    format!(
-                        "tag {t} on {remote} points at {sha}, not the release commit {}",
-                        release.commit
-                    ),
+                    format!("tag {t} on {remote} points at {sha}, not the release commit {}", release.commit),
                     "delete the remote tag if it is wrong, then push again",
                 ))
             }
@@ -564,20 +454,12 @@ fn push(
 fn forge_release(sh: &Shell, repo: &Repo, release: &Release) {
     let root = &repo.root;
     let remote = &repo.config.remote;
-    let url = cmd!(sh, "git -C {root} remote get-url {remote}")
-        .quiet()
-        .read()
-        .unwrap_or_default();
+    let url = cmd!(sh, "git -C {root} remote get-url {remote}").quiet().read().unwrap_or_default();
     if !url.contains("github.com") {
         println!("  no forge release: the remote is not on GitHub");
         return;
     }
-    if cmd!(sh, "gh --version")
-        .quiet()
-        .ignore_stdout()
-        .run()
-        .is_err()
-    {
+    if cmd!(sh, "gh --version").quiet().ignore_stdout().run().is_err() {
         println!("  warning: no GitHub release: `gh` is not installed");
         return;
     }
@@ -585,12 +467,7 @@ fn forge_release(sh: &Shell, repo: &Repo, release: &Release) {
         let notes = format!("Release {t}");
         if let Err(e) = {
             let _dir = sh.push_dir(root);
-            cmd!(
-                sh,
-                "gh release create {t} --verify-tag --title {t} --notes {notes}"
-            )
-            .quiet()
-            .run()
+            cmd!(sh, "gh release create {t} --verify-tag --title {t} --notes {notes}").quiet().run()
         } {
             println!("  warning: GitHub release {t} not created: {e}");
         }

@@ -16,22 +16,13 @@ pub struct Problem {
 }
 
 fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
-    Problem {
-        problem: p.into(),
-        fix: fix.into(),
-    }
+    Problem { problem: p.into(), fix: fix.into() }
 }
 
 /// Runs a read-only git command; `None` when it fails.
 fn git(sh: &Shell, root: &std::path::Path, args: &[&str]) -> Option<String> {
-    let out = cmd!(sh, "git -C {root} {args...}")
-        .quiet()
-        .ignore_status()
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = cmd!(sh, "git -C {root} {args...}").quiet().ignore_status().output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Result<Vec<Problem>> {
@@ -42,14 +33,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
 
     // tools
-    let have = |program: &str| {
-        cmd!(sh, "{program} --version")
-            .quiet()
-            .ignore_stdout()
-            .ignore_stderr()
-            .run()
-            .is_ok()
-    };
+    let have = |program: &str| cmd!(sh, "{program} --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
     let have_uv = have("uv");
     if has_python && !have_uv {
         out.push(problem(
@@ -58,26 +42,15 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         ));
     }
     if has_cargo && !have("cargo") {
-        out.push(problem(
-            "`cargo` is not installed",
-            "install a Rust toolchain with rustup",
-        ));
+        out.push(problem("`cargo` is not installed", "install a Rust toolchain with rustup"));
     }
 
     // work tree and branch
-    match git(
-        sh,
-        root,
-        &["status", "--porcelain", "--untracked-files=normal"],
-    ) {
+    match git(sh, root, &["status", "--porcelain", "--untracked-files=normal"]) {
         Some(s) if !s.is_empty() => {
             let files: Vec<&str> = s.lines().take(5).map(|l| l.get(3..).unwrap_or(l)).collect();
             out.push(problem(
-                format!(
-                    "the work tree has uncommitted changes ({} file(s): {})",
-                    s.lines().count(),
-                    files.join(", ")
-                ),
+                format!("the work tree has uncommitted changes ({} file(s): {})", s.lines().count(), files.join(", ")),
                 "commit or stash them: a release commits exactly the version bumps",
             ));
         }
@@ -86,31 +59,19 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     }
     let branch = git(sh, root, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
     match &branch {
-        None => out.push(problem(
-            "HEAD is detached",
-            "check out one of the allowed branches: git switch main",
-        )),
+        None => out.push(problem("HEAD is detached", "check out one of the allowed branches: git switch main")),
         Some(b) => {
-            let allowed = config
-                .allow_branches
-                .iter()
-                .any(|pat| glob::Pattern::new(pat).is_ok_and(|p| p.matches(b)));
+            let allowed = config.allow_branches.iter().any(|pat| glob::Pattern::new(pat).is_ok_and(|p| p.matches(b)));
             if !allowed {
                 out.push(problem(
-                    format!(
-                        "branch `{b}` is not allowed to release (allowed: {})",
-                        config.allow_branches.join(", ")
-                    ),
+                    format!("branch `{b}` is not allowed to release (allowed: {})", config.allow_branches.join(", ")),
                     "switch to an allowed branch, or add it to [release] allow-branches",
                 ));
             }
         }
     }
     if git(sh, root, &["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true") {
-        out.push(problem(
-            "the clone is shallow: history and tags are incomplete",
-            "git fetch --unshallow --tags",
-        ));
+        out.push(problem("the clone is shallow: history and tags are incomplete", "git fetch --unshallow --tags"));
     }
 
     // the remote: exists, we are not behind, planned tags are not there
@@ -121,22 +82,22 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         if !opts.no_push {
             out.push(problem(
                 format!("there is no remote `{remote}` to push to"),
-                format!(
-                    "add it (git remote add {remote} URL), set [release] remote, or pass --no-push"
-                ),
+                format!("add it (git remote add {remote} URL), set [release] remote, or pass --no-push"),
             ));
         }
     } else if let Some(b) = &branch {
         let head_ref = format!("refs/heads/{b}");
         match git(sh, root, &["ls-remote", remote, &head_ref]) {
-            None => out.push(problem(
-                format!("cannot reach the remote `{remote}`"),
-                "check the network and the remote URL",
-            )),
+            None => {
+                out.push(problem(format!("cannot reach the remote `{remote}`"), "check the network and the remote URL"))
+            }
             Some(line) => {
                 if let Some(sha) = line.split_whitespace().next() {
                     if git(sh, root, &["merge-base", "--is-ancestor", sha, "HEAD"]).is_none() {
-                        out.push(problem(format!("`{b}` is behind {remote}/{b}"), format!("git pull --rebase {remote} {b}, check the plan again, then release")));
+                        out.push(problem(
+                            format!("`{b}` is behind {remote}/{b}"),
+                            format!("git pull --rebase {remote} {b}, check the plan again, then release"),
+                        ));
                     }
                 }
             }
@@ -149,10 +110,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     for t in &tags {
         if local_tags.lines().any(|l| l == t) {
             out.push(problem(format!("tag `{t}` already exists"), format!("a release of this version was started: `cargo xtask release --resume`, or delete the tag (git tag -d {t}) if it is stale")));
-        } else if remote_tags
-            .lines()
-            .any(|l| l.ends_with(&format!("refs/tags/{t}")))
-        {
+        } else if remote_tags.lines().any(|l| l.ends_with(&format!("refs/tags/{t}"))) {
             out.push(problem(
                 format!("tag `{t}` already exists on {remote}"),
                 "fetch the tags (git fetch --tags) and plan again",
@@ -164,17 +122,17 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     if let Some(dir) = &repo.ws.cargo_root {
         let dir = root.join(dir);
         if has_cargo && dir.join("Cargo.lock").is_file() {
-            let ok = cmd!(
-                sh,
-                "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml"
-            )
-            .quiet()
-            .ignore_stdout()
-            .ignore_stderr()
-            .run()
-            .is_ok();
+            let ok = cmd!(sh, "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml")
+                .quiet()
+                .ignore_stdout()
+                .ignore_stderr()
+                .run()
+                .is_ok();
             if !ok {
-                out.push(problem("Cargo.lock is out of sync with the manifests (`cargo metadata --locked` fails)", "run `cargo update --workspace` and commit Cargo.lock"));
+                out.push(problem(
+                    "Cargo.lock is out of sync with the manifests (`cargo metadata --locked` fails)",
+                    "run `cargo update --workspace` and commit Cargo.lock",
+                ));
             }
         }
     }
@@ -209,10 +167,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             format!("CARGO_REGISTRIES_{}_TOKEN", registry::env_name(r))
         });
         out.push(problem(
-            format!(
-                "no token for the cargo registry `{}`",
-                registry.unwrap_or("crates-io")
-            ),
+            format!("no token for the cargo registry `{}`", registry.unwrap_or("crates-io")),
             format!("set {var}, or run `cargo login`"),
         ));
     }
@@ -248,11 +203,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
                     }
                 }
                 Err(err) => out.push(problem(
-                    format!(
-                        "cannot read {}: {}",
-                        config.python_index_url,
-                        crate::config::one_line(&format!("{err}"))
-                    ),
+                    format!("cannot read {}: {}", config.python_index_url, crate::config::one_line(&format!("{err}"))),
                     "check [python] index-url and the network",
                 )),
             },

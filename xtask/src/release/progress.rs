@@ -49,18 +49,9 @@ struct Rows {
 impl Progress {
     pub fn new(names: Vec<String>, allow_live: bool) -> Progress {
         let now = Instant::now();
-        let live =
-            allow_live && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let live = allow_live && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let states = vec![(State::Waiting, now); names.len()];
-        Progress {
-            live,
-            start: now,
-            rows: Mutex::new(Rows {
-                names,
-                states,
-                drawn: 0,
-            }),
-        }
+        Progress { live, start: now, rows: Mutex::new(Rows { names, states, drawn: 0 }) }
     }
 
     pub fn set(&self, i: usize, state: State) {
@@ -69,22 +60,8 @@ impl Progress {
         if self.live {
             self.redraw(&mut rows);
         } else {
-            eprintln!(
-                "[{:>7.1}s] {}: {}",
-                self.start.elapsed().as_secs_f64(),
-                rows.names[i],
-                state.as_str()
-            );
+            eprintln!("[{:>7.1}s] {}: {}", self.start.elapsed().as_secs_f64(), rows.names[i], state.as_str());
         }
-    }
-
-    /// A line that is not a state change (a warning, a dry-run command).
-    pub fn note(&self, text: &str) {
-        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        if self.live {
-            rows.drawn = 0;
-        }
-        eprintln!("{text}");
     }
 
     fn redraw(&self, rows: &mut Rows) {
@@ -98,11 +75,7 @@ impl Progress {
                 State::Waiting => String::new(),
                 _ => format!("{:.1}s", since.elapsed().as_secs_f64()),
             };
-            let _ = writeln!(
-                err,
-                "\x1b[2K  {name:<width$}  {:<17} {secs}",
-                state.as_str()
-            );
+            let _ = writeln!(err, "\x1b[2K  {name:<width$}  {:<17} {secs}", state.as_str());
         }
         let _ = err.flush();
         rows.drawn = rows.names.len();

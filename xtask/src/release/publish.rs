@@ -27,10 +27,7 @@ use crate::workspace::pep508::normalize;
 
 /// How long to wait for a registry to serve a new version (`XTASK_POLL_TIMEOUT`, seconds).
 fn poll_timeout() -> Duration {
-    let secs = std::env::var("XTASK_POLL_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let secs = std::env::var("XTASK_POLL_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
     Duration::from_secs(secs)
 }
 
@@ -47,58 +44,29 @@ pub fn run(
     export(&sh, ctx, repo, release, &tree)?;
 
     let entries: Vec<&Entry> = plan.releases().collect();
-    let pos: HashMap<&str, usize> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.name.as_str(), i))
-        .collect();
+    let pos: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
     // dependencies among the packages of this release (the rest are already published)
     let deps: Vec<Vec<usize>> = entries
         .iter()
         .map(|e| {
             let i = repo.ws.index_of(&e.name).expect("planned packages exist");
-            graph
-                .deps(i)
-                .into_iter()
-                .filter_map(|d| pos.get(graph.name(d)).copied())
-                .collect()
+            graph.deps(i).into_iter().filter_map(|d| pos.get(graph.name(d)).copied()).collect()
         })
         .collect();
     let versions = release_versions(repo, plan);
     let index = if entries.iter().any(|e| e.ecosystem == Ecosystem::Cargo) {
-        Some(CargoIndex::resolve(
-            &repo.root,
-            repo.config.cargo_registry.as_deref(),
-        )?)
+        Some(CargoIndex::resolve(&repo.root, repo.config.cargo_registry.as_deref())?)
     } else {
         None
     };
-    let progress = Progress::new(
-        entries.iter().map(|e| e.name.clone()).collect(),
-        !ctx.dry_run,
-    );
-    let job = Job {
-        ctx,
-        repo,
-        release,
-        tree: &tree,
-        versions: &versions,
-        index: index.as_ref(),
-        progress: &progress,
-    };
+    let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), !ctx.dry_run);
+    let job = Job { ctx, repo, release, tree: &tree, versions: &versions, index: index.as_ref(), progress: &progress };
     // a dry run prints its commands in order: one at a time
     let jobs = if ctx.dry_run { 1 } else { jobs };
     let results = schedule(&deps, jobs, |i| {
         progress.set(i, State::Building);
         let r = job.publish(entries[i], i);
-        progress.set(
-            i,
-            if r.is_ok() {
-                r.as_ref().map_or(State::Failed, |o| *o)
-            } else {
-                State::Failed
-            },
-        );
+        progress.set(i, if r.is_ok() { r.as_ref().map_or(State::Failed, |o| *o) } else { State::Failed });
         r
     });
     let mut outcomes = vec![];
@@ -123,11 +91,7 @@ pub fn run(
     if let Some((name, err)) = first_error {
         eprintln!(
             "release stopped at {name}; published so far: {}",
-            if published.is_empty() {
-                "nothing".to_string()
-            } else {
-                published.join(", ")
-            }
+            if published.is_empty() { "nothing".to_string() } else { published.join(", ") }
         );
         return Err(err);
     }
@@ -135,13 +99,7 @@ pub fn run(
 }
 
 /// Exports the release commit into `tree` through a temporary index.
-fn export(
-    sh: &Shell,
-    ctx: &Ctx,
-    repo: &Repo,
-    release: &Release,
-    tree: &Path,
-) -> anyhow::Result<()> {
+fn export(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, tree: &Path) -> anyhow::Result<()> {
     let root = &repo.root;
     let commit = &release.commit;
     let index = release.work.join("index");
@@ -156,11 +114,7 @@ fn export(
         "check the release commit",
     )?;
     ctx.exec(
-        cmd!(
-            sh,
-            "git -C {root} checkout-index --all --force --prefix={prefix}"
-        )
-        .env("GIT_INDEX_FILE", &index),
+        cmd!(sh, "git -C {root} checkout-index --all --force --prefix={prefix}").env("GIT_INDEX_FILE", &index),
         Code::Git,
         "check free disk space",
     )?;
@@ -229,16 +183,14 @@ impl Job<'_> {
         // verify the artifacts: names, version inside, pins
         let stem = format!("{}-{version}", normalize_dist(&e.name));
         let artifacts = if self.ctx.dry_run {
-            println!("  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256");
+            println!(
+                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256"
+            );
             vec![]
         } else {
             let artifacts = list_artifacts(&dist)?;
-            let sdist = artifacts
-                .iter()
-                .find(|a| a.name == format!("{stem}.tar.gz"));
-            let wheel = artifacts
-                .iter()
-                .find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
+            let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
+            let wheel = artifacts.iter().find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
             let (Some(sdist), Some(_)) = (sdist, wheel) else {
                 let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
                 return Err(fail(
@@ -258,26 +210,15 @@ impl Job<'_> {
                 Code::ArtifactInvalid,
                 "the sdist has no PKG-INFO",
             )?;
-            let inside = pkg_info
-                .lines()
-                .find_map(|l| l.strip_prefix("Version: "))
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
             if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
                 return Err(fail(
                     Code::ArtifactInvalid,
-                    format!(
-                        "{}: the sdist says version `{inside}`, the plan says {version}",
-                        e.name
-                    ),
+                    format!("{}: the sdist says version `{inside}`, the plan says {version}", e.name),
                     "check where the package's version comes from",
                 ));
             }
-            for line in pkg_info
-                .lines()
-                .filter_map(|l| l.strip_prefix("Requires-Dist: "))
-            {
+            for line in pkg_info.lines().filter_map(|l| l.strip_prefix("Requires-Dist: ")) {
                 let Ok(req) = crate::workspace::pep508::parse(line) else {
                     continue;
                 };
@@ -300,7 +241,16 @@ impl Job<'_> {
                 for a in &artifacts {
                     match remote.iter().find(|r| r.filename == a.name) {
                         Some(r) if r.sha256.as_deref().is_some_and(|h| h != a.sha256) => {
-                            return Err(fail(Code::ChecksumMismatch, format!("{} on {index_url} has sha256 {} but ours is {}", a.name, r.sha256.as_deref().unwrap_or(""), a.sha256), "this version was published from another build: release a new version"));
+                            return Err(fail(
+                                Code::ChecksumMismatch,
+                                format!(
+                                    "{} on {index_url} has sha256 {} but ours is {}",
+                                    a.name,
+                                    r.sha256.as_deref().unwrap_or(""),
+                                    a.sha256
+                                ),
+                                "this version was published from another build: release a new version",
+                            ));
                         }
                         Some(_) => {}
                         None => all_there = false,
@@ -320,10 +270,7 @@ impl Job<'_> {
             artifacts.iter().map(|a| a.path.clone()).collect()
         };
         self.ctx.exec(
-            cmd!(
-                sh,
-                "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"
-            ),
+            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
             Code::PublishFailed,
             "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
         )?;
@@ -338,28 +285,19 @@ impl Job<'_> {
         } else {
             let served = registry::poll(poll_timeout(), || {
                 let remote = registry::pypi_files(index_url, &e.name)?.unwrap_or_default();
-                let all = artifacts
-                    .iter()
-                    .all(|a| remote.iter().any(|r| r.filename == a.name));
+                let all = artifacts.iter().all(|a| remote.iter().any(|r| r.filename == a.name));
                 Ok(all.then_some(remote))
             })?
             .ok_or_else(|| {
                 fail(
                     Code::RegistryTimeout,
-                    format!(
-                        "{} {version} did not appear on {index_url} within {}s",
-                        e.name,
-                        poll_timeout().as_secs()
-                    ),
+                    format!("{} {version} did not appear on {index_url} within {}s", e.name, poll_timeout().as_secs()),
                     "`cargo xtask release --resume` checks again",
                 )
             })?;
             self.progress.set(i, State::Verifying);
             for a in &artifacts {
-                let remote = served
-                    .iter()
-                    .find(|r| r.filename == a.name)
-                    .and_then(|r| r.sha256.clone());
+                let remote = served.iter().find(|r| r.filename == a.name).and_then(|r| r.sha256.clone());
                 if remote.as_deref() != Some(a.sha256.as_str()) {
                     return Err(fail(
                         Code::ChecksumMismatch,
@@ -384,21 +322,16 @@ impl Job<'_> {
             let module = module_name(&self.tree.join(&e.manifest), &e.name);
             let import = format!("import {module}");
             let help = "the version is public: fix it and release a patch (consider yanking)";
+            self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
             self.ctx.exec(
-                cmd!(sh, "uv venv --quiet --allow-existing {venv}"),
+                cmd!(
+                    sh,
+                    "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
+                ),
                 Code::SmokeTestFailed,
                 help,
             )?;
-            self.ctx.exec(
-                cmd!(sh, "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"),
-                Code::SmokeTestFailed,
-                help,
-            )?;
-            self.ctx.exec(
-                cmd!(sh, "{python} -c {import}"),
-                Code::SmokeTestFailed,
-                help,
-            )?;
+            self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
         }
         Ok(State::Done)
     }
@@ -412,11 +345,8 @@ impl Job<'_> {
         };
         let manifest = ws_dir.join("Cargo.toml");
         let target = self.release.work.join("target");
-        let registry: Vec<String> = config
-            .cargo_registry
-            .iter()
-            .flat_map(|r| ["--registry".to_string(), r.clone()])
-            .collect();
+        let registry: Vec<String> =
+            config.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect();
         let name = &e.name;
 
         let registry_args = registry.clone();
@@ -427,9 +357,7 @@ impl Job<'_> {
             Code::BuildFailed,
             "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
         )?;
-        let crate_file = target
-            .join("package")
-            .join(format!("{name}-{version}.crate"));
+        let crate_file = target.join("package").join(format!("{name}-{version}.crate"));
         let ours = if self.ctx.dry_run {
             println!(
                 "  would verify {} (name, version inside) and compute its SHA-256",
@@ -440,10 +368,7 @@ impl Job<'_> {
             let bytes = std::fs::read(&crate_file).map_err(|e2| {
                 fail(
                     Code::ArtifactInvalid,
-                    format!(
-                        "{name}: cargo package made no {}: {e2}",
-                        crate_file.display()
-                    ),
+                    format!("{name}: cargo package made no {}: {e2}", crate_file.display()),
                     "check the crate's name and version",
                 )
             })?;
@@ -453,10 +378,7 @@ impl Job<'_> {
                 Code::ArtifactInvalid,
                 "the .crate has no Cargo.toml",
             )?;
-            if !inside
-                .lines()
-                .any(|l| l.trim() == format!("version = \"{version}\""))
-            {
+            if !inside.lines().any(|l| l.trim() == format!("version = \"{version}\"")) {
                 return Err(fail(
                     Code::ArtifactInvalid,
                     format!("{name}: the .crate's Cargo.toml does not say version = \"{version}\""),
@@ -470,7 +392,11 @@ impl Job<'_> {
         if !self.ctx.dry_run {
             if let Some(cksum) = index.cksum(sh, name, &version)? {
                 if cksum != ours {
-                    return Err(fail(Code::ChecksumMismatch, format!("{name} {version} is on the registry with cksum {cksum}, ours is {ours}"), "this version was published from another build: release a new version"));
+                    return Err(fail(
+                        Code::ChecksumMismatch,
+                        format!("{name} {version} is on the registry with cksum {cksum}, ours is {ours}"),
+                        "this version was published from another build: release a new version",
+                    ));
                 }
                 return Ok(State::AlreadyPublished);
             }
@@ -487,17 +413,13 @@ impl Job<'_> {
         if self.ctx.dry_run {
             println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
         } else {
-            let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, &version))?
-                .ok_or_else(|| {
-                    fail(
-                        Code::RegistryTimeout,
-                        format!(
-                            "{name} {version} did not appear in the index within {}s",
-                            poll_timeout().as_secs()
-                        ),
-                        "`cargo xtask release --resume` checks again",
-                    )
-                })?;
+            let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, &version))?.ok_or_else(|| {
+                fail(
+                    Code::RegistryTimeout,
+                    format!("{name} {version} did not appear in the index within {}s", poll_timeout().as_secs()),
+                    "`cargo xtask release --resume` checks again",
+                )
+            })?;
             self.progress.set(i, State::Verifying);
             if cksum != ours {
                 return Err(fail(
@@ -511,11 +433,8 @@ impl Job<'_> {
         if config.smoke_test {
             self.progress.set(i, State::SmokeTesting);
             let dir = self.release.work.join("smoke").join(name);
-            let registry_key = config
-                .cargo_registry
-                .as_ref()
-                .map(|r| format!(", registry = \"{r}\""))
-                .unwrap_or_default();
+            let registry_key =
+                config.cargo_registry.as_ref().map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
             let smoke_manifest = format!(
                 "[package]\nname = \"smoke-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{name} = {{ version = \"={version}\"{registry_key} }}\n\n[workspace]\n"
             );
@@ -531,10 +450,7 @@ impl Job<'_> {
             let smoke_target = self.release.work.join("smoke-target");
             let path = dir.join("Cargo.toml");
             self.ctx.exec(
-                cmd!(
-                    sh,
-                    "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"
-                ),
+                cmd!(sh, "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"),
                 Code::SmokeTestFailed,
                 "the version is public: fix it and release a patch (consider `cargo yank`)",
             )?;
@@ -547,11 +463,7 @@ fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
     let mut out = vec![];
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         if name.ends_with(".whl") || name.ends_with(".tar.gz") {
             let sha256 = sha256_hex(&std::fs::read(&path)?);
             out.push(Artifact { path, name, sha256 });
@@ -562,10 +474,7 @@ fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The import name: `[tool.uv.build-backend] module-name`, else the
@@ -573,12 +482,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn module_name(manifest: &Path, name: &str) -> String {
     let configured = std::fs::read_to_string(manifest).ok().and_then(|t| {
         let doc: toml_edit::DocumentMut = t.parse().ok()?;
-        doc.get("tool")?
-            .get("uv")?
-            .get("build-backend")?
-            .get("module-name")?
-            .as_str()
-            .map(str::to_string)
+        doc.get("tool")?.get("uv")?.get("build-backend")?.get("module-name")?.as_str().map(str::to_string)
     });
     configured.unwrap_or_else(|| normalize_dist(name))
 }
@@ -607,13 +511,7 @@ pub fn schedule<T: Send>(
     }
     let waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
     let ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
-    let state = Mutex::new(S {
-        waiting_on,
-        ready,
-        running: 0,
-        failed: false,
-        results: (0..n).map(|_| None).collect(),
-    });
+    let state = Mutex::new(S { waiting_on, ready, running: 0, failed: false, results: (0..n).map(|_| None).collect() });
     let wake = Condvar::new();
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, n.max(1)) {
@@ -650,10 +548,7 @@ pub fn schedule<T: Send>(
             });
         }
     });
-    state
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .results
+    state.into_inner().unwrap_or_else(|e| e.into_inner()).results
 }
 
 #[cfg(test)]

@@ -104,11 +104,7 @@ impl Version {
     }
 
     /// A version of ecosystem `eco` with this release triple and pre-release.
-    pub fn from_parts(
-        eco: Ecosystem,
-        (major, minor, patch): (u64, u64, u64),
-        pre: Option<(PreKind, u64)>,
-    ) -> Version {
+    pub fn from_parts(eco: Ecosystem, (major, minor, patch): (u64, u64, u64), pre: Option<(PreKind, u64)>) -> Version {
         match eco {
             Ecosystem::Cargo => {
                 let mut v = semver::Version::new(major, minor, patch);
@@ -118,15 +114,11 @@ impl Version {
                         PreKind::Beta => "beta",
                         PreKind::Rc => "rc",
                     };
-                    v.pre =
-                        semver::Prerelease::new(&format!("{tag}.{n}")).expect("valid pre-release");
+                    v.pre = semver::Prerelease::new(&format!("{tag}.{n}")).expect("valid pre-release");
                 }
                 Version::Sem(v)
             }
-            Ecosystem::Python => Version::Py(Pep440 {
-                pre,
-                ..Pep440::new(vec![major, minor, patch])
-            }),
+            Ecosystem::Python => Version::Py(Pep440 { pre, ..Pep440::new(vec![major, minor, patch]) }),
         }
     }
 
@@ -170,26 +162,15 @@ impl Version {
                     Ordering::Equal => n + 1,
                     Ordering::Less => 1,
                     Ordering::Greater => {
-                        return Err(format!(
-                            "{self} is already past {}: a pre-release cannot go back",
-                            pre_name(kind)
-                        ))
+                        return Err(format!("{self} is already past {}: a pre-release cannot go back", pre_name(kind)))
                     }
                 };
-                return Ok(Version::from_parts(
-                    self.ecosystem(),
-                    self.triple(),
-                    Some((kind, next)),
-                ));
+                return Ok(Version::from_parts(self.ecosystem(), self.triple(), Some((kind, next))));
             }
         }
         let level = level.max(Level::Patch);
         let next = self.bump(level);
-        Ok(Version::from_parts(
-            self.ecosystem(),
-            next.triple(),
-            Some((kind, 1)),
-        ))
+        Ok(Version::from_parts(self.ecosystem(), next.triple(), Some((kind, 1))))
     }
 }
 
@@ -301,80 +282,22 @@ mod tests {
     #[test]
     fn pre_releases() {
         let rc = PreKind::Rc;
-        assert_eq!(
-            py("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(),
-            "1.2.0rc1"
-        );
-        assert_eq!(
-            py("1.2.0rc1")
-                .bump_pre(Level::Patch, rc)
-                .unwrap()
-                .to_string(),
-            "1.2.0rc2"
-        );
-        assert_eq!(
-            py("1.2.0rc1")
-                .bump_pre(Level::Minor, rc)
-                .unwrap()
-                .to_string(),
-            "1.2.0rc2"
-        );
-        assert_eq!(
-            py("1.2.0rc1")
-                .bump_pre(Level::Major, rc)
-                .unwrap()
-                .to_string(),
-            "2.0.0rc1"
-        );
-        assert_eq!(
-            py("1.2.0a2")
-                .bump_pre(Level::Patch, rc)
-                .unwrap()
-                .to_string(),
-            "1.2.0rc1"
-        );
-        assert_eq!(
-            sem("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(),
-            "1.2.0-rc.1"
-        );
-        assert_eq!(
-            sem("1.2.0-rc.1")
-                .bump_pre(Level::Patch, rc)
-                .unwrap()
-                .to_string(),
-            "1.2.0-rc.2"
-        );
-        assert_eq!(
-            sem("1.2.0-beta.3")
-                .bump_pre(Level::None, rc)
-                .unwrap()
-                .to_string(),
-            "1.2.0-rc.1"
-        );
-        assert_eq!(
-            sem("1.0.0")
-                .bump_pre(Level::None, PreKind::Alpha)
-                .unwrap()
-                .to_string(),
-            "1.0.1-alpha.1"
-        );
-        assert!(py("1.2.0rc1")
-            .bump_pre(Level::Patch, PreKind::Alpha)
-            .is_err());
+        assert_eq!(py("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0rc1");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0rc2");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0rc2");
+        assert_eq!(py("1.2.0rc1").bump_pre(Level::Major, rc).unwrap().to_string(), "2.0.0rc1");
+        assert_eq!(py("1.2.0a2").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0rc1");
+        assert_eq!(sem("1.1.0").bump_pre(Level::Minor, rc).unwrap().to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.2.0-rc.1").bump_pre(Level::Patch, rc).unwrap().to_string(), "1.2.0-rc.2");
+        assert_eq!(sem("1.2.0-beta.3").bump_pre(Level::None, rc).unwrap().to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.0.0").bump_pre(Level::None, PreKind::Alpha).unwrap().to_string(), "1.0.1-alpha.1");
+        assert!(py("1.2.0rc1").bump_pre(Level::Patch, PreKind::Alpha).is_err());
     }
 
     #[test]
     fn across_ecosystems() {
-        assert_eq!(
-            py("1.2.0rc1").to_ecosystem(Ecosystem::Cargo).to_string(),
-            "1.2.0-rc.1"
-        );
-        assert_eq!(
-            sem("1.2.0-beta.2")
-                .to_ecosystem(Ecosystem::Python)
-                .to_string(),
-            "1.2.0b2"
-        );
+        assert_eq!(py("1.2.0rc1").to_ecosystem(Ecosystem::Cargo).to_string(), "1.2.0-rc.1");
+        assert_eq!(sem("1.2.0-beta.2").to_ecosystem(Ecosystem::Python).to_string(), "1.2.0b2");
         assert!(sem("1.2.0") > py("1.2.0rc1"));
         assert!(sem("1.2.0-rc.2") > py("1.2.0rc1"));
     }

@@ -33,41 +33,26 @@ pub struct Pep440 {
 
 impl Pep440 {
     pub fn new(release: Vec<u64>) -> Pep440 {
-        Pep440 {
-            epoch: 0,
-            release,
-            pre: None,
-            post: None,
-            dev: None,
-            local: None,
-        }
+        Pep440 { epoch: 0, release, pre: None, post: None, dev: None, local: None }
     }
 
     pub fn parse(input: &str) -> Result<Pep440, String> {
         let s = input.trim().to_ascii_lowercase();
-        let mut p = Cursor {
-            s: s.as_bytes(),
-            i: 0,
-        };
+        let mut p = Cursor { s: s.as_bytes(), i: 0 };
         if p.peek() == Some(b'v') {
             p.i += 1;
         }
         let bad = |why: &str| format!("`{input}` is not a PEP 440 version: {why}");
-        let first = p
-            .number()
-            .ok_or_else(|| bad("it must start with a number"))?;
+        let first = p.number().ok_or_else(|| bad("it must start with a number"))?;
         let mut v = Pep440::new(vec![first]);
         if p.peek() == Some(b'!') {
             p.i += 1;
             v.epoch = first;
-            v.release = vec![p
-                .number()
-                .ok_or_else(|| bad("a number must follow the epoch"))?];
+            v.release = vec![p.number().ok_or_else(|| bad("a number must follow the epoch"))?];
         }
         while p.peek() == Some(b'.') && p.peek_at(1).is_some_and(|c| c.is_ascii_digit()) {
             p.i += 1;
-            v.release
-                .push(p.number().ok_or_else(|| bad("bad release segment"))?);
+            v.release.push(p.number().ok_or_else(|| bad("bad release segment"))?);
         }
         // pre-release
         let save = p.i;
@@ -143,11 +128,7 @@ impl Pep440 {
 
     /// The same release with pre, post, dev and local parts removed.
     pub fn base(&self) -> Pep440 {
-        Pep440 {
-            epoch: self.epoch,
-            release: self.release.clone(),
-            ..Pep440::new(vec![])
-        }
+        Pep440 { epoch: self.epoch, release: self.release.clone(), ..Pep440::new(vec![]) }
     }
 
     fn cmp_key(&self) -> impl Ord + '_ {
@@ -192,15 +173,7 @@ impl std::hash::Hash for Pep440 {
         while release.len() > 1 && release.last() == Some(&0) {
             release = &release[..release.len() - 1];
         }
-        (
-            self.epoch,
-            release,
-            self.pre,
-            self.post,
-            self.dev,
-            &self.local,
-        )
-            .hash(state);
+        (self.epoch, release, self.pre, self.post, self.dev, &self.local).hash(state);
     }
 }
 
@@ -261,10 +234,7 @@ impl Cursor<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
-        std::str::from_utf8(&self.s[start..self.i])
-            .ok()?
-            .parse()
-            .ok()
+        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()
     }
     fn separator(&mut self) {
         if matches!(self.peek(), Some(b'.' | b'-' | b'_')) {
@@ -313,15 +283,7 @@ impl Specifiers {
         if input.is_empty() {
             return Ok(Specifiers(vec![]));
         }
-        input
-            .split(',')
-            .map(|part| Specifier::parse(part.trim()))
-            .collect::<Result<_, _>>()
-            .map(Specifiers)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        input.split(',').map(|part| Specifier::parse(part.trim())).collect::<Result<_, _>>().map(Specifiers)
     }
 
     pub fn contains(&self, v: &Pep440) -> bool {
@@ -357,25 +319,13 @@ impl Specifier {
         if op == Op::Compatible && version.release.len() < 2 {
             return Err(format!("`{s}`: ~= needs at least two release segments"));
         }
-        Ok(Specifier {
-            op,
-            version,
-            wildcard,
-            raw_version: text.to_string(),
-        })
+        Ok(Specifier { op, version, wildcard, raw_version: text.to_string() })
     }
 
     pub fn contains(&self, v: &Pep440) -> bool {
         let spec = &self.version;
         // local labels of the candidate are ignored unless the specifier has one
-        let cand = if spec.local.is_none() {
-            Pep440 {
-                local: None,
-                ..v.clone()
-            }
-        } else {
-            v.clone()
-        };
+        let cand = if spec.local.is_none() { Pep440 { local: None, ..v.clone() } } else { v.clone() };
         match self.op {
             Op::Arbitrary => v.to_string() == self.raw_version,
             Op::Eq if self.wildcard => prefix_match(spec, &cand),
@@ -384,16 +334,8 @@ impl Specifier {
             Op::Ne => cand != *spec,
             Op::Le => cand <= *spec,
             Op::Ge => cand >= *spec,
-            Op::Lt => {
-                cand < *spec
-                    && !(!spec.is_prerelease()
-                        && cand.is_prerelease()
-                        && cand.base() == spec.base())
-            }
-            Op::Gt => {
-                cand > *spec
-                    && !(spec.post.is_none() && cand.post.is_some() && cand.base() == spec.base())
-            }
+            Op::Lt => cand < *spec && !(!spec.is_prerelease() && cand.is_prerelease() && cand.base() == spec.base()),
+            Op::Gt => cand > *spec && !(spec.post.is_none() && cand.post.is_some() && cand.base() == spec.base()),
             Op::Compatible => {
                 let mut prefix = spec.base();
                 prefix.release.pop();
@@ -412,8 +354,7 @@ fn prefix_match(prefix: &Pep440, v: &Pep440) -> bool {
     while release.len() < prefix.release.len() {
         release.push(0);
     }
-    release[..prefix.release.len()] == prefix.release[..]
-        && (prefix.pre.is_none() || prefix.pre == v.pre)
+    release[..prefix.release.len()] == prefix.release[..] && (prefix.pre.is_none() || prefix.pre == v.pre)
 }
 
 impl fmt::Display for Specifier {
@@ -428,12 +369,7 @@ impl fmt::Display for Specifier {
             Op::Compatible => "~=",
             Op::Arbitrary => "===",
         };
-        write!(
-            f,
-            "{op}{}{}",
-            self.raw_version,
-            if self.wildcard { ".*" } else { "" }
-        )
+        write!(f, "{op}{}{}", self.raw_version, if self.wildcard { ".*" } else { "" })
     }
 }
 
@@ -468,9 +404,7 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in [
-            "", "a", "1.0x", "1..0", "1.0+", "1.0+a..b", "1.0-", "1.0 beta",
-        ] {
+        for bad in ["", "a", "1.0x", "1..0", "1.0+", "1.0+a..b", "1.0-", "1.0 beta"] {
             assert!(Pep440::parse(bad).is_err(), "{bad} should fail");
         }
     }

@@ -28,14 +28,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     if let Some(w) = workspace {
         let members = string_list(w.get("members"));
         let exclude = string_list(w.get("exclude"));
-        for m in expand_members(
-            &ws.root,
-            &dir,
-            &members,
-            &exclude,
-            "Cargo.toml",
-            &root_manifest,
-        )? {
+        for m in expand_members(&ws.root, &dir, &members, &exclude, "Cargo.toml", &root_manifest)? {
             if !member_dirs.contains(&m) {
                 member_dirs.push(m);
             }
@@ -48,43 +41,26 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
         .and_then(|p| p.get("version"))
         .and_then(Item::as_str)
         .map(str::to_string);
-    let ws_package = workspace
-        .and_then(|w| w.get("package"))
-        .and_then(Item::as_table_like);
-    let ws_deps = workspace
-        .and_then(|w| w.get("dependencies"))
-        .and_then(Item::as_table_like);
+    let ws_package = workspace.and_then(|w| w.get("package")).and_then(Item::as_table_like);
+    let ws_deps = workspace.and_then(|w| w.get("dependencies")).and_then(Item::as_table_like);
 
     // Read every member first: dependencies are resolved by path to a member folder.
     let mut docs: Vec<(String, String, DocumentMut)> = vec![];
     for m in &member_dirs {
         let manifest = join_rel(m, "Cargo.toml");
-        let doc = if *m == dir {
-            root_doc.clone()
-        } else {
-            read_toml(&ws.root, &manifest)?
-        };
+        let doc = if *m == dir { root_doc.clone() } else { read_toml(&ws.root, &manifest)? };
         docs.push((m.clone(), manifest, doc));
     }
     let mut name_by_dir: HashMap<String, String> = HashMap::new();
     for (m, _, doc) in &docs {
-        if let Some(name) = doc
-            .get("package")
-            .and_then(|p| p.get("name"))
-            .and_then(Item::as_str)
-        {
+        if let Some(name) = doc.get("package").and_then(|p| p.get("name")).and_then(Item::as_str) {
             name_by_dir.insert(m.clone(), name.to_string());
         }
     }
 
     for (member_dir, manifest, doc) in &docs {
         let Some(pkg) = doc.get("package").and_then(Item::as_table_like) else {
-            ws.issue(
-                Code::ManifestSyntax,
-                member_dir,
-                format!("{manifest} has no [package]"),
-                "add a [package] table",
-            );
+            ws.issue(Code::ManifestSyntax, member_dir, format!("{manifest} has no [package]"), "add a [package] table");
             continue;
         };
         let Some(name) = pkg.get("name").and_then(Item::as_str).map(str::to_string) else {
@@ -102,10 +78,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                 .unwrap_or(false)
         };
         let (version_text, version_source) = match pkg.get("version") {
-            Some(v) if v.as_str().is_some() => (
-                v.as_str().unwrap_or_default().to_string(),
-                VersionSource::Manifest,
-            ),
+            Some(v) if v.as_str().is_some() => (v.as_str().unwrap_or_default().to_string(), VersionSource::Manifest),
             Some(_) if inherits("version") => match &ws_version {
                 Some(v) => (v.clone(), VersionSource::CargoWorkspace),
                 None => {
@@ -145,31 +118,23 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                 }
             }
         };
-        let publish = pkg.get("publish").or_else(|| {
-            inherits("publish")
-                .then(|| ws_package.and_then(|p| p.get("publish")))
-                .flatten()
-        });
+        let publish = pkg
+            .get("publish")
+            .or_else(|| inherits("publish").then(|| ws_package.and_then(|p| p.get("publish"))).flatten());
         let unpublishable = match publish {
-            Some(p) if p.as_bool() == Some(false) => {
-                Some("publish = false in Cargo.toml".to_string())
+            Some(p) if p.as_bool() == Some(false) => Some("publish = false in Cargo.toml".to_string()),
+            Some(p) if p.as_array().is_some_and(|a| a.is_empty()) => Some("publish = [] in Cargo.toml".to_string()),
+            _ if version_source == VersionSource::Missing => {
+                Some("no version in Cargo.toml (cargo treats the crate as 0.0.0 and unpublishable)".to_string())
             }
-            Some(p) if p.as_array().is_some_and(|a| a.is_empty()) => {
-                Some("publish = [] in Cargo.toml".to_string())
-            }
-            _ if version_source == VersionSource::Missing => Some(
-                "no version in Cargo.toml (cargo treats the crate as 0.0.0 and unpublishable)"
-                    .to_string(),
-            ),
             _ => None,
         };
         let field = |key: &str| -> Option<String> {
             match pkg.get(key) {
                 Some(v) if v.as_str().is_some() => v.as_str().map(str::to_string),
-                Some(_) if inherits(key) => ws_package
-                    .and_then(|p| p.get(key))
-                    .and_then(Item::as_str)
-                    .map(str::to_string),
+                Some(_) if inherits(key) => {
+                    ws_package.and_then(|p| p.get(key)).and_then(Item::as_str).map(str::to_string)
+                }
                 _ => None,
             }
         };
@@ -201,18 +166,9 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                 let Some(spec) = entry.as_table_like() else {
                     continue;
                 }; // `name = "1.0"`: from a registry
-                let mut package = spec
-                    .get("package")
-                    .and_then(Item::as_str)
-                    .map(str::to_string);
-                let mut path = spec
-                    .get("path")
-                    .and_then(Item::as_str)
-                    .map(|p| join_rel(member_dir, p));
-                let mut req_text = spec
-                    .get("version")
-                    .and_then(Item::as_str)
-                    .map(str::to_string);
+                let mut package = spec.get("package").and_then(Item::as_str).map(str::to_string);
+                let mut path = spec.get("path").and_then(Item::as_str).map(|p| join_rel(member_dir, p));
+                let mut req_text = spec.get("version").and_then(Item::as_str).map(str::to_string);
                 if spec.get("workspace").and_then(Item::as_bool) == Some(true) {
                     let shared = ws_deps.and_then(|d| d.get(key));
                     match shared.and_then(Item::as_table_like) {
@@ -236,8 +192,12 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                     ws.issue(
                         Code::UnknownMember,
                         &name,
-                        format!("{manifest}: dependency `{key}` has path `{path}`, which is not a member of the workspace"),
-                        format!("add `{path}` to [workspace] members in {root_manifest}, or depend on a published version"),
+                        format!(
+                            "{manifest}: dependency `{key}` has path `{path}`, which is not a member of the workspace"
+                        ),
+                        format!(
+                            "add `{path}` to [workspace] members in {root_manifest}, or depend on a published version"
+                        ),
                     );
                     continue;
                 };
@@ -245,7 +205,9 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                     ws.issue(
                         Code::UnknownMember,
                         &name,
-                        format!("{manifest}: dependency `{key}` expects package `{dep_name}` but {path} holds `{target}`"),
+                        format!(
+                            "{manifest}: dependency `{key}` expects package `{dep_name}` but {path} holds `{target}`"
+                        ),
                         "set `package = \"...\"` to the crate's real name",
                     );
                 }
@@ -262,13 +224,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                         Req::Any
                     }
                 };
-                deps.push(Dep {
-                    name: target.clone(),
-                    kind,
-                    req_text,
-                    req,
-                    extra: None,
-                });
+                deps.push(Dep { name: target.clone(), kind, req_text, req });
             }
         }
         ws.packages.push(Package {
@@ -290,10 +246,6 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
 
 fn string_list(item: Option<&Item>) -> Vec<String> {
     item.and_then(Item::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }

@@ -80,8 +80,6 @@ pub struct Dep {
     /// The requirement as written ("" when there is none).
     pub req_text: String,
     pub req: Req,
-    /// The Python extra this requirement belongs to, for optional dependencies.
-    pub extra: Option<String>,
 }
 
 /// A problem found during discovery that `check` reports and `plan` may refuse.
@@ -118,23 +116,14 @@ impl Workspace {
 
     pub fn index_of(&self, name: &str) -> Option<usize> {
         let key = pep508::normalize(name);
-        self.packages
-            .iter()
-            .position(|p| p.name == name || pep508::normalize(&p.name) == key)
+        self.packages.iter().position(|p| p.name == name || pep508::normalize(&p.name) == key)
     }
 
     /// Fails on the first issue that makes planning impossible.
     pub fn require_plannable(&self) -> anyhow::Result<()> {
         for issue in &self.issues {
-            if matches!(
-                issue.code,
-                Code::InvalidVersion | Code::MissingVersion | Code::DynamicVersion
-            ) {
-                return Err(fail(
-                    issue.code,
-                    format!("{}: {}", issue.package, issue.message),
-                    issue.help.clone(),
-                ));
+            if matches!(issue.code, Code::InvalidVersion | Code::MissingVersion | Code::DynamicVersion) {
+                return Err(fail(issue.code, format!("{}: {}", issue.package, issue.message), issue.help.clone()));
             }
         }
         Ok(())
@@ -146,10 +135,7 @@ impl Workspace {
             if let Some(other) = seen.insert(pep508::normalize(&p.name), p) {
                 return Err(fail(
                     Code::DuplicateName,
-                    format!(
-                        "two packages are named `{}`: {} and {}",
-                        p.name, other.manifest, p.manifest
-                    ),
+                    format!("two packages are named `{}`: {} and {}", p.name, other.manifest, p.manifest),
                     "rename one of them; tags and the plan are keyed by package name",
                 ));
             }
@@ -157,39 +143,18 @@ impl Workspace {
         Ok(())
     }
 
-    fn issue(
-        &mut self,
-        code: Code,
-        package: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.issues.push(Issue {
-            code,
-            package: package.to_string(),
-            message: message.into(),
-            help: help.into(),
-        });
+    fn issue(&mut self, code: Code, package: &str, message: impl Into<String>, help: impl Into<String>) {
+        self.issues.push(Issue { code, package: package.to_string(), message: message.into(), help: help.into() });
     }
 }
 
 /// Reads and parses a TOML manifest; `rel` is the path shown to the person.
 fn read_toml(root: &Path, rel: &str) -> anyhow::Result<DocumentMut> {
     let path = root.join(rel);
-    let text = std::fs::read(&path).map_err(|e| {
-        fail(
-            Code::Io,
-            format!("cannot read {rel}: {e}"),
-            "check that the file exists and is readable",
-        )
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        fail(
-            Code::Io,
-            format!("{rel} is not UTF-8"),
-            "TOML files must be UTF-8: re-save the file",
-        )
-    })?;
+    let text = std::fs::read(&path)
+        .map_err(|e| fail(Code::Io, format!("cannot read {rel}: {e}"), "check that the file exists and is readable"))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| fail(Code::Io, format!("{rel} is not UTF-8"), "TOML files must be UTF-8: re-save the file"))?;
     text.parse::<DocumentMut>().map_err(|e| {
         fail(
             Code::ManifestSyntax,
@@ -211,25 +176,15 @@ fn expand_members(
 ) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     let base = root.join(ws_dir);
-    let excluded: Vec<glob::Pattern> = exclude
-        .iter()
-        .filter_map(|e| glob::Pattern::new(&join_rel(ws_dir, e.trim_end_matches('/'))).ok())
-        .collect();
+    let excluded: Vec<glob::Pattern> =
+        exclude.iter().filter_map(|e| glob::Pattern::new(&join_rel(ws_dir, e.trim_end_matches('/'))).ok()).collect();
     for pattern in members {
         let full = base.join(pattern.trim_end_matches('/'));
         let full_str = full.to_str().ok_or_else(|| {
-            fail(
-                Code::Io,
-                format!("member pattern `{pattern}` is not UTF-8"),
-                "use UTF-8 folder names",
-            )
+            fail(Code::Io, format!("member pattern `{pattern}` is not UTF-8"), "use UTF-8 folder names")
         })?;
         let paths = glob::glob(full_str).map_err(|e| {
-            fail(
-                Code::MemberGlob,
-                format!("{what}: bad member pattern `{pattern}`: {e}"),
-                "fix the pattern",
-            )
+            fail(Code::MemberGlob, format!("{what}: bad member pattern `{pattern}`: {e}"), "fix the pattern")
         })?;
         let mut matched = false;
         for path in paths.flatten() {
@@ -237,10 +192,7 @@ fn expand_members(
                 continue;
             }
             let rel = relative(root, &path)?;
-            if excluded
-                .iter()
-                .any(|ex| ex.matches(&rel) || rel.starts_with(&format!("{}/", ex.as_str())))
-            {
+            if excluded.iter().any(|ex| ex.matches(&rel) || rel.starts_with(&format!("{}/", ex.as_str()))) {
                 matched = true;
                 continue;
             }
@@ -262,11 +214,7 @@ fn expand_members(
 
 /// `a/b` + `../c` = `a/c`, lexically (no file system access), "." for the root.
 pub fn join_rel(base: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = if base == "." || base.is_empty() {
-        vec![]
-    } else {
-        base.split('/').collect()
-    };
+    let mut parts: Vec<&str> = if base == "." || base.is_empty() { vec![] } else { base.split('/').collect() };
     for c in Path::new(rel).components() {
         match c {
             Component::ParentDir => {
@@ -286,11 +234,7 @@ pub fn join_rel(base: &str, rel: &str) -> String {
 fn relative(root: &Path, path: &Path) -> anyhow::Result<String> {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let s = rel.to_str().ok_or_else(|| {
-        fail(
-            Code::Io,
-            format!("path {} is not UTF-8", rel.display()),
-            "rename the folder to a UTF-8 name",
-        )
+        fail(Code::Io, format!("path {} is not UTF-8", rel.display()), "rename the folder to a UTF-8 name")
     })?;
     Ok(join_rel(".", s))
 }

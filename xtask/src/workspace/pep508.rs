@@ -34,9 +34,8 @@ pub fn parse(input: &str) -> Result<Requirement, String> {
     let lead = input.len() - input.trim_start().len();
     let s = input.trim_end();
     let mut pos = lead;
-    let name_len = s[pos..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(s.len() - pos);
+    let name_len =
+        s[pos..].find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(s.len() - pos);
     let name = &s[pos..pos + name_len];
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(bad("it must start with a package name"));
@@ -47,18 +46,12 @@ pub fn parse(input: &str) -> Result<Requirement, String> {
     let after_ws = skip_ws(pos);
     if s[after_ws..].starts_with('[') {
         let close = s[after_ws..].find(']').ok_or_else(|| bad("unclosed `[`"))? + after_ws;
-        extras = s[after_ws + 1..close]
-            .split(',')
-            .map(|e| e.trim().to_string())
-            .filter(|e| !e.is_empty())
-            .collect();
+        extras = s[after_ws + 1..close].split(',').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
         pos = close + 1;
     }
     let marker_at = s[pos..].find(';').map(|i| i + pos);
     let body_end = marker_at.unwrap_or(s.len());
-    let marker = marker_at
-        .map(|i| s[i + 1..].trim().to_string())
-        .filter(|m| !m.is_empty());
+    let marker = marker_at.map(|i| s[i + 1..].trim().to_string()).filter(|m| !m.is_empty());
     let body = &s[pos..body_end];
     let body_start = pos + (body.len() - body.trim_start().len());
     let trimmed = body.trim();
@@ -83,19 +76,8 @@ pub fn parse(input: &str) -> Result<Requirement, String> {
     if !spec_text.is_empty() && !spec_text.starts_with(['=', '<', '>', '!', '~']) {
         return Err(bad(&format!("unexpected `{spec_text}`")));
     }
-    let spec_range = if spec_text.is_empty() {
-        pos..pos
-    } else {
-        spec_start..spec_start + spec_text.len()
-    };
-    Ok(Requirement {
-        name: name.to_string(),
-        extras,
-        specifier: spec_text.to_string(),
-        spec_range,
-        url: None,
-        marker,
-    })
+    let spec_range = if spec_text.is_empty() { pos..pos } else { spec_start..spec_start + spec_text.len() };
+    Ok(Requirement { name: name.to_string(), extras, specifier: spec_text.to_string(), spec_range, url: None, marker })
 }
 
 /// PEP 503 normalization: lower case, runs of `-_.` become one `-`.
@@ -122,17 +104,11 @@ mod tests {
 
     #[test]
     fn parts() {
-        let r = parse(
-            "My_Pkg[cli, extra2] >=1.0,<2 ; python_version >= '3.9' and sys_platform != 'win32'",
-        )
-        .unwrap();
+        let r = parse("My_Pkg[cli, extra2] >=1.0,<2 ; python_version >= '3.9' and sys_platform != 'win32'").unwrap();
         assert_eq!(r.name, "My_Pkg");
         assert_eq!(r.extras, ["cli", "extra2"]);
         assert_eq!(r.specifier, ">=1.0,<2");
-        assert_eq!(
-            r.marker.as_deref(),
-            Some("python_version >= '3.9' and sys_platform != 'win32'")
-        );
+        assert_eq!(r.marker.as_deref(), Some("python_version >= '3.9' and sys_platform != 'win32'"));
         let r = parse("core").unwrap();
         assert_eq!((r.specifier.as_str(), r.marker), ("", None));
         let r = parse("core (==1.0)").unwrap();
@@ -142,20 +118,11 @@ mod tests {
         assert!(parse(">=1").is_err());
         let text = "  models[speed] >=1.2,<2 ; python_version >= '3.9'";
         let r = parse(text).unwrap();
-        assert_eq!(
-            r.with_specifier(text, "==2.0.0"),
-            "  models[speed] ==2.0.0 ; python_version >= '3.9'"
-        );
+        assert_eq!(r.with_specifier(text, "==2.0.0"), "  models[speed] ==2.0.0 ; python_version >= '3.9'");
         let text = "models; os_name == 'nt'";
-        assert_eq!(
-            parse(text).unwrap().with_specifier(text, "==1.0"),
-            "models==1.0; os_name == 'nt'"
-        );
+        assert_eq!(parse(text).unwrap().with_specifier(text, "==1.0"), "models==1.0; os_name == 'nt'");
         let text = "core ( >=1.0 )";
-        assert_eq!(
-            parse(text).unwrap().with_specifier(text, "==2"),
-            "core ( ==2 )"
-        );
+        assert_eq!(parse(text).unwrap().with_specifier(text, "==2"), "core ( ==2 )");
         assert!(parse("a[b").is_err());
         assert!(parse("a 1.0").is_err());
     }

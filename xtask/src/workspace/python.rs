@@ -21,10 +21,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         return Ok(());
     }
     let root_doc = read_toml(&ws.root, &root_manifest)?;
-    let uv_ws = root_doc
-        .get("tool")
-        .and_then(|t| t.get("uv"))
-        .and_then(|u| u.get("workspace"));
+    let uv_ws = root_doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("workspace"));
     let mut member_dirs = vec![];
     if root_doc.get("project").is_some() {
         member_dirs.push(dir.clone());
@@ -33,21 +30,10 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         let list = |key: &str| -> Vec<String> {
             w.get(key)
                 .and_then(Item::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
-        for m in expand_members(
-            &ws.root,
-            &dir,
-            &list("members"),
-            &list("exclude"),
-            "pyproject.toml",
-            &root_manifest,
-        )? {
+        for m in expand_members(&ws.root, &dir, &list("members"), &list("exclude"), "pyproject.toml", &root_manifest)? {
             if !member_dirs.contains(&m) {
                 member_dirs.push(m);
             }
@@ -61,20 +47,12 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
     let mut docs = vec![];
     for m in &member_dirs {
         let manifest = join_rel(m, "pyproject.toml");
-        let doc = if *m == dir {
-            root_doc.clone()
-        } else {
-            read_toml(&ws.root, &manifest)?
-        };
+        let doc = if *m == dir { root_doc.clone() } else { read_toml(&ws.root, &manifest)? };
         docs.push((m.clone(), manifest, doc));
     }
     let mut members: HashMap<String, String> = HashMap::new(); // normalized → declared
     for (_, _, doc) in &docs {
-        if let Some(n) = doc
-            .get("project")
-            .and_then(|p| p.get("name"))
-            .and_then(Item::as_str)
-        {
+        if let Some(n) = doc.get("project").and_then(|p| p.get("name")).and_then(Item::as_str) {
             members.insert(normalize(n), n.to_string());
         }
     }
@@ -85,11 +63,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             // a virtual member (no [project]) is never published
             continue;
         };
-        let Some(name) = project
-            .get("name")
-            .and_then(Item::as_str)
-            .map(str::to_string)
-        else {
+        let Some(name) = project.get("name").and_then(Item::as_str).map(str::to_string) else {
             return Err(crate::error::fail(
                 Code::ManifestSyntax,
                 format!("{manifest}: [project] has no name"),
@@ -140,15 +114,9 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 }
             }
         };
-        let private = project
-            .get("classifiers")
-            .and_then(Item::as_array)
-            .is_some_and(|a| {
-                a.iter().any(|v| {
-                    v.as_str()
-                        .is_some_and(|c| c.trim().starts_with("Private :: Do Not Upload"))
-                })
-            });
+        let private = project.get("classifiers").and_then(Item::as_array).is_some_and(|a| {
+            a.iter().any(|v| v.as_str().is_some_and(|c| c.trim().starts_with("Private :: Do Not Upload")))
+        });
 
         let mut sources = root_sources.clone();
         sources.extend(workspace_sources(doc));
@@ -163,55 +131,40 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             }
         }
 
-        let mut requirements: Vec<(String, DepKind, Option<String>)> = vec![];
+        let mut requirements: Vec<(String, DepKind)> = vec![];
         let strings = |item: Option<&Item>| -> Vec<String> {
             item.and_then(Item::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
         for r in strings(project.get("dependencies")) {
-            requirements.push((r, DepKind::Normal, None));
+            requirements.push((r, DepKind::Normal));
         }
-        if let Some(opt) = project
-            .get("optional-dependencies")
-            .and_then(Item::as_table_like)
-        {
-            for (extra, list) in opt.iter() {
+        if let Some(opt) = project.get("optional-dependencies").and_then(Item::as_table_like) {
+            for (_, list) in opt.iter() {
                 for r in strings(Some(list)) {
-                    requirements.push((r, DepKind::Normal, Some(extra.to_string())));
+                    requirements.push((r, DepKind::Normal));
                 }
             }
         }
         if let Some(groups) = doc.get("dependency-groups").and_then(Item::as_table_like) {
             for (_, list) in groups.iter() {
                 for r in strings(Some(list)) {
-                    requirements.push((r, DepKind::Dev, None));
+                    requirements.push((r, DepKind::Dev));
                 }
             }
         }
-        let legacy_dev = doc
-            .get("tool")
-            .and_then(|t| t.get("uv"))
-            .and_then(|u| u.get("dev-dependencies"));
+        let legacy_dev = doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("dev-dependencies"));
         for r in strings(legacy_dev) {
-            requirements.push((r, DepKind::Dev, None));
+            requirements.push((r, DepKind::Dev));
         }
 
         let mut deps = vec![];
-        for (text, kind, extra) in requirements {
+        for (text, kind) in requirements {
             let req = match pep508::parse(&text) {
                 Ok(r) => r,
                 Err(e) => {
-                    ws.issue(
-                        Code::InvalidVersion,
-                        &name,
-                        format!("{manifest}: {e}"),
-                        "fix the requirement string",
-                    );
+                    ws.issue(Code::InvalidVersion, &name, format!("{manifest}: {e}"), "fix the requirement string");
                     continue;
                 }
             };
@@ -230,27 +183,15 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     Req::Any
                 }
             };
-            deps.push(Dep {
-                name: target.clone(),
-                kind,
-                req_text: req.specifier.clone(),
-                req: parsed,
-                extra,
-            });
+            deps.push(Dep { name: target.clone(), kind, req_text: req.specifier.clone(), req: parsed });
         }
 
-        let description = project
-            .get("description")
-            .and_then(Item::as_str)
-            .map(str::to_string);
+        let description = project.get("description").and_then(Item::as_str).map(str::to_string);
         let license = project.get("license").is_some()
             || project
                 .get("classifiers")
                 .and_then(Item::as_array)
-                .is_some_and(|a| {
-                    a.iter()
-                        .any(|v| v.as_str().is_some_and(|c| c.starts_with("License ::")))
-                });
+                .is_some_and(|a| a.iter().any(|v| v.as_str().is_some_and(|c| c.starts_with("License ::"))));
         ws.packages.push(Package {
             name,
             ecosystem: Ecosystem::Python,
@@ -259,8 +200,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             version_text,
             version,
             version_source,
-            unpublishable: private
-                .then(|| "classifier \"Private :: Do Not Upload\" in pyproject.toml".to_string()),
+            unpublishable: private.then(|| "classifier \"Private :: Do Not Upload\" in pyproject.toml".to_string()),
             deps,
             description,
             license,
@@ -271,22 +211,15 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
 
 /// `[tool.uv.sources]`: normalized name → whether it is `{ workspace = true }`.
 fn workspace_sources(doc: &DocumentMut) -> Vec<(String, bool)> {
-    let Some(sources) = doc
-        .get("tool")
-        .and_then(|t| t.get("uv"))
-        .and_then(|u| u.get("sources"))
-        .and_then(Item::as_table_like)
+    let Some(sources) =
+        doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("sources")).and_then(Item::as_table_like)
     else {
         return vec![];
     };
     sources
         .iter()
         .map(|(k, v)| {
-            let is_ws = v
-                .as_table_like()
-                .and_then(|t| t.get("workspace"))
-                .and_then(Item::as_bool)
-                == Some(true);
+            let is_ws = v.as_table_like().and_then(|t| t.get("workspace")).and_then(Item::as_bool) == Some(true);
             (normalize(k), is_ws)
         })
         .collect()
@@ -294,46 +227,27 @@ fn workspace_sources(doc: &DocumentMut) -> Vec<(String, bool)> {
 
 /// Finds a dynamic version: hatch/pdm `path`, setuptools `attr` or `file`.
 /// Returns the file (relative to the repository root) and the version text.
-fn dynamic_version(
-    root: &Path,
-    member_dir: &str,
-    doc: &DocumentMut,
-) -> Result<(String, String), String> {
+fn dynamic_version(root: &Path, member_dir: &str, doc: &DocumentMut) -> Result<(String, String), String> {
     let tool = doc.get("tool");
     let path_key = tool
         .and_then(|t| t.get("hatch"))
         .and_then(|h| h.get("version"))
         .and_then(|v| v.get("path"))
-        .or_else(|| {
-            tool.and_then(|t| t.get("pdm"))
-                .and_then(|p| p.get("version"))
-                .and_then(|v| v.get("path"))
-        })
+        .or_else(|| tool.and_then(|t| t.get("pdm")).and_then(|p| p.get("version")).and_then(|v| v.get("path")))
         .and_then(Item::as_str);
-    let st = tool
-        .and_then(|t| t.get("setuptools"))
-        .and_then(|s| s.get("dynamic"))
-        .and_then(|d| d.get("version"));
+    let st = tool.and_then(|t| t.get("setuptools")).and_then(|s| s.get("dynamic")).and_then(|d| d.get("version"));
     let candidates: Vec<(String, Option<String>)> = if let Some(p) = path_key {
         vec![(p.to_string(), None)]
     } else if let Some(attr) = st.and_then(|v| v.get("attr")).and_then(Item::as_str) {
-        let (module, var) = attr
-            .rsplit_once('.')
-            .ok_or(format!("attr `{attr}` has no module"))?;
+        let (module, var) = attr.rsplit_once('.').ok_or(format!("attr `{attr}` has no module"))?;
         let m = module.replace('.', "/");
-        [
-            format!("src/{m}/__init__.py"),
-            format!("{m}/__init__.py"),
-            format!("src/{m}.py"),
-            format!("{m}.py"),
-        ]
-        .into_iter()
-        .map(|f| (f, Some(var.to_string())))
-        .collect()
+        [format!("src/{m}/__init__.py"), format!("{m}/__init__.py"), format!("src/{m}.py"), format!("{m}.py")]
+            .into_iter()
+            .map(|f| (f, Some(var.to_string())))
+            .collect()
     } else if let Some(file) = st.and_then(|v| v.get("file")).and_then(Item::as_str) {
         let rel = join_rel(member_dir, file);
-        let text = std::fs::read_to_string(root.join(&rel))
-            .map_err(|e| format!("cannot read {rel}: {e}"))?;
+        let text = std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("cannot read {rel}: {e}"))?;
         return Ok((rel, text.trim().to_string()));
     } else {
         return Err("no [tool.hatch.version] path, [tool.pdm.version] path or [tool.setuptools.dynamic] version says where it lives".into());
@@ -346,18 +260,11 @@ fn dynamic_version(
         if let Some(v) = find_assignment(&text, var.as_deref().unwrap_or("__version__")) {
             return Ok((rel, v));
         }
-        return Err(format!(
-            "{rel} has no `{} = \"...\"` line",
-            var.as_deref().unwrap_or("__version__")
-        ));
+        return Err(format!("{rel} has no `{} = \"...\"` line", var.as_deref().unwrap_or("__version__")));
     }
     Err(format!(
         "none of {} exists",
-        candidates
-            .iter()
-            .map(|(f, _)| join_rel(member_dir, f))
-            .collect::<Vec<_>>()
-            .join(", ")
+        candidates.iter().map(|(f, _)| join_rel(member_dir, f)).collect::<Vec<_>>().join(", ")
     ))
 }
 
@@ -382,17 +289,8 @@ mod tests {
 
     #[test]
     fn assignments() {
-        assert_eq!(
-            find_assignment("x = 1\n__version__ = \"1.2.3\"\n", "__version__").as_deref(),
-            Some("1.2.3")
-        );
-        assert_eq!(
-            find_assignment("__version__: str = '0.1'", "__version__").as_deref(),
-            Some("0.1")
-        );
-        assert_eq!(
-            find_assignment("__version_info__ = (1,)", "__version__"),
-            None
-        );
+        assert_eq!(find_assignment("x = 1\n__version__ = \"1.2.3\"\n", "__version__").as_deref(), Some("1.2.3"));
+        assert_eq!(find_assignment("__version__: str = '0.1'", "__version__").as_deref(), Some("0.1"));
+        assert_eq!(find_assignment("__version_info__ = (1,)", "__version__"), None);
     }
 }
