@@ -173,6 +173,27 @@ codes! {
         "[cargo] registry names a registry cargo does not know, or its index cannot be read. Define \
          it in .cargo/config.toml ([registries.NAME] index = \"sparse+https://...\") or with \
          CARGO_REGISTRIES_<NAME>_INDEX.";
+    JournalInvalid = "XR111", "the release journal cannot be read",
+        "`.git/xtask-release/journal.json` records an unfinished release, but this version cannot \
+         read it (damaged, or written by another format). Finish or abandon the release with the \
+         xtask version that started it, or move the file away after checking what is public.";
+    Locked = "XR112", "another release holds the lock",
+        "A release takes `.git/xtask-release/lock.json` (PID, host, start time) so that two releases \
+         never run in one repository. A lock of a running process is an error that names it. A lock \
+         whose process is gone (same host, dead PID) is stale: pass --clear-stale-lock to take it \
+         over, usually together with --resume.";
+    Unfinished = "XR113", "an unfinished release is recorded",
+        "An earlier release stopped before it finished (a failure or a crash); the journal says what \
+         is done. `cargo xtask release --resume` continues it from there without publishing anything \
+         twice; `cargo xtask release --abandon` drops the journal and prints what is already public.";
+    ResumeMismatch = "XR114", "the repository is not where the journal says",
+        "`--resume` checks that HEAD is the release commit (or the commit the release started from, \
+         when the crash came before the commit), that the tags point at it and that the work tree \
+         holds no changes the release did not make. Something else changed: restore it, or \
+         `--abandon` the release.";
+    NothingToResume = "XR115", "there is no release to resume",
+        "`--resume` and `--abandon` need an unfinished release journal \
+         (.git/xtask-release/journal.json); there is none. Start a release with `cargo xtask release`.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

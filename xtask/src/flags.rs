@@ -71,6 +71,9 @@ OPTIONS:
     --yes                  Do not ask for confirmation (required without a terminal)
     --no-push              Do not push the release commit and tags
     --offline              With --dry-run: do not contact registries in preflight
+    --resume               Continue an interrupted or failed release from its journal
+    --abandon              Drop an unfinished release's journal; print what is public
+    --clear-stale-lock     Take over the lock of a release whose process is gone
     --package NAME         Release only NAME and what it needs (repeatable)
     --exclude NAME         Leave NAME out (repeatable)
     --force-unchanged      Release packages without releasable changes too
@@ -211,6 +214,9 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             let yes = args.contains("--yes");
             let no_push = args.contains("--no-push");
             let offline = args.contains("--offline");
+            let resume = args.contains("--resume");
+            let abandon = args.contains("--abandon");
+            let clear_stale_lock = args.contains("--clear-stale-lock");
             let jobs: usize = args.opt_value_from_str("--jobs").map_err(usage)?.unwrap_or(4);
             if jobs == 0 {
                 return Err(usage_msg(
@@ -219,7 +225,17 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
                 ));
             }
             let plan = plan_options(&mut args)?;
-            Command::Release(crate::release::Options { plan, dry_run, jobs, yes, no_push, offline })
+            Command::Release(crate::release::Options {
+                plan,
+                dry_run,
+                jobs,
+                yes,
+                no_push,
+                offline,
+                resume,
+                abandon,
+                clear_stale_lock,
+            })
         }
         "graph" => {
             let format = choice(&mut args, "--format", &["levels", "ascii", "dot", "mermaid", "json"], "levels")?;

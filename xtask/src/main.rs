@@ -69,8 +69,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
             print!("{out}");
         }
         Command::Release(opts) => {
-            let repo = Repo::load(root, config)?;
-            release::run(sh, &repo, &opts)?;
+            release::run(sh, root, config, &opts)?;
         }
         Command::Graph { format, deps, rdeps } => {
             let repo = Repo::load(root, config)?;

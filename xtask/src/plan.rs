@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::commits::Change;
 use crate::config::{check_ref_name, render_tag, Config};
@@ -32,7 +32,7 @@ pub enum BumpArg {
     Version(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Release,
@@ -50,7 +50,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub name: String,
     pub ecosystem: Ecosystem,
@@ -59,7 +59,7 @@ pub struct Entry {
     pub version: String,
     pub next_version: Option<String>,
     /// "major" | "minor" | "patch" | "pre" | "explicit" | "initial" | "none"
-    pub bump: &'static str,
+    pub bump: String,
     pub status: Status,
     pub reason: String,
     pub level: usize,
@@ -70,11 +70,12 @@ pub struct Entry {
     pub last_tag: Option<String>,
     /// Commits since the last tag that touch the package.
     pub commits: usize,
+    /// `next_version` parsed; rebuilt by `Plan::reparse` after reading a journal.
     #[serde(skip)]
     pub next: Option<Version>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub packages: Vec<Entry>,
     /// The umbrella tag, when `[tags] umbrella` is set and something is released.
@@ -85,6 +86,13 @@ pub struct Plan {
 impl Plan {
     pub fn releases(&self) -> impl Iterator<Item = &Entry> {
         self.packages.iter().filter(|e| e.status == Status::Release)
+    }
+
+    /// Rebuilds the parsed versions after deserializing.
+    pub fn reparse(&mut self) {
+        for e in &mut self.packages {
+            e.next = e.next_version.as_deref().and_then(|v| Version::parse(e.ecosystem, v).ok());
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Entry> {
@@ -247,7 +255,7 @@ pub fn plan(
             manifest: p.manifest.clone(),
             version: p.version_text.clone(),
             next_version: dec.next.as_ref().map(Version::to_string),
-            bump: dec.bump,
+            bump: dec.bump.to_string(),
             status: dec.status,
             reason: dec.reason.clone(),
             level: graph.levels[i],
@@ -604,9 +612,9 @@ mod tests {
         plan(ws, &g, h, config, opts).unwrap()
     }
 
-    fn row<'a>(p: &'a Plan, name: &str) -> (&'a str, Option<&'a str>, &'static str) {
+    fn row<'a>(p: &'a Plan, name: &str) -> (&'a str, Option<&'a str>, &'a str) {
         let e = p.get(name).unwrap();
-        (e.status.as_str(), e.next_version.as_deref(), e.bump)
+        (e.status.as_str(), e.next_version.as_deref(), e.bump.as_str())
     }
 
     use Ecosystem::{Cargo as C, Python as P};

@@ -19,8 +19,8 @@ pub struct Repo {
 }
 
 impl Repo {
-    /// Finds the root, reads the configuration and discovers the packages.
-    pub fn load(root: Option<&Path>, config: Option<&Path>) -> anyhow::Result<Repo> {
+    /// The repository's top folder: `--root`, or the one containing the xtask.
+    pub fn locate(root: Option<&Path>) -> anyhow::Result<PathBuf> {
         let root = match root {
             Some(r) => r.to_path_buf(),
             None => default_root(),
@@ -35,6 +35,12 @@ impl Repo {
                 "pass the repository's top folder with --root (the one holding .git)",
             ));
         }
+        Ok(root)
+    }
+
+    /// Finds the root, reads the configuration and discovers the packages.
+    pub fn load(root: Option<&Path>, config: Option<&Path>) -> anyhow::Result<Repo> {
+        let root = Repo::locate(root)?;
         let config = match config {
             Some(c) => Config::load(c, true)?,
             None => Config::load(&root.join(FILE_NAME), false)?,

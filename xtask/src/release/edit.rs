@@ -364,7 +364,7 @@ mod tests {
         assert_eq!(changes.len(), 2);
         assert!(out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"), "{out}");
         assert!(out.contains("version = \"=2.0.0\""), "{out}");
-        let same = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("1.0.5")))]);
+        let same = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("1.0.0")))]);
         let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same).unwrap();
         assert!(changes.is_empty());
         assert_eq!(out, text);

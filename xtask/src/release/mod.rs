@@ -6,9 +6,11 @@
 //! instead: one code path, two behaviours.
 
 mod edit;
+mod journal;
 mod preflight;
 mod progress;
 mod publish;
+mod write;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -20,8 +22,7 @@ use crate::error::{fail, Code};
 use crate::plan::{self, Entry, Plan};
 use crate::repo::Repo;
 use crate::shell;
-use crate::version::{Ecosystem, Version};
-use crate::workspace::{pep508::normalize, VersionSource};
+use crate::version::Version;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -32,6 +33,12 @@ pub struct Options {
     pub no_push: bool,
     /// Do not contact registries in preflight (dry runs without network).
     pub offline: bool,
+    /// Continue the release the journal records.
+    pub resume: bool,
+    /// Drop the unfinished release's journal, saying what is public.
+    pub abandon: bool,
+    /// Take over a lock left by a process that is gone.
+    pub clear_stale_lock: bool,
 }
 
 /// The effect switch: runs commands and writes files, or prints them.
@@ -84,11 +91,61 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
-    let (graph, plan) = repo.plan(sh, &opts.plan)?;
+/// `release`: loads the repository itself, because a resume first restores
+/// files an interrupted write step may have left half-written.
+pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
+    let root = Repo::locate(root)?;
+    let git_dir = shell::read(
+        cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"),
+        Code::NotARepo,
+        "pass the repository with --root",
+    )?;
+    let state = journal::state_dir(Path::new(&git_dir));
+    let existing = journal::Handle::load(&state)?;
+    if opts.abandon {
+        return abandon(&state, existing);
+    }
+    if opts.resume {
+        let Some(j) = existing else {
+            return Err(fail(
+                Code::NothingToResume,
+                "no unfinished release is recorded",
+                "start one with `cargo xtask release`",
+            ));
+        };
+        let lock = journal::Lock::acquire(&state, opts.clear_stale_lock)?;
+        println!(
+            "resuming the release started at unix time {} from {}",
+            j.started_unix,
+            &j.base_commit[..12.min(j.base_commit.len())]
+        );
+        restore_interrupted_write(sh, &root, &git_dir, &j)?;
+        let repo = Repo::load(Some(&root), config)?;
+        let plan = j.plan.clone();
+        print!("{}", plan::render_table(&plan));
+        let handle = journal::Handle::resume(&state, j);
+        let ctx = Ctx { dry_run: false, root: repo.root.clone() };
+        let result = execute(sh, &ctx, &repo, &plan, Some(&handle), opts);
+        drop(lock);
+        return result.inspect_err(|_| unfinished_note());
+    }
+    if let Some(j) = existing {
+        eprintln!("an unfinished release is recorded in .git/xtask-release/journal.json:");
+        for line in j.public_summary() {
+            eprintln!("  {line}");
+        }
+        return Err(fail(
+            Code::Unfinished,
+            "an earlier release did not finish",
+            "continue it with `cargo xtask release --resume`, or drop it with `cargo xtask release --abandon`",
+        ));
+    }
+
+    let repo = Repo::load(Some(&root), config)?;
+    let (_, plan) = repo.plan(sh, &opts.plan)?;
     print!("{}", plan::render_table(&plan));
-    let releases: Vec<&Entry> = plan.releases().collect();
-    if releases.is_empty() {
+    let releases = plan.releases().count();
+    if releases == 0 {
         println!("\nnothing to release");
         return Ok(());
     }
@@ -100,7 +157,7 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
     }
 
     println!("== preflight");
-    let problems = preflight::run(sh, repo, &plan, opts)?;
+    let problems = preflight::run(sh, &repo, &plan, opts)?;
     let preflight_failure = if problems.is_empty() {
         println!("  all checks passed");
         None
@@ -119,33 +176,220 @@ pub fn run(sh: &Shell, repo: &Repo, opts: &Options) -> anyhow::Result<()> {
         }
         Some(err)
     };
-    if !opts.dry_run {
-        confirm(opts.yes, releases.len())?;
+    if opts.dry_run {
+        execute(sh, &ctx, &repo, &plan, None, opts)?;
+        if let Some(err) = preflight_failure {
+            println!("\ndry run complete; a real release would have stopped at preflight:");
+            return Err(err);
+        }
+        return Ok(());
     }
+    confirm(opts.yes, releases)?;
+    let lock = journal::Lock::acquire(&state, opts.clear_stale_lock)?;
+    let base_commit = shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?;
+    let branch =
+        shell::read(cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"), Code::Git, "check out a branch")?;
+    let mut touched: Vec<String> = write::compute_edits(&repo, &plan, false)?.into_iter().map(|(rel, _)| rel).collect();
+    touched.extend(write::lockfiles(&repo, &plan));
+    let handle = journal::Handle::create(
+        &state,
+        journal::Journal {
+            format: journal::FORMAT,
+            started_unix: journal::now_unix(),
+            base_commit,
+            branch,
+            plan: plan.clone(),
+            no_push: opts.no_push,
+            touched,
+            release_commit: None,
+            tags: write::tags(&plan)?,
+            steps: Default::default(),
+            packages: Default::default(),
+            finished: false,
+        },
+    )?;
+    let result = execute(sh, &ctx, &repo, &plan, Some(&handle), opts);
+    drop(lock);
+    result.inspect_err(|_| unfinished_note())
+}
+
+fn unfinished_note() {
+    eprintln!(
+        "the release is recorded in .git/xtask-release/journal.json: continue it with `cargo xtask release --resume` \
+         (nothing is published twice), or see what is public and drop it with `--abandon`"
+    );
+}
+
+/// After a crash in the write step, HEAD is still the base commit and some of
+/// the files the release writes may be half-written: they are restored from
+/// HEAD (they were clean when the release started), and a `.git/index.lock`
+/// left by a killed `git commit` is removed.
+fn restore_interrupted_write(sh: &Shell, root: &Path, git_dir: &str, j: &journal::Journal) -> anyhow::Result<()> {
+    if j.release_commit.is_some() || j.step("write").is_none() {
+        return Ok(());
+    }
+    let head = shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?;
+    if head != j.base_commit {
+        return Ok(()); // a commit was made: `execute` adopts or rejects it
+    }
+    let index_lock = Path::new(git_dir).join("index.lock");
+    if index_lock.exists() {
+        eprintln!("note: removing .git/index.lock left by the interrupted release commit");
+        std::fs::remove_file(&index_lock)?;
+    }
+    let touched = &j.touched;
+    if !touched.is_empty() {
+        shell::output(
+            cmd!(sh, "git -C {root} checkout HEAD -- {touched...}"),
+            Code::Git,
+            "restore the files by hand (git checkout HEAD -- FILES), then --resume",
+        )?;
+    }
+    Ok(())
+}
+
+fn abandon(state: &Path, existing: Option<journal::Journal>) -> anyhow::Result<()> {
+    let Some(j) = existing else {
+        return Err(fail(Code::NothingToResume, "no unfinished release is recorded", "nothing to abandon"));
+    };
+    println!("abandoning the release started at unix time {}. What is public:", j.started_unix);
+    for line in j.public_summary() {
+        println!("  {line}");
+    }
+    if let Some(c) = &j.release_commit {
+        println!("The release commit {c} and its tags stay in the local repository.");
+        println!("`cargo xtask rollback` deletes the tags (and with --yank yanks what a registry can yank);");
+        println!("`git reset --hard {}` drops the release commit if it was not pushed.", j.base_commit);
+    } else {
+        println!("No release commit was made. Files the release may have changed: {}", j.touched.join(", "));
+        println!("Restore them with: git checkout HEAD -- {}", j.touched.join(" "));
+    }
+    // kept as the last release, so that rollback can find its tags
+    std::fs::rename(state.join("journal.json"), state.join("last-release.json"))?;
+    Ok(())
+}
+
+/// Write, tag, publish and push, skipping what the journal says is done.
+fn execute(
+    sh: &Shell,
+    ctx: &Ctx,
+    repo: &Repo,
+    plan: &Plan,
+    journal: Option<&journal::Handle>,
+    opts: &Options,
+) -> anyhow::Result<()> {
+    let root = &repo.root;
+    let j = journal.map(journal::Handle::get);
+    let tags = write::tags(plan)?;
+    let releases: Vec<&Entry> = plan.releases().collect();
 
     println!("\n== write");
-    let release = write(sh, &ctx, repo, &plan)?;
+    let done_commit = j.as_ref().and_then(|j| j.release_commit.clone());
+    let commit = match done_commit {
+        Some(c) => {
+            println!("  release commit {c} (from the journal)");
+            c
+        }
+        None => {
+            let head = shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?;
+            let adopted = match &j {
+                Some(j) if head != j.base_commit => {
+                    // a crash between `git commit` and the journal write
+                    let parent =
+                        cmd!(sh, "git -C {root} rev-parse HEAD~1").quiet().ignore_status().read().unwrap_or_default();
+                    let subject = cmd!(sh, "git -C {root} log -1 --format=%s").quiet().read().unwrap_or_default();
+                    if parent != j.base_commit || !subject.starts_with("chore(release): ") {
+                        return Err(fail(
+                            Code::ResumeMismatch,
+                            format!(
+                                "HEAD is {head}, neither the release's base {} nor a release commit on it",
+                                j.base_commit
+                            ),
+                            "check out the release's branch as the release left it, or --abandon",
+                        ));
+                    }
+                    println!("  adopting the release commit {head} made before the interruption");
+                    Some(head)
+                }
+                _ => None,
+            };
+            match adopted {
+                Some(c) => {
+                    if let Some(h) = journal {
+                        h.transition("commit adopted", |j| {
+                            j.release_commit = Some(c.clone());
+                            j.steps.insert("commit".into(), journal::Step::Done);
+                        })?;
+                    }
+                    c
+                }
+                None => {
+                    let edits = write::compute_edits(repo, plan, true)?;
+                    mark(journal, "write", journal::Step::Started)?;
+                    write::apply(sh, ctx, repo, plan, &edits)?;
+                    mark(journal, "write", journal::Step::Done)?;
+                    mark(journal, "commit", journal::Step::Started)?;
+                    let c = write::commit(sh, ctx, repo, plan)?;
+                    if let Some(h) = journal {
+                        h.transition("commit done", |j| {
+                            j.release_commit = Some(c.clone());
+                            j.steps.insert("commit".into(), journal::Step::Done);
+                        })?;
+                    }
+                    c
+                }
+            }
+        }
+    };
+    if !j.as_ref().is_some_and(|j| j.step("tags") == Some(journal::Step::Done)) {
+        mark(journal, "tags", journal::Step::Started)?;
+        write::ensure_tags(sh, ctx, repo, &tags, &commit)?;
+        mark(journal, "tags", journal::Step::Done)?;
+    }
+    let git_dir =
+        shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
+    let work = journal::state_dir(Path::new(&git_dir)).join(&commit);
+    let branch = match &j {
+        Some(j) => j.branch.clone(),
+        None => {
+            shell::read(cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"), Code::Git, "check out a branch")?
+        }
+    };
+    let release = Release { commit, tags, work, branch };
 
     println!("\n== publish ({} package(s), at most {} at a time)", releases.len(), opts.jobs.max(1));
-    let outcomes = publish::run(&ctx, repo, &graph, &plan, &release, opts.jobs.max(1))?;
+    let graph = repo.graph()?;
+    let outcomes = publish::run(ctx, repo, &graph, plan, &release, opts.jobs.max(1), journal)?;
 
     println!("\n== push");
-    push(sh, &ctx, repo, &release, opts.no_push)?;
+    let no_push = j.as_ref().map_or(opts.no_push, |j| j.no_push) || opts.no_push;
+    if !j.as_ref().is_some_and(|j| j.step("push") == Some(journal::Step::Done)) {
+        mark(journal, "push", journal::Step::Started)?;
+        push(sh, ctx, repo, &release, no_push)?;
+        mark(journal, "push", journal::Step::Done)?;
+    }
 
     println!("\n== summary");
     for (e, outcome) in releases.iter().zip(&outcomes) {
         println!("  {} {} ({}): {}", e.name, e.next_version.as_deref().unwrap_or(""), e.ecosystem.as_str(), outcome);
     }
-    if let Some(err) = preflight_failure {
-        println!("\ndry run complete; a real release would have stopped at preflight:");
-        return Err(err);
+    if let Some(h) = journal {
+        h.finish()?;
+        let _ = std::fs::remove_dir_all(&release.work);
     }
     println!(
         "{} {} package(s)",
-        if opts.dry_run { "dry run complete: would release" } else { "released" },
+        if ctx.dry_run { "dry run complete: would release" } else { "released" },
         releases.len()
     );
     Ok(())
+}
+
+fn mark(journal: Option<&journal::Handle>, step: &str, state: journal::Step) -> anyhow::Result<()> {
+    match journal {
+        Some(h) => h.step(step, state),
+        None => Ok(()),
+    }
 }
 
 fn confirm(yes: bool, n: usize) -> anyhow::Result<()> {
@@ -191,195 +435,6 @@ pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<String, Version> {
             Some((p.name.clone(), v))
         })
         .collect()
-}
-
-fn write(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<Release> {
-    let root = &repo.root;
-    let ws = &repo.ws;
-    // every tag name is checked before anything is written
-    let mut tags: Vec<String> = plan.releases().filter_map(|e| e.tag.clone()).collect();
-    tags.extend(plan.umbrella_tag.clone());
-    for t in &tags {
-        crate::config::check_ref_name(t)
-            .map_err(|why| fail(Code::TagFormat, format!("tag `{t}` {why}"), "change [tags] in xtask-release.toml"))?;
-    }
-
-    let mut files: HashMap<String, String> = HashMap::new();
-    let mut load = |rel: &str| -> anyhow::Result<String> {
-        if let Some(t) = files.get(rel) {
-            return Ok(t.clone());
-        }
-        let t = std::fs::read_to_string(root.join(rel))
-            .map_err(|e| fail(Code::Io, format!("cannot read {rel}: {e}"), "check the file"))?;
-        files.insert(rel.to_string(), t.clone());
-        Ok(t)
-    };
-    let mut edits: Vec<(String, String)> = vec![];
-    let store = |edits: &mut Vec<(String, String)>, rel: &str, text: String| {
-        edits.retain(|(r, _)| r != rel);
-        edits.push((rel.to_string(), text));
-    };
-    let current =
-        |edits: &Vec<(String, String)>, load: &mut dyn FnMut(&str) -> anyhow::Result<String>, rel: &str| match edits
-            .iter()
-            .find(|(r, _)| r == rel)
-        {
-            Some((_, t)) => Ok(t.clone()),
-            None => load(rel),
-        };
-    let edit_err = |e: anyhow::Error| {
-        fail(Code::ManifestSyntax, format!("cannot edit a manifest: {e:#}"), "fix the manifest; nothing was written")
-    };
-
-    // versions
-    let mut workspace_version_done = false;
-    for e in plan.releases() {
-        let p = &ws.packages[ws.index_of(&e.name).expect("planned packages exist")];
-        let new = e.next_version.clone().expect("released entries have a version");
-        if e.next == p.version {
-            continue; // an initial release of the version already written
-        }
-        match &p.version_source {
-            VersionSource::Manifest => {
-                let text = current(&edits, &mut load, &p.manifest)?;
-                let out = edit::set_package_version(&text, &p.manifest, p.ecosystem, &new).map_err(edit_err)?;
-                store(&mut edits, &p.manifest, out);
-                println!("  {} {} -> {new} in {}", p.name, p.version_text, p.manifest);
-            }
-            VersionSource::CargoWorkspace => {
-                if !workspace_version_done {
-                    let rel = crate::workspace::join_rel(ws.cargo_root.as_deref().unwrap_or("."), "Cargo.toml");
-                    let text = current(&edits, &mut load, &rel)?;
-                    let out = edit::set_workspace_version(&text, &rel, &new).map_err(edit_err)?;
-                    store(&mut edits, &rel, out);
-                    println!("  [workspace.package] version {} -> {new} in {rel}", p.version_text);
-                    workspace_version_done = true;
-                }
-            }
-            VersionSource::File(rel) => {
-                let text = current(&edits, &mut load, rel)?;
-                let out = edit::set_file_version(&text, &p.version_text, &new).ok_or_else(|| {
-                    fail(
-                        Code::DynamicVersion,
-                        format!("{rel} does not contain the version {}", p.version_text),
-                        "make the version static",
-                    )
-                })?;
-                store(&mut edits, rel, out);
-                println!("  {} {} -> {new} in {rel}", p.name, p.version_text);
-            }
-            VersionSource::Missing => unreachable!("packages without a version are never released"),
-        }
-    }
-
-    // internal requirements that no longer admit the new versions
-    let mut cargo_released: HashMap<String, (String, Version)> = HashMap::new();
-    let mut py_released: HashMap<String, Version> = HashMap::new();
-    for e in plan.releases() {
-        let next = e.next.clone().expect("released entries have a version");
-        match e.ecosystem {
-            Ecosystem::Cargo => {
-                cargo_released.insert(e.path.clone(), (e.name.clone(), next));
-            }
-            Ecosystem::Python => {
-                py_released.insert(normalize(&e.name), next);
-            }
-        }
-    }
-    let mut manifests: Vec<(String, String, Ecosystem)> =
-        ws.packages.iter().map(|p| (p.manifest.clone(), p.dir.clone(), p.ecosystem)).collect();
-    if let Some(dir) = &ws.cargo_root {
-        let rel = crate::workspace::join_rel(dir, "Cargo.toml");
-        if !manifests.iter().any(|(m, _, _)| *m == rel) {
-            manifests.push((rel, dir.clone(), Ecosystem::Cargo));
-        }
-    }
-    for (rel, dir, eco) in manifests {
-        let text = current(&edits, &mut load, &rel)?;
-        let (out, changes) = match eco {
-            Ecosystem::Cargo if !cargo_released.is_empty() => {
-                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released).map_err(edit_err)?
-            }
-            Ecosystem::Python if !py_released.is_empty() => {
-                edit::update_python_requirements(&text, &rel, &py_released).map_err(edit_err)?
-            }
-            _ => continue,
-        };
-        for c in &changes {
-            println!("  requirement on {} `{}` -> `{}` in {rel}", c.dependency, c.from, c.to);
-        }
-        if !changes.is_empty() {
-            store(&mut edits, &rel, out);
-        }
-    }
-    for (rel, text) in &edits {
-        ctx.write(&root.join(rel), text, "version bump")?;
-    }
-
-    // lockfiles, only where they are tracked
-    let has_cargo = plan.releases().any(|e| e.ecosystem == Ecosystem::Cargo);
-    let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
-    if let (true, Some(dir)) = (has_cargo, &ws.cargo_root) {
-        let dir = root.join(dir);
-        if dir.join("Cargo.lock").is_file() {
-            ctx.exec(
-                cmd!(sh, "cargo update --workspace --quiet --manifest-path {dir}/Cargo.toml"),
-                Code::Tool,
-                "fix what cargo reports; restore the work tree with `git checkout .`",
-            )?;
-        }
-    }
-    if let (true, Some(dir)) = (has_python, &ws.python_root) {
-        let dir = root.join(dir);
-        if dir.join("uv.lock").is_file() {
-            ctx.exec(
-                cmd!(sh, "uv lock --quiet --directory {dir}"),
-                Code::Tool,
-                "fix what uv reports; restore the work tree with `git checkout .`",
-            )?;
-        }
-    }
-
-    // one release commit, then annotated tags on it
-    let names: Vec<String> =
-        plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
-    let subject = format!("chore(release): {}", names.join(", "));
-    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.name, e.reason)).collect();
-    let message = format!("{subject}\n\n{body}");
-    // Hooks are skipped on purpose: the release commit only bumps versions, and a
-    // hook that hangs or rewrites files must not stall or alter a release.
-    ctx.exec(cmd!(sh, "git -C {root} add -u"), Code::Git, "check the work tree")?;
-    // initial releases of the versions already in the manifests change nothing:
-    // then HEAD itself is the release commit
-    let staged = ctx.dry_run || cmd!(sh, "git -C {root} diff --cached --quiet").quiet().run().is_err();
-    if staged {
-        ctx.exec(
-            cmd!(sh, "git -C {root} commit --quiet --no-verify -m {message}"),
-            Code::Git,
-            "check your git identity (user.name, user.email) and signing configuration",
-        )?;
-    } else {
-        println!("  no file changed (initial releases of the current versions): tagging HEAD");
-    }
-    let commit = if ctx.dry_run {
-        "RELEASE_COMMIT".to_string()
-    } else {
-        shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?
-    };
-    for t in &tags {
-        let msg = format!("Release {t}");
-        ctx.exec(
-            cmd!(sh, "git -C {root} tag -a {t} -m {msg} {commit}"),
-            Code::Git,
-            "check that the tag does not exist yet",
-        )?;
-    }
-    let git_dir =
-        shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
-    let work = PathBuf::from(git_dir).join("xtask-release").join(&commit);
-    let branch =
-        shell::read(cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"), Code::Git, "check out a branch")?;
-    Ok(Release { commit, tags, work, branch })
 }
 
 fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
+use super::journal::{self, ArtifactRecord, Step};
 use super::progress::{Progress, State};
 use super::{edit, preflight::normalize_dist, release_versions, Ctx, Release};
 use crate::error::{fail, Code};
@@ -38,6 +39,7 @@ pub fn run(
     plan: &Plan,
     release: &Release,
     jobs: usize,
+    journal: Option<&journal::Handle>,
 ) -> anyhow::Result<Vec<String>> {
     let sh = Shell::new()?;
     let tree = release.work.join("tree");
@@ -59,28 +61,49 @@ pub fn run(
     } else {
         None
     };
+    let snapshot = journal.map(journal::Handle::get);
     let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), !ctx.dry_run);
-    let job = Job { ctx, repo, release, tree: &tree, versions: &versions, index: index.as_ref(), progress: &progress };
+    let job = Job {
+        ctx,
+        repo,
+        release,
+        tree: &tree,
+        versions: &versions,
+        index: index.as_ref(),
+        progress: &progress,
+        journal,
+        snapshot: snapshot.as_ref(),
+    };
     // a dry run prints its commands in order: one at a time
     let jobs = if ctx.dry_run { 1 } else { jobs };
     let results = schedule(&deps, jobs, |i| {
+        let e = entries[i];
+        if let Some(outcome) = job.record(&e.name).filter(|r| r.done).and_then(|r| r.outcome) {
+            progress.set(i, State::Done);
+            return Ok(outcome);
+        }
         progress.set(i, State::Building);
-        let r = job.publish(entries[i], i);
-        progress.set(i, if r.is_ok() { r.as_ref().map_or(State::Failed, |o| *o) } else { State::Failed });
-        r
+        let r = job.publish(e, i);
+        progress.set(
+            i,
+            match &r {
+                Ok(o) if o == ALREADY => State::AlreadyPublished,
+                Ok(_) => State::Done,
+                Err(_) => State::Failed,
+            },
+        );
+        let outcome = r?;
+        job.done(&e.name, &outcome)?;
+        Ok(outcome)
     });
     let mut outcomes = vec![];
     let mut published = vec![];
     let mut first_error = None;
     for (e, r) in entries.iter().zip(results) {
         match r {
-            Some(Ok(state)) => {
+            Some(Ok(outcome)) => {
                 published.push(e.name.as_str());
-                outcomes.push(match state {
-                    State::AlreadyPublished => "already published with the same checksum",
-                    _ if ctx.dry_run => "would be published",
-                    _ => "published and verified",
-                });
+                outcomes.push(outcome);
             }
             Some(Err(err)) => {
                 first_error.get_or_insert((e.name.clone(), err));
@@ -95,7 +118,7 @@ pub fn run(
         );
         return Err(err);
     }
-    Ok(outcomes.into_iter().map(str::to_string).collect())
+    Ok(outcomes)
 }
 
 /// Exports the release commit into `tree` through a temporary index.
@@ -129,6 +152,9 @@ struct Job<'a> {
     versions: &'a HashMap<String, Version>,
     index: Option<&'a CargoIndex>,
     progress: &'a Progress,
+    journal: Option<&'a journal::Handle>,
+    /// The journal as it was when this run started (what a resume skips).
+    snapshot: Option<&'a journal::Journal>,
 }
 
 /// An artifact and its SHA-256.
@@ -138,8 +164,78 @@ struct Artifact {
     sha256: String,
 }
 
+const ALREADY: &str = "already published with the same checksum";
+
 impl Job<'_> {
-    fn publish(&self, e: &Entry, i: usize) -> anyhow::Result<State> {
+    fn record(&self, name: &str) -> Option<journal::PackageRecord> {
+        self.snapshot.and_then(|j| j.packages.get(name).cloned())
+    }
+
+    fn stage_done(&self, name: &str, stage: &str) -> bool {
+        self.snapshot.and_then(|j| j.stage(name, stage)) == Some(Step::Done)
+    }
+
+    fn mark(&self, name: &str, stage: &str, step: Step) -> anyhow::Result<()> {
+        match self.journal {
+            Some(h) => h.stage(name, stage, step),
+            None => Ok(()),
+        }
+    }
+
+    fn done(&self, name: &str, outcome: &str) -> anyhow::Result<()> {
+        match self.journal {
+            Some(h) => h.transition(&format!("{name} done"), |j| {
+                let r = j.packages.entry(name.to_string()).or_default();
+                r.done = true;
+                r.outcome = Some(outcome.to_string());
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records the build's artifacts; a rebuild after a resume must produce the
+    /// very same files as the first build, or nothing is published.
+    fn record_artifacts(&self, name: &str, artifacts: &[Artifact]) -> anyhow::Result<()> {
+        let records: Vec<ArtifactRecord> =
+            artifacts.iter().map(|a| ArtifactRecord { file: a.name.clone(), sha256: a.sha256.clone() }).collect();
+        if let Some(earlier) = self.record(name).map(|r| r.artifacts).filter(|a| !a.is_empty()) {
+            if earlier != records {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!("{name}: the rebuilt artifacts differ from the first build's ({earlier:?} vs {records:?})"),
+                    "the build is not reproducible; nothing was published from the new build. Investigate, or --abandon",
+                ));
+            }
+        }
+        match self.journal {
+            Some(h) => h.transition(&format!("{name} build Done"), |j| {
+                let r = j.packages.entry(name.to_string()).or_default();
+                r.artifacts = records;
+                r.stages.insert("build".into(), Step::Done);
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Artifacts from an earlier run, when every recorded file is still there unchanged.
+    fn reusable(&self, name: &str, dir: &Path) -> Option<Vec<Artifact>> {
+        if !self.stage_done(name, "build") {
+            return None;
+        }
+        let recorded = self.record(name)?.artifacts;
+        let mut out = vec![];
+        for r in &recorded {
+            let path = dir.join(&r.file);
+            let sha256 = sha256_hex(&std::fs::read(&path).ok()?);
+            if sha256 != r.sha256 {
+                return None;
+            }
+            out.push(Artifact { path, name: r.file.clone(), sha256 });
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn publish(&self, e: &Entry, i: usize) -> anyhow::Result<String> {
         let sh = Shell::new()?;
         match e.ecosystem {
             Ecosystem::Python => self.python(&sh, e, i),
@@ -147,14 +243,13 @@ impl Job<'_> {
         }
     }
 
-    fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<State> {
+    fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<String> {
         let config = &self.repo.config;
+        let name = &e.name;
         let version = e.next_version.clone().expect("released");
         let pkg_dir = self.tree.join(&e.path);
-        let dist = self.release.work.join("dist").join(&e.name);
-
-        // pin internal requirements to the exact versions of this release
-        let manifest = self.tree.join(&e.manifest);
+        let dist = self.release.work.join("dist").join(name);
+        let stem = format!("{}-{version}", normalize_dist(name));
         let by_name: HashMap<String, Version> = self
             .repo
             .ws
@@ -163,80 +258,48 @@ impl Job<'_> {
             .filter(|p| p.ecosystem == Ecosystem::Python)
             .filter_map(|p| Some((normalize(&p.name), self.versions.get(&p.name)?.clone())))
             .collect();
-        if !self.ctx.dry_run {
-            let text = std::fs::read_to_string(&manifest)?;
-            let pinned = edit::pin_python_requirements(&text, &e.manifest, &by_name)?;
-            super::write_atomic(&manifest, pinned.as_bytes())?;
-            let _ = std::fs::remove_dir_all(&dist);
-        } else {
-            println!(
-                "  would write: {} (internal requirements pinned with ==, extras and markers kept)",
-                self.ctx.show(&manifest.display().to_string())
-            );
-        }
-        self.ctx.exec(
-            cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
-            Code::BuildFailed,
-            "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
-        )?;
 
-        // verify the artifacts: names, version inside, pins
-        let stem = format!("{}-{version}", normalize_dist(&e.name));
-        let artifacts = if self.ctx.dry_run {
-            println!(
-                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256"
-            );
-            vec![]
-        } else {
-            let artifacts = list_artifacts(&dist)?;
-            let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
-            let wheel = artifacts.iter().find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
-            let (Some(sdist), Some(_)) = (sdist, wheel) else {
-                let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
-                return Err(fail(
-                    Code::ArtifactInvalid,
-                    format!(
-                        "{}: expected {stem}.tar.gz and a {stem}-*.whl, the build made: {}",
-                        e.name,
-                        names.join(", ")
-                    ),
-                    "check the package's name and version configuration",
-                ));
-            };
-            let member = format!("{stem}/PKG-INFO");
-            let sdist_path = &sdist.path;
-            let pkg_info = crate::shell::read(
-                cmd!(sh, "tar -xzOf {sdist_path} {member}"),
-                Code::ArtifactInvalid,
-                "the sdist has no PKG-INFO",
-            )?;
-            let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
-            if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
-                return Err(fail(
-                    Code::ArtifactInvalid,
-                    format!("{}: the sdist says version `{inside}`, the plan says {version}", e.name),
-                    "check where the package's version comes from",
-                ));
+        let artifacts = match self.reusable(name, &dist) {
+            Some(a) => {
+                println!("  {name}: reusing the artifacts built before the interruption");
+                a
             }
-            for line in pkg_info.lines().filter_map(|l| l.strip_prefix("Requires-Dist: ")) {
-                let Ok(req) = crate::workspace::pep508::parse(line) else {
-                    continue;
-                };
-                if by_name.contains_key(&normalize(&req.name)) && !req.specifier.starts_with("==") {
-                    return Err(fail(
-                        Code::ArtifactInvalid,
-                        format!("{}: internal requirement `{line}` is not pinned", e.name),
-                        "check the build backend keeps [project] dependencies",
-                    ));
+            None => {
+                self.mark(name, "build", Step::Started)?;
+                // pin internal requirements to the exact versions of this release
+                let manifest = self.tree.join(&e.manifest);
+                if self.ctx.dry_run {
+                    println!(
+                        "  would write: {} (internal requirements pinned with ==, extras and markers kept)",
+                        self.ctx.show(&manifest.display().to_string())
+                    );
+                } else {
+                    let text = std::fs::read_to_string(&manifest)?;
+                    let pinned = edit::pin_python_requirements(&text, &e.manifest, &by_name)?;
+                    super::write_atomic(&manifest, pinned.as_bytes())?;
+                    let _ = std::fs::remove_dir_all(&dist);
+                }
+                self.ctx.exec(
+                    cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+                    Code::BuildFailed,
+                    "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
+                )?;
+                if self.ctx.dry_run {
+                    println!("  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256");
+                    vec![]
+                } else {
+                    let artifacts = self.verify_python(sh, e, &dist, &stem, &by_name)?;
+                    self.record_artifacts(name, &artifacts)?;
+                    artifacts
                 }
             }
-            artifacts
         };
 
-        // already on the index? same checksum: skip; another checksum: stop
+        // already on the index? same checksum: nothing to upload; another checksum: stop
         let index_url = &config.python_index_url;
+        let mut outcome = "published and verified";
         if !self.ctx.dry_run {
-            if let Some(remote) = registry::pypi_files(index_url, &e.name)? {
+            if let Some(remote) = registry::pypi_files(index_url, name)? {
                 let mut all_there = true;
                 for a in &artifacts {
                     match remote.iter().find(|r| r.filename == a.name) {
@@ -257,69 +320,78 @@ impl Job<'_> {
                     }
                 }
                 if all_there {
-                    return Ok(State::AlreadyPublished);
+                    outcome = ALREADY;
                 }
             }
+        } else {
+            outcome = "would be published";
         }
 
-        self.progress.set(i, State::Publishing);
-        let publish_url = &config.python_publish_url;
-        let files: Vec<PathBuf> = if self.ctx.dry_run {
-            vec![dist.join(format!("{stem}*"))]
-        } else {
-            artifacts.iter().map(|a| a.path.clone()).collect()
-        };
-        self.ctx.exec(
-            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
-            Code::PublishFailed,
-            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
-        )?;
+        if outcome != ALREADY {
+            self.progress.set(i, State::Publishing);
+            self.mark(name, "publish", Step::Started)?;
+            let publish_url = &config.python_publish_url;
+            let files: Vec<PathBuf> = if self.ctx.dry_run {
+                vec![dist.join(format!("{stem}*"))]
+            } else {
+                artifacts.iter().map(|a| a.path.clone()).collect()
+            };
+            self.ctx.exec(
+                cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
+                Code::PublishFailed,
+                "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
+            )?;
+            self.mark(name, "publish", Step::Done)?;
+        }
 
-        self.progress.set(i, State::Polling);
-        if self.ctx.dry_run {
-            println!(
-                "  would poll {}{}/ until it lists every file, then compare each #sha256",
-                index_url,
-                normalize(&e.name)
-            );
-        } else {
-            let served = registry::poll(poll_timeout(), || {
-                let remote = registry::pypi_files(index_url, &e.name)?.unwrap_or_default();
-                let all = artifacts.iter().all(|a| remote.iter().any(|r| r.filename == a.name));
-                Ok(all.then_some(remote))
-            })?
-            .ok_or_else(|| {
-                fail(
-                    Code::RegistryTimeout,
-                    format!("{} {version} did not appear on {index_url} within {}s", e.name, poll_timeout().as_secs()),
-                    "`cargo xtask release --resume` checks again",
-                )
-            })?;
-            self.progress.set(i, State::Verifying);
-            for a in &artifacts {
-                let remote = served.iter().find(|r| r.filename == a.name).and_then(|r| r.sha256.clone());
-                if remote.as_deref() != Some(a.sha256.as_str()) {
-                    return Err(fail(
-                        Code::ChecksumMismatch,
-                        format!(
-                            "{} on {index_url} has sha256 {}, ours is {}",
-                            a.name,
-                            remote.unwrap_or_else(|| "(none)".into()),
-                            a.sha256
-                        ),
-                        "the upload was altered or replaced: investigate before releasing again",
-                    ));
+        if !self.stage_done(name, "verify") {
+            self.progress.set(i, State::Polling);
+            self.mark(name, "verify", Step::Started)?;
+            if self.ctx.dry_run {
+                println!(
+                    "  would poll {index_url}{}/ until it lists every file, then compare each #sha256",
+                    normalize(name)
+                );
+            } else {
+                let served = registry::poll(poll_timeout(), || {
+                    let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
+                    let all = artifacts.iter().all(|a| remote.iter().any(|r| r.filename == a.name));
+                    Ok(all.then_some(remote))
+                })?
+                .ok_or_else(|| {
+                    fail(
+                        Code::RegistryTimeout,
+                        format!("{name} {version} did not appear on {index_url} within {}s", poll_timeout().as_secs()),
+                        "`cargo xtask release --resume` checks again",
+                    )
+                })?;
+                self.progress.set(i, State::Verifying);
+                for a in &artifacts {
+                    let remote = served.iter().find(|r| r.filename == a.name).and_then(|r| r.sha256.clone());
+                    if remote.as_deref() != Some(a.sha256.as_str()) {
+                        return Err(fail(
+                            Code::ChecksumMismatch,
+                            format!(
+                                "{} on {index_url} has sha256 {}, ours is {}",
+                                a.name,
+                                remote.unwrap_or_else(|| "(none)".into()),
+                                a.sha256
+                            ),
+                            "the upload was altered or replaced: investigate before releasing again",
+                        ));
+                    }
                 }
             }
+            self.mark(name, "verify", Step::Done)?;
         }
 
-        if config.smoke_test {
+        if config.smoke_test && !self.stage_done(name, "smoke") {
             self.progress.set(i, State::SmokeTesting);
-            let venv = self.release.work.join("smoke").join(&e.name);
+            self.mark(name, "smoke", Step::Started)?;
+            let venv = self.release.work.join("smoke").join(name);
             let python = venv.join("bin/python");
-            let spec = format!("{}=={version}", e.name);
-            let name = &e.name;
-            let module = module_name(&self.tree.join(&e.manifest), &e.name);
+            let spec = format!("{name}=={version}");
+            let module = module_name(&self.tree.join(&e.manifest), name);
             let import = format!("import {module}");
             let help = "the version is public: fix it and release a patch (consider yanking)";
             self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
@@ -332,12 +404,67 @@ impl Job<'_> {
                 help,
             )?;
             self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
+            self.mark(name, "smoke", Step::Done)?;
         }
-        Ok(State::Done)
+        Ok(outcome.to_string())
     }
 
-    fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<State> {
+    /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
+    /// carries the planned version, and internal requirements are pinned.
+    fn verify_python(
+        &self,
+        sh: &Shell,
+        e: &Entry,
+        dist: &Path,
+        stem: &str,
+        by_name: &HashMap<String, Version>,
+    ) -> anyhow::Result<Vec<Artifact>> {
+        let name = &e.name;
+        let artifacts = list_artifacts(dist)?;
+        let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
+        let wheel = artifacts.iter().find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
+        let (Some(sdist), Some(_)) = (sdist, wheel) else {
+            let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+            return Err(fail(
+                Code::ArtifactInvalid,
+                format!("{name}: expected {stem}.tar.gz and a {stem}-*.whl, the build made: {}", names.join(", ")),
+                "check the package's name and version configuration",
+            ));
+        };
+        let member = format!("{stem}/PKG-INFO");
+        let sdist_path = &sdist.path;
+        let pkg_info = crate::shell::read(
+            cmd!(sh, "tar -xzOf {sdist_path} {member}"),
+            Code::ArtifactInvalid,
+            "the sdist has no PKG-INFO",
+        )?;
+        let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
+        if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
+            return Err(fail(
+                Code::ArtifactInvalid,
+                format!(
+                    "{name}: the sdist says version `{inside}`, the plan says {}",
+                    e.next_version.as_deref().unwrap_or("")
+                ),
+                "check where the package's version comes from",
+            ));
+        }
+        for line in pkg_info.lines().filter_map(|l| l.strip_prefix("Requires-Dist: ")) {
+            let Ok(req) = crate::workspace::pep508::parse(line) else { continue };
+            if by_name.contains_key(&normalize(&req.name)) && !req.specifier.starts_with("==") {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!("{name}: internal requirement `{line}` is not pinned"),
+                    "check the build backend keeps [project] dependencies",
+                ));
+            }
+        }
+        Ok(artifacts)
+    }
+
+    fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<String> {
         let config = &self.repo.config;
+        let name = &e.name;
         let version = e.next_version.clone().expect("released");
         let ws_dir = match self.repo.ws.cargo_root.as_deref() {
             None | Some(".") => self.tree.to_path_buf(),
@@ -345,49 +472,65 @@ impl Job<'_> {
         };
         let manifest = ws_dir.join("Cargo.toml");
         let target = self.release.work.join("target");
+        let package_dir = target.join("package");
         let registry: Vec<String> =
             config.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect();
-        let name = &e.name;
+        let crate_file = package_dir.join(format!("{name}-{version}.crate"));
 
-        let registry_args = registry.clone();
-        // `cargo package` builds the crate as it will be published (path
-        // dependencies replaced by registry versions) and writes the .crate
-        self.ctx.exec(
-            cmd!(sh, "cargo package --quiet --no-metadata -p {name} {registry_args...} --manifest-path {manifest} --target-dir {target}"),
-            Code::BuildFailed,
-            "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
-        )?;
-        let crate_file = target.join("package").join(format!("{name}-{version}.crate"));
-        let ours = if self.ctx.dry_run {
-            println!(
-                "  would verify {} (name, version inside) and compute its SHA-256",
-                self.ctx.show(&crate_file.display().to_string())
-            );
-            String::new()
-        } else {
-            let bytes = std::fs::read(&crate_file).map_err(|e2| {
-                fail(
-                    Code::ArtifactInvalid,
-                    format!("{name}: cargo package made no {}: {e2}", crate_file.display()),
-                    "check the crate's name and version",
-                )
-            })?;
-            let member = format!("{name}-{version}/Cargo.toml");
-            let inside = crate::shell::read(
-                cmd!(sh, "tar -xzOf {crate_file} {member}"),
-                Code::ArtifactInvalid,
-                "the .crate has no Cargo.toml",
-            )?;
-            if !inside.lines().any(|l| l.trim() == format!("version = \"{version}\"")) {
-                return Err(fail(
-                    Code::ArtifactInvalid,
-                    format!("{name}: the .crate's Cargo.toml does not say version = \"{version}\""),
-                    "check the crate's version",
-                ));
+        let ours = match self.reusable(name, &package_dir) {
+            Some(a) => {
+                println!("  {name}: reusing the .crate built before the interruption");
+                a[0].sha256.clone()
             }
-            sha256_hex(&bytes)
+            None => {
+                self.mark(name, "build", Step::Started)?;
+                // `cargo package` builds the crate as it will be published (path
+                // dependencies replaced by registry versions) and writes the .crate
+                let registry_args = registry.clone();
+                self.ctx.exec(
+                    cmd!(sh, "cargo package --quiet --no-metadata -p {name} {registry_args...} --manifest-path {manifest} --target-dir {target}"),
+                    Code::BuildFailed,
+                    "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
+                )?;
+                if self.ctx.dry_run {
+                    println!(
+                        "  would verify {} (name, version inside) and compute its SHA-256",
+                        self.ctx.show(&crate_file.display().to_string())
+                    );
+                    String::new()
+                } else {
+                    let bytes = std::fs::read(&crate_file).map_err(|err| {
+                        fail(
+                            Code::ArtifactInvalid,
+                            format!("{name}: cargo package made no {}: {err}", crate_file.display()),
+                            "check the crate's name and version",
+                        )
+                    })?;
+                    let member = format!("{name}-{version}/Cargo.toml");
+                    let inside = crate::shell::read(
+                        cmd!(sh, "tar -xzOf {crate_file} {member}"),
+                        Code::ArtifactInvalid,
+                        "the .crate has no Cargo.toml",
+                    )?;
+                    if !inside.lines().any(|l| l.trim() == format!("version = \"{version}\"")) {
+                        return Err(fail(
+                            Code::ArtifactInvalid,
+                            format!("{name}: the .crate's Cargo.toml does not say version = \"{version}\""),
+                            "check the crate's version",
+                        ));
+                    }
+                    let a = Artifact {
+                        path: crate_file.clone(),
+                        name: format!("{name}-{version}.crate"),
+                        sha256: sha256_hex(&bytes),
+                    };
+                    self.record_artifacts(name, std::slice::from_ref(&a))?;
+                    a.sha256
+                }
+            }
         };
 
+        let mut outcome = if self.ctx.dry_run { "would be published" } else { "published and verified" };
         let index = self.index.expect("resolved for cargo releases");
         if !self.ctx.dry_run {
             if let Some(cksum) = index.cksum(sh, name, &version)? {
@@ -398,40 +541,49 @@ impl Job<'_> {
                         "this version was published from another build: release a new version",
                     ));
                 }
-                return Ok(State::AlreadyPublished);
+                outcome = ALREADY;
             }
         }
 
-        self.progress.set(i, State::Publishing);
-        self.ctx.exec(
-            cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
-            Code::PublishFailed,
-            "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
-        )?;
-
-        self.progress.set(i, State::Polling);
-        if self.ctx.dry_run {
-            println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
-        } else {
-            let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, &version))?.ok_or_else(|| {
-                fail(
-                    Code::RegistryTimeout,
-                    format!("{name} {version} did not appear in the index within {}s", poll_timeout().as_secs()),
-                    "`cargo xtask release --resume` checks again",
-                )
-            })?;
-            self.progress.set(i, State::Verifying);
-            if cksum != ours {
-                return Err(fail(
-                    Code::ChecksumMismatch,
-                    format!("{name} {version}: the index says cksum {cksum}, ours is {ours}"),
-                    "the upload was altered or replaced: investigate before releasing again",
-                ));
-            }
+        if outcome != ALREADY {
+            self.progress.set(i, State::Publishing);
+            self.mark(name, "publish", Step::Started)?;
+            self.ctx.exec(
+                cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+                Code::PublishFailed,
+                "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
+            )?;
+            self.mark(name, "publish", Step::Done)?;
         }
 
-        if config.smoke_test {
+        if !self.stage_done(name, "verify") {
+            self.progress.set(i, State::Polling);
+            self.mark(name, "verify", Step::Started)?;
+            if self.ctx.dry_run {
+                println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
+            } else {
+                let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, &version))?.ok_or_else(|| {
+                    fail(
+                        Code::RegistryTimeout,
+                        format!("{name} {version} did not appear in the index within {}s", poll_timeout().as_secs()),
+                        "`cargo xtask release --resume` checks again",
+                    )
+                })?;
+                self.progress.set(i, State::Verifying);
+                if cksum != ours {
+                    return Err(fail(
+                        Code::ChecksumMismatch,
+                        format!("{name} {version}: the index says cksum {cksum}, ours is {ours}"),
+                        "the upload was altered or replaced: investigate before releasing again",
+                    ));
+                }
+            }
+            self.mark(name, "verify", Step::Done)?;
+        }
+
+        if config.smoke_test && !self.stage_done(name, "smoke") {
             self.progress.set(i, State::SmokeTesting);
+            self.mark(name, "smoke", Step::Started)?;
             let dir = self.release.work.join("smoke").join(name);
             let registry_key =
                 config.cargo_registry.as_ref().map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
@@ -454,8 +606,9 @@ impl Job<'_> {
                 Code::SmokeTestFailed,
                 "the version is public: fix it and release a patch (consider `cargo yank`)",
             )?;
+            self.mark(name, "smoke", Step::Done)?;
         }
-        Ok(State::Done)
+        Ok(outcome.to_string())
     }
 }
 
