@@ -32,7 +32,7 @@ fn change_everything(repo: &Repo, n: usize) {
 }
 
 /// Everything a finished release must leave behind.
-fn assert_release_complete(repo: &Repo, reg: &Registries, context: &str) {
+pub fn assert_release_complete(repo: &Repo, reg: &Registries, context: &str) {
     let plan_dir = repo.path().join(".git/xtask-release");
     assert!(!plan_dir.join("journal.json").exists(), "{context}: journal left");
     assert!(!plan_dir.join("lock.json").exists(), "{context}: lock left");

@@ -10,3 +10,6 @@ mod registries;
 mod release;
 mod scale;
 mod support;
+mod faults;
+mod proxy;
+mod bad_release;

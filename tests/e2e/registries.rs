@@ -74,13 +74,14 @@ impl Registries {
             .status()
             .unwrap();
         let mut r = Registries { dir, pypi_port: 0, cargo_port: 0, pypi: None, cargo: None, tools };
-        r.start_pypi();
+        r.start_pypi(None);
         r.start_cargo();
         r
     }
 
-    pub fn start_pypi(&mut self) {
-        let port = free_port();
+    /// Starts pypiserver, on `port` when given (a restart keeps the URL).
+    pub fn start_pypi(&mut self, port: Option<u16>) {
+        let port = port.unwrap_or_else(free_port);
         let child = Command::new(self.tools.join("venv/bin/pypi-server"))
             .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", ".", "-P", ".", "--disable-fallback"])
             .arg(self.dir.0.join("pypi"))
@@ -106,6 +107,10 @@ impl Registries {
         wait_http(port, "/crates/config.json");
         self.cargo_port = port;
         self.cargo = Some(child);
+    }
+
+    pub fn pypi_pid(&self) -> Option<u32> {
+        self.pypi.as_ref().map(Child::id)
     }
 
     pub fn stop_pypi(&mut self) {

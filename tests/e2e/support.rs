@@ -178,6 +178,24 @@ impl Repo {
     }
 }
 
+/// The text of every file under `dir` (`.git` included), for leak checks.
+pub fn all_file_text(dir: &Path) -> String {
+    fn collect(dir: &Path, out: &mut String) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                collect(&p, out);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    let mut out = String::new();
+    collect(dir, &mut out);
+    out
+}
+
 /// Every file under `dir` with its content hash.
 pub fn fingerprint_dir(dir: &Path) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();

@@ -194,6 +194,10 @@ codes! {
     NothingToResume = "XR115", "there is no release to resume",
         "`--resume` and `--abandon` need an unfinished release journal \
          (.git/xtask-release/journal.json); there is none. Start a release with `cargo xtask release`.";
+    RollbackIncomplete = "XR116", "rollback left steps for a person",
+        "`rollback` deleted what it could (tags, locally and on the remote; GitHub releases with gh) \
+         but some steps need a person: a registry that cannot yank (Python indexes have no yank API; \
+         some cargo registries refuse), or a forge without `gh`. Each is listed with what to do.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

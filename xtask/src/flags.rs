@@ -18,6 +18,7 @@ COMMANDS:
     plan       Show what a release would do: versions, order, reasons
     graph      Show the internal dependency graph
     release    Release: bump, commit, tag, publish in dependency order, push
+    rollback   Delete the last release's tags (and yank with --yank)
     check      Run health checks on the repository
     explain    Explain an error code (e.g. `cargo xtask explain XR030`)
     demo       Run plan and graph on a bundled example repository
@@ -26,6 +27,7 @@ COMMANDS:
 GLOBAL OPTIONS:
     --root DIR      Repository to act on (default: the one containing the xtask)
     --config FILE   Configuration file (default: ROOT/xtask-release.toml)
+    -v, --verbose   Print every command the tool runs (also XTASK_TRACE=1)
     -h, --help      Show help
 
 Errors print `error[CODE]: cause` and a `help:` line; exit status 1, or 2 for
@@ -85,6 +87,24 @@ Credentials come from each tool's own settings: UV_PUBLISH_TOKEN (or
 UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD) for uv; CARGO_REGISTRY_TOKEN,
 CARGO_REGISTRIES_<NAME>_TOKEN or `cargo login` for cargo. They are never
 passed on a command line or printed.
+";
+
+pub const ROLLBACK_HELP: &str = "\
+cargo xtask rollback: undo what can be undone of the last release
+
+USAGE:
+    cargo xtask rollback [--root DIR] [--config FILE] [--dry-run] [--yank]
+
+Reads the last release from .git/xtask-release (or the unfinished journal),
+deletes its tags locally and on the remote, deletes GitHub releases made for
+them (with gh), and with --yank yanks its crates (`cargo yank`). What a
+registry cannot yank (Python indexes have no yank API) is listed with what to
+do by hand. The release commit stays: `git revert` it to undo the bumps.
+
+OPTIONS:
+    --dry-run     Print what would be deleted or yanked; change nothing
+    --yank        Also yank the released versions where the registry allows
+    -h, --help    Show this text
 ";
 
 pub const GRAPH_HELP: &str = "\
@@ -149,6 +169,7 @@ OPTIONS:
 
 #[derive(Debug)]
 pub struct Global {
+    pub verbose: bool,
     pub root: Option<PathBuf>,
     pub config: Option<PathBuf>,
 }
@@ -158,6 +179,7 @@ pub enum Command {
     Help(&'static str),
     Plan { format: String, opts: Options },
     Release(crate::release::Options),
+    Rollback(crate::release::rollback::Options),
     Graph { format: String, deps: Option<String>, rdeps: Option<String> },
     Check { format: String },
     Explain { code: Option<String> },
@@ -168,6 +190,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
     let mut args = pico_args::Arguments::from_vec(raw);
     let help = args.contains(["-h", "--help"]);
     let global = Global {
+        verbose: args.contains(["-v", "--verbose"]),
         root: args.opt_value_from_os_str("--root", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
         config: args.opt_value_from_os_str("--config", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
     };
@@ -175,6 +198,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
     let text = |s: &str| match s {
         "plan" => Some(PLAN_HELP),
         "release" => Some(RELEASE_HELP),
+        "rollback" => Some(ROLLBACK_HELP),
         "graph" => Some(GRAPH_HELP),
         "check" => Some(CHECK_HELP),
         "explain" => Some(EXPLAIN_HELP),
@@ -237,6 +261,10 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
                 clear_stale_lock,
             })
         }
+        "rollback" => Command::Rollback(crate::release::rollback::Options {
+            dry_run: args.contains("--dry-run"),
+            yank: args.contains("--yank"),
+        }),
         "graph" => {
             let format = choice(&mut args, "--format", &["levels", "ascii", "dot", "mermaid", "json"], "levels")?;
             let deps: Option<String> = args.opt_value_from_str("--deps").map_err(usage)?;

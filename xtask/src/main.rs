@@ -31,6 +31,9 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let result = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
         let (global, command) = flags::parse(args)?;
+        if global.verbose {
+            shell::set_trace();
+        }
         run_command(&sh, global.root.as_deref(), global.config.as_deref(), command)
     });
     match result {
@@ -71,6 +74,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Release(opts) => {
             release::run(sh, root, config, &opts)?;
         }
+        Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts)?,
         Command::Graph { format, deps, rdeps } => {
             let repo = Repo::load(root, config)?;
             let graph = repo.graph()?;

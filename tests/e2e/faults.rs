@@ -1,0 +1,245 @@
+//! Faults during a release: a registry that dies, HTTP errors and slowness, a
+//! remote that moved on, commit hooks that hang, locks, secrets, rollback.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::crash::assert_release_complete;
+use crate::proxy::{Fault, Proxy};
+use crate::registries::Registries;
+use crate::release::{release, release_repo};
+use crate::support::{git_env, Repo, TempDir};
+
+/// Runs a release in the background and calls `on_line` for each stderr line
+/// (journal transitions included) until it exits; bounded by `limit`.
+fn release_watching(
+    repo: &Repo,
+    env: &[(String, String)],
+    args: &[&str],
+    limit: Duration,
+    mut on_line: impl FnMut(&str),
+) -> (i32, String) {
+    let mut cmd = Command::new(crate::support::XTASK);
+    cmd.arg("release").args(args).arg("--root").arg(repo.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.env("XTASK_JOURNAL_TRACE", "1").stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let start = Instant::now();
+    let mut all = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap_or_default();
+        all.push_str(&line);
+        all.push('\n');
+        on_line(&line);
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("release still running after {limit:?}:\n{all}");
+        }
+    }
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), all)
+}
+
+#[test]
+fn registry_dies_mid_release_then_resume_finishes() {
+    let mut reg = Registries::start();
+    let repo = release_repo(&reg);
+    let port = reg.pypi_port;
+    let pid = reg.pypi_pid().unwrap().to_string();
+    let mut killed = false;
+    // one package at a time: core (a crate) goes first; the Python index dies
+    // as it starts, so the Python packages meet a dead registry
+    let (code, stderr) = release_watching(&repo, &reg.env(), &["--yes", "--jobs", "1"], Duration::from_secs(300), |line| {
+        if !killed && line.contains("core build Started") {
+            Command::new("kill").args(["-s", "KILL", &pid]).status().unwrap();
+            killed = true;
+        }
+    });
+    assert!(killed, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[XR109]"), "{stderr}");
+    assert!(stderr.contains("failed 6 times"), "bounded retries: {stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    reg.stop_pypi();
+    reg.start_pypi(Some(port));
+    let run = release(&repo, &reg, &["--resume", "--yes"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_release_complete(&repo, &reg, "after the registry came back");
+}
+
+#[test]
+fn http_500_429_and_slow_answers_are_retried() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    let faults = vec![
+        Fault::Status500,
+        Fault::Status429 { retry_after: Some(1) },
+        Fault::Status429 { retry_after: None },
+        Fault::Slow(Duration::from_secs(2)),
+    ];
+    let proxy = Proxy::start(reg.pypi_port, "/simple/", faults);
+    let config = reg.config().replace(&reg.simple_url(), &format!("http://127.0.0.1:{}/simple/", proxy.port));
+    repo.write("xtask-release.toml", &config);
+    repo.commit("chore: read the index through a flaky proxy");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let run = release(&repo, &reg, &["--yes"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(proxy.served.load(std::sync::atomic::Ordering::SeqCst) >= 12, "faults were served and retried");
+    assert_release_complete(&repo, &reg, "through the flaky proxy");
+}
+
+#[test]
+fn remote_moved_on_push_fails_clearly_then_merge_and_resume() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    // someone pushes to main while the release runs: simulated by a commit
+    // that reaches the remote after the release commit and tags are made
+    let other = TempDir::new("other-clone");
+    let clone = other.0.join("c");
+    git_env(Command::new("git").args(["clone", "-q"]).arg(reg.remote()).arg(&clone)).status().unwrap();
+    let mut env = reg.env();
+    env.push(("XTASK_FAILPOINT".into(), "7".into())); // after "tags Done"
+    let (code, stderr) = release_watching(&repo, &env, &["--yes"], Duration::from_secs(300), |_| {});
+    assert_ne!(code, 0);
+    assert!(stderr.contains("aborting after `tags Done`"), "{stderr}");
+    std::fs::write(clone.join("NEWS.md"), "news\n").unwrap();
+    git_env(Command::new("git").arg("-C").arg(&clone).args(["add", "-A"])).status().unwrap();
+    git_env(Command::new("git").arg("-C").arg(&clone).args(["commit", "-q", "-m", "docs: news"])).status().unwrap();
+    git_env(Command::new("git").arg("-C").arg(&clone).args(["push", "-q", "origin", "main"])).status().unwrap();
+
+    let run = release(&repo, &reg, &["--resume", "--clear-stale-lock", "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[XR108]"), "{}", run.stderr);
+    assert!(run.stderr.contains("packages are published"), "{}", run.stderr);
+    // every package is public exactly once already
+    for krate in ["core", "net", "app"] {
+        assert_eq!(reg.crate_versions(krate).len(), 1);
+    }
+    // the documented way on: merge (keeps the tagged release commit), then resume
+    repo.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
+    let run = release(&repo, &reg, &["--resume", "--yes"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let last: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.path().join(".git/xtask-release/last-release.json")).unwrap())
+            .unwrap();
+    let release_commit = last["release_commit"].as_str().unwrap().to_string();
+    let out = git_env(Command::new("git").arg("-C").arg(reg.remote()).args(["rev-parse", "core-v1.0.0^{commit}"])).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), release_commit);
+    for krate in ["core", "net", "app"] {
+        assert_eq!(reg.crate_versions(krate).len(), 1, "{krate} published twice?");
+    }
+}
+
+#[test]
+fn hanging_commit_hooks_do_not_hang_the_release() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    repo.change("crates/core/src/lib.rs", "feat(core): with hooks around");
+    repo.git(&["push", "-q", "origin", "main"]);
+    // hooks that would hold any git command that runs them for ten minutes
+    for hook in ["pre-commit", "commit-msg", "post-commit", "pre-push", "reference-transaction"] {
+        let path = repo.path().join(".git/hooks").join(hook);
+        std::fs::write(&path, "#!/bin/sh\nsleep 600\n").unwrap();
+        Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+    }
+    // bounded: a hook that ran would hold the release for ten minutes
+    let (code, stderr) = release_watching(&repo, &reg.env(), &["--yes"], Duration::from_secs(240), |_| {});
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_live_lock_names_its_pid_and_a_stale_one_needs_a_flag() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    let dir = repo.path().join(".git/xtask-release");
+    std::fs::create_dir_all(&dir).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    // a live process: this test's own
+    let me = std::process::id();
+    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{me},\"host\":\"{host}\",\"started_unix\":1}}")).unwrap();
+    let run = release(&repo, &reg, &["--yes"]).fails_with("XR112");
+    assert!(run.stderr.contains(&format!("PID {me}")), "{}", run.stderr);
+    // a dead process on this host: stale
+    let mut dead = Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{dead_pid},\"host\":\"{host}\",\"started_unix\":1}}")).unwrap();
+    let run = release(&repo, &reg, &["--yes"]).fails_with("XR112");
+    assert!(run.stderr.contains("stale lock") && run.stderr.contains("--clear-stale-lock"), "{}", run.stderr);
+    let run = release(&repo, &reg, &["--yes", "--clear-stale-lock"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!dir.join("lock.json").exists());
+}
+
+#[test]
+fn canary_tokens_never_leak() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    // wrappers record the real argv of every uv, cargo and git the tool runs
+    let wrappers = TempDir::new("wrappers");
+    let argv_log = wrappers.0.join("argv.log");
+    let env = reg.env();
+    let path = env.iter().find(|(k, _)| k == "PATH").unwrap().1.clone();
+    for tool in ["uv", "cargo", "git"] {
+        let real = Command::new("sh").arg("-c").arg(format!("PATH='{path}' command -v {tool}")).output().unwrap();
+        let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+        let script = format!("#!/bin/sh\nprintf '%s\\n' \"{tool} $*\" >> '{}'\nexec '{real}' \"$@\"\n", argv_log.display());
+        let p = wrappers.0.join(tool);
+        std::fs::write(&p, script).unwrap();
+        Command::new("chmod").arg("+x").arg(&p).status().unwrap();
+    }
+    let canary_uv = "canary-uv-3f9a1c0ffee";
+    let canary_cargo = "canary-cargo-77d2beef";
+    let mut env: Vec<(String, String)> = env
+        .into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "PATH" => (k, format!("{}:{v}", wrappers.0.display())),
+            "UV_PUBLISH_PASSWORD" => (k, canary_uv.to_string()),
+            "CARGO_REGISTRIES_LOCAL_TOKEN" => (k, canary_cargo.to_string()),
+            _ => (k, v),
+        })
+        .collect();
+    env.push(("XTASK_JOURNAL_TRACE".into(), "1".into()));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut outputs = String::new();
+    for args in [vec!["release", "--dry-run", "--verbose"], vec!["release", "--yes", "--verbose"]] {
+        let run = repo.xtask_env(&args, &env_ref);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        outputs.push_str(&run.stdout);
+        outputs.push_str(&run.stderr);
+    }
+    let rollback = repo.xtask_env(&["rollback", "--verbose"], &env_ref);
+    outputs.push_str(&rollback.stdout);
+    outputs.push_str(&rollback.stderr);
+    let argv = std::fs::read_to_string(&argv_log).unwrap();
+    assert!(argv.contains("uv publish") && argv.contains("cargo publish"), "{argv}");
+    let files = crate::support::all_file_text(repo.path());
+    for canary in [canary_uv, canary_cargo] {
+        assert!(!outputs.contains(canary), "{canary} in the output");
+        assert!(!argv.contains(canary), "{canary} in a child's argv");
+        assert!(!files.contains(canary), "{canary} in a file under the repository (journal, state, work tree)");
+    }
+}
+
+#[test]
+fn rollback_deletes_tags_and_says_what_cannot_be_yanked() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    release(&repo, &reg, &["--yes"]).ok();
+    let before = repo.fingerprint();
+    let dry = repo.xtask_env(&["rollback", "--dry-run", "--yank"], &[]);
+    assert!(dry.stdout.contains("would run: git -C"), "{}", dry.stdout);
+    assert_eq!(before, repo.fingerprint(), "a dry-run rollback changed the repository");
+    let env = reg.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = repo.xtask_env(&["rollback", "--yank"], &env).fails_with("XR116");
+    assert!(run.stderr.contains("Python indexes have no yank API"), "{}", run.stderr);
+    assert!(run.stderr.contains("the cargo registry refused the yank"), "{}", run.stderr);
+    assert_eq!(repo.git(&["tag", "--list"]), "", "local tags left");
+    let out = git_env(Command::new("git").arg("-C").arg(reg.remote()).args(["tag", "--list"])).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "remote tags left");
+}
