@@ -12,6 +12,7 @@ use crate::support::{fingerprint_dir, git_env, Repo, Run};
 /// Runs `release ARGS` with `env` changes after `setup`, expecting `code`, and
 /// checks that nothing changed anywhere.
 fn case(reg: &Registries, code: &str, setup: impl Fn(&Repo), args: &[&str], env: &[(&str, &str)]) -> Run {
+    reg.reset_remote();
     let repo = release_repo(reg);
     setup(&repo);
     let before = (repo.fingerprint(), fingerprint_dir(&reg.dir.0));
@@ -46,36 +47,72 @@ fn preflight_refuses_bad_states() {
         &[],
     );
     assert!(run.stderr.contains("uncommitted changes"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        r.git(&["checkout", "-q", "--detach"]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            r.git(&["checkout", "-q", "--detach"]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("HEAD is detached"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        r.git(&["checkout", "-q", "-b", "feature"]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            r.git(&["checkout", "-q", "-b", "feature"]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("branch `feature` is not allowed"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        // a planned tag that exists on the remote only
-        let head = r.git(&["rev-parse", "HEAD"]);
-        r.git(&["push", "-q", "origin", &format!("{head}:refs/tags/models-v1.2.0")]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            // a planned tag that exists on the remote only
+            let head = r.git(&["rev-parse", "HEAD"]);
+            r.git(&["push", "-q", "origin", &format!("{head}:refs/tags/models-v1.2.0")]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("tag `models-v1.2.0` already exists on origin"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        // the remote moved on: HEAD is behind
-        r.change("README.md", "docs: later");
-        r.git(&["push", "-q", "origin", "main"]);
-        r.git(&["reset", "-q", "--hard", "HEAD~1"]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            // the remote moved on: HEAD is behind
+            r.change("README.md", "docs: later");
+            r.git(&["push", "-q", "origin", "main"]);
+            r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("is behind origin/main"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        r.git(&["remote", "remove", "origin"]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            r.git(&["remote", "remove", "origin"]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("there is no remote `origin`"), "{}", run.stderr);
-    let run = case(&reg, "XR100", |r| {
-        r.write("crates/core/Cargo.toml", &crate_manifest("core", "1.0.1", ""));
-        r.commit("chore: bump by hand, lockfile not updated");
-        r.git(&["push", "-q", "origin", "main"]);
-    }, yes, &[]);
+    let run = case(
+        &reg,
+        "XR100",
+        |r| {
+            r.write("crates/core/Cargo.toml", &crate_manifest("core", "1.0.1", ""));
+            r.commit("chore: bump by hand, lockfile not updated");
+            r.git(&["push", "-q", "origin", "main"]);
+        },
+        yes,
+        &[],
+    );
     assert!(run.stderr.contains("Cargo.lock is out of sync"), "{}", run.stderr);
     let run = case(&reg, "XR100", |_| {}, yes, &[("UV_PUBLISH_USERNAME", ""), ("UV_PUBLISH_PASSWORD", "")]);
     assert!(run.stderr.contains("no credentials for `uv publish`"), "{}", run.stderr);
@@ -127,11 +164,7 @@ fn a_version_published_from_another_build_is_a_hard_error() {
     let pkg = other.0.join("models");
     std::fs::create_dir_all(pkg.join("src/models")).unwrap();
     std::fs::write(pkg.join("src/models/__init__.py"), "IMPOSTOR = True\n").unwrap();
-    std::fs::write(
-        pkg.join("pyproject.toml"),
-        crate::fixtures::py_manifest("models", "1.2.0", &[], &[]),
-    )
-    .unwrap();
+    std::fs::write(pkg.join("pyproject.toml"), crate::fixtures::py_manifest("models", "1.2.0", &[], &[])).unwrap();
     let mut uv = Command::new("uv");
     uv.args(["build", "-q", "--no-sources", "-o"]).arg(other.0.join("dist")).arg(&pkg);
     for (k, v) in reg.env() {
@@ -156,16 +189,28 @@ fn resume_and_abandon_without_a_journal_and_a_damaged_journal() {
     let reg = Registries::start();
     case(&reg, "XR115", |_| {}, &["--resume"], &[]);
     case(&reg, "XR115", |_| {}, &["--abandon"], &[]);
-    case(&reg, "XR111", |r| {
-        let dir = r.path().join(".git/xtask-release");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("journal.json"), "{ not json").unwrap();
-    }, &["--resume"], &[]);
-    case(&reg, "XR111", |r| {
-        let dir = r.path().join(".git/xtask-release");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("journal.json"), "{ not json").unwrap();
-    }, &["--yes"], &[]);
+    case(
+        &reg,
+        "XR111",
+        |r| {
+            let dir = r.path().join(".git/xtask-release");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("journal.json"), "{ not json").unwrap();
+        },
+        &["--resume"],
+        &[],
+    );
+    case(
+        &reg,
+        "XR111",
+        |r| {
+            let dir = r.path().join(".git/xtask-release");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("journal.json"), "{ not json").unwrap();
+        },
+        &["--yes"],
+        &[],
+    );
 }
 
 #[test]

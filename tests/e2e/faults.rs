@@ -53,12 +53,13 @@ fn registry_dies_mid_release_then_resume_finishes() {
     let mut killed = false;
     // one package at a time: core (a crate) goes first; the Python index dies
     // as it starts, so the Python packages meet a dead registry
-    let (code, stderr) = release_watching(&repo, &reg.env(), &["--yes", "--jobs", "1"], Duration::from_secs(300), |line| {
-        if !killed && line.contains("core build Started") {
-            Command::new("kill").args(["-s", "KILL", &pid]).status().unwrap();
-            killed = true;
-        }
-    });
+    let (code, stderr) =
+        release_watching(&repo, &reg.env(), &["--yes", "--jobs", "1"], Duration::from_secs(300), |line| {
+            if !killed && line.contains("core build Started") {
+                Command::new("kill").args(["-s", "KILL", &pid]).status().unwrap();
+                killed = true;
+            }
+        });
     assert!(killed, "{stderr}");
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error[XR109]"), "{stderr}");
@@ -123,11 +124,14 @@ fn remote_moved_on_push_fails_clearly_then_merge_and_resume() {
     repo.git(&["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"]);
     let run = release(&repo, &reg, &["--resume", "--yes"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let last: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo.path().join(".git/xtask-release/last-release.json")).unwrap())
-            .unwrap();
+    let last: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join(".git/xtask-release/last-release.json")).unwrap(),
+    )
+    .unwrap();
     let release_commit = last["release_commit"].as_str().unwrap().to_string();
-    let out = git_env(Command::new("git").arg("-C").arg(reg.remote()).args(["rev-parse", "core-v1.0.0^{commit}"])).output().unwrap();
+    let out = git_env(Command::new("git").arg("-C").arg(reg.remote()).args(["rev-parse", "core-v1.0.0^{commit}"]))
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), release_commit);
     for krate in ["core", "net", "app"] {
         assert_eq!(reg.crate_versions(krate).len(), 1, "{krate} published twice?");
@@ -167,7 +171,8 @@ fn a_live_lock_names_its_pid_and_a_stale_one_needs_a_flag() {
     let mut dead = Command::new("true").spawn().unwrap();
     let dead_pid = dead.id();
     dead.wait().unwrap();
-    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{dead_pid},\"host\":\"{host}\",\"started_unix\":1}}")).unwrap();
+    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{dead_pid},\"host\":\"{host}\",\"started_unix\":1}}"))
+        .unwrap();
     let run = release(&repo, &reg, &["--yes"]).fails_with("XR112");
     assert!(run.stderr.contains("stale lock") && run.stderr.contains("--clear-stale-lock"), "{}", run.stderr);
     let run = release(&repo, &reg, &["--yes", "--clear-stale-lock"]);
@@ -187,7 +192,8 @@ fn canary_tokens_never_leak() {
     for tool in ["uv", "cargo", "git"] {
         let real = Command::new("sh").arg("-c").arg(format!("PATH='{path}' command -v {tool}")).output().unwrap();
         let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
-        let script = format!("#!/bin/sh\nprintf '%s\\n' \"{tool} $*\" >> '{}'\nexec '{real}' \"$@\"\n", argv_log.display());
+        let script =
+            format!("#!/bin/sh\nprintf '%s\\n' \"{tool} $*\" >> '{}'\nexec '{real}' \"$@\"\n", argv_log.display());
         let p = wrappers.0.join(tool);
         std::fs::write(&p, script).unwrap();
         Command::new("chmod").arg("+x").arg(&p).status().unwrap();

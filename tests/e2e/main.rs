@@ -2,14 +2,14 @@
 //! runs the built `xtask` binary against them.
 
 mod bad_input;
+mod bad_release;
 mod cli;
 mod crash;
+mod faults;
 mod fixtures;
 mod plan;
+mod proxy;
 mod registries;
 mod release;
 mod scale;
 mod support;
-mod faults;
-mod proxy;
-mod bad_release;

@@ -41,7 +41,8 @@ impl Proxy {
             while !stop2.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
                 match listener.accept() {
                     Ok((client, _)) => {
-                        let (queues, served, faults, filter) = (queues.clone(), served2.clone(), faults.clone(), filter.clone());
+                        let (queues, served, faults, filter) =
+                            (queues.clone(), served2.clone(), faults.clone(), filter.clone());
                         std::thread::spawn(move || {
                             let _ = handle(client, upstream, &filter, &faults, &queues, &served);
                         });
@@ -89,12 +90,14 @@ fn handle(
     match fault {
         Some(Fault::Status500) => {
             served.fetch_add(1, Ordering::SeqCst);
-            return client.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            return client
+                .write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
         Some(Fault::Status429 { retry_after }) => {
             served.fetch_add(1, Ordering::SeqCst);
             let extra = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
-            let answer = format!("HTTP/1.1 429 Too Many Requests\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n");
+            let answer =
+                format!("HTTP/1.1 429 Too Many Requests\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n");
             return client.write_all(answer.as_bytes());
         }
         Some(Fault::Slow(d)) => {
@@ -105,7 +108,8 @@ fn handle(
     }
     // forward: one request per connection
     let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
-    let mut lines: Vec<&str> = text.trim_end().split("\r\n").filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
+    let mut lines: Vec<&str> =
+        text.trim_end().split("\r\n").filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
     lines.push("Connection: close");
     up.write_all(format!("{}\r\n\r\n", lines.join("\r\n")).as_bytes())?;
     let mut answer = Vec::new();

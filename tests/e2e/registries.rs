@@ -120,6 +120,12 @@ impl Registries {
         }
     }
 
+    /// A new, empty bare remote in place of the old one.
+    pub fn reset_remote(&self) {
+        let _ = std::fs::remove_dir_all(self.remote());
+        Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(self.remote()).status().unwrap();
+    }
+
     pub fn remote(&self) -> PathBuf {
         self.dir.0.join("remote.git")
     }

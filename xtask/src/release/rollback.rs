@@ -24,7 +24,8 @@ pub struct Options {
 pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
     let repo = Repo::load(root, config)?;
     let root = &repo.root;
-    let git_dir = shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
+    let git_dir =
+        shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
     let state = journal::state_dir(Path::new(&git_dir));
     let record = last_release(&state)?;
     let Some(j) = record else {
@@ -58,7 +59,8 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let mut manual: Vec<String> = vec![];
     let remote_exists = cmd!(sh, "git -C {root} remote get-url {remote}").quiet().ignore_stdout().run().is_ok();
     if remote_exists {
-        let listed = shell::read(cmd!(sh, "git -C {root} ls-remote --tags --refs {remote}"), Code::Git, "check the remote")?;
+        let listed =
+            shell::read(cmd!(sh, "git -C {root} ls-remote --tags --refs {remote}"), Code::Git, "check the remote")?;
         let on_remote: Vec<String> = j
             .tags
             .iter()

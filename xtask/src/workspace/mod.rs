@@ -183,18 +183,27 @@ fn expand_members(
         let full_str = full.to_str().ok_or_else(|| {
             fail(Code::Io, format!("member pattern `{pattern}` is not UTF-8"), "use UTF-8 folder names")
         })?;
+        refuse_non_utf8(&base, pattern)?;
         let paths = glob::glob(full_str).map_err(|e| {
             fail(Code::MemberGlob, format!("{what}: bad member pattern `{pattern}`: {e}"), "fix the pattern")
         })?;
         let mut matched = false;
         for path in paths.flatten() {
-            if !path.join(manifest).is_file() {
-                continue;
+            if !path.is_dir() {
+                continue; // a file next to the members (a README) is not one
             }
             let rel = relative(root, &path)?;
             if excluded.iter().any(|ex| ex.matches(&rel) || rel.starts_with(&format!("{}/", ex.as_str()))) {
                 matched = true;
                 continue;
+            }
+            // as cargo and uv do: a member folder without its manifest is an error
+            if !path.join(manifest).exists() {
+                return Err(fail(
+                    Code::MemberGlob,
+                    format!("{what}: member `{rel}` (matched by `{pattern}`) has no {manifest}"),
+                    format!("add {rel}/{manifest}, or exclude the folder from the workspace"),
+                ));
             }
             matched = true;
             if !out.contains(&rel) {
@@ -210,6 +219,27 @@ fn expand_members(
         }
     }
     Ok(out)
+}
+
+/// The glob crate skips names that are not UTF-8, where cargo and uv would
+/// stop: look at the folder the pattern's wildcard part starts in.
+fn refuse_non_utf8(base: &Path, pattern: &str) -> anyhow::Result<()> {
+    let literal: Vec<&str> = pattern.split('/').take_while(|c| !c.contains(['*', '?', '['])).collect();
+    if literal.len() == pattern.split('/').count() {
+        return Ok(());
+    }
+    let dir = base.join(literal.join("/"));
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+    for e in entries.flatten() {
+        if e.file_name().to_str().is_none() {
+            return Err(fail(
+                Code::Io,
+                format!("{} holds a name that is not UTF-8: {:?}", dir.display(), e.file_name()),
+                "rename it: manifests, tags and the plan need UTF-8 paths",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `a/b` + `../c` = `a/c`, lexically (no file system access), "." for the root.
