@@ -83,7 +83,11 @@ impl Registries {
     pub fn start_pypi(&mut self, port: Option<u16>) {
         let port = port.unwrap_or_else(free_port);
         let child = Command::new(self.tools.join("venv/bin/pypi-server"))
-            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", ".", "-P", ".", "--disable-fallback"])
+            // --overwrite: pypiserver writes an upload non-atomically, so a release killed
+            // mid-upload can leave a truncated file; the release repairs its own
+            // interrupted uploads by uploading again, which this server must allow
+            // (PyPI itself never keeps a partial upload)
+            .args(["run", "-i", "127.0.0.1", "-p", &port.to_string(), "-a", ".", "-P", ".", "--disable-fallback", "--overwrite"])
             .arg(self.dir.0.join("pypi"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -5,7 +5,7 @@
 //! effect goes through `Ctx`, which in `--dry-run` prints the command or file
 //! instead: one code path, two behaviours.
 
-mod edit;
+pub mod edit;
 mod journal;
 mod preflight;
 mod progress;

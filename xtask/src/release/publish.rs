@@ -62,6 +62,7 @@ pub fn run(
         None
     };
     let snapshot = journal.map(journal::Handle::get);
+    let slots = Slots(Mutex::new((0..jobs.max(1)).collect()));
     let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), !ctx.dry_run);
     let job = Job {
         ctx,
@@ -71,6 +72,7 @@ pub fn run(
         versions: &versions,
         index: index.as_ref(),
         progress: &progress,
+        slots: &slots,
         journal,
         snapshot: snapshot.as_ref(),
     };
@@ -152,9 +154,29 @@ struct Job<'a> {
     versions: &'a HashMap<String, Version>,
     index: Option<&'a CargoIndex>,
     progress: &'a Progress,
+    slots: &'a Slots,
     journal: Option<&'a journal::Handle>,
     /// The journal as it was when this run started (what a resume skips).
     snapshot: Option<&'a journal::Journal>,
+}
+
+/// Numbered places to build in, one per concurrent job.
+struct Slots(Mutex<Vec<usize>>);
+
+/// A slot taken; given back on drop.
+struct Slot<'a>(usize, &'a Slots);
+
+impl Slots {
+    fn take(&self) -> Slot<'_> {
+        let n = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or(0);
+        Slot(n, self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.1 .0.lock().unwrap_or_else(|e| e.into_inner()).push(self.0);
+    }
 }
 
 /// An artifact and its SHA-256.
@@ -298,11 +320,20 @@ impl Job<'_> {
         // already on the index? same checksum: nothing to upload; another checksum: stop
         let index_url = &config.python_index_url;
         let mut outcome = "published and verified";
+        // files our own upload left different when it was interrupted (an index
+        // that writes uploads non-atomically can keep a truncated file)
+        let mut repair: Vec<PathBuf> = vec![];
+        let interrupted = self.snapshot.and_then(|j| j.stage(name, "publish")) == Some(Step::Started);
         if !self.ctx.dry_run {
             if let Some(remote) = registry::pypi_files(index_url, name)? {
                 let mut all_there = true;
                 for a in &artifacts {
                     match remote.iter().find(|r| r.filename == a.name) {
+                        Some(r) if interrupted && r.sha256.as_deref().is_some_and(|h| h != a.sha256) => {
+                            println!("  {name}: {} on the index differs after our interrupted upload: uploading it again", a.name);
+                            repair.push(a.path.clone());
+                            all_there = false;
+                        }
                         Some(r) if r.sha256.as_deref().is_some_and(|h| h != a.sha256) => {
                             return Err(fail(
                                 Code::ChecksumMismatch,
@@ -336,6 +367,13 @@ impl Job<'_> {
             } else {
                 artifacts.iter().map(|a| a.path.clone()).collect()
             };
+            if !repair.is_empty() {
+                self.ctx.exec(
+                    cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"),
+                    Code::ChecksumMismatch,
+                    "the index keeps a partial file from the interrupted upload and refuses to replace it: delete that file on the index, then `cargo xtask release --resume`",
+                )?;
+            }
             self.ctx.exec(
                 cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
                 Code::PublishFailed,
@@ -471,13 +509,17 @@ impl Job<'_> {
             Some(dir) => self.tree.join(dir),
         };
         let manifest = ws_dir.join("Cargo.toml");
-        let target = self.release.work.join("target");
+        // one cargo target folder per job slot: cargo locks a target folder, so
+        // packages in parallel need their own, and a slot reuses what it built
+        let slot = self.slots.take();
+        let target = self.release.work.join(format!("target-{}", slot.0));
         let package_dir = target.join("package");
+        let dist = self.release.work.join("dist").join(name);
         let registry: Vec<String> =
             config.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect();
         let crate_file = package_dir.join(format!("{name}-{version}.crate"));
 
-        let ours = match self.reusable(name, &package_dir) {
+        let ours = match self.reusable(name, &dist) {
             Some(a) => {
                 println!("  {name}: reusing the .crate built before the interruption");
                 a[0].sha256.clone()
@@ -519,11 +561,11 @@ impl Job<'_> {
                             "check the crate's version",
                         ));
                     }
-                    let a = Artifact {
-                        path: crate_file.clone(),
-                        name: format!("{name}-{version}.crate"),
-                        sha256: sha256_hex(&bytes),
-                    };
+                    // kept beside the Python artifacts, where a resume finds it
+                    std::fs::create_dir_all(&dist)?;
+                    let kept = dist.join(format!("{name}-{version}.crate"));
+                    super::write_atomic(&kept, &bytes)?;
+                    let a = Artifact { path: kept, name: format!("{name}-{version}.crate"), sha256: sha256_hex(&bytes) };
                     self.record_artifacts(name, std::slice::from_ref(&a))?;
                     a.sha256
                 }
@@ -599,7 +641,7 @@ impl Job<'_> {
                 &smoke_manifest,
                 "a throwaway crate that depends on the exact version",
             )?;
-            let smoke_target = self.release.work.join("smoke-target");
+            let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
             let path = dir.join("Cargo.toml");
             self.ctx.exec(
                 cmd!(sh, "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"),

@@ -1,0 +1,116 @@
+//! xtask-release: release automation for Cargo and uv workspaces, kept in the
+//! repository as a `cargo xtask`. This file only dispatches; see ARCHITECTURE.md.
+//! The crate is a library with a thin binary (`main.rs`) so that fuzz targets
+//! and benchmarks can call the pure parts directly.
+
+pub mod check;
+pub mod commits;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod flags;
+pub mod graph;
+pub mod history;
+pub mod plan;
+pub mod registry;
+pub mod release;
+pub mod repo;
+pub mod shell;
+pub mod version;
+pub mod workspace;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use xshell::Shell;
+
+use crate::error::{fail, Code};
+use crate::flags::Command;
+use crate::repo::Repo;
+
+/// The command line: parse, run, print the error with its code, exit 1 (2 for usage).
+pub fn cli() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let result = Shell::new().map_err(anyhow::Error::from).and_then(|sh| {
+        let (global, command) = flags::parse(args)?;
+        if global.verbose {
+            shell::set_trace();
+        }
+        run_command(&sh, global.root.as_deref(), global.config.as_deref(), command)
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let (code, text) = error::render(&err);
+            eprint!("{text}");
+            ExitCode::from(if code == Code::Usage { 2 } else { 1 })
+        }
+    }
+}
+
+pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Help(text) => print!("{text}"),
+        Command::Explain { code: None } => {
+            for c in Code::ALL {
+                println!("{}  {}", c.id(), c.title());
+            }
+        }
+        Command::Explain { code: Some(code) } => {
+            let c = Code::parse(&code).ok_or_else(|| {
+                fail(Code::Usage, format!("unknown error code `{code}`"), "`cargo xtask explain --list` lists them")
+            })?;
+            println!("{}: {}\n\n{}", c.id(), c.title(), c.text());
+        }
+        Command::Demo { keep } => demo::run(sh, keep)?,
+        Command::Plan { format, opts } => {
+            let repo = Repo::load(root, config)?;
+            let (_, plan) = repo.plan(sh, &opts)?;
+            let out = match format.as_str() {
+                "json" => plan::render_json(&plan),
+                "csv" => plan::render_csv(&plan),
+                _ => plan::render_table(&plan),
+            };
+            print!("{out}");
+        }
+        Command::Release(opts) => {
+            release::run(sh, root, config, &opts)?;
+        }
+        Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts)?,
+        Command::Graph { format, deps, rdeps } => {
+            let repo = Repo::load(root, config)?;
+            let graph = repo.graph()?;
+            let pick = |name: &str, flag: &str| {
+                repo.ws.index_of(name).ok_or_else(|| {
+                    fail(
+                        Code::UnknownPackage,
+                        format!("{flag} names `{name}`, which is not a package here"),
+                        "`cargo xtask graph` lists every package",
+                    )
+                })
+            };
+            let show: BTreeSet<usize> = match (deps, rdeps) {
+                (Some(n), _) => graph.deps_closure(pick(&n, "--deps")?),
+                (_, Some(n)) => graph.rdeps_closure(pick(&n, "--rdeps")?),
+                _ => (0..repo.ws.packages.len()).collect(),
+            };
+            print!("{}", graph::render(&repo.ws, &graph, &show, &format));
+        }
+        Command::Check { format } => {
+            let repo = Repo::load(root, config)?;
+            let checks = check::run(&repo);
+            let out = if format == "json" { check::render_json(&checks) } else { check::render_text(&checks) };
+            print!("{out}");
+            let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
+            if !failed.is_empty() {
+                return Err(fail(
+                    Code::CheckFailed,
+                    format!("{} check(s) failed: {}", failed.len(), failed.join(", ")),
+                    "fix the problems listed above, then run `cargo xtask check` again",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
