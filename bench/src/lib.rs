@@ -5,10 +5,34 @@
 //! past releases. Written with one `git fast-import`, so 100,000 commits take
 //! seconds. Same seed, same repository (hashes included: dates are fixed).
 
+pub mod registries;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// A folder under the system temp dir, removed on drop (kept with KEEP_TEST_DIRS=1).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("xtask-e2e-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -16,11 +40,15 @@ pub struct Spec {
     pub commits: usize,
     pub depth: usize,
     pub seed: u64,
+    /// Tag every package at the first commit and a third of them mid-history.
+    pub tags: bool,
+    /// A cargo registry for internal dependencies (`registry = "local"`), to publish for real.
+    pub cargo_registry: Option<String>,
 }
 
 impl Default for Spec {
     fn default() -> Spec {
-        Spec { packages: 30, commits: 200, depth: 4, seed: 1 }
+        Spec { packages: 30, commits: 200, depth: 4, seed: 1, tags: true, cargo_registry: None }
     }
 }
 
@@ -71,7 +99,7 @@ impl Pkg {
     }
 }
 
-fn manifest(pkgs: &[Pkg], i: usize) -> String {
+fn manifest(pkgs: &[Pkg], i: usize, registry: Option<&str>) -> String {
     let p = &pkgs[i];
     let mut s = String::new();
     if p.python {
@@ -90,7 +118,8 @@ fn manifest(pkgs: &[Pkg], i: usize) -> String {
         let _ = writeln!(s, "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"", p.name, p.version());
         let _ = writeln!(s, "description = \"synthetic crate {i}\"\nlicense = \"MIT\"\n\n[dependencies]");
         for &d in &p.deps {
-            let _ = writeln!(s, "{} = {{ version = \"0.1\", path = \"../{}\" }}", pkgs[d].name, pkgs[d].name);
+            let reg = registry.map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
+            let _ = writeln!(s, "{} = {{ version = \"0.1\", path = \"../{}\"{reg} }}", pkgs[d].name, pkgs[d].name);
         }
     }
     s
@@ -208,14 +237,17 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
         ("xtask-release.toml".into(), "[python]\nroot = \"py\"\n".into()),
     ];
     for i in 0..pkgs.len() {
-        files.push((pkgs[i].manifest_path(), manifest(&pkgs, i)));
-        files.push((pkgs[i].source_path(), "# 0\n".into()));
+        files.push((pkgs[i].manifest_path(), manifest(&pkgs, i, spec.cargo_registry.as_deref())));
+        let first_line = if pkgs[i].python { "# 0\n" } else { "// 0\n" };
+        files.push((pkgs[i].source_path(), first_line.into()));
     }
     let first = commit(&mut out, "chore: initial import", &files, &mut time)?;
-    for p in &pkgs {
-        tag(&mut out, &format!("{}-v{}", p.name, p.version()), first, time)?;
+    if spec.tags {
+        for p in &pkgs {
+            tag(&mut out, &format!("{}-v{}", p.name, p.version()), first, time)?;
+        }
     }
-    let release_at = spec.commits / 2;
+    let release_at = if spec.tags { spec.commits / 2 } else { usize::MAX };
     for n in 1..spec.commits {
         if n == release_at {
             // a past release: a third of the packages got a patch release here
@@ -224,7 +256,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
             for i in 0..pkgs.len() {
                 if rng.chance(33) {
                     pkgs[i].version.2 += 1;
-                    files.push((pkgs[i].manifest_path(), manifest(&pkgs, i)));
+                    files.push((pkgs[i].manifest_path(), manifest(&pkgs, i, spec.cargo_registry.as_deref())));
                     released.push(i);
                 }
             }
@@ -244,7 +276,8 @@ pub fn generate(dir: &Path, spec: &Spec) -> std::io::Result<()> {
             if scope.is_empty() {
                 scope = pkgs[i].name.clone();
             }
-            files.push((pkgs[i].source_path(), format!("# {n}\n")));
+            let comment = if pkgs[i].python { "#" } else { "//" };
+            files.push((pkgs[i].source_path(), format!("{comment} {n}\n")));
         }
         let msg = message(&mut rng, &scope, n);
         commit(&mut out, &msg, &files, &mut time)?;

@@ -6,7 +6,7 @@ use crate::support::TempDir;
 fn three_hundred_packages_twenty_thousand_commits_one_git_log() {
     let dir = TempDir::new("scale");
     let root = dir.0.join("repo");
-    let spec = bench::Spec { packages: 300, commits: 20_000, depth: 6, seed: 7 };
+    let spec = bench::Spec { packages: 300, commits: 20_000, depth: 6, seed: 7, ..Default::default() };
     bench::generate(&root, &spec).unwrap();
     let root_s = root.display().to_string();
     let run = crate::support::xtask_env(&["plan", "--format", "json", "--root", &root_s], &[("XTASK_TRACE", "1")]).ok();

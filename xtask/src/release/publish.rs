@@ -330,7 +330,10 @@ impl Job<'_> {
                 for a in &artifacts {
                     match remote.iter().find(|r| r.filename == a.name) {
                         Some(r) if interrupted && r.sha256.as_deref().is_some_and(|h| h != a.sha256) => {
-                            println!("  {name}: {} on the index differs after our interrupted upload: uploading it again", a.name);
+                            println!(
+                                "  {name}: {} on the index differs after our interrupted upload: uploading it again",
+                                a.name
+                            );
                             repair.push(a.path.clone());
                             all_there = false;
                         }
@@ -565,7 +568,8 @@ impl Job<'_> {
                     std::fs::create_dir_all(&dist)?;
                     let kept = dist.join(format!("{name}-{version}.crate"));
                     super::write_atomic(&kept, &bytes)?;
-                    let a = Artifact { path: kept, name: format!("{name}-{version}.crate"), sha256: sha256_hex(&bytes) };
+                    let a =
+                        Artifact { path: kept, name: format!("{name}-{version}.crate"), sha256: sha256_hex(&bytes) };
                     self.record_artifacts(name, std::slice::from_ref(&a))?;
                     a.sha256
                 }
