@@ -1,42 +1,45 @@
 //! History in one pass: a single `git log` over HEAD with the changed file
 //! names, and a single `git for-each-ref` for the tags. Each commit is assigned
-//! to the packages whose folders it touches; per package, only commits that are
-//! not ancestors of its last tag count.
+//! to the packages whose folders it touches as it streams in, and only what
+//! planning needs is kept (a classified message, not its text), so a history of
+//! 100,000 commits costs a few megabytes. Per package, only commits that are not
+//! ancestors of its last tag count.
 //!
-//! `read_log`/`read_tags` run git; `parse_log` and `analyze` are pure.
+//! `read_log`/`read_tags` run git; `LogParser` and `analyze` are pure.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 use std::path::Path;
 
 use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change};
 use crate::config::render_tag;
-use crate::error::Code;
+use crate::error::{fail, Code};
 use crate::shell;
 use crate::version::Version;
 use crate::workspace::Package;
+
+/// A commit id: SHA-1 (20 bytes) or SHA-256 (32 bytes), zero-padded.
+pub type Oid = [u8; 32];
 
 #[derive(Debug, Default)]
 pub struct Log {
     /// Newest first, as `git log` prints them.
     pub commits: Vec<Commit>,
-    pub by_hash: HashMap<String, usize>,
+    pub by_hash: HashMap<Oid, u32>,
+    /// Conventional types seen, interned: `Commit::kind` indexes this.
+    pub kinds: Vec<String>,
 }
 
 #[derive(Debug)]
 pub struct Commit {
-    pub parents: Vec<String>,
-    /// The whole message, lossily decoded: invalid UTF-8 never stops a plan.
-    pub message: String,
-    pub files: Vec<String>,
-}
-
-impl Commit {
-    #[cfg(test)]
-    pub fn subject(&self) -> &str {
-        self.message.lines().next().unwrap_or("")
-    }
+    pub parents: Vec<Oid>,
+    /// Indices of the packages whose folders the commit touches.
+    pub touched: Vec<u32>,
+    /// Index into `Log::kinds`: the conventional type, or `breaking`/`other`.
+    pub kind: u16,
+    pub change: Change,
 }
 
 #[derive(Debug, Clone)]
@@ -62,16 +65,55 @@ pub struct PackageHistory {
     pub tags: Vec<String>,
 }
 
-/// Reads all of HEAD's history once. A repository without commits is an error.
-pub fn read_log(sh: &Shell, root: &Path) -> anyhow::Result<Log> {
+/// Reads all of HEAD's history once, assigning commits to `packages`.
+///
+/// This is the one subprocess not run through xshell: its output (hundreds of
+/// megabytes for a long history) is parsed as it streams, which xshell cannot do.
+pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
     let nonce = nonce();
     let format = format!("--format=%x00{nonce}%H %P%x00%B");
-    let out = shell::output(
-        cmd!(sh, "git -C {root} -c log.showSignature=false log -z --name-only --no-renames --no-color --encoding=UTF-8 {format} HEAD --"),
-        Code::Git,
-        "a plan needs at least one commit: commit the work tree first (git add -A && git commit)",
-    )?;
-    Ok(parse_log(&out, &nonce))
+    let args = [
+        "-C",
+        root.to_str().unwrap_or("."),
+        "-c",
+        "log.showSignature=false",
+        "log",
+        "-z",
+        "--name-only",
+        "--no-renames",
+        "--no-color",
+        "--encoding=UTF-8",
+        &format,
+        "HEAD",
+        "--",
+    ];
+    if shell::trace_enabled() {
+        eprintln!("+ git {}", args.join(" "));
+    }
+    let help = "a plan needs at least one commit: commit the work tree first (git add -A && git commit)";
+    let mut child = std::process::Command::new("git")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(Code::Tool, format!("cannot run git: {e}"), "install git"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut parser = LogParser::new(&nonce, packages);
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = stdout.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        parser.feed(&chunk[..n]);
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+        return Err(fail(Code::Git, format!("`git log` failed ({}): {last}", out.status), help));
+    }
+    Ok(parser.finish())
 }
 
 pub fn read_tags(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Tag>> {
@@ -104,76 +146,153 @@ fn nonce() -> String {
     format!("XTASKREC{:016x}", h.finish())
 }
 
-/// Parses `git log -z --name-only --format=%x00MARK%H %P%x00%B`.
+pub fn oid(hex: &str) -> Option<Oid> {
+    if !(hex.len() == 40 || hex.len() == 64) || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Incremental parser for `git log -z --name-only --format=%x00MARK%H %P%x00%B`.
 /// Each record: `\0MARK<hash> <parents>\0<message>\0[\n]file\0file\0...`.
-pub fn parse_log(out: &[u8], nonce: &str) -> Log {
-    let mut log = Log::default();
-    let mut marker = vec![0u8];
-    marker.extend_from_slice(nonce.as_bytes());
-    let mut starts = vec![];
-    let mut i = 0;
-    while let Some(pos) = find(&out[i..], &marker) {
-        starts.push(i + pos);
-        i += pos + marker.len();
+/// Feed it any chunks; records split across chunks are handled.
+pub struct LogParser {
+    marker: Vec<u8>,
+    buf: Vec<u8>,
+    /// Start of the unparsed part of `buf`.
+    pos: usize,
+    log: Log,
+    dirs: HashMap<String, u32>,
+    root_pkg: Option<u32>,
+    kind_ids: HashMap<String, u16>,
+}
+
+impl LogParser {
+    pub fn new(nonce: &str, packages: &[Package]) -> LogParser {
+        let mut marker = vec![0u8];
+        marker.extend_from_slice(nonce.as_bytes());
+        let dirs: HashMap<String, u32> = packages.iter().enumerate().map(|(i, p)| (p.dir.clone(), i as u32)).collect();
+        let root_pkg = dirs.get(".").copied();
+        let mut p = LogParser { marker, buf: vec![], pos: 0, log: Log::default(), dirs, root_pkg, kind_ids: HashMap::new() };
+        p.kind_id("other");
+        p
     }
-    for (k, &start) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).copied().unwrap_or(out.len());
-        let record = &out[start + marker.len()..end];
+
+    fn kind_id(&mut self, kind: &str) -> u16 {
+        if let Some(&id) = self.kind_ids.get(kind) {
+            return id;
+        }
+        let id = self.log.kinds.len() as u16;
+        self.log.kinds.push(kind.to_string());
+        self.kind_ids.insert(kind.to_string(), id);
+        id
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+        loop {
+            let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) else { break };
+            let body = start + self.marker.len();
+            let Some(next) = find(&self.buf[body..], &self.marker).map(|i| body + i) else {
+                self.pos = start;
+                break;
+            };
+            let record = self.buf[body..next].to_vec();
+            self.record(&record);
+            self.pos = next;
+        }
+        // drop what is parsed once it is most of the buffer (amortized O(n))
+        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+    }
+
+    pub fn finish(mut self) -> Log {
+        if let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) {
+            let record = self.buf[start + self.marker.len()..].to_vec();
+            self.record(&record);
+        }
+        self.log
+    }
+
+    fn record(&mut self, record: &[u8]) {
         let mut fields = record.splitn(3, |&b| b == 0);
-        let head = String::from_utf8_lossy(fields.next().unwrap_or_default());
+        let head = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
         let message = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
-        let files: Vec<String> = fields
-            .next()
-            .unwrap_or_default()
-            .split(|&b| b == 0)
-            .map(|f| f.strip_prefix(b"\n").unwrap_or(f))
-            .filter(|f| !f.is_empty())
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
         let mut ids = head.split_whitespace();
-        let Some(hash) = ids.next().filter(|h| h.len() >= 40 && h.bytes().all(|c| c.is_ascii_hexdigit())) else {
-            continue;
-        };
-        log.by_hash.insert(hash.to_string(), log.commits.len());
-        log.commits.push(Commit { parents: ids.map(str::to_string).collect(), message, files });
-    }
-    log
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Assigns commits to packages and finds each package's last tag. Pure.
-pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str) -> Vec<PackageHistory> {
-    // folder → package; a file belongs to the deepest package folder above it
-    let dirs: HashMap<&str, usize> = packages.iter().enumerate().map(|(i, p)| (p.dir.as_str(), i)).collect();
-    let root_pkg = dirs.get(".").copied();
-    let mut touched: Vec<Vec<usize>> = vec![vec![]; packages.len()];
-    let mut mark = vec![usize::MAX; packages.len()];
-    for (ci, c) in log.commits.iter().enumerate() {
-        for f in &c.files {
-            let mut owner = root_pkg;
+        let Some(hash) = ids.next().and_then(oid) else { return };
+        let parents: Vec<Oid> = ids.filter_map(oid).collect();
+        let mut touched: Vec<u32> = vec![];
+        for f in fields.next().unwrap_or_default().split(|&b| b == 0) {
+            let f = f.strip_prefix(b"\n").unwrap_or(f);
+            if f.is_empty() {
+                continue;
+            }
+            let f = String::from_utf8_lossy(f);
+            // a file belongs to the deepest package folder above it
+            let mut owner = self.root_pkg;
             let mut end = f.len();
             while let Some(slash) = f[..end].rfind('/') {
-                if let Some(&p) = dirs.get(&f[..slash]) {
+                if let Some(&p) = self.dirs.get(&f[..slash]) {
                     owner = Some(p);
                     break;
                 }
                 end = slash;
             }
             if let Some(p) = owner {
-                if mark[p] != ci {
-                    mark[p] = ci;
-                    touched[p].push(ci);
+                if !touched.contains(&p) {
+                    touched.push(p);
                 }
             }
         }
+        let conventional = commits::parse(&message);
+        let change = conventional.as_ref().map_or(Change::Other, |c| c.change());
+        let kind = match (&conventional, change) {
+            (_, Change::Breaking) => self.kind_id("breaking"),
+            (Some(c), _) => {
+                let k = c.kind.clone();
+                self.kind_id(&k)
+            }
+            (None, _) => 0,
+        };
+        self.log.by_hash.insert(hash, self.log.commits.len() as u32);
+        self.log.commits.push(Commit { parents, touched, kind, change });
     }
+}
 
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    // the marker starts with NUL: jump between NULs instead of testing every byte
+    let mut i = 0;
+    while let Some(z) = hay[i..].iter().position(|&b| b == needle[0]) {
+        let at = i + z;
+        if hay.len() - at < needle.len() {
+            return None;
+        }
+        if &hay[at..at + needle.len()] == needle {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// Finds each package's last tag and the commits since it. Pure.
+pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str) -> Vec<PackageHistory> {
+    let mut touched: Vec<Vec<usize>> = vec![vec![]; packages.len()];
+    for (ci, c) in log.commits.iter().enumerate() {
+        for &p in &c.touched {
+            touched[p as usize].push(ci);
+        }
+    }
     let ancestry = Ancestry::new(log);
-    let classified: Vec<Option<commits::Conventional>> =
-        log.commits.iter().map(|c| commits::parse(&c.message)).collect();
     packages
         .iter()
         .enumerate()
@@ -181,27 +300,20 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
             let mut h = PackageHistory::default();
             let template = render_tag(tag_template, &p.name, "\u{0}");
             let (prefix, suffix) = template.split_once('\u{0}').unwrap_or((&template, ""));
+            let mut last_commit = None;
             for t in tags {
-                let Some(v) = t.name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else {
-                    continue;
-                };
-                let Ok(version) = Version::parse(p.ecosystem, v) else {
-                    continue;
-                };
+                let Some(v) = t.name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else { continue };
+                let Ok(version) = Version::parse(p.ecosystem, v) else { continue };
                 h.tags.push(t.name.clone());
-                if !log.by_hash.contains_key(&t.commit) {
+                let Some(&at) = oid(&t.commit).and_then(|o| log.by_hash.get(&o)) else {
                     continue; // not in HEAD's history (another branch)
-                }
+                };
                 if h.last_tag.as_ref().is_none_or(|(_, best)| version > *best) {
                     h.last_tag = Some((t.name.clone(), version));
+                    last_commit = Some(at as usize);
                 }
             }
-            let tag_commit = h
-                .last_tag
-                .as_ref()
-                .and_then(|(name, _)| tags.iter().find(|t| t.name == *name))
-                .and_then(|t| log.by_hash.get(&t.commit).copied());
-            let since: Vec<usize> = match tag_commit {
+            let since: Vec<usize> = match last_commit {
                 None => touched[i].clone(),
                 Some(tc) => {
                     let ancestors = ancestry.of(tc);
@@ -209,14 +321,9 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
                 }
             };
             for &c in &since {
-                let change = classified[c].as_ref().map_or(Change::Other, |cc| cc.change());
-                let kind = match (&classified[c], change) {
-                    (_, Change::Breaking) => "breaking".to_string(),
-                    (Some(cc), _) => cc.kind.clone(),
-                    (None, _) => "other".to_string(),
-                };
-                *h.kinds.entry(kind).or_default() += 1;
-                h.change = h.change.max(Some(change));
+                let commit = &log.commits[c];
+                *h.kinds.entry(log.kinds[commit.kind as usize].clone()).or_default() += 1;
+                h.change = h.change.max(Some(commit.change));
             }
             h.commits = since;
             h
@@ -253,7 +360,7 @@ impl<'a> Ancestry<'a> {
         let n = log.commits.len();
         let linear = log.commits.iter().enumerate().all(|(i, c)| match c.parents.as_slice() {
             [] => i + 1 == n,
-            [p] => log.by_hash.get(p) == Some(&(i + 1)),
+            [p] => log.by_hash.get(p) == Some(&((i + 1) as u32)),
             _ => false,
         });
         Ancestry { log, linear, cache: Default::default() }
@@ -272,6 +379,7 @@ impl<'a> Ancestry<'a> {
         while let Some(c) = stack.pop() {
             for p in &self.log.commits[c].parents {
                 if let Some(&pi) = self.log.by_hash.get(p) {
+                    let pi = pi as usize;
                     if !seen[pi] {
                         seen[pi] = true;
                         stack.push(pi);
@@ -288,23 +396,55 @@ impl<'a> Ancestry<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::VersionSource;
 
-    #[test]
-    fn parses_hostile_messages() {
-        let nonce = "XTASKRECabc";
+    fn pkg(dir: &str) -> Package {
+        Package {
+            name: dir.rsplit('/').next().unwrap().to_string(),
+            ecosystem: crate::version::Ecosystem::Cargo,
+            dir: dir.to_string(),
+            manifest: format!("{dir}/Cargo.toml"),
+            version_text: "1.0.0".into(),
+            version: None,
+            version_source: VersionSource::Manifest,
+            unpublishable: None,
+            deps: vec![],
+            description: None,
+            license: true,
+        }
+    }
+
+    fn hostile_log(nonce: &str) -> Vec<u8> {
         let h1 = "a".repeat(40);
         let h2 = "b".repeat(40);
         let mut out = Vec::new();
-        out.extend_from_slice(format!("\0{nonce}{h1} {h2}\0feat: x\n\nbody \u{1e}\u{1f} XTASKREC {nonce}\n\0\ncrates/a/src/lib.rs\0py/b c/x.py\0").as_bytes());
+        out.extend_from_slice(
+            format!("\0{nonce}{h1} {h2}\0feat: x\n\nbody \u{1e}\u{1f} XTASKREC {nonce}\n\0\ncrates/a/src/lib.rs\0py/b c/x.py\0")
+                .as_bytes(),
+        );
         out.extend_from_slice(format!("\0{nonce}{h2} \0fix: bad ").as_bytes());
-        out.extend_from_slice(b"\xff bytes\n\0\ncrates/a/Cargo.toml\0");
-        let log = parse_log(&out, nonce);
-        assert_eq!(log.commits.len(), 2);
-        assert_eq!(log.commits[0].parents, vec![h2.clone()]);
-        assert!(log.commits[0].message.contains("body"));
-        assert_eq!(log.commits[0].files, vec!["crates/a/src/lib.rs", "py/b c/x.py"]);
-        assert_eq!(log.commits[1].subject(), "fix: bad \u{fffd} bytes");
-        assert_eq!(log.commits[1].files, vec!["crates/a/Cargo.toml"]);
-        assert!(log.commits[1].parents.is_empty());
+        out.extend_from_slice(b"\xff bytes\n\n\nBREAKING CHANGE: yes\0\ncrates/a/Cargo.toml\0README.md\0");
+        out
+    }
+
+    #[test]
+    fn parses_hostile_messages_in_any_chunking() {
+        let nonce = "XTASKRECabc";
+        let packages = vec![pkg("crates/a"), pkg("py/b c")];
+        let bytes = hostile_log(nonce);
+        for chunk in [1, 2, 3, 7, 64, bytes.len()] {
+            let mut p = LogParser::new(nonce, &packages);
+            for c in bytes.chunks(chunk) {
+                p.feed(c);
+            }
+            let log = p.finish();
+            assert_eq!(log.commits.len(), 2, "chunk {chunk}");
+            assert_eq!(log.commits[0].parents, vec![oid(&"b".repeat(40)).unwrap()]);
+            assert_eq!(log.commits[0].touched, vec![0, 1]);
+            assert_eq!(log.kinds[log.commits[0].kind as usize], "feat");
+            assert_eq!(log.commits[1].change, Change::Breaking);
+            assert_eq!(log.commits[1].touched, vec![0], "README.md belongs to no package");
+            assert!(log.commits[1].parents.is_empty());
+        }
     }
 }

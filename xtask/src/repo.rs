@@ -55,7 +55,7 @@ impl Repo {
 
     /// One `git log` and one `git for-each-ref`, then per-package analysis.
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
-        let log = history::read_log(sh, &self.root)?;
+        let log = history::read_log(&self.root, &self.ws.packages)?;
         let tags = history::read_tags(sh, &self.root)?;
         Ok(history::analyze(&log, &tags, &self.ws.packages, &self.config.tag_package))
     }
