@@ -5,6 +5,7 @@
 //!     cargo run --release -p bench -- all --tiny     # seconds: keeps the benchmark from rotting (CI)
 //!     cargo run --release -p bench -- plan --packages N --commits M
 //!     cargo run --release -p bench -- scale | release | compile
+//!     cargo run --release -p bench -- release --live   # watch the live progress table on a terminal
 //!
 //! - P1 plan: `xtask plan --format json` ÷ one `git log --name-only` pass over
 //!   the same history (the floor), and ÷ the per-package approach (one
@@ -57,7 +58,7 @@ fn main() {
             print_p1(&[p1(&workspace, &xtask, &spec, get("--runs", 3))]);
         }
         "scale" => scale(&workspace, &xtask, tiny),
-        "release" => p2(&xtask, if tiny { 8 } else { get("--packages", 30) }, 4),
+        "release" => p2(&xtask, if tiny { 8 } else { get("--packages", 30) }, 4, flag("--live")),
         "compile" => p3(&workspace),
         "all" => {
             if tiny {
@@ -76,7 +77,7 @@ fn main() {
             println!("\n## Scaling\n");
             scale(&workspace, &xtask, false);
             println!("\n## P2 makespan (30 packages, --jobs 4)\n");
-            p2(&xtask, 30, 4);
+            p2(&xtask, 30, 4, false);
             println!("\n## P3 cold compile\n");
             p3(&workspace);
         }
@@ -210,7 +211,7 @@ fn scale(workspace: &Path, xtask: &Path, tiny: bool) {
 }
 
 /// P2: a real release to local registries; durations from the progress lines.
-fn p2(xtask: &Path, packages: usize, jobs: usize) {
+fn p2(xtask: &Path, packages: usize, jobs: usize, live: bool) {
     let reg = Registries::start();
     let dir = TempDir::new("bench-p2");
     let repo = dir.0.join("repo");
@@ -248,6 +249,13 @@ fn p2(xtask: &Path, packages: usize, jobs: usize) {
     let mut cmd = Command::new(xtask);
     cmd.args(["release", "--yes", "--jobs", &jobs.to_string(), "--root"]).arg(&repo);
     with_env(&mut cmd);
+    if live {
+        // `release --live`: the release on this terminal, to watch its live progress table
+        cmd.env_remove("CI");
+        let status = cmd.status().expect("run the release");
+        println!("release exited with {status}");
+        return;
+    }
     cmd.env("CI", "1");
     let start = Instant::now();
     let out = cmd.output().expect("run the release");

@@ -177,7 +177,8 @@ impl LogParser {
         marker.extend_from_slice(nonce.as_bytes());
         let dirs: HashMap<String, u32> = packages.iter().enumerate().map(|(i, p)| (p.dir.clone(), i as u32)).collect();
         let root_pkg = dirs.get(".").copied();
-        let mut p = LogParser { marker, buf: vec![], pos: 0, log: Log::default(), dirs, root_pkg, kind_ids: HashMap::new() };
+        let mut p =
+            LogParser { marker, buf: vec![], pos: 0, log: Log::default(), dirs, root_pkg, kind_ids: HashMap::new() };
         p.kind_id("other");
         p
     }

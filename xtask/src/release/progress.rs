@@ -42,7 +42,10 @@ pub struct Progress {
 
 struct Rows {
     names: Vec<String>,
-    states: Vec<(State, Instant)>,
+    states: Vec<State>,
+    /// When each package left `waiting`, and when it reached its end.
+    started: Vec<Option<Instant>>,
+    finished: Vec<Option<Instant>>,
     drawn: usize,
 }
 
@@ -50,17 +53,34 @@ impl Progress {
     pub fn new(names: Vec<String>, allow_live: bool) -> Progress {
         let now = Instant::now();
         let live = allow_live && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        let states = vec![(State::Waiting, now); names.len()];
-        Progress { live, start: now, rows: Mutex::new(Rows { names, states, drawn: 0 }) }
+        let n = names.len();
+        let rows =
+            Rows { names, states: vec![State::Waiting; n], started: vec![None; n], finished: vec![None; n], drawn: 0 };
+        Progress { live, start: now, rows: Mutex::new(rows) }
     }
 
     pub fn set(&self, i: usize, state: State) {
         let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        rows.states[i] = (state, Instant::now());
+        let now = Instant::now();
+        rows.states[i] = state;
+        if state != State::Waiting {
+            rows.started[i].get_or_insert(now);
+        }
+        if matches!(state, State::Done | State::AlreadyPublished | State::Failed) {
+            rows.finished[i] = Some(now);
+        }
         if self.live {
             self.redraw(&mut rows);
         } else {
             eprintln!("[{:>7.1}s] {}: {}", self.start.elapsed().as_secs_f64(), rows.names[i], state.as_str());
+        }
+    }
+
+    /// Redraws the live table so that elapsed times move between state changes.
+    pub fn tick(&self) {
+        if self.live {
+            let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+            self.redraw(&mut rows);
         }
     }
 
@@ -70,10 +90,11 @@ impl Progress {
             let _ = write!(err, "\x1b[{}A", rows.drawn);
         }
         let width = rows.names.iter().map(String::len).max().unwrap_or(0);
-        for (name, (state, since)) in rows.names.iter().zip(&rows.states) {
-            let secs = match state {
-                State::Waiting => String::new(),
-                _ => format!("{:.1}s", since.elapsed().as_secs_f64()),
+        for (i, (name, state)) in rows.names.iter().zip(&rows.states).enumerate() {
+            let secs = match (rows.started[i], rows.finished[i]) {
+                (Some(s), Some(f)) => format!("{:.1}s", (f - s).as_secs_f64()),
+                (Some(s), None) => format!("{:.1}s", s.elapsed().as_secs_f64()),
+                _ => String::new(),
             };
             let _ = writeln!(err, "\x1b[2K  {name:<width$}  {:<17} {secs}", state.as_str());
         }

@@ -78,25 +78,37 @@ pub fn run(
     };
     // a dry run prints its commands in order: one at a time
     let jobs = if ctx.dry_run { 1 } else { jobs };
-    let results = schedule(&deps, jobs, |i| {
-        let e = entries[i];
-        if let Some(outcome) = job.record(&e.name).filter(|r| r.done).and_then(|r| r.outcome) {
-            progress.set(i, State::Done);
-            return Ok(outcome);
-        }
-        progress.set(i, State::Building);
-        let r = job.publish(e, i);
-        progress.set(
-            i,
-            match &r {
-                Ok(o) if o == ALREADY => State::AlreadyPublished,
-                Ok(_) => State::Done,
-                Err(_) => State::Failed,
-            },
-        );
-        let outcome = r?;
-        job.done(&e.name, &outcome)?;
-        Ok(outcome)
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let results = std::thread::scope(|scope| {
+        // the live table's clock
+        scope.spawn(|| {
+            while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                progress.tick();
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        });
+        let r = schedule(&deps, jobs, |i| {
+            let e = entries[i];
+            if let Some(outcome) = job.record(&e.name).filter(|r| r.done).and_then(|r| r.outcome) {
+                progress.set(i, State::Done);
+                return Ok(outcome);
+            }
+            progress.set(i, State::Building);
+            let r = job.publish(e, i);
+            progress.set(
+                i,
+                match &r {
+                    Ok(o) if o == ALREADY => State::AlreadyPublished,
+                    Ok(_) => State::Done,
+                    Err(_) => State::Failed,
+                },
+            );
+            let outcome = r?;
+            job.done(&e.name, &outcome)?;
+            Ok(outcome)
+        });
+        finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
     });
     let mut outcomes = vec![];
     let mut published = vec![];
