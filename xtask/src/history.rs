@@ -195,8 +195,7 @@ impl LogParser {
 
     pub fn feed(&mut self, chunk: &[u8]) {
         self.buf.extend_from_slice(chunk);
-        loop {
-            let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) else { break };
+        while let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) {
             let body = start + self.marker.len();
             let Some(next) = find(&self.buf[body..], &self.marker).map(|i| body + i) else {
                 self.pos = start;
