@@ -249,3 +249,35 @@ fn rollback_deletes_tags_and_says_what_cannot_be_yanked() {
     let out = git_env(Command::new("git").arg("-C").arg(reg.remote()).args(["tag", "--list"])).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "remote tags left");
 }
+
+#[test]
+fn github_releases_through_gh_are_made_and_deleted() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    // the remote is "on GitHub" by its configured URL; git rewrites it to the local bare repository
+    let github = "https://github.com/acme/mono.git";
+    repo.git(&["remote", "set-url", "origin", github]);
+    repo.git(&["config", &format!("url.{}.insteadOf", reg.remote().display()), github]);
+    // a stub `gh` (GitHub itself cannot be reached here) that records its arguments
+    let bin = TempDir::new("gh-stub");
+    let log = bin.0.join("gh.log");
+    let gh = bin.0.join("gh");
+    std::fs::write(&gh, format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display())).unwrap();
+    Command::new("chmod").arg("+x").arg(&gh).status().unwrap();
+    let env: Vec<(String, String)> = reg
+        .env()
+        .into_iter()
+        .map(|(k, v)| if k == "PATH" { (k, format!("{}:{v}", bin.0.display())) } else { (k, v) })
+        .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = repo.xtask_env(&["release", "--yes"], &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    for tag in ["core-v1.0.0", "models-v1.2.0", "cli-tool-v0.1.0"] {
+        assert!(calls.contains(&format!("release create {tag} --verify-tag")), "{calls}");
+    }
+    let run = repo.xtask_env(&["rollback"], &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.contains("release delete core-v1.0.0 --yes"), "{calls}");
+}

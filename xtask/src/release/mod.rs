@@ -510,7 +510,9 @@ fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool) ->
 fn forge_release(sh: &Shell, repo: &Repo, release: &Release) {
     let root = &repo.root;
     let remote = &repo.config.remote;
-    let url = cmd!(sh, "git -C {root} remote get-url {remote}").quiet().read().unwrap_or_default();
+    // the URL as configured (`remote get-url` would apply insteadOf rewrites)
+    let key = format!("remote.{remote}.url");
+    let url = cmd!(sh, "git -C {root} config --get {key}").quiet().read().unwrap_or_default();
     if !url.contains("github.com") {
         println!("  no forge release: the remote is not on GitHub");
         return;

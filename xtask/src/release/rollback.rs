@@ -145,7 +145,9 @@ fn last_release(state: &Path) -> anyhow::Result<Option<Journal>> {
 fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) {
     let root = &repo.root;
     let remote = &repo.config.remote;
-    let url = cmd!(sh, "git -C {root} remote get-url {remote}").quiet().read().unwrap_or_default();
+    // the URL as configured (`remote get-url` would apply insteadOf rewrites)
+    let key = format!("remote.{remote}.url");
+    let url = cmd!(sh, "git -C {root} config --get {key}").quiet().read().unwrap_or_default();
     if !url.contains("github.com") {
         return;
     }
