@@ -58,7 +58,13 @@ fn main() {
             print_p1(&[p1(&workspace, &xtask, &spec, get("--runs", 3))]);
         }
         "scale" => scale(&workspace, &xtask, tiny),
-        "release" => p2(&xtask, if tiny { 8 } else { get("--packages", 30) }, get("--depth", 4), get("--jobs", 4), flag("--live")),
+        "release" => p2(
+            &xtask,
+            if tiny { 8 } else { get("--packages", 30) },
+            get("--depth", 4),
+            get("--jobs", 4),
+            flag("--live"),
+        ),
         "compile" => p3(&workspace),
         "all" => {
             if tiny {

@@ -219,7 +219,7 @@ pub fn plan(
                 let current = p.version.clone().expect("checked above");
                 d[i] = Decision {
                     status: Status::Release,
-                    next: Some(current.bump(Level::Patch)),
+                    next: Some(above(&current, current.bump(Level::Patch), &p.name)?),
                     bump: "patch",
                     level: Level::Patch,
                     reason: format!(
@@ -364,7 +364,7 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
         })?;
         return Ok(release(next, "pre", level, format!("{reason}; {} pre-release", pre_name(kind))));
     }
-    let next = current.bump(level);
+    let next = above(current, current.bump(level), "the package")?;
     let bump = if current.is_pre() {
         reason = format!("{reason}; finalizes the pre-release {current}");
         sync_bump(current, &next)
@@ -372,6 +372,18 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
         level.as_str()
     };
     Ok(release(next, bump, level, reason))
+}
+
+/// `next`, when it is above `current` (a version at the top of its numbers cannot grow).
+fn above(current: &Version, next: Version, name: &str) -> anyhow::Result<Version> {
+    if next > *current {
+        return Ok(next);
+    }
+    Err(fail(
+        Code::BadBump,
+        format!("{name}: {current} cannot be bumped any further"),
+        "set a new version by hand with --bump VERSION, or leave the package out with --exclude",
+    ))
 }
 
 /// The bump level a change calls for, and a note when the pre-1.0 rules apply.

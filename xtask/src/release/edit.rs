@@ -13,6 +13,21 @@ fn parse(text: &str, file: &str) -> anyhow::Result<DocumentMut> {
     text.parse::<DocumentMut>().map_err(|e| anyhow::anyhow!("{file}: {}", crate::config::one_line(&e.to_string())))
 }
 
+/// toml_edit writes `\n` line ends and a final newline: give the file back the
+/// line ends it had (CRLF stays CRLF) and no final newline it did not have.
+fn same_layout(original: &str, out: String) -> String {
+    let mut out = if original.contains("\r\n") && !out.contains("\r\n") { out.replace('\n', "\r\n") } else { out };
+    if !original.ends_with('\n') {
+        while out.ends_with('\n') {
+            out.pop();
+            if out.ends_with('\r') {
+                out.pop();
+            }
+        }
+    }
+    out
+}
+
 /// Replaces a string value in place, keeping its surrounding whitespace and comments.
 fn set_str(item: &mut Item, new: &str) {
     if let Some(v) = item.as_value_mut() {
@@ -24,28 +39,30 @@ fn set_str(item: &mut Item, new: &str) {
 
 /// `[package] version` (Cargo) or `[project] version` (Python).
 pub fn set_package_version(text: &str, file: &str, eco: Ecosystem, new: &str) -> anyhow::Result<String> {
-    let mut doc = parse(text, file)?;
     let table = if eco == Ecosystem::Cargo { "package" } else { "project" };
-    let item = doc
-        .get_mut(table)
-        .and_then(|t| t.get_mut("version"))
-        .filter(|v| v.is_str())
-        .ok_or_else(|| anyhow::anyhow!("{file}: no [{table}] version string to update"))?;
-    set_str(item, new);
-    Ok(doc.to_string())
+    replace_string(text, file, &[table, "version"], new)
 }
 
 /// `[workspace.package] version` of a Cargo workspace root.
 pub fn set_workspace_version(text: &str, file: &str, new: &str) -> anyhow::Result<String> {
-    let mut doc = parse(text, file)?;
-    let item = doc
-        .get_mut("workspace")
-        .and_then(|w| w.get_mut("package"))
-        .and_then(|p| p.get_mut("version"))
+    replace_string(text, file, &["workspace", "package", "version"], new)
+}
+
+/// Replaces the string at `path` by `"new"` and changes no other byte: the
+/// value is found by its span in the parsed document, and the text is spliced.
+fn replace_string(text: &str, file: &str, path: &[&str], new: &str) -> anyhow::Result<String> {
+    let doc = toml_edit::ImDocument::parse(text)
+        .map_err(|e| anyhow::anyhow!("{file}: {}", crate::config::one_line(&e.to_string())))?;
+    let mut item = doc.as_item();
+    for key in path {
+        item = item.get(key).ok_or_else(|| anyhow::anyhow!("{file}: no {} string to update", path.join(".")))?;
+    }
+    let span = item
+        .as_value()
         .filter(|v| v.is_str())
-        .ok_or_else(|| anyhow::anyhow!("{file}: no [workspace.package] version to update"))?;
-    set_str(item, new);
-    Ok(doc.to_string())
+        .and_then(|v| v.span())
+        .ok_or_else(|| anyhow::anyhow!("{file}: no {} string to update", path.join(".")))?;
+    Ok(format!("{}{}{}", &text[..span.start], Value::from(new), &text[span.end..]))
 }
 
 /// A version file of a dynamic-version package: a plain `VERSION` file, or the
@@ -189,7 +206,7 @@ pub fn update_cargo_requirements(
     {
         visit(t);
     }
-    Ok((doc.to_string(), changes))
+    Ok((same_layout(text, doc.to_string()), changes))
 }
 
 /// Every requirement string of a pyproject: `[project] dependencies`,
@@ -284,7 +301,7 @@ fn rewrite_python(
             }
         }
     }
-    Ok((doc.to_string(), changes))
+    Ok((same_layout(text, doc.to_string()), changes))
 }
 
 /// Updates requirements on released packages that no longer admit the new version.
@@ -332,6 +349,18 @@ mod tests {
         assert!(
             set_package_version("[package]\nname='a'\nversion.workspace=true\n", "f", Ecosystem::Cargo, "1").is_err()
         );
+    }
+
+    /// Found by the `manifest_text` fuzz target (fuzz/regressions/manifest_text).
+    #[test]
+    fn line_ends_and_final_newline_are_kept() {
+        let crlf = "[package]\r\nname = \"x\"\r\nversion = \"1.0.0\"\r\n";
+        let out = set_package_version(crlf, "f", Ecosystem::Cargo, "1.1.0").unwrap();
+        assert_eq!(out, crlf.replace("1.0.0", "1.1.0"));
+        let bare = "[package]\nversion = \"1\"";
+        assert_eq!(set_package_version(bare, "f", Ecosystem::Cargo, "2").unwrap(), "[package]\nversion = \"2\"");
+        assert!(pep508::parse(" ").is_err());
+        assert!(pep508::parse("").is_err());
     }
 
     #[test]

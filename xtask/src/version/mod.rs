@@ -80,7 +80,9 @@ impl Version {
     pub fn is_pre(&self) -> bool {
         match self {
             Version::Sem(v) => !v.pre.is_empty(),
-            Version::Py(v) => v.is_prerelease(),
+            // a dev release of a post release (`1.0.post1.dev0`) comes after `1.0`:
+            // it is not a pre-release of it
+            Version::Py(v) => v.pre.is_some() || (v.dev.is_some() && v.post.is_none()),
         }
     }
 
@@ -99,7 +101,37 @@ impl Version {
                 };
                 Some((kind, parts.next().and_then(|n| n.parse().ok()).unwrap_or(0)))
             }
-            Version::Py(v) => v.pre.or(v.dev.map(|_| (PreKind::Alpha, 0))),
+            Version::Py(v) if v.pre.is_none() && !self.is_pre() => None,
+            Version::Py(v) => v.pre.or(Some((PreKind::Alpha, 0))),
+        }
+    }
+
+    /// This version with another release triple and pre-release, in its own
+    /// ecosystem (a Python epoch is kept).
+    fn with_parts(&self, triple: (u64, u64, u64), pre: Option<(PreKind, u64)>) -> Version {
+        match self {
+            Version::Py(v) => {
+                let (a, b, c) = triple;
+                Version::Py(Pep440 { epoch: v.epoch, pre, ..Pep440::new(vec![a, b, c]) })
+            }
+            Version::Sem(_) => Version::from_parts(Ecosystem::Cargo, triple, pre),
+        }
+    }
+
+    /// The same release without pre-release parts; a Python release keeps all
+    /// its numbers (`1.0.0.1rc1` → `1.0.0.1`) and its epoch.
+    fn finalized(&self) -> Version {
+        match self {
+            Version::Py(v) => Version::Py(Pep440 { epoch: v.epoch, release: v.release.clone(), ..Pep440::new(vec![]) }),
+            Version::Sem(_) => self.with_parts(self.triple(), None),
+        }
+    }
+
+    /// This release with pre-release `kind` number `n`.
+    fn with_pre(&self, kind: PreKind, n: u64) -> Version {
+        match self.finalized() {
+            Version::Py(v) => Version::Py(Pep440 { pre: Some((kind, n)), ..v }),
+            Version::Sem(_) => self.with_parts(self.triple(), Some((kind, n))),
         }
     }
 
@@ -134,43 +166,65 @@ impl Version {
     /// A plain bump. From a pre-release it finalizes when the pre-release already
     /// carries a change of this size (`1.2.0-rc.1` + minor = `1.2.0`), as npm's
     /// `semver.inc` does; otherwise it moves on (`1.2.3-rc.1` + major = `2.0.0`).
+    /// Numbers saturate: a version that cannot go higher comes back unchanged
+    /// (the planner refuses it).
     pub fn bump(&self, level: Level) -> Version {
         let (major, minor, patch) = self.triple();
         let pre = self.is_pre();
-        let triple = match level {
+        let up = |n: u64| n.saturating_add(1);
+        let next = match level {
             Level::None => return self.clone(),
-            Level::Major if pre && minor == 0 && patch == 0 => (major, 0, 0),
-            Level::Major => (major + 1, 0, 0),
-            Level::Minor if pre && patch == 0 => (major, minor, 0),
-            Level::Minor => (major, minor + 1, 0),
-            Level::Patch if pre => (major, minor, patch),
-            Level::Patch => (major, minor, patch + 1),
+            Level::Major if pre && minor == 0 && patch == 0 => self.finalized(),
+            Level::Major => self.with_parts((up(major), 0, 0), None),
+            Level::Minor if pre && patch == 0 => self.finalized(),
+            Level::Minor => self.with_parts((major, up(minor), 0), None),
+            Level::Patch if pre => self.finalized(),
+            Level::Patch => self.with_parts((major, minor, up(patch)), None),
         };
-        Version::from_parts(self.ecosystem(), triple, None)
+        // a saturated number must not make the version go down
+        if next > *self {
+            next
+        } else {
+            self.clone()
+        }
     }
 
     /// Starts or advances a pre-release of kind `kind` for a change of size
     /// `level`: `1.1.0` + minor + rc = `1.2.0rc1`; `1.2.0rc1` + rc = `1.2.0rc2`;
-    /// `1.2.0a2` + rc = `1.2.0rc1`. Going back (rc to alpha) is an error.
+    /// `1.2.0a2` + rc = `1.2.0rc1`. Going back (rc to alpha) is an error. The
+    /// result is always above `self`.
     pub fn bump_pre(&self, level: Level, kind: PreKind) -> Result<Version, String> {
         if let Some((cur_kind, n)) = self.pre() {
-            let finalized = self.bump(Level::Patch);
             // does the change fit in the release this pre-release leads to?
-            let fits = level == Level::None || self.bump(level) == finalized;
+            let fits = level == Level::None || self.bump(level) == self.bump(Level::Patch);
             if fits {
                 let next = match cur_kind.cmp(&kind) {
-                    Ordering::Equal => n + 1,
+                    Ordering::Equal => {
+                        n.checked_add(1).ok_or_else(|| format!("{self}: the pre-release number cannot grow"))?
+                    }
                     Ordering::Less => 1,
                     Ordering::Greater => {
                         return Err(format!("{self} is already past {}: a pre-release cannot go back", pre_name(kind)))
                     }
                 };
-                return Ok(Version::from_parts(self.ecosystem(), self.triple(), Some((kind, next))));
+                let v = self.with_pre(kind, next);
+                if v > *self {
+                    return Ok(v);
+                }
+                // an unknown pre-release (`-foo`) sorts above ours: on to the next release
             }
         }
-        let level = level.max(Level::Patch);
-        let next = self.bump(level);
-        Ok(Version::from_parts(self.ecosystem(), next.triple(), Some((kind, 1))))
+        let v = self.bump(level.max(Level::Patch)).with_pre(kind, 1);
+        if v > *self {
+            return Ok(v);
+        }
+        let (major, minor, patch) = self.triple();
+        let v = self.with_parts((major, minor, patch.saturating_add(1)), Some((kind, 1)));
+        if v > *self {
+            Ok(v)
+        } else {
+            Err(format!("{self} cannot be bumped any further"))
+        }
     }
 }
 
@@ -292,6 +346,35 @@ mod tests {
         assert_eq!(sem("1.2.0-beta.3").bump_pre(Level::None, rc).unwrap().to_string(), "1.2.0-rc.1");
         assert_eq!(sem("1.0.0").bump_pre(Level::None, PreKind::Alpha).unwrap().to_string(), "1.0.1-alpha.1");
         assert!(py("1.2.0rc1").bump_pre(Level::Patch, PreKind::Alpha).is_err());
+    }
+
+    /// Found by the `versions` fuzz target (fuzz/regressions/versions).
+    #[test]
+    fn fuzz_regressions() {
+        let rc = PreKind::Rc;
+        // B1: no overflow; a version that cannot grow is refused, not wrapped
+        let max = sem("18446744073709551615.0.0");
+        assert_eq!(max.bump(Level::Major), max);
+        assert!(sem("1.0.0-rc.18446744073709551615").bump_pre(Level::None, rc).is_err());
+        // B2: the epoch stays
+        assert_eq!(py("1!1.0").bump(Level::Patch).to_string(), "1!1.0.1");
+        assert_eq!(py("1!1.0").bump_pre(Level::Minor, rc).unwrap().to_string(), "1!1.1.0rc1");
+        // B3: a fourth release number is kept when finalizing
+        assert_eq!(py("1.0.0.1rc1").bump(Level::Patch).to_string(), "1.0.0.1");
+        // B4: a dev release of a post release is not a pre-release of the base
+        assert_eq!(py("1.0.post1.dev0").bump(Level::Patch).to_string(), "1.0.1");
+        assert!(py("1.0.post1.dev0").bump_pre(Level::None, PreKind::Alpha).unwrap() > py("1.0.post1.dev0"));
+        // B5: an unknown pre-release that sorts above alpha moves on
+        let foo = sem("1.0.0-foo");
+        let next = foo.bump_pre(Level::None, PreKind::Alpha).unwrap();
+        assert!(next > foo, "{next}");
+        assert_eq!(next.to_string(), "1.0.1-alpha.1");
+        // B6, B7: equal locals hash alike; huge numbers compare without overflow
+        use std::hash::{BuildHasher, RandomState};
+        let h = RandomState::new();
+        assert_eq!(h.hash_one(Pep440::parse("1+01").unwrap()), h.hash_one(Pep440::parse("1+1").unwrap()));
+        assert!(py("1.post18446744073709551615") > py("1.post1"));
+        assert!(py("1+18446744073709551615") > py("1+1"));
     }
 
     #[test]

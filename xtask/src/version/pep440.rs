@@ -142,19 +142,25 @@ impl Pep440 {
             (Some(p), _, _) => (1, Some(p)),
             (None, _, _) => (2, None),
         };
-        let post = self.post.map_or(0, |n| n + 1);
+        let post = (self.post.is_some(), self.post.unwrap_or(0));
         let dev = (self.dev.is_none(), self.dev.unwrap_or(0));
         let local = self.local.as_deref().map(local_key);
         (self.epoch, release, pre, post, dev, local)
     }
 }
 
-fn local_key(s: &str) -> Vec<(u64, String)> {
-    // numeric segments sort above alphanumeric ones, and by value
+/// A local version segment: numeric ones sort above alphanumeric ones, and by value.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum LocalSeg {
+    Alpha(String),
+    Num(u64),
+}
+
+fn local_key(s: &str) -> Vec<LocalSeg> {
     s.split('.')
         .map(|seg| match seg.parse::<u64>() {
-            Ok(n) => (1 + n, String::new()),
-            Err(_) => (0, seg.to_string()),
+            Ok(n) => LocalSeg::Num(n),
+            Err(_) => LocalSeg::Alpha(seg.to_string()),
         })
         .collect()
 }
@@ -173,7 +179,8 @@ impl std::hash::Hash for Pep440 {
         while release.len() > 1 && release.last() == Some(&0) {
             release = &release[..release.len() - 1];
         }
-        (self.epoch, release, self.pre, self.post, self.dev, &self.local).hash(state);
+        // hashed as compared: `1+01` equals `1+1`
+        (self.epoch, release, self.pre, self.post, self.dev, self.local.as_deref().map(local_key)).hash(state);
     }
 }
 

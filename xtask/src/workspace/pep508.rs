@@ -31,6 +31,9 @@ impl Requirement {
 
 pub fn parse(input: &str) -> Result<Requirement, String> {
     let bad = |why: &str| format!("`{input}` is not a PEP 508 requirement: {why}");
+    if input.trim().is_empty() {
+        return Err(bad("it is empty"));
+    }
     let lead = input.len() - input.trim_start().len();
     let s = input.trim_end();
     let mut pos = lead;
