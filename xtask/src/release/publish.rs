@@ -209,6 +209,25 @@ impl Job<'_> {
         self.snapshot.and_then(|j| j.stage(name, stage)) == Some(Step::Done)
     }
 
+    /// Runs `work` as the journaled stage `stage` of package `name`, shown as
+    /// `state`, unless the journal says an earlier run finished it.
+    fn stage(
+        &self,
+        name: &str,
+        i: usize,
+        state: State,
+        stage: &str,
+        work: impl FnOnce() -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        if self.stage_done(name, stage) {
+            return Ok(());
+        }
+        self.progress.set(i, state);
+        self.mark(name, stage, Step::Started)?;
+        work()?;
+        self.mark(name, stage, Step::Done)
+    }
+
     fn mark(&self, name: &str, stage: &str, step: Step) -> anyhow::Result<()> {
         match self.journal {
             Some(h) => h.stage(name, stage, step),
@@ -397,9 +416,7 @@ impl Job<'_> {
             self.mark(name, "publish", Step::Done)?;
         }
 
-        if !self.stage_done(name, "verify") {
-            self.progress.set(i, State::Polling);
-            self.mark(name, "verify", Step::Started)?;
+        self.stage(name, i, State::Polling, "verify", || {
             if self.ctx.dry_run {
                 println!(
                     "  would poll {index_url}{}/ until it lists every file, then compare each #sha256",
@@ -435,29 +452,29 @@ impl Job<'_> {
                     }
                 }
             }
-            self.mark(name, "verify", Step::Done)?;
-        }
+            Ok(())
+        })?;
 
-        if config.smoke_test && !self.stage_done(name, "smoke") {
-            self.progress.set(i, State::SmokeTesting);
-            self.mark(name, "smoke", Step::Started)?;
-            let venv = self.release.work.join("smoke").join(name);
-            let python = venv.join("bin/python");
-            let spec = format!("{name}=={version}");
-            let module = module_name(&self.tree.join(&e.manifest), name);
-            let import = format!("import {module}");
-            let help = "the version is public: fix it and release a patch (consider yanking)";
-            self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
-            self.ctx.exec(
-                cmd!(
-                    sh,
-                    "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
-                ),
-                Code::SmokeTestFailed,
-                help,
-            )?;
-            self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
-            self.mark(name, "smoke", Step::Done)?;
+        if config.smoke_test {
+            self.stage(name, i, State::SmokeTesting, "smoke", || {
+                let venv = self.release.work.join("smoke").join(name);
+                let python = venv.join("bin/python");
+                let spec = format!("{name}=={version}");
+                let module = module_name(&self.tree.join(&e.manifest), name);
+                let import = format!("import {module}");
+                let help = "the version is public: fix it and release a patch (consider yanking)";
+                self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
+                self.ctx.exec(
+                    cmd!(
+                        sh,
+                        "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
+                    ),
+                    Code::SmokeTestFailed,
+                    help,
+                )?;
+                self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
+                Ok(())
+            })?;
         }
         Ok(outcome.to_string())
     }
@@ -614,9 +631,7 @@ impl Job<'_> {
             self.mark(name, "publish", Step::Done)?;
         }
 
-        if !self.stage_done(name, "verify") {
-            self.progress.set(i, State::Polling);
-            self.mark(name, "verify", Step::Started)?;
+        self.stage(name, i, State::Polling, "verify", || {
             if self.ctx.dry_run {
                 println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
             } else {
@@ -636,35 +651,35 @@ impl Job<'_> {
                     ));
                 }
             }
-            self.mark(name, "verify", Step::Done)?;
-        }
+            Ok(())
+        })?;
 
-        if config.smoke_test && !self.stage_done(name, "smoke") {
-            self.progress.set(i, State::SmokeTesting);
-            self.mark(name, "smoke", Step::Started)?;
-            let dir = self.release.work.join("smoke").join(name);
-            let registry_key =
-                config.cargo_registry.as_ref().map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
-            let smoke_manifest = format!(
-                "[package]\nname = \"smoke-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{name} = {{ version = \"={version}\"{registry_key} }}\n\n[workspace]\n"
-            );
-            if !self.ctx.dry_run {
-                std::fs::create_dir_all(dir.join("src"))?;
-                std::fs::write(dir.join("src/lib.rs"), "")?;
-            }
-            self.ctx.write(
-                &dir.join("Cargo.toml"),
-                &smoke_manifest,
-                "a throwaway crate that depends on the exact version",
-            )?;
-            let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
-            let path = dir.join("Cargo.toml");
-            self.ctx.exec(
-                cmd!(sh, "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"),
-                Code::SmokeTestFailed,
-                "the version is public: fix it and release a patch (consider `cargo yank`)",
-            )?;
-            self.mark(name, "smoke", Step::Done)?;
+        if config.smoke_test {
+            self.stage(name, i, State::SmokeTesting, "smoke", || {
+                let dir = self.release.work.join("smoke").join(name);
+                let registry_key =
+                    config.cargo_registry.as_ref().map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
+                let smoke_manifest = format!(
+                    "[package]\nname = \"smoke-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{name} = {{ version = \"={version}\"{registry_key} }}\n\n[workspace]\n"
+                );
+                if !self.ctx.dry_run {
+                    std::fs::create_dir_all(dir.join("src"))?;
+                    std::fs::write(dir.join("src/lib.rs"), "")?;
+                }
+                self.ctx.write(
+                    &dir.join("Cargo.toml"),
+                    &smoke_manifest,
+                    "a throwaway crate that depends on the exact version",
+                )?;
+                let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
+                let path = dir.join("Cargo.toml");
+                self.ctx.exec(
+                    cmd!(sh, "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"),
+                    Code::SmokeTestFailed,
+                    "the version is public: fix it and release a patch (consider `cargo yank`)",
+                )?;
+                Ok(())
+            })?;
         }
         Ok(outcome.to_string())
     }
