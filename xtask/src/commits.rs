@@ -89,6 +89,28 @@ fn is_breaking_footer(line: &str) -> bool {
     })
 }
 
+/// The `#123` references in a description (`(#123)` from a squash merge, `fixes #4`):
+/// each with its byte range (the `#` and the digits). A `#` inside a word or
+/// followed by a letter (`C#`, `#tag`) is not a reference.
+pub fn references(text: &str) -> Vec<(std::ops::Range<usize>, u64)> {
+    let bytes = text.as_bytes();
+    let mut out = vec![];
+    for (at, _) in text.match_indices('#') {
+        if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || matches!(bytes[at - 1], b'&' | b'/' | b'#')) {
+            continue;
+        }
+        let digits = bytes[at + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let end = at + 1 + digits;
+        if digits == 0 || digits > 12 || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            continue;
+        }
+        if let Ok(n) = text[at + 1..end].parse() {
+            out.push((at..end, n));
+        }
+    }
+    out
+}
+
 /// The change a message makes: `Other` when it is not conventional.
 #[cfg(test)]
 pub fn classify(message: &str) -> Change {
@@ -132,6 +154,17 @@ mod tests {
         assert_eq!(classify("fix: a\n\nthis is a BREAKING CHANGE: maybe"), Change::Fix);
         // the subject line is not a footer
         assert_eq!(classify("BREAKING CHANGE: x"), Change::Other);
+    }
+
+    #[test]
+    fn references_in_descriptions() {
+        let refs = |t: &str| references(t).into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+        assert_eq!(refs("add arrays (#12)"), [12]);
+        assert_eq!(refs("fix #3, #4 and (#5)"), [3, 4, 5]);
+        for none in ["C# support", "a#1", "#tag", "#12a", "&#38;", "#", "issue #"] {
+            assert!(refs(none).is_empty(), "{none:?}");
+        }
+        assert_eq!(references("x (#7)")[0].0, 3..5);
     }
 
     #[test]

@@ -26,7 +26,69 @@ pub struct Config {
     pub allow_branches: Vec<String>,
     pub remote: String,
     pub smoke_test: bool,
+    pub changelog: ChangelogConfig,
+    pub forge: ForgeConfig,
 }
+
+/// `[changelog]`: where changelogs are written and what they show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangelogConfig {
+    pub enabled: bool,
+    /// File name relative to each package's folder.
+    pub path: String,
+    /// The aggregate changelog of the whole repository, relative to the root.
+    pub workspace: Option<String>,
+    /// Conventional type → section title, in display order after the fixed
+    /// Breaking changes, Features, Fixes, Performance: the defaults with
+    /// `[changelog.sections]` applied over them.
+    pub sections: Vec<(String, String)>,
+    /// Types left out (a breaking change is never left out).
+    pub hidden: Vec<String>,
+}
+
+/// The type → section defaults, in order.
+pub const DEFAULT_SECTIONS: &[(&str, &str)] = &[
+    ("feat", "Features"),
+    ("fix", "Fixes"),
+    ("perf", "Performance"),
+    ("revert", "Reverts"),
+    ("docs", "Documentation"),
+    ("refactor", "Refactoring"),
+    ("style", "Style"),
+    ("test", "Tests"),
+    ("build", "Build"),
+    ("ci", "CI"),
+    ("chore", "Chores"),
+];
+
+/// The types hidden by default.
+pub const DEFAULT_HIDDEN: &[&str] = &["docs", "chore", "ci", "build", "test", "style", "refactor"];
+
+impl Default for ChangelogConfig {
+    fn default() -> ChangelogConfig {
+        ChangelogConfig {
+            enabled: true,
+            path: "CHANGELOG.md".into(),
+            workspace: None,
+            sections: DEFAULT_SECTIONS.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect(),
+            hidden: DEFAULT_HIDDEN.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+}
+
+/// `[forge]`: where releases are made. Everything unset is detected from the
+/// remote's URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForgeConfig {
+    /// `github` | `gitea` | `gitlab` | `none`.
+    pub kind: Option<String>,
+    /// `owner/name` (GitLab: `group/subgroup/name`).
+    pub repository: Option<String>,
+    /// The REST API's base URL (`https://ghe.example.com/api/v3`).
+    pub api_url: Option<String>,
+}
+
+pub const FORGE_KINDS: &[&str] = &["github", "gitea", "gitlab", "none"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
@@ -48,6 +110,8 @@ impl Default for Config {
             allow_branches: vec!["main".into()],
             remote: "origin".into(),
             smoke_test: true,
+            changelog: ChangelogConfig::default(),
+            forge: ForgeConfig::default(),
         }
     }
 }
@@ -59,6 +123,8 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("tags", &["package", "umbrella"]),
     ("groups", &["name", "members"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
+    ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
+    ("forge", &["kind", "repository", "api-url"]),
 ];
 
 impl Config {
@@ -136,6 +202,55 @@ impl Config {
                 c.groups.push(Group { name, members });
             }
         }
+        if let Some(v) = get("changelog", "enabled") {
+            c.changelog.enabled = v.as_bool().ok_or_else(|| wrong_type("changelog.enabled", "true or false"))?;
+        }
+        if let Some(v) = get("changelog", "path") {
+            c.changelog.path = relative_file(v, "changelog.path")?;
+        }
+        if let Some(v) = get("changelog", "workspace") {
+            c.changelog.workspace = Some(relative_file(v, "changelog.workspace")?);
+        }
+        if let Some(v) = get("changelog", "sections") {
+            let table = v.as_table_like().ok_or_else(|| {
+                wrong_type("changelog.sections", "a table of type = \"Section title\" (feat = \"Features\")")
+            })?;
+            for (kind, title) in table.iter() {
+                let key = format!("changelog.sections.{kind}");
+                let title = title.as_str().map(str::trim).filter(|t| !t.is_empty() && !t.contains(['\n', '\r']));
+                let title = title.ok_or_else(|| wrong_type(&key, "a one-line section title"))?;
+                let kind = kind.to_ascii_lowercase();
+                match c.changelog.sections.iter_mut().find(|(k, _)| *k == kind) {
+                    Some(entry) => entry.1 = title.to_string(),
+                    None => c.changelog.sections.push((kind, title.to_string())),
+                }
+            }
+        }
+        if let Some(v) = get("changelog", "hidden") {
+            c.changelog.hidden = strings(v, "changelog.hidden")?.iter().map(|k| k.to_ascii_lowercase()).collect();
+        }
+        if let Some(v) = get("forge", "kind") {
+            let kind = string(v, "forge.kind")?;
+            if !FORGE_KINDS.contains(&kind.as_str()) {
+                return Err(wrong_type("forge.kind", &format!("one of {}", FORGE_KINDS.join(", "))));
+            }
+            c.forge.kind = Some(kind);
+        }
+        if let Some(v) = get("forge", "repository") {
+            let repo = string(v, "forge.repository")?;
+            let parts: Vec<&str> = repo.trim_matches('/').split('/').collect();
+            if parts.len() < 2 || parts.iter().any(|p| p.is_empty() || p.contains(char::is_whitespace)) {
+                return Err(wrong_type("forge.repository", "\"owner/name\" (GitLab: \"group/subgroup/name\")"));
+            }
+            c.forge.repository = Some(parts.join("/"));
+        }
+        if let Some(v) = get("forge", "api-url") {
+            let url = string(v, "forge.api-url")?;
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(wrong_type("forge.api-url", "an http(s) URL, e.g. \"https://ghe.example.com/api/v3\""));
+            }
+            c.forge.api_url = Some(url.trim_end_matches('/').to_string());
+        }
         validate_template(&c.tag_package, "tags.package", true)?;
         if let Some(t) = &c.tag_umbrella {
             validate_template(t, "tags.umbrella", false)?;
@@ -189,6 +304,20 @@ fn wrong_type(key: &str, expected: &str) -> anyhow::Error {
 
 fn string(item: &Item, key: &str) -> anyhow::Result<String> {
     item.as_str().map(str::to_string).ok_or_else(|| wrong_type(key, "a string"))
+}
+
+/// A relative file path that stays inside its folder.
+fn relative_file(item: &Item, key: &str) -> anyhow::Result<String> {
+    let p = string(item, key)?;
+    let bad = p.is_empty()
+        || p.starts_with('/')
+        || p.contains('\\')
+        || p.ends_with('/')
+        || p.split('/').any(|part| part == ".." || part.is_empty());
+    if bad {
+        return Err(wrong_type(key, "a relative file path inside the repository, e.g. \"CHANGELOG.md\""));
+    }
+    Ok(p)
 }
 
 fn strings(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
@@ -319,6 +448,49 @@ mod tests {
         assert_eq!(code("[tags]\numbrella = 'release..{version}'"), Code::TagFormat);
         let err = Config::parse("[tags]\npakage = 'x'").unwrap_err().downcast::<Failure>().unwrap();
         assert!(err.help.contains("did you mean `tags.package`"), "{}", err.help);
+    }
+
+    #[test]
+    fn changelog_and_forge() {
+        let c = Config::default();
+        assert!(c.changelog.enabled);
+        assert_eq!(c.changelog.path, "CHANGELOG.md");
+        assert!(c.changelog.hidden.contains(&"chore".to_string()));
+        assert_eq!(c.forge, ForgeConfig::default());
+        let c = Config::parse(
+            r#"
+            [changelog]
+            enabled = false
+            path = "docs/CHANGES.md"
+            workspace = "CHANGELOG.md"
+            hidden = ["chore"]
+            [changelog.sections]
+            feat = "New"
+            deps = "Dependencies"
+            [forge]
+            kind = "gitlab"
+            repository = "group/sub/r"
+            api-url = "https://gitlab.example.com/api/v4/"
+            "#,
+        )
+        .unwrap();
+        assert!(!c.changelog.enabled);
+        assert_eq!(c.changelog.path, "docs/CHANGES.md");
+        assert_eq!(c.changelog.workspace.as_deref(), Some("CHANGELOG.md"));
+        assert_eq!(c.changelog.hidden, ["chore"]);
+        assert_eq!(c.changelog.sections[0], ("feat".to_string(), "New".to_string()));
+        assert_eq!(c.changelog.sections.last().unwrap(), &("deps".to_string(), "Dependencies".to_string()));
+        assert_eq!(c.forge.kind.as_deref(), Some("gitlab"));
+        assert_eq!(c.forge.repository.as_deref(), Some("group/sub/r"));
+        assert_eq!(c.forge.api_url.as_deref(), Some("https://gitlab.example.com/api/v4"));
+        let inline = Config::parse("changelog = { sections = { fix = \"Bug fixes\" } }").unwrap();
+        assert_eq!(inline.changelog.sections[1].1, "Bug fixes");
+        assert_eq!(code("[changelog]\nhiden = []"), Code::ConfigUnknownKey);
+        assert_eq!(code("[changelog]\npath = '../x.md'"), Code::ConfigValue);
+        assert_eq!(code("[changelog]\nsections = { feat = 1 }"), Code::ConfigValue);
+        assert_eq!(code("[forge]\nkind = 'bitbucket'"), Code::ConfigValue);
+        assert_eq!(code("[forge]\nrepository = 'justname'"), Code::ConfigValue);
+        assert_eq!(code("[forge]\napi-url = 'api.github.com'"), Code::ConfigValue);
     }
 
     #[test]

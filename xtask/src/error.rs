@@ -201,6 +201,28 @@ codes! {
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";
+    ChangelogInvalid = "XR130", "a changelog does not parse",
+        "A package's changelog (or the workspace changelog) is not in the Keep a Changelog shape the \
+         tool reads and writes: a `# ` title, then `## [VERSION] - DATE` sections (`## [Unreleased]` \
+         is allowed), newest first. The message names the file and the line. Fix the heading, or set \
+         [changelog] path to another file.";
+    ForgeAuth = "XR131", "the forge refused the token",
+        "The forge's API answered 401 (the token is missing, wrong or expired) or 403 without a rate \
+         limit (the token may not write releases: a GitHub token needs `contents: write`, a GitLab \
+         token the `api` scope and the Developer role, a Gitea token `write:repository`). Set a valid \
+         token in GITHUB_TOKEN (or GH_TOKEN), GITLAB_TOKEN or GITEA_TOKEN and run the command again; \
+         the tags and packages are not affected.";
+    ForgeRejected = "XR132", "the forge rejected the release",
+        "The forge's API refused to create or delete a release (HTTP 404: the repository is not \
+         there or the token cannot see it; 422/409/400: invalid, for example a tag the forge does \
+         not have yet). A release that already exists for the tag is not an error: it is left \
+         alone. The message shows the forge's own words; check [forge] repository and that the tag \
+         was pushed.";
+    ForgeUnreachable = "XR133", "the forge could not be reached",
+        "Requests to the forge's API failed after bounded retries: no connection, HTTP 5xx, or a \
+         rate limit that did not clear in time (HTTP 403/429 with retry-after or \
+         x-ratelimit-remaining: 0). Nothing was created twice; run the command again later, or \
+         create the release by hand from the changelog.";
 }
 
 impl Code {

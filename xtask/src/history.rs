@@ -5,12 +5,21 @@
 //! 100,000 commits costs a few megabytes. Per package, only commits that are not
 //! ancestors of its last tag count.
 //!
+//! For changelogs, the subject of each conventional commit that touches a
+//! package is kept too (type, scope, breaking flag, description: one shared text
+//! buffer, a few dozen bytes a commit), and `analyze` keeps only the notes of the
+//! commits since each package's last tag, and since its last final (non
+//! pre-release) tag for the pre-release rollup, in one list shared by all
+//! packages (`PackageNotes`).
+//!
 //! `read_log`/`read_tags` run git; `LogParser` and `analyze` are pure.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
+use serde::Serialize;
 use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change};
@@ -30,6 +39,83 @@ pub struct Log {
     pub by_hash: HashMap<Oid, u32>,
     /// Conventional types seen, interned: `Commit::kind` indexes this.
     pub kinds: Vec<String>,
+    /// What changelogs need of the conventional commits that touch a package:
+    /// `Commit::note` indexes this.
+    pub notes: Vec<RawNote>,
+    /// The descriptions of `notes`, one after the other.
+    pub text: String,
+    /// Scopes seen, interned: `RawNote::scope` indexes this.
+    pub scopes: Vec<String>,
+}
+
+/// No note: the commit is not conventional or touches no package.
+pub const NO_NOTE: u32 = u32::MAX;
+
+/// A conventional commit's subject as the log parser keeps it (compact: the
+/// strings are interned or in `Log::text`). `analyze` turns the ones it needs
+/// into `Note`s.
+#[derive(Debug, Clone)]
+pub struct RawNote {
+    pub oid: Oid,
+    /// Bytes of `oid` in use: 20 (SHA-1) or 32 (SHA-256).
+    pub oid_len: u8,
+    /// Index into `Log::kinds`: the commit's own type (`feat`, `refactor` ...).
+    pub kind: u16,
+    /// Index into `Log::scopes`, or `NO_NOTE`.
+    pub scope: u32,
+    pub breaking: bool,
+    /// Byte range of the description in `Log::text`.
+    pub start: u32,
+    pub len: u32,
+}
+
+/// One changelog line's worth of a commit: its subject, parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The full commit id (hex).
+    pub hash: String,
+    /// The conventional type, lower case (`feat`, `fix`, `refactor` ...).
+    pub kind: String,
+    pub scope: Option<String>,
+    /// `!` in the header or a `BREAKING CHANGE:` footer.
+    pub breaking: bool,
+    /// The subject after `type(scope)!: `.
+    pub description: String,
+    /// `#123` references in the description.
+    pub refs: Vec<u64>,
+}
+
+impl Note {
+    /// The abbreviated commit id (7 hex digits).
+    pub fn short(&self) -> &str {
+        &self.hash[..7.min(self.hash.len())]
+    }
+}
+
+/// The changelog notes of one package: indices into `all`, which every package
+/// of one analysis shares, newest first (log order). Only conventional commits
+/// have notes.
+#[derive(Debug, Clone, Default)]
+pub struct PackageNotes {
+    pub all: Arc<[Note]>,
+    /// Commits since the package's last tag.
+    pub since_tag: Vec<u32>,
+    /// Commits since its last final (not pre-release) tag: what a final release
+    /// after release candidates rolls up. Equal to `since_tag` when the last tag
+    /// is final.
+    pub since_final: Vec<u32>,
+    /// The newest final tag in HEAD's history (the compare base of a final release).
+    pub last_final_tag: Option<String>,
+}
+
+impl PackageNotes {
+    pub fn since_tag(&self) -> impl Iterator<Item = &Note> + '_ {
+        self.since_tag.iter().map(|&i| &self.all[i as usize])
+    }
+
+    pub fn since_final(&self) -> impl Iterator<Item = &Note> + '_ {
+        self.since_final.iter().map(|&i| &self.all[i as usize])
+    }
 }
 
 #[derive(Debug)]
@@ -40,6 +126,8 @@ pub struct Commit {
     /// Index into `Log::kinds`: the conventional type, or `breaking`/`other`.
     pub kind: u16,
     pub change: Change,
+    /// Index into `Log::notes`, or `NO_NOTE`.
+    pub note: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +151,8 @@ pub struct PackageHistory {
     pub kinds: BTreeMap<String, usize>,
     /// Every tag name of this package, whatever its commit.
     pub tags: Vec<String>,
+    /// What its changelog needs.
+    pub notes: PackageNotes,
 }
 
 /// Reads all of HEAD's history once, assigning commits to `packages`.
@@ -169,6 +259,7 @@ pub struct LogParser {
     dirs: HashMap<String, u32>,
     root_pkg: Option<u32>,
     kind_ids: HashMap<String, u16>,
+    scope_ids: HashMap<String, u32>,
 }
 
 impl LogParser {
@@ -177,8 +268,16 @@ impl LogParser {
         marker.extend_from_slice(nonce.as_bytes());
         let dirs: HashMap<String, u32> = packages.iter().enumerate().map(|(i, p)| (p.dir.clone(), i as u32)).collect();
         let root_pkg = dirs.get(".").copied();
-        let mut p =
-            LogParser { marker, buf: vec![], pos: 0, log: Log::default(), dirs, root_pkg, kind_ids: HashMap::new() };
+        let mut p = LogParser {
+            marker,
+            buf: vec![],
+            pos: 0,
+            log: Log::default(),
+            dirs,
+            root_pkg,
+            kind_ids: HashMap::new(),
+            scope_ids: HashMap::new(),
+        };
         p.kind_id("other");
         p
     }
@@ -260,8 +359,50 @@ impl LogParser {
             }
             (None, _) => 0,
         };
+        let note = match conventional {
+            Some(c) if !touched.is_empty() => self.note(&head, hash, c),
+            _ => NO_NOTE,
+        };
         self.log.by_hash.insert(hash, self.log.commits.len() as u32);
-        self.log.commits.push(Commit { parents, touched, kind, change });
+        self.log.commits.push(Commit { parents, touched, kind, change, note });
+    }
+
+    fn note(&mut self, head: &str, oid: Oid, c: commits::Conventional) -> u32 {
+        let oid_len = (head.split_whitespace().next().map_or(40, str::len) / 2) as u8;
+        let scope = match c.scope {
+            None => NO_NOTE,
+            Some(s) => match self.scope_ids.get(&s) {
+                Some(&id) => id,
+                None => {
+                    let id = self.log.scopes.len() as u32;
+                    self.log.scopes.push(s.clone());
+                    self.scope_ids.insert(s, id);
+                    id
+                }
+            },
+        };
+        let kind = self.kind_id(&c.kind);
+        let start = self.log.text.len() as u32;
+        self.log.text.push_str(&c.description);
+        let raw = RawNote { oid, oid_len, kind, scope, breaking: c.breaking, start, len: c.description.len() as u32 };
+        self.log.notes.push(raw);
+        (self.log.notes.len() - 1) as u32
+    }
+}
+
+impl Log {
+    /// The full `Note` of a raw one.
+    pub fn note(&self, raw: &RawNote) -> Note {
+        let hash: String = raw.oid[..raw.oid_len as usize].iter().map(|b| format!("{b:02x}")).collect();
+        let description = self.text[raw.start as usize..(raw.start + raw.len) as usize].to_string();
+        Note {
+            hash,
+            kind: self.kinds[raw.kind as usize].clone(),
+            scope: (raw.scope != NO_NOTE).then(|| self.scopes[raw.scope as usize].clone()),
+            breaking: raw.breaking,
+            refs: commits::references(&description).into_iter().map(|(_, n)| n).collect(),
+            description,
+        }
     }
 }
 
@@ -293,7 +434,7 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
         }
     }
     let ancestry = Ancestry::new(log);
-    packages
+    let histories = packages
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -301,6 +442,7 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
             let template = render_tag(tag_template, &p.name, "\u{0}");
             let (prefix, suffix) = template.split_once('\u{0}').unwrap_or((&template, ""));
             let mut last_commit = None;
+            let mut last_final: Option<(String, Version, usize)> = None;
             for t in tags {
                 let Some(v) = t.name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else { continue };
                 let Ok(version) = Version::parse(p.ecosystem, v) else { continue };
@@ -308,6 +450,9 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
                 let Some(&at) = oid(&t.commit).and_then(|o| log.by_hash.get(&o)) else {
                     continue; // not in HEAD's history (another branch)
                 };
+                if !version.is_pre() && last_final.as_ref().is_none_or(|(_, best, _)| version > *best) {
+                    last_final = Some((t.name.clone(), version.clone(), at as usize));
+                }
                 if h.last_tag.as_ref().is_none_or(|(_, best)| version > *best) {
                     h.last_tag = Some((t.name.clone(), version));
                     last_commit = Some(at as usize);
@@ -325,10 +470,51 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
                 *h.kinds.entry(log.kinds[commit.kind as usize].clone()).or_default() += 1;
                 h.change = h.change.max(Some(commit.change));
             }
+            // the pre-release rollup: commits since the last final tag
+            let with_note = |cs: &[usize]| -> Vec<u32> {
+                cs.iter().copied().filter(|&c| log.commits[c].note != NO_NOTE).map(|c| c as u32).collect()
+            };
+            let since_final = match &last_final {
+                Some((_, _, fc)) if Some(*fc) == last_commit => with_note(&since),
+                None => with_note(&touched[i]),
+                Some((_, _, fc)) => {
+                    let ancestors = ancestry.of(*fc);
+                    let all: Vec<usize> = touched[i].iter().copied().filter(|&c| !ancestors.contains(c)).collect();
+                    with_note(&all)
+                }
+            };
+            h.notes = PackageNotes {
+                all: Arc::from(Vec::new()),
+                since_tag: with_note(&since),
+                since_final,
+                last_final_tag: last_final.map(|(t, _, _)| t),
+            };
             h.commits = since;
             h
         })
-        .collect()
+        .collect();
+    share_notes(log, histories)
+}
+
+/// Replaces the commit indices in each package's notes by indices into one
+/// list of `Note`s shared by all packages, holding only the commits some
+/// package needs.
+fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
+    let mut used: Vec<u32> =
+        hs.iter().flat_map(|h| h.notes.since_tag.iter().chain(&h.notes.since_final).copied()).collect();
+    used.sort_unstable();
+    used.dedup();
+    let index: HashMap<u32, u32> = used.iter().enumerate().map(|(k, &c)| (c, k as u32)).collect();
+    let all: Arc<[Note]> = used.iter().map(|&c| log.note(&log.notes[log.commits[c as usize].note as usize])).collect();
+    for h in &mut hs {
+        h.notes.all = all.clone();
+        for list in [&mut h.notes.since_tag, &mut h.notes.since_final] {
+            for c in list.iter_mut() {
+                *c = index[c];
+            }
+        }
+    }
+    hs
 }
 
 /// Which commits are ancestors of a commit. For a linear history (every commit's
@@ -425,6 +611,53 @@ mod tests {
         out.extend_from_slice(format!("\0{nonce}{h2} \0fix: bad ").as_bytes());
         out.extend_from_slice(b"\xff bytes\n\n\nBREAKING CHANGE: yes\0\ncrates/a/Cargo.toml\0README.md\0");
         out
+    }
+
+    #[test]
+    fn notes_since_the_last_tag_and_the_last_final_tag() {
+        let nonce = "XTASKRECn";
+        let packages = vec![pkg("crates/a"), pkg("crates/b")];
+        let h = |n: u8| format!("{n}").repeat(40);
+        // newest first: 5 feat(api)! (#5), 4 not conventional, 3 chore (tag rc), 2 fix (a and b), 1 feat (tag 1.1.0)
+        let commits = [
+            (5, "feat(api)!: e (#5)", "crates/a/x"),
+            (4, "tidy up", "crates/a/x"),
+            (3, "chore: c", "crates/a/x"),
+            (2, "fix(io): b\n\nbody", "crates/a/x\0crates/b/y"),
+            (1, "feat: a", "crates/a/x"),
+        ];
+        let mut bytes = vec![];
+        for (n, msg, files) in commits {
+            let parent = if n > 1 { h(n - 1) } else { String::new() };
+            bytes.extend_from_slice(format!("\0{nonce}{} {parent}\0{msg}\0\n{files}\0", h(n)).as_bytes());
+        }
+        let mut parser = LogParser::new(nonce, &packages);
+        parser.feed(&bytes);
+        let log = parser.finish();
+        assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
+        let tags =
+            vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
+        let hs = analyze(&log, &tags, &packages, "{name}-v{version}");
+        let a = &hs[0].notes;
+        let descriptions = |it: Vec<&Note>| it.iter().map(|n| n.description.clone()).collect::<Vec<_>>();
+        assert_eq!(descriptions(a.since_tag().collect()), ["e (#5)"]);
+        assert_eq!(descriptions(a.since_final().collect()), ["e (#5)", "c", "b"]);
+        assert_eq!(a.last_final_tag.as_deref(), Some("a-v1.1.0"));
+        let e = a.since_tag().next().unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.scope.as_deref(), e.breaking, e.refs.as_slice()),
+            ("feat", Some("api"), true, &[5][..])
+        );
+        assert_eq!(e.hash, h(5));
+        assert_eq!(e.short(), "5555555");
+        let b = &hs[1].notes;
+        assert_eq!(descriptions(b.since_final().collect()), ["b"]);
+        assert_eq!(b.since_tag, b.since_final);
+        assert!(b.last_final_tag.is_none());
+        // one shared list, only the commits some package needs (not `feat: a`, before a-v1.1.0)
+        assert!(Arc::ptr_eq(&a.all, &b.all));
+        assert_eq!(a.all.len(), 3);
+        assert_eq!(a.since_final[2], b.since_final[0]);
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! The crate is a library with a thin binary (`main.rs`) so that fuzz targets
 //! and benchmarks can call the pure parts directly.
 
+pub mod changelog;
 pub mod check;
 pub mod commits;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod flags;
+pub mod forge;
 pub mod graph;
 pub mod history;
 pub mod plan;

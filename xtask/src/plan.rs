@@ -11,7 +11,7 @@ use crate::commits::Change;
 use crate::config::{check_ref_name, render_tag, Config};
 use crate::error::{fail, Code};
 use crate::graph::Graph;
-use crate::history::PackageHistory;
+use crate::history::{PackageHistory, PackageNotes};
 use crate::version::pep440::PreKind;
 use crate::version::{pre_name, Ecosystem, Level, Version};
 use crate::workspace::{DepKind, VersionSource, Workspace};
@@ -73,6 +73,11 @@ pub struct Entry {
     /// `next_version` parsed; rebuilt by `Plan::reparse` after reading a journal.
     #[serde(skip)]
     pub next: Option<Version>,
+    /// The commits a changelog lists (`changelog` renders them). Not stored in
+    /// the journal: a resumed release reads its notes back from the changelog
+    /// files of the release commit.
+    #[serde(skip)]
+    pub notes: PackageNotes,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -222,9 +227,7 @@ pub fn plan(
                     next: Some(above(&current, current.bump(Level::Patch), &p.name)?),
                     bump: "patch",
                     level: Level::Patch,
-                    reason: format!(
-                        "forced by {dep}: its requirement `{req}` does not admit {dep} {next}; patch release with the requirement updated"
-                    ),
+                    reason: forced_reason(&dep, &req, &next.to_string()),
                 };
                 moved = true;
             }
@@ -265,6 +268,7 @@ pub fn plan(
             last_tag: history[i].last_tag.as_ref().map(|(t, _)| t.clone()),
             commits: history[i].commits.len(),
             next: dec.next.clone(),
+            notes: history[i].notes.clone(),
         });
     }
     let umbrella_tag = match &config.tag_umbrella {
@@ -288,6 +292,23 @@ pub fn plan(
         None => None,
     };
     Ok(Plan { packages, umbrella_tag })
+}
+
+/// The reason of a package released because a dependency's new version is
+/// outside its requirement. `forced_by` reads it back.
+fn forced_reason(dep: &str, req: &str, next: &str) -> String {
+    format!("forced by {dep}: its requirement `{req}` does not admit {dep} {next}; patch release with the requirement updated")
+}
+
+/// The dependency and its new version that forced a release, read from the
+/// entry's reason (also for plans read back from a journal).
+pub fn forced_by(reason: &str) -> Option<(&str, &str)> {
+    let rest = reason.strip_prefix("forced by ")?;
+    let (dep, rest) = rest.split_once(": its requirement `")?;
+    let (_, rest) = rest.split_once("` does not admit ")?;
+    let next = rest.strip_prefix(dep)?.strip_prefix(' ')?;
+    let (next, _) = next.split_once(';')?;
+    Some((dep, next))
 }
 
 /// The decision for one selected, publishable package from its own history.
@@ -687,6 +708,8 @@ mod tests {
         assert_eq!(row(&p, "core"), ("release", Some("2.0.0"), "major"));
         assert_eq!(row(&p, "mid"), ("release", Some("0.4.1"), "patch"));
         assert!(p.get("mid").unwrap().reason.contains("forced by core"));
+        assert_eq!(forced_by(&p.get("mid").unwrap().reason), Some(("core", "2.0.0")));
+        assert_eq!(forced_by(&p.get("core").unwrap().reason), None);
         // 0.4.1 still satisfies top's ^0.4.0: top is not forced
         assert_eq!(row(&p, "top"), ("skip", None, "none"));
         assert_eq!(row(&p, "loose"), ("skip", None, "none"));

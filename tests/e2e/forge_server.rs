@@ -1,0 +1,355 @@
+//! A stand-in forge: a minimal HTTP/1.1 server on 127.0.0.1 that answers the
+//! releases endpoints of GitHub (REST 2022-11-28), Gitea/Forgejo (`/api/v1`)
+//! and GitLab (`/api/v4`) as their documentation describes them. It is a
+//! stand-in because no forge server can be installed on the machines these
+//! tests run on; everything else in the suite talks to real programs.
+//!
+//! It checks the token the way each forge does (`Authorization: Bearer` /
+//! `token`, `PRIVATE-TOKEN`), refuses duplicates as the forge does (GitHub 422
+//! `already_exists`, Gitea and GitLab 409), refuses GitHub bodies over 125,000
+//! characters, records every request (to check where the token went), and
+//! answers queued faults (`push_fault`: 401, 403 with rate-limit headers, 404,
+//! 429, 5xx ...) before anything else.
+//!
+//! Used by the unit tests of `xtask::forge` (through `#[path]`) and available to
+//! the e2e tests as `mod forge_server`.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    GitHub,
+    Gitea,
+    GitLab,
+}
+
+/// One request as the server saw it, and the status it answered.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The raw request target (percent-encoded as sent).
+    pub path: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub status: u16,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRelease {
+    pub id: u64,
+    pub tag: String,
+    pub name: String,
+    pub body: String,
+    pub prerelease: bool,
+}
+
+struct Fault {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+#[derive(Default)]
+struct State {
+    releases: Vec<StoredRelease>,
+    next_id: u64,
+    requests: Vec<Recorded>,
+    faults: VecDeque<Fault>,
+}
+
+pub struct ForgeServer {
+    pub flavor: Flavor,
+    pub url: String,
+    token: String,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl ForgeServer {
+    /// Starts the server; requests must carry `token`.
+    pub fn start(flavor: Flavor, token: &str) -> ForgeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State { next_id: 1, ..State::default() }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sp, tok) = (state.clone(), stop.clone(), token.to_string());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if sp.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(conn) = conn {
+                    let _ = serve(conn, flavor, &tok, &st);
+                }
+            }
+        });
+        ForgeServer { flavor, url: format!("http://127.0.0.1:{port}"), token: token.to_string(), state, stop, port }
+    }
+
+    /// The API base a client uses: the root for GitHub (like api.github.com),
+    /// `/api/v1` for Gitea, `/api/v4` for GitLab.
+    pub fn api_url(&self) -> String {
+        match self.flavor {
+            Flavor::GitHub => self.url.clone(),
+            Flavor::Gitea => format!("{}/api/v1", self.url),
+            Flavor::GitLab => format!("{}/api/v4", self.url),
+        }
+    }
+
+    /// The next request gets this answer instead of the normal one (faults queue up).
+    pub fn push_fault(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.state.lock().unwrap().faults.push_back(Fault { status, headers, body: body.to_string() });
+    }
+
+    /// A release made by someone else.
+    pub fn add_release(&self, tag: &str, body: &str) {
+        let mut s = self.state.lock().unwrap();
+        let id = s.next_id;
+        s.next_id += 1;
+        s.releases.push(StoredRelease { id, tag: tag.into(), name: tag.into(), body: body.into(), prerelease: false });
+    }
+
+    pub fn releases(&self) -> Vec<StoredRelease> {
+        self.state.lock().unwrap().releases.clone()
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+}
+
+impl Drop for ForgeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wake the accept loop
+    }
+}
+
+fn serve(conn: TcpStream, flavor: Flavor, token: &str, state: &Mutex<State>) -> std::io::Result<()> {
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let mut headers = vec![];
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let length: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+
+    let mut s = state.lock().unwrap();
+    let (status, extra, answer) = match s.faults.pop_front() {
+        Some(f) => (f.status, f.headers, f.body),
+        None => {
+            let (status, answer) = route(flavor, token, &method, &path, &headers, &body, &mut s);
+            (status, vec![], answer)
+        }
+    };
+    s.requests.push(Recorded { method, path, headers, body, status });
+    drop(s);
+
+    let mut out = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reason(status),
+        answer.len()
+    );
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&answer);
+    let mut conn = conn;
+    conn.write_all(out.as_bytes())?;
+    conn.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        _ => "Status",
+    }
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn json(v: serde_json::Value) -> String {
+    v.to_string()
+}
+
+fn release_json(flavor: Flavor, base: &str, r: &StoredRelease) -> String {
+    match flavor {
+        Flavor::GitLab => json(serde_json::json!({
+            "tag_name": r.tag, "name": r.name, "description": r.body,
+            "_links": {"self": format!("{base}/releases/{}", r.tag)},
+        })),
+        _ => json(serde_json::json!({
+            "id": r.id, "tag_name": r.tag, "name": r.name, "body": r.body, "prerelease": r.prerelease,
+            "draft": false, "html_url": format!("{base}/releases/tag/{}", r.tag),
+        })),
+    }
+}
+
+/// The forge's answer to a request: (status, JSON body).
+fn route(
+    flavor: Flavor,
+    token: &str,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &str,
+    s: &mut State,
+) -> (u16, String) {
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let authorized = match flavor {
+        Flavor::GitHub => header("authorization") == Some(&format!("Bearer {token}")),
+        Flavor::Gitea => header("authorization") == Some(&format!("token {token}")),
+        Flavor::GitLab => header("private-token") == Some(token),
+    };
+    if !authorized {
+        let message = match flavor {
+            Flavor::GitHub => "Bad credentials",
+            Flavor::Gitea => "token is required",
+            Flavor::GitLab => "401 Unauthorized",
+        };
+        return (401, json(serde_json::json!({ "message": message })));
+    }
+    let not_found = || (404, json(serde_json::json!({"message": "Not Found"})));
+    // the repository prefix each forge uses
+    let rest = match flavor {
+        Flavor::GitHub => path.strip_prefix("/repos/o/r/releases"),
+        Flavor::Gitea => path.strip_prefix("/api/v1/repos/o/r/releases"),
+        // the project path must be one URL-encoded segment
+        Flavor::GitLab => path.strip_prefix("/api/v4/projects/group%2Fsub%2Fr/releases"),
+    };
+    let Some(rest) = rest else { return not_found() };
+    let base = "https://forge.example/o/r";
+    match (method, rest) {
+        ("POST", "") => {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            let Some(tag) = v["tag_name"].as_str() else {
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"field": "tag_name", "code": "missing_field"}]}),
+                    ),
+                );
+            };
+            let text = if flavor == Flavor::GitLab { &v["description"] } else { &v["body"] };
+            let text = text.as_str().unwrap_or("").to_string();
+            if flavor == Flavor::GitHub && text.chars().count() > 125_000 {
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"field": "body", "code": "custom", "message": "body is too long (maximum is 125000 characters)"}]}),
+                    ),
+                );
+            }
+            if s.releases.iter().any(|r| r.tag == tag) {
+                return match flavor {
+                    Flavor::GitHub => (
+                        422,
+                        json(
+                            serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]}),
+                        ),
+                    ),
+                    Flavor::Gitea => {
+                        (409, json(serde_json::json!({"message": "Release is has no Tag: release already exists"})))
+                    }
+                    Flavor::GitLab => (409, json(serde_json::json!({"message": "Release already exists"}))),
+                };
+            }
+            let id = s.next_id;
+            s.next_id += 1;
+            let r = StoredRelease {
+                id,
+                tag: tag.to_string(),
+                name: v["name"].as_str().unwrap_or(tag).to_string(),
+                body: text,
+                prerelease: v["prerelease"].as_bool().unwrap_or(false),
+            };
+            let answer = release_json(flavor, base, &r);
+            s.releases.push(r);
+            (201, answer)
+        }
+        (m, rest) => {
+            // GitHub/Gitea: /tags/{tag} (GET) and /{id} (DELETE); GitLab: /{tag} (GET, DELETE)
+            let by_tag = match flavor {
+                Flavor::GitLab => rest.strip_prefix('/').map(decode),
+                _ => rest.strip_prefix("/tags/").map(decode),
+            };
+            let by_id = match flavor {
+                Flavor::GitLab => None,
+                _ => rest.strip_prefix('/').and_then(|id| id.parse::<u64>().ok()),
+            };
+            let at = match (by_tag, by_id) {
+                (Some(tag), _) => s.releases.iter().position(|r| r.tag == tag),
+                (None, Some(id)) => s.releases.iter().position(|r| r.id == id),
+                _ => return not_found(),
+            };
+            let Some(at) = at else { return not_found() };
+            match m {
+                "GET" => (200, release_json(flavor, base, &s.releases[at])),
+                "DELETE" if flavor == Flavor::GitLab => {
+                    let r = s.releases.remove(at);
+                    (200, release_json(flavor, base, &r))
+                }
+                "DELETE" if by_id.is_some() => {
+                    s.releases.remove(at);
+                    (204, String::new())
+                }
+                _ => (405, json(serde_json::json!({"message": "Method Not Allowed"}))),
+            }
+        }
+    }
+}

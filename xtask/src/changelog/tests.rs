@@ -1,0 +1,375 @@
+//! Changelog rendering and editing, checked against golden files in
+//! `tests/golden/changelog-*.md` (`UPDATE_GOLDEN=1` rewrites them; the
+//! `*.input.md` files are fixed inputs).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::*;
+use crate::forge::Kind as ForgeKind;
+use crate::history::PackageNotes;
+
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name)
+}
+
+#[track_caller]
+fn golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}: run with UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from the golden file (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+fn input(name: &str) -> String {
+    std::fs::read_to_string(golden_path(name)).unwrap()
+}
+
+fn note(seed: char, kind: &str, scope: Option<&str>, breaking: bool, description: &str) -> Note {
+    Note {
+        hash: seed.to_string().repeat(40),
+        kind: kind.into(),
+        scope: scope.map(str::to_string),
+        breaking,
+        description: description.into(),
+        refs: crate::commits::references(description).into_iter().map(|(_, n)| n).collect(),
+    }
+}
+
+/// A released entry. `notes` newest first; the first `since_tag` of them are
+/// since the last tag, all of them since `last_final`.
+fn entry(
+    name: &str,
+    eco: Ecosystem,
+    next: &str,
+    notes: Vec<Note>,
+    since_tag: usize,
+    last_final: Option<&str>,
+) -> Entry {
+    let n = notes.len() as u32;
+    // through serde, as a journal would give it back: the entry's field types may change
+    let mut e: Entry = serde_json::from_value(serde_json::json!({
+        "name": name,
+        "ecosystem": eco,
+        "path": format!("crates/{name}"),
+        "manifest": format!("crates/{name}/Cargo.toml"),
+        "version": "1.2.0",
+        "next_version": next,
+        "bump": "minor",
+        "status": "release",
+        "reason": "commits",
+        "level": 0,
+        "order": 1,
+        "dependencies": [],
+        "tag": format!("{name}-v{next}"),
+        "last_tag": last_final,
+        "commits": since_tag,
+    }))
+    .unwrap();
+    e.next = Some(Version::parse(eco, next).unwrap());
+    e.notes = PackageNotes {
+        all: Arc::from(notes),
+        since_tag: (0..since_tag as u32).collect(),
+        since_final: (0..n).collect(),
+        last_final_tag: last_final.map(str::to_string),
+    };
+    e
+}
+
+fn github() -> Links {
+    Links { kind: ForgeKind::GitHub, web: "https://github.com/acme/tools".into() }
+}
+
+fn ctx<'a>(config: &'a ChangelogConfig, links: Option<&'a Links>, date: &'a str) -> Context<'a> {
+    Context { config, links, date }
+}
+
+fn every_kind() -> Vec<Note> {
+    vec![
+        note('a', "feat", Some("api"), true, "drop the v1 endpoints (#40)"),
+        note('b', "refactor", None, true, "rename `Config` to `Settings`"),
+        note('c', "feat", Some("parser"), false, "add arrays (#12)"),
+        note('d', "feat", None, false, "streaming output"),
+        note('e', "fix", Some("io"), false, "retry on EINTR (#15, fixes #14)"),
+        note('f', "perf", None, false, "hash with SipHash-1-3"),
+        note('0', "revert", None, false, "\"feat: colors\""),
+        note('1', "docs", None, false, "fix a typo"),
+        note('2', "chore", Some("deps"), false, "bump serde"),
+        note('3', "security", None, false, "check the archive's paths"),
+        note('4', "fix", None, false, "C# names in #tags are not references"),
+    ]
+}
+
+#[test]
+fn every_section_with_scopes_and_links() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let e = entry("core", Ecosystem::Cargo, "1.3.0", every_kind(), 11, Some("core-v1.2.0"));
+    let s = section(&e, &ctx(&config, Some(&links), "2026-03-01")).unwrap();
+    assert_eq!(s.path, "crates/core/CHANGELOG.md");
+    let titles: Vec<&str> = s.groups.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(titles, ["Breaking changes", "Features", "Fixes", "Performance", "Reverts", "Other changes"]);
+    let file = insert(None, &s).unwrap();
+    golden("changelog-sections.md", &file);
+    assert_eq!(insert(Some(&file), &s), None, "a second run adds nothing");
+    assert_eq!(top_version(&file).unwrap().as_deref(), Some("1.3.0"));
+    assert_eq!(notes_of(&file, "1.3.0").unwrap(), s.body());
+    assert_eq!(release_notes(&s), s.body());
+
+    // without a forge: no links, short hashes in parentheses
+    let plain = section(&e, &ctx(&config, None, "2026-03-01")).unwrap();
+    golden("changelog-sections-nolinks.md", &insert(None, &plain).unwrap());
+
+    // GitLab links live under /-/
+    let gl = Links { kind: ForgeKind::GitLab, web: "https://gitlab.com/acme/tools".into() };
+    let s = section(&e, &ctx(&config, Some(&gl), "2026-03-01")).unwrap();
+    assert!(s.heading().contains("https://gitlab.com/acme/tools/-/compare/core-v1.2.0...core-v1.3.0"));
+    assert!(s.body().contains("([#12](https://gitlab.com/acme/tools/-/issues/12))"), "{}", s.body());
+
+    // configured sections and hidden types
+    let mut config = ChangelogConfig::default();
+    config.sections[0].1 = "New".into();
+    config.sections.push(("security".into(), "Security".into()));
+    config.hidden = vec!["revert".into()];
+    let s = section(&e, &ctx(&config, None, "2026-03-01")).unwrap();
+    let titles: Vec<&str> = s.groups.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(titles, ["Breaking changes", "New", "Fixes", "Performance", "Documentation", "Chores", "Security"]);
+}
+
+#[test]
+fn forced_synchronized_and_first_releases() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let c = ctx(&config, Some(&links), "2026-03-01");
+    let mut forced =
+        entry("app", Ecosystem::Cargo, "0.4.1", vec![note('5', "chore", None, false, "tidy")], 1, Some("app-v0.4.0"));
+    forced.reason =
+        "forced by core: its requirement `1.2` does not admit core 2.0.0; patch release with the requirement updated"
+            .into();
+    let mut synced = entry("py-core", Ecosystem::Python, "2.0.0", vec![], 0, Some("py-core-v1.2.0"));
+    synced.reason = "synchronized group `core`: shares version 2.0.0 with core".into();
+    let mut first =
+        entry("cli", Ecosystem::Cargo, "0.1.0", vec![note('6', "feat", None, false, "everything")], 1, None);
+    first.reason = "no release tag yet: first release of 0.1.0".into();
+    let mut nothing =
+        entry("docs", Ecosystem::Cargo, "1.2.1", vec![note('7', "docs", None, false, "x")], 1, Some("docs-v1.2.0"));
+    nothing.reason = "no releasable changes since docs-v1.2.0, released because of --force-unchanged".into();
+    let mut skipped = entry("other", Ecosystem::Cargo, "9.9.9", vec![], 0, None);
+    skipped.status = Status::Skip;
+    let plan = Plan { packages: vec![forced, synced, first, nothing, skipped], umbrella_tag: None };
+    let all = sections(&plan, &c);
+    assert_eq!(all.len(), 4, "skipped packages have no section");
+    assert_eq!(all[0].groups[0].title, DEPENDENCIES);
+    // a first release lists what it has, with no compare link
+    assert_eq!(all[2].compare_url, None);
+    golden("changelog-forced.md", &render_markdown(&all));
+    let json: serde_json::Value = serde_json::from_str(&render_json(&all)).unwrap();
+    assert_eq!(json["sections"][0]["heading"], all[0].heading());
+    assert_eq!(json["sections"][2]["groups"][0]["items"][0]["commit"]["hash"], "6".repeat(40));
+}
+
+#[test]
+fn release_candidates_roll_up_into_the_final_release() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let (a, b, c) = (
+        note('a', "feat", None, false, "add streaming"),
+        note('b', "fix", None, false, "close files"),
+        note('c', "fix", Some("io"), false, "flush on drop"),
+    );
+    let mut file: Option<String> = None;
+    // rc.1: a and b since 1.2.0
+    let mut rc1 = entry("core", Ecosystem::Cargo, "1.3.0-rc.1", vec![b.clone(), a.clone()], 2, Some("core-v1.2.0"));
+    rc1.last_tag = Some("core-v1.2.0".into());
+    // rc.2: c since rc.1; since the last final: c, b, a
+    let mut rc2 =
+        entry("core", Ecosystem::Cargo, "1.3.0-rc.2", vec![c.clone(), b.clone(), a.clone()], 1, Some("core-v1.2.0"));
+    rc2.last_tag = Some("core-v1.3.0-rc.1".into());
+    // the promotion: nothing new since rc.2, everything since 1.2.0
+    let mut fin = entry("core", Ecosystem::Cargo, "1.3.0", vec![c, b, a], 0, Some("core-v1.2.0"));
+    fin.last_tag = Some("core-v1.3.0-rc.2".into());
+    let mut bodies = vec![];
+    for (e, date) in [(&rc1, "2026-03-01"), (&rc2, "2026-03-05"), (&fin, "2026-03-09")] {
+        let s = section(e, &ctx(&config, Some(&links), date)).unwrap();
+        bodies.push(s.body());
+        file = Some(insert(file.as_deref(), &s).unwrap());
+    }
+    let file = file.unwrap();
+    golden("changelog-rc.md", &file);
+    assert!(bodies[0].contains("add streaming") && !bodies[0].contains("flush on drop"));
+    assert!(bodies[1].contains("flush on drop") && !bodies[1].contains("add streaming"));
+    for line in ["add streaming", "close files", "flush on drop"] {
+        assert!(bodies[2].contains(line), "the final release rolls up {line}");
+    }
+    assert!(file.contains("## [1.3.0](https://github.com/acme/tools/compare/core-v1.2.0...core-v1.3.0)"));
+    assert!(file.contains("compare/core-v1.3.0-rc.1...core-v1.3.0-rc.2"));
+    assert_eq!(top_version(&file).unwrap().as_deref(), Some("1.3.0"));
+
+    // PEP 440 pre-releases are pre-releases too
+    let py =
+        entry("pkg", Ecosystem::Python, "1.3.0rc1", vec![note('d', "feat", None, false, "x")], 1, Some("pkg-v1.2.0"));
+    let s = section(&py, &ctx(&config, None, "2026-03-01")).unwrap();
+    assert!(s.prerelease);
+    assert_eq!(s.heading(), "## [1.3.0rc1] - 2026-03-01");
+}
+
+#[test]
+fn hand_written_file_is_kept_byte_for_byte() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let e = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[2..6].to_vec(), 4, Some("core-v1.2.0"));
+    let s = section(&e, &ctx(&config, Some(&links), "2026-03-01")).unwrap();
+    let before = input("changelog-handwritten.input.md");
+    let after = insert(Some(&before), &s).unwrap();
+    golden("changelog-handwritten.md", &after);
+    // exactly the section (and a blank line) went in, before the first `## `
+    let at = before.find("\n## 1.2.0").unwrap() + 1;
+    assert_eq!(after, format!("{}{}\n{}", &before[..at], s.markdown(), &before[at..]));
+    assert_eq!(insert(Some(&after), &s), None);
+    let parsed = parse(&after).unwrap();
+    let versions: Vec<&str> = parsed.versions.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(versions, ["1.3.0", "1.2.0", "1.1.0"], "the heading in the code block is not one");
+    // the old hand-written section reads back whole
+    assert!(notes_of(&after, "v1.2.0").unwrap().contains("## not a heading: inside a code block"));
+}
+
+#[test]
+fn unreleased_section_is_replaced() {
+    let config = ChangelogConfig::default();
+    let e = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[2..4].to_vec(), 2, Some("core-v1.2.0"));
+    let s = section(&e, &ctx(&config, None, "2026-03-01")).unwrap();
+    let before = input("changelog-unreleased.input.md");
+    let after = insert(Some(&before), &s).unwrap();
+    golden("changelog-unreleased.md", &after);
+    assert!(!after.contains("Unreleased"));
+    assert!(after.ends_with(&before[before.find("## [1.2.0]").unwrap()..]), "the rest is kept");
+    assert_eq!(insert(Some(&after), &s), None);
+    // an [Unreleased] section at the end of a file
+    let tail = "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n- wip\n";
+    assert_eq!(insert(Some(tail), &s).unwrap(), format!("# Changelog\n\nIntro.\n\n{}", s.markdown()));
+}
+
+#[test]
+fn crlf_files_stay_crlf() {
+    let config = ChangelogConfig::default();
+    let e = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[2..5].to_vec(), 3, Some("core-v1.2.0"));
+    let s = section(&e, &ctx(&config, None, "2026-03-01")).unwrap();
+    let before = "# Changelog\r\n\r\nHand-written.\r\n\r\n## [1.2.0] - 2025-11-02\r\n\r\n- old\r\n";
+    let after = insert(Some(before), &s).unwrap();
+    assert_eq!(after.matches('\n').count(), after.matches("\r\n").count(), "only CRLF line ends:\n{after:?}");
+    let at = before.find("## [1.2.0]").unwrap();
+    assert!(after.starts_with(&before[..at]) && after.ends_with(&before[at..]));
+    assert_eq!(after.len(), before.len() + s.markdown().len() + s.markdown().matches('\n').count() + 2);
+    assert_eq!(insert(Some(&after), &s), None);
+    assert_eq!(notes_of(&after, "1.3.0").unwrap(), s.body());
+    // no `## ` yet: appended after the preamble, CRLF kept; no final newline: one is added before
+    let bare = "# Changelog\r\n\r\nIntro.";
+    let out = insert(Some(bare), &s).unwrap();
+    assert!(out.starts_with("# Changelog\r\n\r\nIntro.\r\n\r\n## [1.3.0]"), "{out:?}");
+    // a blank file is a new file
+    assert_eq!(insert(Some("\n"), &s).unwrap(), format!("# Changelog\n\n{}", s.markdown()));
+}
+
+#[test]
+fn workspace_changelog_gets_one_section_per_release() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let c = |date| ctx(&config, Some(&links), date);
+    let core = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[2..4].to_vec(), 2, Some("core-v1.2.0"));
+    let mut app = entry("app", Ecosystem::Cargo, "0.4.1", vec![], 0, Some("app-v0.4.0"));
+    app.reason =
+        "forced by core: its requirement `1.2` does not admit core 1.3.0; patch release with the requirement updated"
+            .into();
+    let plan1 = Plan { packages: vec![core.clone(), app], umbrella_tag: None };
+    let heading1 = workspace_heading(&plan1, "2026-03-01");
+    assert_eq!(heading1, "## 2026-03-01");
+    let s1 = sections(&plan1, &c("2026-03-01"));
+    // a resumed write of release 1 that got as far as `core`
+    let partial = workspace_insert(None, &heading1, &s1[..1]).unwrap();
+    let file = workspace_insert(Some(&partial), &heading1, &s1).unwrap();
+    assert_eq!(file, workspace_insert(None, &heading1, &s1).unwrap(), "resuming adds only what is missing");
+    assert_eq!(workspace_insert(Some(&file), &heading1, &s1), None);
+    // a second release the same day joins the day's section
+    let cli = entry("cli", Ecosystem::Cargo, "2.0.0", every_kind()[..1].to_vec(), 1, Some("cli-v1.0.0"));
+    let plan2 = Plan { packages: vec![cli], umbrella_tag: None };
+    let file =
+        workspace_insert(Some(&file), &workspace_heading(&plan2, "2026-03-01"), &sections(&plan2, &c("2026-03-01")))
+            .unwrap();
+    // the next day: a new section on top, with the umbrella tag
+    let core2 = entry("core", Ecosystem::Cargo, "1.3.1", every_kind()[4..5].to_vec(), 1, Some("core-v1.3.0"));
+    let plan3 = Plan { packages: vec![core2], umbrella_tag: Some("v1.3.1".into()) };
+    let heading3 = workspace_heading(&plan3, "2026-03-02");
+    assert_eq!(heading3, "## v1.3.1 - 2026-03-02");
+    let s3 = sections(&plan3, &c("2026-03-02"));
+    let file3 = workspace_insert(Some(&file), &heading3, &s3).unwrap();
+    assert!(file3.ends_with(&file["# Changelog\n\n".len()..]), "older releases are untouched");
+    assert_eq!(workspace_insert(Some(&file3), &heading3, &s3), None);
+    golden("changelog-workspace.md", &file3);
+    validate_workspace(&file3).unwrap();
+    assert!(validate_workspace("## 2026-03-01\n").is_err());
+    // CRLF workspace files stay CRLF
+    let crlf = file3.replace('\n', "\r\n");
+    let more = entry("extra", Ecosystem::Cargo, "0.1.0", vec![], 0, None);
+    let plan4 = Plan { packages: vec![more], umbrella_tag: None };
+    let out = workspace_insert(Some(&crlf), &heading3, &sections(&plan4, &c("2026-03-02"))).unwrap();
+    assert_eq!(out.matches('\n').count(), out.matches("\r\n").count());
+    assert!(out.contains("### extra 0.1.0\r\n"), "{out}");
+}
+
+#[test]
+fn umbrella_release_notes() {
+    let config = ChangelogConfig::default();
+    let links = github();
+    let core = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[..6].to_vec(), 6, Some("core-v1.2.0"));
+    let py = entry("py-core", Ecosystem::Python, "1.3.0rc1", every_kind()[4..6].to_vec(), 2, Some("py-core-v1.2.0"));
+    let plan = Plan { packages: vec![core, py], umbrella_tag: Some("v1.3.0".into()) };
+    let notes = umbrella_notes(&sections(&plan, &ctx(&config, Some(&links), "2026-03-01")));
+    golden("changelog-umbrella-notes.md", &notes);
+}
+
+#[test]
+fn parsing_for_check() {
+    let ok = "# Changelog\n\n## [Unreleased]\n\n## v1.2.0 (2025-01-01)\n\n```\n## nope\n```\n\n## [1.1.0rc1]\n";
+    let p = parse(ok).unwrap();
+    assert!(p.unreleased);
+    assert_eq!(p.versions, [("1.2.0".to_string(), 5), ("1.1.0rc1".to_string(), 11)]);
+    assert_eq!(top_version(ok).unwrap().as_deref(), Some("1.2.0"));
+    assert_eq!(top_version("# Changelog\n\nNothing yet.\n").unwrap(), None);
+    let err = |t: &str| parse(t).unwrap_err();
+    assert_eq!(err("").line, 0);
+    assert_eq!(err("Just text.\n").message, "no `# ` title (e.g. `# Changelog`)");
+    assert_eq!(err("## [1.0.0]\n\n# Changelog\n").line, 1);
+    let e = err("# Changelog\n\n## [1.0.0] - x\n\n## Old stuff\n");
+    assert_eq!(e.line, 5);
+    assert_eq!(e.to_string(), "line 5: `## Old stuff` is not a version heading (`## [1.2.0] - 2026-01-02`)");
+    assert!(parse("# Changelog\n\n## [1.0] - 2020\n").is_ok(), "a PEP 440 version");
+    assert!(parse("# Changelog\n\n## 2026-01-01\n").is_err(), "a date is not a version");
+    // check: the manifest version is the top heading
+    let text = "# Changelog\n\n## [1.2.0rc1] - 2026-01-01\n";
+    assert_eq!(check(text, Ecosystem::Python, "1.2.0rc1"), Ok(()));
+    assert_eq!(check(text, Ecosystem::Python, "1.2.0-rc1"), Ok(()), "compared as PEP 440 versions");
+    assert_eq!(
+        check(text, Ecosystem::Python, "1.3.0"),
+        Err("the newest section is 1.2.0rc1, but the manifest says 1.3.0".into())
+    );
+    assert_eq!(check("# Changelog\n", Ecosystem::Cargo, "0.1.0"), Ok(()));
+    assert!(check("no title", Ecosystem::Cargo, "0.1.0").unwrap_err().contains("no `# ` title"));
+    assert_eq!(notes_of(text, "9.9.9"), None);
+}
+
+#[test]
+fn dates() {
+    assert_eq!(date_of(0), "1970-01-01");
+    assert_eq!(date_of(-1), "1969-12-31");
+    assert_eq!(date_of(951_782_400), "2000-02-29");
+    assert_eq!(date_of(1_767_225_600), "2026-01-01");
+    assert_eq!(date_of(4_107_542_399), "2100-02-28");
+    assert_eq!(today().len(), 10);
+}
