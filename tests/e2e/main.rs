@@ -4,6 +4,7 @@
 mod bad_input;
 mod bad_release;
 mod cli;
+mod corpus;
 mod crash;
 mod faults;
 mod fixtures;

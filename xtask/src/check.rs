@@ -193,6 +193,8 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
         }
         let text = match std::fs::read_to_string(repo.root.join(&lock_rel)) {
             Ok(t) => t,
+            // a repository may keep its lockfile out on purpose (libraries often do)
+            Err(_) if git_ignores(&repo.root, &lock_rel) => return,
             Err(_) => {
                 out.push(Problem {
                     code: Code::Io.id(),
@@ -240,6 +242,18 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
         compare(join_rel(dir, "uv.lock"), Ecosystem::Python, "uv lock");
     }
     out
+}
+
+/// Whether git ignores `rel` (`.gitignore` files, `.git/info/exclude`, the
+/// configured excludes file), asked with `git check-ignore`, which only reads.
+fn git_ignores(root: &std::path::Path, rel: &str) -> bool {
+    let Ok(sh) = xshell::Shell::new() else { return false };
+    let cmd = xshell::cmd!(sh, "git -C {root} check-ignore -q -- {rel}");
+    if crate::shell::trace_enabled() {
+        eprintln!("+ {cmd}");
+    }
+    // exit 0: ignored; 1: not ignored; anything else (no git): not known, so not ignored
+    cmd.quiet().ignore_status().output().is_ok_and(|o| o.status.success())
 }
 
 fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {

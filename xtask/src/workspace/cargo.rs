@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use toml_edit::{DocumentMut, Item, TableLike};
 
-use super::{expand_members, join_rel, read_toml, Dep, DepKind, Package, VersionSource, Workspace};
+use super::{
+    expand_members, is_within, join_rel, join_within, read_toml, Dep, DepKind, Package, VersionSource, Workspace,
+};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 
@@ -21,20 +23,6 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     ws.cargo_root = Some(dir.clone());
     let workspace = root_doc.get("workspace").and_then(Item::as_table_like);
 
-    let mut member_dirs: Vec<String> = vec![];
-    if root_doc.get("package").is_some() {
-        member_dirs.push(dir.clone());
-    }
-    if let Some(w) = workspace {
-        let members = string_list(w.get("members"));
-        let exclude = string_list(w.get("exclude"));
-        for m in expand_members(&ws.root, &dir, &members, &exclude, "Cargo.toml", &root_manifest)? {
-            if !member_dirs.contains(&m) {
-                member_dirs.push(m);
-            }
-        }
-    }
-
     let ws_version = workspace
         .and_then(|w| w.get("package"))
         .and_then(Item::as_table_like)
@@ -44,13 +32,38 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     let ws_package = workspace.and_then(|w| w.get("package")).and_then(Item::as_table_like);
     let ws_deps = workspace.and_then(|w| w.get("dependencies")).and_then(Item::as_table_like);
 
-    // Read every member first: dependencies are resolved by path to a member folder.
-    let mut docs: Vec<(String, String, DocumentMut)> = vec![];
-    for m in &member_dirs {
-        let manifest = join_rel(m, "Cargo.toml");
-        let doc = if *m == dir { root_doc.clone() } else { read_toml(&ws.root, &manifest)? };
-        docs.push((m.clone(), manifest, doc));
+    // Members as cargo finds them: the `members` globs (less `exclude`), the
+    // root package, then, transitively, every path dependency (of any kind)
+    // inside the workspace folder that is not excluded.
+    let members = workspace.map(|w| string_list(w.get("members"))).unwrap_or_default();
+    let exclude = workspace.map(|w| string_list(w.get("exclude"))).unwrap_or_default();
+    let excluded = |rel: &str| cargo_excluded(&dir, &members, &exclude, rel);
+    let mut queue: std::collections::VecDeque<String> = if workspace.is_some() {
+        expand_members(&ws.root, &dir, &members, &excluded, "Cargo.toml", &root_manifest)?.into()
+    } else {
+        Default::default()
+    };
+    if root_doc.get("package").is_some() {
+        queue.push_back(dir.clone());
     }
+    let mut docs: Vec<(String, String, DocumentMut)> = vec![];
+    while let Some(m) = queue.pop_front() {
+        if docs.iter().any(|(d, _, _)| *d == m) {
+            continue;
+        }
+        let manifest = join_rel(&m, "Cargo.toml");
+        let doc = if m == dir { root_doc.clone() } else { read_toml(&ws.root, &manifest)? };
+        // a package without [workspace] is a workspace of one: its path dependencies are not members
+        for dep in path_deps(&doc, &m, &dir, ws_deps).into_iter().filter(|_| workspace.is_some()) {
+            let Some(Ok(path)) = dep.path else { continue };
+            if is_within(&dir, &path) && !excluded(&path) && ws.root.join(&path).join("Cargo.toml").is_file() {
+                queue.push_back(path);
+            }
+        }
+        docs.push((m, manifest, doc));
+    }
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+
     let mut name_by_dir: HashMap<String, String> = HashMap::new();
     for (m, _, doc) in &docs {
         if let Some(name) = doc.get("package").and_then(|p| p.get("name")).and_then(Item::as_str) {
@@ -142,90 +155,66 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
         let license = field("license").is_some() || field("license-file").is_some();
 
         let mut deps = vec![];
-        let mut tables: Vec<(&dyn TableLike, DepKind)> = vec![];
-        for (key, kind) in [
-            ("dependencies", DepKind::Normal),
-            ("build-dependencies", DepKind::Build),
-            ("build_dependencies", DepKind::Build),
-            ("dev-dependencies", DepKind::Dev),
-            ("dev_dependencies", DepKind::Dev),
-        ] {
-            if let Some(t) = doc.get(key).and_then(Item::as_table_like) {
-                tables.push((t, kind));
+        for dep in path_deps(doc, member_dir, &dir, ws_deps) {
+            let key = &dep.key;
+            if dep.missing_workspace_entry {
+                ws.issue(
+                    Code::UnknownMember,
+                    &name,
+                    format!("{manifest}: `{key}.workspace = true` but {root_manifest} has no [workspace.dependencies] {key}"),
+                    format!("add `{key}` to [workspace.dependencies] in {root_manifest}"),
+                );
             }
-            if let Some(targets) = doc.get("target").and_then(Item::as_table_like) {
-                for (_, target) in targets.iter() {
-                    if let Some(t) = target.get(key).and_then(Item::as_table_like) {
-                        tables.push((t, kind));
-                    }
-                }
-            }
-        }
-        for (table, kind) in tables {
-            for (key, entry) in table.iter() {
-                let Some(spec) = entry.as_table_like() else {
-                    continue;
-                }; // `name = "1.0"`: from a registry
-                let mut package = spec.get("package").and_then(Item::as_str).map(str::to_string);
-                let mut path = spec.get("path").and_then(Item::as_str).map(|p| join_rel(member_dir, p));
-                let mut req_text = spec.get("version").and_then(Item::as_str).map(str::to_string);
-                if spec.get("workspace").and_then(Item::as_bool) == Some(true) {
-                    let shared = ws_deps.and_then(|d| d.get(key));
-                    match shared.and_then(Item::as_table_like) {
-                        Some(s) => {
-                            package = package.or(s.get("package").and_then(Item::as_str).map(str::to_string));
-                            path = s.get("path").and_then(Item::as_str).map(|p| join_rel(&dir, p));
-                            req_text = req_text.or(s.get("version").and_then(Item::as_str).map(str::to_string));
-                        }
-                        None if shared.and_then(Item::as_str).is_some() => {} // `dep = "1.0"` in the workspace
-                        None => ws.issue(
-                            Code::UnknownMember,
-                            &name,
-                            format!("{manifest}: `{key}.workspace = true` but {root_manifest} has no [workspace.dependencies] {key}"),
-                            format!("add `{key}` to [workspace.dependencies] in {root_manifest}"),
-                        ),
-                    }
-                }
-                let Some(path) = path else { continue };
-                let dep_name = package.unwrap_or_else(|| key.to_string());
-                let Some(target) = name_by_dir.get(&path) else {
+            let Some(path) = dep.path else { continue };
+            let dep_name = dep.package.clone().unwrap_or_else(|| key.to_string());
+            let req_text = dep.req_text.clone().unwrap_or_default();
+            let target = path.as_ref().ok().and_then(|p| name_by_dir.get(p));
+            let Some(target) = target else {
+                let shown = path.as_ref().unwrap_or_else(|p| p).clone();
+                let exists = path.as_ref().is_ok_and(|p| ws.root.join(p).join("Cargo.toml").is_file());
+                if path.is_ok() && !exists {
                     ws.issue(
                         Code::UnknownMember,
                         &name,
-                        format!(
-                            "{manifest}: dependency `{key}` has path `{path}`, which is not a member of the workspace"
-                        ),
-                        format!(
-                            "add `{path}` to [workspace] members in {root_manifest}, or depend on a published version"
-                        ),
+                        format!("{manifest}: dependency `{key}` has path `{shown}`, which holds no Cargo.toml"),
+                        "fix the path; cargo cannot load this workspace either",
                     );
-                    continue;
-                };
-                if *target != dep_name {
+                } else if dep.kind != DepKind::Dev && req_text.is_empty() && unpublishable.is_none() {
+                    // a crate outside the workspace (excluded, or outside its folder): fine for
+                    // cargo, but without a version the dependent cannot be published
                     ws.issue(
                         Code::UnknownMember,
                         &name,
-                        format!(
-                            "{manifest}: dependency `{key}` expects package `{dep_name}` but {path} holds `{target}`"
-                        ),
-                        "set `package = \"...\"` to the crate's real name",
+                        format!("{manifest}: dependency `{key}` has path `{shown}`, which is not a member of the workspace, and no version; cargo cannot publish {name}"),
+                        format!("add `version = \"...\"` next to the path, or make `{shown}` a member of the workspace in {root_manifest}"),
                     );
                 }
-                let req_text = req_text.unwrap_or_default();
-                let req = match Req::parse(Ecosystem::Cargo, &req_text) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        ws.issue(
-                            Code::InvalidVersion,
-                            &name,
-                            format!("{manifest}: dependency `{key}`: {e}"),
-                            "fix the requirement",
-                        );
-                        Req::Any
-                    }
-                };
-                deps.push(Dep { name: target.clone(), kind, req_text, req });
+                continue;
+            };
+            if *target != dep_name {
+                ws.issue(
+                    Code::UnknownMember,
+                    &name,
+                    format!(
+                        "{manifest}: dependency `{key}` expects package `{dep_name}` but {} holds `{target}`",
+                        path.as_ref().unwrap_or_else(|p| p)
+                    ),
+                    "set `package = \"...\"` to the crate's real name",
+                );
             }
+            let req = match Req::parse(Ecosystem::Cargo, &req_text) {
+                Ok(r) => r,
+                Err(e) => {
+                    ws.issue(
+                        Code::InvalidVersion,
+                        &name,
+                        format!("{manifest}: dependency `{key}`: {e}"),
+                        "fix the requirement",
+                    );
+                    Req::Any
+                }
+            };
+            deps.push(Dep { name: target.clone(), kind: dep.kind, req_text, req });
         }
         ws.packages.push(Package {
             name,
@@ -244,8 +233,217 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     Ok(())
 }
 
+/// A dependency written with a path (directly or through `[workspace.dependencies]`).
+struct PathDep {
+    key: String,
+    kind: DepKind,
+    package: Option<String>,
+    /// The folder relative to the repository root; `Err(as written)` when it
+    /// lies outside the repository. `None` for a dependency without a path.
+    path: Option<Result<String, String>>,
+    req_text: Option<String>,
+    /// `key.workspace = true` without a `[workspace.dependencies]` entry.
+    missing_workspace_entry: bool,
+}
+
+/// Every dependency of a manifest, from every table cargo reads: normal, build
+/// and dev, target-specific ones too (`[patch]` and `[replace]` are not
+/// dependencies). `member_dir` and `ws_dir` resolve relative paths.
+fn path_deps(doc: &DocumentMut, member_dir: &str, ws_dir: &str, ws_deps: Option<&dyn TableLike>) -> Vec<PathDep> {
+    let mut tables: Vec<(&dyn TableLike, DepKind)> = vec![];
+    for (key, kind) in [
+        ("dependencies", DepKind::Normal),
+        ("build-dependencies", DepKind::Build),
+        ("build_dependencies", DepKind::Build),
+        ("dev-dependencies", DepKind::Dev),
+        ("dev_dependencies", DepKind::Dev),
+    ] {
+        if let Some(t) = doc.get(key).and_then(Item::as_table_like) {
+            tables.push((t, kind));
+        }
+        if let Some(targets) = doc.get("target").and_then(Item::as_table_like) {
+            for (_, target) in targets.iter() {
+                if let Some(t) = target.get(key).and_then(Item::as_table_like) {
+                    tables.push((t, kind));
+                }
+            }
+        }
+    }
+    let resolve = |base: &str, p: &str| join_within(base, p).ok_or_else(|| p.to_string());
+    let mut out = vec![];
+    for (table, kind) in tables {
+        for (key, entry) in table.iter() {
+            let Some(spec) = entry.as_table_like() else {
+                continue; // `name = "1.0"`: from a registry
+            };
+            let mut dep = PathDep {
+                key: key.to_string(),
+                kind,
+                package: spec.get("package").and_then(Item::as_str).map(str::to_string),
+                path: spec.get("path").and_then(Item::as_str).map(|p| resolve(member_dir, p)),
+                req_text: spec.get("version").and_then(Item::as_str).map(str::to_string),
+                missing_workspace_entry: false,
+            };
+            if spec.get("workspace").and_then(Item::as_bool) == Some(true) {
+                let shared = ws_deps.and_then(|d| d.get(key));
+                match shared.and_then(Item::as_table_like) {
+                    Some(s) => {
+                        dep.package = dep.package.or(s.get("package").and_then(Item::as_str).map(str::to_string));
+                        dep.path = s.get("path").and_then(Item::as_str).map(|p| resolve(ws_dir, p));
+                        dep.req_text = dep.req_text.or(s.get("version").and_then(Item::as_str).map(str::to_string));
+                    }
+                    None if shared.and_then(Item::as_str).is_some() => {} // `dep = "1.0"` in the workspace
+                    None => dep.missing_workspace_entry = true,
+                }
+            }
+            out.push(dep);
+        }
+    }
+    out
+}
+
+/// cargo's `exclude`: plain paths (not globs) relative to the workspace folder,
+/// each excluding everything under it, except what lies under a path listed
+/// literally in `members`.
+fn cargo_excluded(ws_dir: &str, members: &[String], exclude: &[String], rel: &str) -> bool {
+    let under = |list: &[String]| list.iter().any(|e| is_within(&join_rel(ws_dir, e), rel));
+    under(exclude) && !under(members)
+}
+
 fn string_list(item: Option<&Item>) -> Vec<String> {
     item.and_then(Item::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+    use crate::workspace::{DepKind, Workspace};
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn krate(name: &str, deps: &str) -> String {
+        format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n{deps}")
+    }
+
+    fn edges(ws: &Workspace) -> Vec<String> {
+        let mut out: Vec<String> = ws
+            .packages
+            .iter()
+            .flat_map(|p| p.deps.iter().map(move |d| format!("{} -> {} {:?}", p.name, d.name, d.kind)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Checked against `cargo metadata --no-deps` on the same files.
+    #[test]
+    fn path_dependencies_inside_the_workspace_are_members() {
+        let tmp = bench::TempDir::new("implicit-members");
+        let root = &tmp.0;
+        write(
+            root,
+            "Cargo.toml",
+            r#"[workspace]
+members = ["crates/app", "crates/skipped/kept"]
+default-members = ["crates/app"]
+exclude = ["crates/skipped"]
+
+[workspace.dependencies]
+shared = { path = "crates/shared", version = "1" }
+"#,
+        );
+        write(
+            root,
+            "crates/app/Cargo.toml",
+            &krate(
+                "app",
+                r#"[dependencies]
+app-macros = { path = "macros", version = "1" }
+shared.workspace = true
+skipped = { path = "../skipped", version = "1" }
+inner = { path = "../skipped/inner", version = "1" }
+
+[build-dependencies]
+gen = { path = "../../tools/gen", version = "1" }
+
+[target.'cfg(unix)'.dev-dependencies]
+devonly = { path = "../devonly" }
+"#,
+            ),
+        );
+        write(
+            root,
+            "crates/app/macros/Cargo.toml",
+            &krate("app-macros", "[dependencies]\ndeep = { path = \"../../../deep\" }\n"),
+        );
+        write(root, "crates/shared/Cargo.toml", &krate("shared", ""));
+        write(root, "crates/devonly/Cargo.toml", &krate("devonly", ""));
+        write(root, "tools/gen/Cargo.toml", &krate("gen", ""));
+        write(root, "deep/Cargo.toml", &krate("deep", ""));
+        write(root, "crates/skipped/Cargo.toml", &krate("skipped", ""));
+        write(root, "crates/skipped/inner/Cargo.toml", &krate("inner", ""));
+        write(
+            root,
+            "crates/skipped/kept/Cargo.toml",
+            &krate("kept", "[dependencies]\nskipped = { path = \"..\", version = \"1\" }\n"),
+        );
+
+        let ws = Workspace::discover(root, &Config::default()).unwrap();
+        let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["app", "app-macros", "deep", "devonly", "gen", "kept", "shared"]);
+        assert_eq!(ws.packages[1].manifest, "crates/app/macros/Cargo.toml");
+        assert_eq!(
+            edges(&ws),
+            [
+                "app -> app-macros Normal",
+                "app -> devonly Dev",
+                "app -> gen Build",
+                "app -> shared Normal",
+                "app-macros -> deep Normal",
+            ]
+        );
+        // excluded crates are dependencies from elsewhere, not problems
+        assert!(ws.issues.is_empty(), "{:?}", ws.issues);
+        assert!(ws.packages.iter().all(|p| p.deps.iter().all(|d| d.kind != DepKind::Normal || d.name != "skipped")));
+    }
+
+    #[test]
+    fn path_dependencies_outside_the_workspace_folder_are_not_members() {
+        let tmp = bench::TempDir::new("outside-members");
+        let root = &tmp.0;
+        write(root, "ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n");
+        write(
+            root,
+            "ws/app/Cargo.toml",
+            &krate(
+                "app",
+                "[dependencies]\nlib = { path = \"../../lib\", version = \"1\" }\nnover = { path = \"../../nover\" }\n",
+            ),
+        );
+        write(root, "lib/Cargo.toml", &krate("lib", ""));
+        write(root, "nover/Cargo.toml", &krate("nover", ""));
+        // a package without [workspace] is alone in its workspace
+        write(root, "solo/Cargo.toml", &krate("solo", "[dependencies]\nlib = { path = \"../lib\" }\n"));
+        let config = Config { cargo_root: "ws".into(), ..Config::default() };
+        let ws = Workspace::discover(root, &config).unwrap();
+        let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["app"]);
+        assert!(ws.packages[0].deps.is_empty());
+        // without a version the dependent cannot be published: that one is reported
+        assert_eq!(ws.issues.len(), 1, "{:?}", ws.issues);
+        assert!(ws.issues[0].message.contains("path `nover`"), "{}", ws.issues[0].message);
+
+        let config = Config { cargo_root: "solo".into(), ..Config::default() };
+        let ws = Workspace::discover(root, &config).unwrap();
+        let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["solo"]);
+    }
 }

@@ -165,19 +165,19 @@ fn read_toml(root: &Path, rel: &str) -> anyhow::Result<DocumentMut> {
 }
 
 /// Expands workspace member globs into member folders (relative to the
-/// repository root) that hold `manifest`. A pattern that matches nothing is an error.
+/// repository root) that hold `manifest`, leaving out the folders `excluded`
+/// says no to (before looking for their manifest, as cargo and uv do). A
+/// pattern that matches nothing is an error.
 fn expand_members(
     root: &Path,
     ws_dir: &str,
     members: &[String],
-    exclude: &[String],
+    excluded: &dyn Fn(&str) -> bool,
     manifest: &str,
     what: &str,
 ) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     let base = root.join(ws_dir);
-    let excluded: Vec<glob::Pattern> =
-        exclude.iter().filter_map(|e| glob::Pattern::new(&join_rel(ws_dir, e.trim_end_matches('/'))).ok()).collect();
     for pattern in members {
         let full = base.join(pattern.trim_end_matches('/'));
         let full_str = full.to_str().ok_or_else(|| {
@@ -193,7 +193,7 @@ fn expand_members(
                 continue; // a file next to the members (a README) is not one
             }
             let rel = relative(root, &path)?;
-            if excluded.iter().any(|ex| ex.matches(&rel) || rel.starts_with(&format!("{}/", ex.as_str()))) {
+            if excluded(&rel) {
                 matched = true;
                 continue;
             }
@@ -221,6 +221,19 @@ fn expand_members(
     Ok(out)
 }
 
+/// uv's `exclude`: globs, relative to the workspace folder; a folder under an
+/// excluded one is excluded too.
+fn glob_excluder(ws_dir: &str, exclude: &[String]) -> impl Fn(&str) -> bool {
+    let patterns: Vec<glob::Pattern> =
+        exclude.iter().filter_map(|e| glob::Pattern::new(&join_rel(ws_dir, e.trim_end_matches('/'))).ok()).collect();
+    move |rel: &str| patterns.iter().any(|ex| ex.matches(rel) || rel.starts_with(&format!("{}/", ex.as_str())))
+}
+
+/// Whether `path` is `dir` or lies under it (both relative, `/`-separated, "." the root).
+pub fn is_within(dir: &str, path: &str) -> bool {
+    dir == "." || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// The glob crate skips names that are not UTF-8, where cargo and uv would
 /// stop: look at the folder the pattern's wildcard part starts in.
 fn refuse_non_utf8(base: &Path, pattern: &str) -> anyhow::Result<()> {
@@ -240,6 +253,20 @@ fn refuse_non_utf8(base: &Path, pattern: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Like `join_rel`, but `None` when `rel` climbs above the repository root.
+pub fn join_within(base: &str, rel: &str) -> Option<String> {
+    let mut depth: usize = if base == "." || base.is_empty() { 0 } else { base.split('/').count() };
+    for c in Path::new(rel).components() {
+        match c {
+            Component::ParentDir => depth = depth.checked_sub(1)?,
+            Component::Normal(_) => depth += 1,
+            Component::RootDir | Component::Prefix(_) => return None,
+            Component::CurDir => {}
+        }
+    }
+    Some(join_rel(base, rel))
 }
 
 /// `a/b` + `../c` = `a/c`, lexically (no file system access), "." for the root.
@@ -279,5 +306,10 @@ mod tests {
         assert_eq!(join_rel("crates/a", "../b"), "crates/b");
         assert_eq!(join_rel("a", ".."), ".");
         assert_eq!(join_rel("py", "./pkgs/x/"), "py/pkgs/x");
+        assert_eq!(join_within("a/b", "../../c").as_deref(), Some("c"));
+        assert_eq!(join_within("a/b", "../../../c"), None);
+        assert_eq!(join_within(".", "/abs/c"), None);
+        assert!(is_within(".", "x") && is_within("a", "a/b") && is_within("a", "a"));
+        assert!(!is_within("a", "ab/c") && !is_within("a/b", "a"));
     }
 }

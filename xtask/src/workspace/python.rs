@@ -10,7 +10,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item};
 
 use super::pep508::{self, normalize};
-use super::{expand_members, join_rel, read_toml, Dep, DepKind, Package, VersionSource, Workspace};
+use super::{expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, VersionSource, Workspace};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 
@@ -33,7 +33,8 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
-        for m in expand_members(&ws.root, &dir, &list("members"), &list("exclude"), "pyproject.toml", &root_manifest)? {
+        let excluded = glob_excluder(&dir, &list("exclude"));
+        for m in expand_members(&ws.root, &dir, &list("members"), &excluded, "pyproject.toml", &root_manifest)? {
             if !member_dirs.contains(&m) {
                 member_dirs.push(m);
             }
