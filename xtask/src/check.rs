@@ -246,14 +246,10 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
 
 /// Whether git ignores `rel` (`.gitignore` files, `.git/info/exclude`, the
 /// configured excludes file), asked with `git check-ignore`, which only reads.
+/// Exit 0 is "ignored"; 1 ("not ignored") and any failure (no git) are not.
 fn git_ignores(root: &std::path::Path, rel: &str) -> bool {
     let Ok(sh) = xshell::Shell::new() else { return false };
-    let cmd = xshell::cmd!(sh, "git -C {root} check-ignore -q -- {rel}");
-    if crate::shell::trace_enabled() {
-        eprintln!("+ {cmd}");
-    }
-    // exit 0: ignored; 1: not ignored; anything else (no git): not known, so not ignored
-    cmd.quiet().ignore_status().output().is_ok_and(|o| o.status.success())
+    crate::shell::output(xshell::cmd!(sh, "git -C {root} check-ignore -q -- {rel}"), Code::Git, "").is_ok()
 }
 
 fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
