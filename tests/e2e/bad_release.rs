@@ -179,7 +179,7 @@ fn a_version_published_from_another_build_is_a_hard_error() {
     }
     assert!(publish.output().unwrap().status.success());
     let files_before = reg.python_files("models");
-    let run = release(&repo, &reg, &["--resume", "--clear-stale-lock", "--yes", "--jobs", "1"]).fails_with("XR106");
+    let run = release(&repo, &reg, &["--resume", "--yes", "--jobs", "1"]).fails_with("XR106");
     assert!(run.stderr.contains("models-1.2.0.tar.gz"), "{}", run.stderr);
     assert_eq!(files_before, reg.python_files("models"), "nothing more was uploaded for models");
 }

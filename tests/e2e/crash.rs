@@ -71,7 +71,8 @@ pub fn assert_release_complete(repo: &Repo, reg: &Registries, context: &str) {
 }
 
 fn resume(repo: &Repo, reg: &Registries, context: &str) {
-    let run = release(repo, reg, &["--resume", "--clear-stale-lock", "--yes"]);
+    // a plain --resume: the lock the killed process left is taken over by itself
+    let run = release(repo, reg, &["--resume", "--yes"]);
     assert_eq!(run.code, 0, "{context}: resume failed\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
 }
 
@@ -104,11 +105,7 @@ fn killed_at_every_journal_transition_then_resumed() {
         // without --resume, the unfinished release is refused with a way out
         let refused = release(&repo, &reg, &["--yes"]);
         assert_eq!(refused.code, 1, "{}", refused.stderr);
-        assert!(
-            refused.stderr.contains("error[XR113]") || refused.stderr.contains("error[XR112]"),
-            "{}",
-            refused.stderr
-        );
+        assert!(refused.stderr.contains("error[XR113]"), "{}", refused.stderr);
         let context = format!("crash at {n} ({label})");
         resume(&repo, &reg, &context);
         assert_release_complete(&repo, &reg, &context);
@@ -157,7 +154,7 @@ fn sigkill_at_seeded_random_instants_then_resumed() {
             resume(&repo, &reg, &context);
         } else if !finished {
             // killed before the journal existed: nothing was written; release again
-            let run = release(&repo, &reg, &["--yes", "--clear-stale-lock"]);
+            let run = release(&repo, &reg, &["--yes"]);
             assert_eq!(run.code, 0, "{context}: {}", run.stderr);
         }
         assert_release_complete(&repo, &reg, &context);

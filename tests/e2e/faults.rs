@@ -28,16 +28,31 @@ fn release_watching(
     cmd.env("XTASK_JOURNAL_TRACE", "1").stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
-    let start = Instant::now();
+    // lines arrive through a channel, so that the deadline fires even when the
+    // release hangs silently
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + limit;
     let mut all = String::new();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap_or_default();
-        all.push_str(&line);
-        all.push('\n');
-        on_line(&line);
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("release still running after {limit:?}:\n{all}");
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                all.push_str(&line);
+                all.push('\n');
+                on_line(&line);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("release still running after {limit:?}:\n{all}");
+            }
         }
     }
     let status = child.wait().unwrap();
@@ -112,7 +127,7 @@ fn remote_moved_on_push_fails_clearly_then_merge_and_resume() {
     git_env(Command::new("git").arg("-C").arg(&clone).args(["commit", "-q", "-m", "docs: news"])).status().unwrap();
     git_env(Command::new("git").arg("-C").arg(&clone).args(["push", "-q", "origin", "main"])).status().unwrap();
 
-    let run = release(&repo, &reg, &["--resume", "--clear-stale-lock", "--yes"]);
+    let run = release(&repo, &reg, &["--resume", "--yes"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("error[XR108]"), "{}", run.stderr);
     assert!(run.stderr.contains("packages are published"), "{}", run.stderr);
@@ -156,28 +171,55 @@ fn hanging_commit_hooks_do_not_hang_the_release() {
 }
 
 #[test]
-fn a_live_lock_names_its_pid_and_a_stale_one_needs_a_flag() {
+fn a_live_lock_stops_a_release_a_dead_one_is_taken_over_another_hosts_needs_a_flag() {
     let reg = Registries::start();
     let repo = release_repo(&reg);
     let dir = repo.path().join(".git/xtask-release");
     std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("lock.json");
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
-    // a live process: this test's own
-    let me = std::process::id();
-    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{me},\"host\":\"{host}\",\"started_unix\":1}}")).unwrap();
+    let info = |pid: u32, host: &str| format!("{{\"pid\":{pid},\"host\":\"{host}\",\"started_unix\":1}}");
+
+    // a live holder: a process that holds the OS lock on the file (flock(1))
+    let mut holder = Command::new("flock").arg("-o").arg(&lock).args(["sleep", "120"]).spawn().unwrap();
+    std::fs::write(&lock, info(holder.id(), &host)).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while Command::new("flock").args(["-n"]).arg(&lock).arg("true").status().unwrap().success() {
+        assert!(std::time::Instant::now() < deadline, "flock(1) never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let before = repo.fingerprint();
+    for args in [&["--yes"][..], &["--yes", "--clear-stale-lock"], &["--resume", "--yes"]] {
+        let run = release(&repo, &reg, args);
+        if args[0] == "--resume" {
+            run.fails_with("XR115"); // nothing to resume: checked before the lock
+            continue;
+        }
+        let run = run.fails_with("XR112");
+        assert!(run.stderr.contains(&format!("PID {}", holder.id())), "{}", run.stderr);
+    }
+    assert_eq!(before, repo.fingerprint(), "a refused release changed the repository");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+
+    // another host's lock: only --clear-stale-lock takes it over
+    std::fs::write(&lock, info(1, "elsewhere.invalid")).unwrap();
     let run = release(&repo, &reg, &["--yes"]).fails_with("XR112");
-    assert!(run.stderr.contains(&format!("PID {me}")), "{}", run.stderr);
-    // a dead process on this host: stale
+    assert!(run.stderr.contains("elsewhere.invalid") && run.stderr.contains("--clear-stale-lock"), "{}", run.stderr);
+
+    // a dead process on this host: taken over without a flag, with a note
     let mut dead = Command::new("true").spawn().unwrap();
     let dead_pid = dead.id();
     dead.wait().unwrap();
-    std::fs::write(dir.join("lock.json"), format!("{{\"pid\":{dead_pid},\"host\":\"{host}\",\"started_unix\":1}}"))
-        .unwrap();
-    let run = release(&repo, &reg, &["--yes"]).fails_with("XR112");
-    assert!(run.stderr.contains("stale lock") && run.stderr.contains("--clear-stale-lock"), "{}", run.stderr);
-    let run = release(&repo, &reg, &["--yes", "--clear-stale-lock"]);
+    std::fs::write(&lock, info(dead_pid, &host)).unwrap();
+    let run = release(&repo, &reg, &["--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!dir.join("lock.json").exists());
+    assert!(
+        run.stderr.contains(&format!("left by PID {dead_pid}")) && run.stderr.contains("taking it over"),
+        "{}",
+        run.stderr
+    );
+    assert!(!lock.exists());
 }
 
 #[test]

@@ -177,11 +177,10 @@ fn dry_run_changes_nothing_anywhere() {
     assert!(run.stdout.contains("would run: git -C"), "{}", run.stdout);
     assert!(run.stdout.contains("would run: uv publish"), "{}", run.stdout);
     assert!(run.stdout.contains("would run: cargo publish"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("would write: crates/core/Cargo.toml") || run.stdout.contains("dry run complete"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("tag -a core-v1.0.0 -m"), "{}", run.stdout);
+    assert!(run.stdout.contains("dry run complete: would release 6 package(s)"), "{}", run.stdout);
+    let run = release(&repo, &reg, &["--dry-run", "--bump", "2.0.0"]).ok();
+    assert!(run.stdout.contains("would write: crates/core/Cargo.toml (version bump)"), "{}", run.stdout);
     let after = (repo.fingerprint(), crate::support::fingerprint_dir(&reg.dir.0));
     assert!(before.0 == after.0, "the repository changed");
     assert!(before.1 == after.1, "a registry or the remote changed");

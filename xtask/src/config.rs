@@ -128,6 +128,11 @@ const SCHEMA: &[(&str, &[&str])] = &[
 ];
 
 impl Config {
+    /// `--registry NAME` for cargo commands, or nothing for crates.io.
+    pub fn cargo_registry_args(&self) -> Vec<String> {
+        self.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect()
+    }
+
     /// Reads `path` if it exists; a missing file is the default configuration.
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
         let text = match std::fs::read_to_string(path) {

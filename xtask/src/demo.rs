@@ -51,8 +51,8 @@ const HISTORY: &[(&str, &str)] = &[
 pub fn create(sh: &Shell, dir: &Path) -> anyhow::Result<Vec<String>> {
     for (rel, text) in FILES {
         let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().expect("files are in folders"))?;
-        std::fs::write(&path, text)?;
+        crate::shell::fs::create_dir_all(path.parent().expect("files are in folders"))?;
+        crate::shell::fs::write(&path, text.as_bytes())?;
     }
     let mut story = vec![];
     let git = |args: &[&str]| -> anyhow::Result<()> {
@@ -75,10 +75,10 @@ pub fn create(sh: &Shell, dir: &Path) -> anyhow::Result<Vec<String>> {
     story.push(format!("initial import, tagged {} (acme-cli has no tag yet)", tags.join(", ")));
     for (msg, file) in HISTORY {
         let path = dir.join(file);
-        let mut text = std::fs::read_to_string(&path)?;
+        let mut text = crate::shell::fs::read_to_string(&path)?;
         let comment = if file.ends_with(".py") { "#" } else { "//" };
         text.push_str(&format!("{comment} {}\n", msg.lines().next().unwrap_or("")));
-        std::fs::write(&path, text)?;
+        crate::shell::fs::write(&path, text.as_bytes())?;
         git(&["commit", "-q", "--no-verify", "-a", "-m", msg])?;
         story.push(format!("commit: {}", msg.replace("\n\n", " | ").replace('\n', " ")));
     }
@@ -99,25 +99,24 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Plan { format: "table".into(), opts: Default::default() },
+            crate::flags::Command::Plan { format: crate::flags::PlanFormat::Table, opts: Default::default() },
         )?;
         println!("\n== cargo xtask graph --format ascii ==\n");
         crate::run_command(
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph { format: "ascii".into(), deps: None, rdeps: None },
+            crate::flags::Command::Graph { format: crate::flags::GraphFormat::Ascii, deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask graph (levels: each level only needs the ones above) ==\n");
         crate::run_command(
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph { format: "levels".into(), deps: None, rdeps: None },
+            crate::flags::Command::Graph { format: crate::flags::GraphFormat::Levels, deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
-        let release =
-            crate::release::Options { dry_run: true, offline: true, no_push: true, jobs: 4, ..Default::default() };
+        let release = crate::release::Options { dry_run: true, offline: true, no_push: true, ..Default::default() };
         if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {
             // a machine without uv, for instance: the dry run still shows every step
             eprint!("{}", crate::error::render(&err).1);

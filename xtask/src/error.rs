@@ -198,6 +198,27 @@ codes! {
         "`rollback` deleted what it could (tags, locally and on the remote; GitHub releases with gh) \
          but some steps need a person: a registry that cannot yank (Python indexes have no yank API; \
          some cargo registries refuse), or a forge without `gh`. Each is listed with what to do.";
+    TagConflict = "XR042", "a tag of the release points at another commit",
+        "A tag the release creates already exists and points at a commit other than the release \
+         commit. The release never moves a tag. If the tag is stale (left by an abandoned attempt), \
+         delete it (`git tag -d TAG`) and resume; otherwise plan another version.";
+    LockfileUpdate = "XR117", "a lockfile could not be updated",
+        "After writing the new versions, the release updates the tracked lockfiles (`cargo update \
+         --workspace`, `uv lock`). That failed; the message shows what the tool said. Fix it, then \
+         `cargo xtask release --resume` restores the half-written files and writes them again.";
+    ForgeRelease = "XR118", "a forge release could not be made or deleted",
+        "Creating or deleting a release on the forge (GitHub, Gitea, GitLab) failed. The packages \
+         and tags are not affected. The message says what the forge answered; create or delete the \
+         release by hand, or fix the token and run the command again.";
+    NoRelease = "XR119", "no release is recorded",
+        "`rollback` reads the last release from .git/xtask-release (last-release.json, or the \
+         unfinished journal.json). There is none: no release was made from this clone, or it was \
+         rolled back already. Delete tags by hand with `git tag -d TAG` and `git push REMOTE \
+         --delete refs/tags/TAG`.";
+    YankFailed = "XR120", "a registry refused to yank a version",
+        "`rollback --yank` asked the registry to yank a version and it refused (or the registry has \
+         no yank API). The message shows the answer. Yank it where the registry allows (its web \
+         interface), or ask its operators.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

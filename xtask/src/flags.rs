@@ -69,19 +69,31 @@ the commit and tags atomically.
 
 OPTIONS:
     --dry-run              Print every command and file write; change nothing
+                           (no file, ref, journal, lock, registry or remote)
     --jobs N               Publish at most N packages at a time (default 4)
     --yes                  Do not ask for confirmation (required without a terminal)
     --no-push              Do not push the release commit and tags
-    --offline              With --dry-run: do not contact registries in preflight
+    --offline              With --dry-run only: do not contact registries in preflight
     --resume               Continue an interrupted or failed release from its journal
     --abandon              Drop an unfinished release's journal; print what is public
-    --clear-stale-lock     Take over the lock of a release whose process is gone
+    --clear-stale-lock     Take over a lock taken on another host (or unreadable);
+                           a lock whose process is gone on this host is taken over
+                           without it
     --package NAME         Release only NAME and what it needs (repeatable)
     --exclude NAME         Leave NAME out (repeatable)
     --force-unchanged      Release packages without releasable changes too
     --bump BUMP            patch, minor, major, or an explicit version
     --pre KIND             Start or advance a pre-release: rc, alpha or beta
     -h, --help             Show this text
+
+COMBINATIONS:
+    --dry-run goes with every accepted combination and then changes nothing.
+    --resume takes --jobs, --no-push, --yes, --clear-stale-lock (and --offline
+    with --dry-run); it executes the plan recorded in the journal, so --package,
+    --exclude, --force-unchanged, --bump and --pre are refused with it.
+    --abandon takes only --clear-stale-lock and --dry-run.
+    --resume with --abandon, and --offline without --dry-run, are refused.
+    Refused combinations are usage errors (exit 2).
 
 Credentials come from each tool's own settings: UV_PUBLISH_TOKEN (or
 UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD) for uv; CARGO_REGISTRY_TOKEN,
@@ -174,14 +186,33 @@ pub struct Global {
     pub config: Option<PathBuf>,
 }
 
+/// A closed set of words a flag accepts (`--format json`).
+pub trait Choice: Copy + Sized + 'static {
+    const ALL: &'static [(&'static str, Self)];
+}
+
+macro_rules! choice_enum {
+    ($name:ident { $($variant:ident = $word:literal),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant,)* }
+        impl Choice for $name {
+            const ALL: &'static [(&'static str, Self)] = &[$(($word, $name::$variant),)*];
+        }
+    };
+}
+
+choice_enum!(PlanFormat { Table = "table", Json = "json", Csv = "csv" });
+choice_enum!(GraphFormat { Levels = "levels", Ascii = "ascii", Dot = "dot", Mermaid = "mermaid", Json = "json" });
+choice_enum!(CheckFormat { Text = "text", Json = "json" });
+
 #[derive(Debug)]
 pub enum Command {
     Help(&'static str),
-    Plan { format: String, opts: Options },
+    Plan { format: PlanFormat, opts: Options },
     Release(crate::release::Options),
     Rollback(crate::release::rollback::Options),
-    Graph { format: String, deps: Option<String>, rdeps: Option<String> },
-    Check { format: String },
+    Graph { format: GraphFormat, deps: Option<String>, rdeps: Option<String> },
+    Check { format: CheckFormat },
     Explain { code: Option<String> },
     Demo { keep: bool },
 }
@@ -229,44 +260,17 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             }
         }
         "plan" => {
-            let format = choice(&mut args, "--format", &["table", "json", "csv"], "table")?;
+            let format = choice(&mut args, "--format", PlanFormat::Table)?;
             let opts = plan_options(&mut args)?;
             Command::Plan { format, opts }
         }
-        "release" => {
-            let dry_run = args.contains("--dry-run");
-            let yes = args.contains("--yes");
-            let no_push = args.contains("--no-push");
-            let offline = args.contains("--offline");
-            let resume = args.contains("--resume");
-            let abandon = args.contains("--abandon");
-            let clear_stale_lock = args.contains("--clear-stale-lock");
-            let jobs: usize = args.opt_value_from_str("--jobs").map_err(usage)?.unwrap_or(4);
-            if jobs == 0 {
-                return Err(usage_msg(
-                    "--jobs must be at least 1".into(),
-                    "use --jobs 1 to publish one package at a time",
-                ));
-            }
-            let plan = plan_options(&mut args)?;
-            Command::Release(crate::release::Options {
-                plan,
-                dry_run,
-                jobs,
-                yes,
-                no_push,
-                offline,
-                resume,
-                abandon,
-                clear_stale_lock,
-            })
-        }
+        "release" => Command::Release(release_options(&mut args)?),
         "rollback" => Command::Rollback(crate::release::rollback::Options {
             dry_run: args.contains("--dry-run"),
             yank: args.contains("--yank"),
         }),
         "graph" => {
-            let format = choice(&mut args, "--format", &["levels", "ascii", "dot", "mermaid", "json"], "levels")?;
+            let format = choice(&mut args, "--format", GraphFormat::Levels)?;
             let deps: Option<String> = args.opt_value_from_str("--deps").map_err(usage)?;
             let rdeps: Option<String> = args.opt_value_from_str("--rdeps").map_err(usage)?;
             if deps.is_some() && rdeps.is_some() {
@@ -274,7 +278,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             }
             Command::Graph { format, deps, rdeps }
         }
-        "check" => Command::Check { format: choice(&mut args, "--format", &["text", "json"], "text")? },
+        "check" => Command::Check { format: choice(&mut args, "--format", CheckFormat::Text)? },
         "explain" => {
             let list = args.contains("--list");
             let code: Option<String> = args.opt_free_from_str().map_err(usage)?;
@@ -288,6 +292,65 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
     };
     finish(args)?;
     Ok((global, cmd))
+}
+
+/// `release` flags, with the combinations that make no sense refused here
+/// (exit 2), so that every accepted combination means exactly one thing.
+fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::release::Options> {
+    let dry_run = args.contains("--dry-run");
+    let yes = args.contains("--yes");
+    let no_push = args.contains("--no-push");
+    let offline = args.contains("--offline");
+    let resume = args.contains("--resume");
+    let abandon = args.contains("--abandon");
+    let clear_stale_lock = args.contains("--clear-stale-lock");
+    let jobs: Option<usize> = args.opt_value_from_str("--jobs").map_err(usage)?;
+    if jobs == Some(0) {
+        return Err(usage_msg("--jobs must be at least 1".into(), "use --jobs 1 to publish one package at a time"));
+    }
+    let plan = plan_options(args)?;
+    let plan_flags = [
+        ("--package", !plan.packages.is_empty()),
+        ("--exclude", !plan.exclude.is_empty()),
+        ("--force-unchanged", plan.force_unchanged),
+        ("--bump", plan.bump.is_some()),
+        ("--pre", plan.pre.is_some()),
+    ];
+    let given =
+        |flags: &[(&'static str, bool)]| flags.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect::<Vec<_>>();
+    if offline && !dry_run {
+        return Err(usage_msg(
+            "--offline only applies to --dry-run (a real release must ask the registries)".into(),
+            "add --dry-run, or leave out --offline",
+        ));
+    }
+    if resume && abandon {
+        return Err(usage_msg(
+            "--resume and --abandon cannot be combined".into(),
+            "continue with --resume, or drop with --abandon",
+        ));
+    }
+    if resume || abandon {
+        let mode = if resume { "--resume" } else { "--abandon" };
+        let refused = given(&plan_flags);
+        if let Some(flag) = refused.first() {
+            return Err(usage_msg(
+                format!("{flag} cannot be combined with {mode}: it executes the plan recorded in the journal"),
+                &format!("leave out {}", refused.join(", ")),
+            ));
+        }
+    }
+    if abandon {
+        let refused =
+            given(&[("--no-push", no_push), ("--jobs", jobs.is_some()), ("--yes", yes), ("--offline", offline)]);
+        if let Some(flag) = refused.first() {
+            return Err(usage_msg(
+                format!("{flag} has no meaning with --abandon, which only drops the journal"),
+                "--abandon takes --dry-run and --clear-stale-lock",
+            ));
+        }
+    }
+    Ok(crate::release::Options { plan, dry_run, jobs, yes, no_push, offline, resume, abandon, clear_stale_lock })
 }
 
 pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> {
@@ -311,21 +374,14 @@ pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> 
     Ok(Options { packages, exclude, force_unchanged, bump, pre })
 }
 
-fn choice(
-    args: &mut pico_args::Arguments,
-    flag: &'static str,
-    allowed: &[&str],
-    default: &str,
-) -> anyhow::Result<String> {
-    let v: Option<String> = args.opt_value_from_str(flag).map_err(usage)?;
-    let v = v.unwrap_or_else(|| default.to_string());
-    if !allowed.contains(&v.as_str()) {
-        return Err(usage_msg(
-            format!("{flag} `{v}` is not one of {}", allowed.join(", ")),
-            &format!("use {flag} {default}"),
-        ));
+fn choice<T: Choice + PartialEq>(args: &mut pico_args::Arguments, flag: &'static str, default: T) -> anyhow::Result<T> {
+    let Some(v) = args.opt_value_from_str::<_, String>(flag).map_err(usage)? else { return Ok(default) };
+    if let Some((_, c)) = T::ALL.iter().find(|(w, _)| *w == v) {
+        return Ok(*c);
     }
-    Ok(v)
+    let words: Vec<&str> = T::ALL.iter().map(|(w, _)| *w).collect();
+    let default_word = T::ALL.iter().find(|(_, c)| *c == default).map_or("", |(w, _)| *w);
+    Err(usage_msg(format!("{flag} `{v}` is not one of {}", words.join(", ")), &format!("use {flag} {default_word}")))
 }
 
 fn finish(args: pico_args::Arguments) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@
 //! and build dependencies are edges: dev-dependencies do not order publishing
 //! (cargo strips them; Python dependency groups are not published).
 
+use crate::flags::GraphFormat;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
@@ -175,7 +176,7 @@ impl Graph {
 }
 
 /// What the `graph` command prints, for the packages in `show` (release order kept).
-pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &str) -> String {
+pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: GraphFormat) -> String {
     let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
     let label = |i: usize| {
         let p = &ws.packages[i];
@@ -185,7 +186,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
         graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
     let mut out = String::new();
     match format {
-        "levels" => {
+        GraphFormat::Levels => {
             let max = order.iter().map(|&i| graph.levels[i]).max().unwrap_or(0);
             for level in 0..=max {
                 let at: Vec<String> = order.iter().filter(|&&i| graph.levels[i] == level).map(|&i| label(i)).collect();
@@ -198,7 +199,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
                 }
             }
         }
-        "ascii" => {
+        GraphFormat::Ascii => {
             // each package that nothing shown depends on is a root; its dependencies hang below it
             let roots: Vec<usize> = order.iter().copied().filter(|&i| !edges.iter().any(|&(_, b)| b == i)).collect();
             let mut roots = roots;
@@ -209,7 +210,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
                 tree(ws, graph, show, r, "", &mut printed, &mut out);
             }
         }
-        "dot" => {
+        GraphFormat::Dot => {
             out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
             for &i in &order {
                 let p = &ws.packages[i];
@@ -221,7 +222,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
             }
             out.push_str("}\n");
         }
-        "mermaid" => {
+        GraphFormat::Mermaid => {
             out.push_str("graph BT\n");
             let id = |i: usize| format!("n{i}");
             for &i in &order {
@@ -232,7 +233,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: &st
                 let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
             }
         }
-        _ => {
+        GraphFormat::Json => {
             let packages: Vec<serde_json::Value> = order
                 .iter()
                 .map(|&i| {

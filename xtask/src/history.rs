@@ -15,7 +15,6 @@
 //! `read_log`/`read_tags` run git; `LogParser` and `analyze` are pure.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,7 +23,7 @@ use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change};
 use crate::config::render_tag;
-use crate::error::{fail, Code};
+use crate::error::Code;
 use crate::shell;
 use crate::version::Version;
 use crate::workspace::Package;
@@ -157,8 +156,8 @@ pub struct PackageHistory {
 
 /// Reads all of HEAD's history once, assigning commits to `packages`.
 ///
-/// This is the one subprocess not run through xshell: its output (hundreds of
-/// megabytes for a long history) is parsed as it streams, which xshell cannot do.
+/// Its output (hundreds of megabytes for a long history) is parsed as it
+/// streams (`shell::stream`), never held whole.
 pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
     let nonce = nonce();
     let format = format!("--format=%x00{nonce}%H %P%x00%B");
@@ -177,32 +176,9 @@ pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
         "HEAD",
         "--",
     ];
-    if shell::trace_enabled() {
-        eprintln!("+ git {}", args.join(" "));
-    }
     let help = "a plan needs at least one commit: commit the work tree first (git add -A && git commit)";
-    let mut child = std::process::Command::new("git")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(Code::Tool, format!("cannot run git: {e}"), "install git"))?;
-    let mut stdout = child.stdout.take().expect("piped");
     let mut parser = LogParser::new(&nonce, packages);
-    let mut chunk = vec![0u8; 256 * 1024];
-    loop {
-        let n = stdout.read(&mut chunk)?;
-        if n == 0 {
-            break;
-        }
-        parser.feed(&chunk[..n]);
-    }
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-        return Err(fail(Code::Git, format!("`git log` failed ({}): {last}", out.status), help));
-    }
+    shell::stream("git", &args, Code::Git, help, |chunk| parser.feed(chunk))?;
     Ok(parser.finish())
 }
 

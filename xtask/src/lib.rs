@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod flags;
 pub mod forge;
+pub mod git;
 pub mod graph;
 pub mod history;
 pub mod plan;
@@ -28,7 +29,7 @@ use std::process::ExitCode;
 use xshell::Shell;
 
 use crate::error::{fail, Code};
-use crate::flags::Command;
+use crate::flags::{CheckFormat, Command, PlanFormat};
 use crate::repo::Repo;
 
 /// The command line: parse, run, print the error with its code, exit 1 (2 for usage).
@@ -69,10 +70,10 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Plan { format, opts } => {
             let repo = Repo::load(root, config)?;
             let (_, plan) = repo.plan(sh, &opts)?;
-            let out = match format.as_str() {
-                "json" => plan::render_json(&plan),
-                "csv" => plan::render_csv(&plan),
-                _ => plan::render_table(&plan),
+            let out = match format {
+                PlanFormat::Json => plan::render_json(&plan),
+                PlanFormat::Csv => plan::render_csv(&plan),
+                PlanFormat::Table => plan::render_table(&plan),
             };
             print!("{out}");
         }
@@ -97,12 +98,15 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
                 (_, Some(n)) => graph.rdeps_closure(pick(&n, "--rdeps")?),
                 _ => (0..repo.ws.packages.len()).collect(),
             };
-            print!("{}", graph::render(&repo.ws, &graph, &show, &format));
+            print!("{}", graph::render(&repo.ws, &graph, &show, format));
         }
         Command::Check { format } => {
             let repo = Repo::load(root, config)?;
             let checks = check::run(&repo);
-            let out = if format == "json" { check::render_json(&checks) } else { check::render_text(&checks) };
+            let out = match format {
+                CheckFormat::Json => check::render_json(&checks),
+                CheckFormat::Text => check::render_text(&checks),
+            };
             print!("{out}");
             let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
             if !failed.is_empty() {

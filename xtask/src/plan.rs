@@ -50,6 +50,42 @@ impl Status {
     }
 }
 
+/// What kind of version change a plan entry makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bump {
+    Major,
+    Minor,
+    Patch,
+    /// A pre-release: started or advanced (`--pre`).
+    Pre,
+    /// `--bump VERSION`.
+    Explicit,
+    /// A first release of the version already written.
+    Initial,
+    None,
+}
+
+impl Bump {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::Major => "major",
+            Bump::Minor => "minor",
+            Bump::Patch => "patch",
+            Bump::Pre => "pre",
+            Bump::Explicit => "explicit",
+            Bump::Initial => "initial",
+            Bump::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for Bump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub name: String,
@@ -58,8 +94,7 @@ pub struct Entry {
     pub manifest: String,
     pub version: String,
     pub next_version: Option<String>,
-    /// "major" | "minor" | "patch" | "pre" | "explicit" | "initial" | "none"
-    pub bump: String,
+    pub bump: Bump,
     pub status: Status,
     pub reason: String,
     pub level: usize,
@@ -110,7 +145,7 @@ impl Plan {
 struct Decision {
     status: Status,
     next: Option<Version>,
-    bump: &'static str,
+    bump: Bump,
     level: Level,
     reason: String,
 }
@@ -178,7 +213,7 @@ pub fn plan(
         let excluded = |reason: String| Decision {
             status: Status::Excluded,
             next: None,
-            bump: "none",
+            bump: Bump::None,
             level: Level::None,
             reason,
         };
@@ -225,7 +260,7 @@ pub fn plan(
                 d[i] = Decision {
                     status: Status::Release,
                     next: Some(above(&current, current.bump(Level::Patch), &p.name)?),
-                    bump: "patch",
+                    bump: Bump::Patch,
                     level: Level::Patch,
                     reason: forced_reason(&dep, &req, &next.to_string()),
                 };
@@ -258,7 +293,7 @@ pub fn plan(
             manifest: p.manifest.clone(),
             version: p.version_text.clone(),
             next_version: dec.next.as_ref().map(Version::to_string),
-            bump: dec.bump.to_string(),
+            bump: dec.bump,
             status: dec.status,
             reason: dec.reason.clone(),
             level: graph.levels[i],
@@ -313,7 +348,7 @@ pub fn forced_by(reason: &str) -> Option<(&str, &str)> {
 
 /// The decision for one selected, publishable package from its own history.
 fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options) -> anyhow::Result<Decision> {
-    let release = |next: Version, bump: &'static str, level: Level, reason: String| Decision {
+    let release = |next: Version, bump: Bump, level: Level, reason: String| Decision {
         status: Status::Release,
         next: Some(next),
         bump,
@@ -335,12 +370,12 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
                 "pick a higher version, or leave this package out with --exclude",
             ));
         }
-        return Ok(release(next, "explicit", Level::Patch, format!("explicit version from --bump {text}")));
+        return Ok(release(next, Bump::Explicit, Level::Patch, format!("explicit version from --bump {text}")));
     }
     let Some((tag, tag_version)) = &h.last_tag else {
         return Ok(release(
             current.clone(),
-            "initial",
+            Bump::Initial,
             Level::None,
             format!("no release tag yet: first release of {current}"),
         ));
@@ -348,7 +383,7 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
     if *tag_version < *current {
         return Ok(release(
             current.clone(),
-            "explicit",
+            Bump::Explicit,
             Level::None,
             format!("the manifest already says {current}, which has no tag yet (last tag {tag})"),
         ));
@@ -363,7 +398,7 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
         } else {
             format!("no releasable changes since {tag} (only {}); use --force-unchanged to release anyway", kinds(h))
         };
-        return Ok(Decision { status: Status::Skip, next: None, bump: "none", level: Level::None, reason });
+        return Ok(Decision { status: Status::Skip, next: None, bump: Bump::None, level: Level::None, reason });
     }
     let mut reason = if forced {
         format!("no releasable changes since {tag}, released because of --force-unchanged")
@@ -383,14 +418,18 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
                 "use a later pre-release kind (alpha < beta < rc), or finalize with a plain release",
             )
         })?;
-        return Ok(release(next, "pre", level, format!("{reason}; {} pre-release", pre_name(kind))));
+        return Ok(release(next, Bump::Pre, level, format!("{reason}; {} pre-release", pre_name(kind))));
     }
     let next = above(current, current.bump(level), "the package")?;
     let bump = if current.is_pre() {
         reason = format!("{reason}; finalizes the pre-release {current}");
         sync_bump(current, &next)
     } else {
-        level.as_str()
+        match level {
+            Level::Major => Bump::Major,
+            Level::Minor => Bump::Minor,
+            _ => Bump::Patch,
+        }
     };
     Ok(release(next, bump, level, reason))
 }
@@ -465,9 +504,9 @@ fn synchronize(
             continue; // already at or past the group's version
         }
         let bump = if opts.pre.is_some() {
-            "pre"
+            Bump::Pre
         } else if matches!(opts.bump, Some(BumpArg::Version(_))) {
-            "explicit"
+            Bump::Explicit
         } else {
             sync_bump(&current, &want)
         };
@@ -483,15 +522,15 @@ fn synchronize(
     Ok(moved)
 }
 
-fn sync_bump(current: &Version, want: &Version) -> &'static str {
+fn sync_bump(current: &Version, want: &Version) -> Bump {
     let (a, b, _) = current.triple();
     let (x, y, _) = want.triple();
     if x != a {
-        "major"
+        Bump::Major
     } else if y != b {
-        "minor"
+        Bump::Minor
     } else {
-        "patch"
+        Bump::Patch
     }
 }
 

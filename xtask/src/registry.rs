@@ -39,6 +39,7 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
     let mut pause = FIRST_BACKOFF;
     let mut last_error = String::new();
     for attempt in 1..=ATTEMPTS {
+        crate::shell::trace_http("GET", url);
         match agent.get(url).set("Accept", accept).set("Cache-Control", "no-cache").call() {
             Ok(resp) => {
                 let ctype = resp.content_type().to_string();
@@ -203,19 +204,19 @@ impl CargoIndex {
             }
             CargoIndex::GitPath(path) => {
                 let spec = format!("HEAD:{rel}");
-                let out = cmd!(sh, "git -C {path} show {spec}").quiet().ignore_status().output()?;
-                if !out.status.success() {
-                    let err = String::from_utf8_lossy(&out.stderr);
-                    if err.contains("does not exist") || err.contains("exists on disk, but not in") {
-                        return Ok(None);
-                    }
+                // a missing file is "not there"; a missing index is an error
+                let head = crate::shell::probe(cmd!(sh, "git -C {path} rev-parse --verify --quiet HEAD"));
+                if head.is_none() {
                     return Err(fail(
                         Code::RegistryUnreachable,
-                        format!("cannot read the git index at {}: {}", path.display(), err.trim()),
+                        format!("cannot read the git index at {}", path.display()),
                         "check the registry's index path",
                     ));
                 }
-                String::from_utf8_lossy(&out.stdout).into_owned()
+                match crate::shell::probe(cmd!(sh, "git -C {path} show {spec}")) {
+                    Some(text) => text,
+                    None => return Ok(None),
+                }
             }
         };
         Ok(text.lines().find_map(|line| {

@@ -1,55 +1,307 @@
-//! Running programs. Every subprocess goes through xshell's `cmd!` (no shell
-//! strings); this module adds the trace (`XTASK_TRACE=1` prints each command to
-//! stderr, which is how tests count git invocations) and turns failures into
-//! coded errors that show the command and what it printed.
+//! The one way to run a program, and the effect switch.
+//!
+//! Every subprocess the tool starts goes through this module (a unit test scans
+//! the sources for any that does not):
+//!
+//! - **Queries** (`read`, `output`, `probe`, `succeeds`, `stream`) only look:
+//!   `git rev-parse`, `git ls-remote`, `cargo metadata --locked`. They run in
+//!   every mode, a dry run included.
+//! - **Effects** go through `Ctx` (`exec`, `write`, `create_dir_all`, ...): in a
+//!   dry run they print what they would do and do nothing.
+//!
+//! All of them print `+ COMMAND` to stderr under `--verbose` (or
+//! `XTASK_TRACE=1`), and turn a failure into a coded error that shows the
+//! command and the tail of what it printed.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use xshell::Cmd;
 
 use crate::error::{fail, Code};
 
-static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static TRACE: AtomicBool = AtomicBool::new(false);
 
 /// `--verbose`: trace every command from now on.
 pub fn set_trace() {
-    TRACE.store(true, std::sync::atomic::Ordering::Relaxed);
+    TRACE.store(true, Ordering::Relaxed);
 }
 
 pub fn trace_enabled() -> bool {
-    TRACE.load(std::sync::atomic::Ordering::Relaxed)
-        || std::env::var_os("XTASK_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
+    TRACE.load(Ordering::Relaxed) || std::env::var_os("XTASK_TRACE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-fn trace(cmd: &Cmd<'_>) {
+fn trace(shown: &str) {
     if trace_enabled() {
-        eprintln!("+ {cmd}");
+        eprintln!("+ {shown}");
     }
 }
 
-/// Runs `cmd` and returns its stdout as bytes; a non-zero exit is a `code` error.
+/// Traces an HTTP request the tool makes (registries, forges): they are not
+/// programs, but `--verbose` promises to show everything the tool asks of the
+/// outside world.
+pub fn trace_http(method: &str, url: &str) {
+    trace(&format!("{method} {url}"));
+}
+
+/// Query: runs `cmd` (in every mode) and returns its stdout; a non-zero exit is a `code` error.
 pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
-    trace(&cmd);
     let shown = cmd.to_string();
-    let out = cmd.quiet().ignore_status().output().map_err(|e| {
-        fail(Code::Tool, format!("cannot run `{shown}`: {e}"), "install the program and make sure it is on PATH")
-    })?;
+    trace(&shown);
+    let out = cmd.quiet().ignore_status().output().map_err(|e| cannot_run(&shown, e))?;
     if !out.status.success() {
-        let text = if out.stderr.iter().any(|b| !b.is_ascii_whitespace()) { &out.stderr } else { &out.stdout };
-        let text = String::from_utf8_lossy(text);
-        let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-        // the tail of the program's own output says what went wrong
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        if lines.len() > 1 {
-            for l in &lines[lines.len().saturating_sub(20)..] {
-                eprintln!("  | {l}");
-            }
-        }
-        return Err(fail(code, format!("`{shown}` failed ({}): {last}", out.status), help));
+        return Err(failed(&shown, &out.status.to_string(), &out.stdout, &out.stderr, code, help));
     }
     Ok(out.stdout)
 }
 
-/// Like `output`, as trimmed UTF-8 text (lossy).
+/// Query: like `output`, as trimmed UTF-8 text (lossy).
 pub fn read(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<String> {
     let out = output(cmd, code, help)?;
     Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+/// Query whose failure is an answer, not an error (`git rev-parse --verify`,
+/// `gh --version`): trimmed stdout on success, `None` otherwise.
+pub fn probe(cmd: Cmd<'_>) -> Option<String> {
+    let shown = cmd.to_string();
+    trace(&shown);
+    let out = cmd.quiet().ignore_status().output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Query: did `cmd` exit 0? Its output is discarded.
+pub fn succeeds(cmd: Cmd<'_>) -> bool {
+    let shown = cmd.to_string();
+    trace(&shown);
+    cmd.quiet().ignore_stdout().ignore_stderr().ignore_status().output().is_ok_and(|o| o.status.success())
+}
+
+/// Query with streamed output: `feed` sees stdout chunk by chunk, so that a
+/// large `git log` is never held in memory whole. xshell cannot stream, so this
+/// is the one place that starts a `std::process::Command` itself.
+pub fn stream(program: &str, args: &[&str], code: Code, help: &str, mut feed: impl FnMut(&[u8])) -> anyhow::Result<()> {
+    let shown = format!("{program} {}", args.join(" "));
+    trace(&shown);
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| cannot_run(&shown, e))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    // stderr is drained on its own thread so that a chatty program cannot block
+    let mut stderr = child.stderr.take().expect("piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = vec![];
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = stdout.read(&mut chunk).map_err(|e| cannot_run(&shown, e))?;
+        if n == 0 {
+            break;
+        }
+        feed(&chunk[..n]);
+    }
+    let status = child.wait().map_err(|e| cannot_run(&shown, e))?;
+    let err = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(failed(&shown, &status.to_string(), &[], &err, code, help));
+    }
+    Ok(())
+}
+
+fn cannot_run(shown: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    fail(Code::Tool, format!("cannot run `{shown}`: {e}"), "install the program and make sure it is on PATH")
+}
+
+fn failed(shown: &str, status: &str, stdout: &[u8], stderr: &[u8], code: Code, help: &str) -> anyhow::Error {
+    let text = if stderr.iter().any(|b| !b.is_ascii_whitespace()) { stderr } else { stdout };
+    let text = String::from_utf8_lossy(text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last = lines.last().map_or("", |l| l.trim()).to_string();
+    // the tail of the program's own output says what went wrong
+    if lines.len() > 1 {
+        for l in &lines[lines.len().saturating_sub(20)..] {
+            eprintln!("  | {l}");
+        }
+    }
+    fail(code, format!("`{shown}` failed ({status}): {last}"), help)
+}
+
+/// The effect switch: runs commands and changes files, or, in a dry run, prints
+/// what it would do. Everything a release or rollback changes goes through it.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub dry_run: bool,
+    /// The repository, shown as a relative prefix in printed commands.
+    pub root: PathBuf,
+}
+
+impl Ctx {
+    /// Effect: runs `cmd` (or prints it in a dry run) and returns its stdout.
+    pub fn exec(&self, cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
+        if self.dry_run {
+            println!("  would run: {}", self.show(&cmd.to_string()));
+            return Ok(vec![]);
+        }
+        output(cmd, code, help)
+    }
+
+    /// Effect: writes a file atomically (temp file, fsync, rename).
+    pub fn write(&self, path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+        if self.dry_run {
+            println!("  would write: {} ({what})", self.show_path(path));
+            return Ok(());
+        }
+        write_atomic(path, bytes)
+    }
+
+    pub fn create_dir_all(&self, path: &Path) -> anyhow::Result<()> {
+        if self.dry_run {
+            return Ok(()); // a folder alone changes nothing a person sees; the write into it is printed
+        }
+        fs::create_dir_all(path)
+    }
+
+    pub fn remove_dir_all(&self, path: &Path, what: &str) -> anyhow::Result<()> {
+        if self.dry_run {
+            println!("  would remove: {} ({what})", self.show_path(path));
+            return Ok(());
+        }
+        fs::remove_dir_all(path)
+    }
+
+    pub fn remove_file(&self, path: &Path, what: &str) -> anyhow::Result<()> {
+        if self.dry_run {
+            println!("  would remove: {} ({what})", self.show_path(path));
+            return Ok(());
+        }
+        fs::remove_file(path)
+    }
+
+    pub fn rename(&self, from: &Path, to: &Path, what: &str) -> anyhow::Result<()> {
+        if self.dry_run {
+            println!("  would move: {} -> {} ({what})", self.show_path(from), self.show_path(to));
+            return Ok(());
+        }
+        fs::rename(from, to)
+    }
+
+    /// Paths relative to the repository read better.
+    pub fn show(&self, s: &str) -> String {
+        s.replace(&format!("{}/", self.root.display()), "")
+    }
+
+    pub fn show_path(&self, p: &Path) -> String {
+        self.show(&p.display().to_string())
+    }
+}
+
+/// Writes a file atomically: temp file, fsync, rename, fsync of the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("xtask-tmp-{}", std::process::id()));
+    let io = |e: std::io::Error| fs::error("write", path, e);
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// File system calls whose failures carry a code, the path and the next step.
+pub mod fs {
+    use std::path::Path;
+
+    use crate::error::{fail, Code};
+
+    pub fn error(what: &str, path: &Path, e: std::io::Error) -> anyhow::Error {
+        let help = match e.kind() {
+            std::io::ErrorKind::NotFound => "check that the path exists",
+            std::io::ErrorKind::PermissionDenied => "check the permissions of the path",
+            _ => "check the permissions of the path and the free disk space",
+        };
+        fail(Code::Io, format!("cannot {what} {}: {e}", path.display()), help)
+    }
+
+    pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+        std::fs::read(path).map_err(|e| error("read", path, e))
+    }
+
+    pub fn read_to_string(path: &Path) -> anyhow::Result<String> {
+        std::fs::read_to_string(path).map_err(|e| error("read", path, e))
+    }
+
+    pub fn create_dir_all(path: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(path).map_err(|e| error("create the folder", path, e))
+    }
+
+    pub fn remove_dir_all(path: &Path) -> anyhow::Result<()> {
+        match std::fs::remove_dir_all(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(error("remove", path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn remove_file(path: &Path) -> anyhow::Result<()> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(error("remove", path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
+        std::fs::rename(from, to).map_err(|e| error(&format!("move to {} the file", to.display()), from, e))
+    }
+
+    pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        std::fs::write(path, bytes).map_err(|e| error("write", path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every subprocess goes through this module: no other source file may
+    /// start one on its own (`.run()`, `.read()`, `.output()` on an xshell
+    /// command, or `std::process::Command`).
+    #[test]
+    fn no_subprocess_bypasses_the_runner() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = vec![];
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("shell.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let bypass = ["process::Command", ".run()", ".read()", ".output()", ".read_stderr()", ".spawn()"]
+                        .iter()
+                        .any(|m| line.contains(m));
+                    if bypass {
+                        offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "subprocesses outside shell.rs:\n{}", offenders.join("\n"));
+    }
 }

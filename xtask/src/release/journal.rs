@@ -14,9 +14,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::write_atomic;
 use crate::error::{fail, Code};
 use crate::plan::Plan;
+use crate::shell::{fs, write_atomic};
 
 pub const FORMAT: u32 = 1;
 
@@ -27,6 +27,75 @@ pub enum Step {
     Done,
 }
 
+/// The release's global steps, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlobalStep {
+    Write,
+    Commit,
+    Tags,
+    Push,
+}
+
+/// A package's stages, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Build,
+    Publish,
+    Verify,
+    Smoke,
+}
+
+impl GlobalStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GlobalStep::Write => "write",
+            GlobalStep::Commit => "commit",
+            GlobalStep::Tags => "tags",
+            GlobalStep::Push => "push",
+        }
+    }
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Build => "build",
+            Stage::Publish => "publish",
+            Stage::Verify => "verify",
+            Stage::Smoke => "smoke",
+        }
+    }
+}
+
+/// How a package's publication ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    #[serde(rename = "published and verified")]
+    Published,
+    #[serde(rename = "already published with the same checksum")]
+    AlreadyPublished,
+    #[serde(rename = "would be published")]
+    WouldPublish,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Published => "published and verified",
+            Outcome::AlreadyPublished => "already published with the same checksum",
+            Outcome::WouldPublish => "would be published",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ArtifactRecord {
     pub file: String,
@@ -35,14 +104,17 @@ pub struct ArtifactRecord {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PackageRecord {
-    /// Stage → state: `build`, `publish`, `verify`, `smoke`.
-    pub stages: BTreeMap<String, Step>,
+    pub stages: BTreeMap<Stage, Step>,
     /// What the build produced, recorded once: a resume reuses these files and
     /// never publishes anything whose checksum differs.
     pub artifacts: Vec<ArtifactRecord>,
+    /// What was uploaded, when it differs from what was built: `cargo publish`
+    /// packages the crate again, and its `Cargo.lock` can differ if the
+    /// registry changed in between. The registry's checksum is compared with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded: Option<ArtifactRecord>,
     pub done: bool,
-    /// "published and verified", "already published with the same checksum" ...
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,18 +131,17 @@ pub struct Journal {
     pub touched: Vec<String>,
     pub release_commit: Option<String>,
     pub tags: Vec<String>,
-    /// Global steps: `write`, `commit`, `tags`, `push`.
-    pub steps: BTreeMap<String, Step>,
+    pub steps: BTreeMap<GlobalStep, Step>,
     pub packages: BTreeMap<String, PackageRecord>,
     pub finished: bool,
 }
 
 impl Journal {
-    pub fn step(&self, name: &str) -> Option<Step> {
-        self.steps.get(name).copied()
+    pub fn step(&self, step: GlobalStep) -> Option<Step> {
+        self.steps.get(&step).copied()
     }
-    pub fn stage(&self, pkg: &str, stage: &str) -> Option<Step> {
-        self.packages.get(pkg).and_then(|p| p.stages.get(stage)).copied()
+    pub fn stage(&self, pkg: &str, stage: Stage) -> Option<Step> {
+        self.packages.get(pkg).and_then(|p| p.stages.get(&stage)).copied()
     }
     /// One line per package: what is public already.
     pub fn public_summary(&self) -> Vec<String> {
@@ -80,7 +151,7 @@ impl Journal {
             let state = if rec.done {
                 "published and verified".to_string()
             } else {
-                match rec.stages.get("publish") {
+                match rec.stages.get(&Stage::Publish) {
                     Some(Step::Done) => "published (not yet verified)".to_string(),
                     Some(Step::Started) => "publishing was interrupted: it may be public".to_string(),
                     None => "not published".to_string(),
@@ -88,10 +159,10 @@ impl Journal {
             };
             out.push(format!("{} {}: {state}", e.name, e.next_version.as_deref().unwrap_or("")));
         }
-        let tags = match self.step("push") {
+        let tags = match self.step(GlobalStep::Push) {
             Some(Step::Done) => "pushed to the remote",
             Some(Step::Started) => "push was interrupted: they may be on the remote",
-            None if self.step("tags") == Some(Step::Done) => "created locally, not pushed",
+            None if self.step(GlobalStep::Tags) == Some(Step::Done) => "created locally, not pushed",
             None => "not created (or not all)",
         };
         out.push(format!("tags ({}): {tags}", self.tags.join(", ")));
@@ -104,9 +175,12 @@ pub fn state_dir(git_dir: &Path) -> PathBuf {
     git_dir.join("xtask-release")
 }
 
-/// The journal of a running release; a dry run has none.
+/// The journal of a running release. A dry run has one too, kept in memory
+/// only (`Handle::dry`): the same code decides what to skip, and nothing is
+/// written.
 pub struct Handle {
-    path: PathBuf,
+    /// `None` in a dry run.
+    path: Option<PathBuf>,
     state: Mutex<Journal>,
     writes: AtomicUsize,
     failpoint: Option<usize>,
@@ -115,17 +189,22 @@ pub struct Handle {
 
 impl Handle {
     pub fn create(dir: &Path, journal: Journal) -> anyhow::Result<Handle> {
-        std::fs::create_dir_all(dir)?;
-        let h = Handle::new(dir.join("journal.json"), journal);
+        fs::create_dir_all(dir)?;
+        let h = Handle::new(Some(dir.join("journal.json")), journal);
         h.transition("release started", |_| {})?;
         Ok(h)
     }
 
     pub fn resume(dir: &Path, journal: Journal) -> Handle {
-        Handle::new(dir.join("journal.json"), journal)
+        Handle::new(Some(dir.join("journal.json")), journal)
     }
 
-    fn new(path: PathBuf, journal: Journal) -> Handle {
+    /// A journal that records in memory and never touches the disk.
+    pub fn dry(journal: Journal) -> Handle {
+        Handle::new(None, journal)
+    }
+
+    fn new(path: Option<PathBuf>, journal: Journal) -> Handle {
         let failpoint = std::env::var("XTASK_FAILPOINT").ok().and_then(|v| v.parse().ok());
         let trace = std::env::var_os("XTASK_JOURNAL_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
         Handle { path, state: Mutex::new(journal), writes: AtomicUsize::new(0), failpoint, trace }
@@ -133,28 +212,7 @@ impl Handle {
 
     /// Reads the unfinished journal, if there is one.
     pub fn load(dir: &Path) -> anyhow::Result<Option<Journal>> {
-        let path = dir.join("journal.json");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(fail(Code::Io, format!("cannot read {}: {e}", path.display()), "check permissions")),
-        };
-        let mut j: Journal = serde_json::from_str(&text).map_err(|e| {
-            fail(
-                Code::JournalInvalid,
-                format!("{} is not a journal this version can read: {e}", path.display()),
-                "finish or abandon the release with the xtask version that started it",
-            )
-        })?;
-        if j.format != FORMAT {
-            return Err(fail(
-                Code::JournalInvalid,
-                format!("{} has format {}, this version reads {FORMAT}", path.display(), j.format),
-                "finish the release with the xtask version that started it",
-            ));
-        }
-        j.plan.reparse();
-        Ok(Some(j))
+        read(&dir.join("journal.json"))
     }
 
     pub fn get(&self) -> Journal {
@@ -165,8 +223,9 @@ impl Handle {
     pub fn transition(&self, label: &str, change: impl FnOnce(&mut Journal)) -> anyhow::Result<()> {
         let mut j = self.state.lock().unwrap_or_else(|e| e.into_inner());
         change(&mut j);
+        let Some(path) = &self.path else { return Ok(()) };
         let text = serde_json::to_string_pretty(&*j).expect("journal is plain data");
-        write_atomic(&self.path, text.as_bytes())?;
+        write_atomic(path, text.as_bytes())?;
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
         if self.trace {
             eprintln!("journal {n}: {label}");
@@ -178,15 +237,15 @@ impl Handle {
         Ok(())
     }
 
-    pub fn step(&self, name: &str, state: Step) -> anyhow::Result<()> {
-        self.transition(&format!("{name} {state:?}"), |j| {
-            j.steps.insert(name.to_string(), state);
+    pub fn step(&self, step: GlobalStep, state: Step) -> anyhow::Result<()> {
+        self.transition(&format!("{} {state:?}", step.as_str()), |j| {
+            j.steps.insert(step, state);
         })
     }
 
-    pub fn stage(&self, pkg: &str, stage: &str, state: Step) -> anyhow::Result<()> {
-        self.transition(&format!("{pkg} {stage} {state:?}"), |j| {
-            j.packages.entry(pkg.to_string()).or_default().stages.insert(stage.to_string(), state);
+    pub fn stage(&self, pkg: &str, stage: Stage, state: Step) -> anyhow::Result<()> {
+        self.transition(&format!("{pkg} {} {state:?}", stage.as_str()), |j| {
+            j.packages.entry(pkg.to_string()).or_default().stages.insert(stage, state);
         })
     }
 
@@ -194,22 +253,36 @@ impl Handle {
     /// `rollback` reads); the unfinished journal is gone after this.
     pub fn finish(&self) -> anyhow::Result<()> {
         self.transition("release finished", |j| j.finished = true)?;
-        let last = self.path.with_file_name("last-release.json");
-        std::fs::rename(&self.path, &last)?;
+        if let Some(path) = &self.path {
+            fs::rename(path, &path.with_file_name("last-release.json"))?;
+        }
         Ok(())
     }
 }
 
-/// An advisory lock: one release per repository at a time.
-pub struct Lock {
-    path: PathBuf,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct LockInfo {
-    pid: u32,
-    host: String,
-    started_unix: u64,
+/// Reads a journal file; `None` when there is none.
+pub fn read(path: &Path) -> anyhow::Result<Option<Journal>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fs::error("read", path, e)),
+    };
+    let mut j: Journal = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            Code::JournalInvalid,
+            format!("{} is not a journal this version can read: {e}", path.display()),
+            "finish or abandon the release with the xtask version that started it",
+        )
+    })?;
+    if j.format != FORMAT {
+        return Err(fail(
+            Code::JournalInvalid,
+            format!("{} has format {}, this version reads {FORMAT}", path.display(), j.format),
+            "finish the release with the xtask version that started it",
+        ));
+    }
+    j.plan.reparse();
+    Ok(Some(j))
 }
 
 pub fn hostname() -> String {
@@ -220,76 +293,6 @@ pub fn hostname() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn pid_alive(pid: u32) -> bool {
-    if Path::new("/proc/self").exists() {
-        return Path::new(&format!("/proc/{pid}")).exists();
-    }
-    // without /proc: assume alive, the safe answer
-    true
-}
-
 pub fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-impl Lock {
-    /// Takes the lock. A lock of a live process is an error naming it; a lock of
-    /// a dead process on this host is stale: an error unless `clear_stale`.
-    pub fn acquire(dir: &Path, clear_stale: bool) -> anyhow::Result<Lock> {
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join("lock.json");
-        let info = LockInfo { pid: std::process::id(), host: hostname(), started_unix: now_unix() };
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    use std::io::Write;
-                    f.write_all(serde_json::to_string(&info).expect("plain data").as_bytes())?;
-                    f.sync_all()?;
-                    return Ok(Lock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let held: Option<LockInfo> =
-                        std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok());
-                    let Some(held) = held else {
-                        return Err(fail(
-                            Code::Locked,
-                            format!("{} exists but cannot be read", path.display()),
-                            "if no release is running, delete the file",
-                        ));
-                    };
-                    let stale = held.host == info.host && !pid_alive(held.pid);
-                    if !stale {
-                        return Err(fail(
-                            Code::Locked,
-                            format!(
-                                "another release is running: PID {} on {} since {} (unix time)",
-                                held.pid, held.host, held.started_unix
-                            ),
-                            "wait for it to finish; if that host's process is gone, delete .git/xtask-release/lock.json",
-                        ));
-                    }
-                    if !clear_stale {
-                        return Err(fail(
-                            Code::Locked,
-                            format!(
-                                "a stale lock is left by PID {}, which is no longer running (started at unix time {})",
-                                held.pid, held.started_unix
-                            ),
-                            "the release it guarded was interrupted: add --clear-stale-lock (with --resume to continue it)",
-                        ));
-                    }
-                    eprintln!("note: cleared a stale lock left by PID {}", held.pid);
-                    std::fs::remove_file(&path)?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(fail(Code::Locked, "could not take the release lock", "retry"))
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
 }

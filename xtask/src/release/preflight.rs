@@ -8,6 +8,7 @@ use super::Options;
 use crate::plan::Plan;
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
+use crate::shell;
 use crate::version::Ecosystem;
 
 pub struct Problem {
@@ -19,10 +20,10 @@ fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
     Problem { problem: p.into(), fix: fix.into() }
 }
 
-/// Runs a read-only git command; `None` when it fails.
+/// Runs a read-only git command; `None` when it fails. `--no-optional-locks`:
+/// `git status` would otherwise refresh `.git/index`, and a dry run writes nothing.
 fn git(sh: &Shell, root: &std::path::Path, args: &[&str]) -> Option<String> {
-    let out = cmd!(sh, "git -C {root} {args...}").quiet().ignore_status().output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    shell::probe(cmd!(sh, "git --no-optional-locks -C {root} {args...}"))
 }
 
 pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Result<Vec<Problem>> {
@@ -33,7 +34,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
 
     // tools
-    let have = |program: &str| cmd!(sh, "{program} --version").quiet().ignore_stdout().ignore_stderr().run().is_ok();
+    let have = |program: &str| shell::succeeds(cmd!(sh, "{program} --version"));
     let have_uv = have("uv");
     if has_python && !have_uv {
         out.push(problem(
@@ -122,12 +123,10 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     if let Some(dir) = &repo.ws.cargo_root {
         let dir = root.join(dir);
         if has_cargo && dir.join("Cargo.lock").is_file() {
-            let ok = cmd!(sh, "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml")
-                .quiet()
-                .ignore_stdout()
-                .ignore_stderr()
-                .run()
-                .is_ok();
+            let ok = shell::succeeds(cmd!(
+                sh,
+                "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml"
+            ));
             if !ok {
                 out.push(problem(
                     "Cargo.lock is out of sync with the manifests (`cargo metadata --locked` fails)",
@@ -139,12 +138,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     if let Some(dir) = &repo.ws.python_root {
         let dir = root.join(dir);
         if has_python && have_uv && dir.join("uv.lock").is_file() {
-            let ok = cmd!(sh, "uv lock --check --quiet --directory {dir}")
-                .quiet()
-                .ignore_stdout()
-                .ignore_stderr()
-                .run()
-                .is_ok();
+            let ok = shell::succeeds(cmd!(sh, "uv lock --check --quiet --directory {dir}"));
             if !ok {
                 out.push(problem(
                     "uv.lock is out of sync with the manifests (`uv lock --check` fails)",

@@ -9,10 +9,11 @@ use std::path::Path;
 use xshell::{cmd, Shell};
 
 use super::journal::{self, Journal};
-use super::Ctx;
+use super::lock::Lock;
 use crate::error::{fail, Code};
+use crate::git;
 use crate::repo::Repo;
-use crate::shell;
+use crate::shell::{self, Ctx};
 use crate::version::Ecosystem;
 
 #[derive(Debug, Clone, Default)]
@@ -24,19 +25,17 @@ pub struct Options {
 pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
     let repo = Repo::load(root, config)?;
     let root = &repo.root;
-    let git_dir =
-        shell::read(cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"), Code::Git, "check the repository")?;
-    let state = journal::state_dir(Path::new(&git_dir));
+    let state = journal::state_dir(&git::git_dir(sh, root)?);
     let record = last_release(&state)?;
     let Some(j) = record else {
         return Err(fail(
-            Code::NothingToResume,
+            Code::NoRelease,
             "no release is recorded in .git/xtask-release (last-release.json or journal.json)",
             "delete tags by hand: git tag -d TAG && git push REMOTE --delete refs/tags/TAG",
         ));
     };
     let ctx = Ctx { dry_run: opts.dry_run, root: root.clone() };
-    let _lock = if opts.dry_run { None } else { Some(journal::Lock::acquire(&state, false)?) };
+    let _lock = if opts.dry_run { None } else { Some(Lock::acquire(&state, false)?) };
     let remote = &repo.config.remote;
     println!("rolling back the release of {}", j.tags.join(", "));
     if opts.dry_run {
@@ -44,32 +43,19 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     }
 
     // tags: local, then remote (only those that are there)
-    let local: Vec<String> = j
-        .tags
-        .iter()
-        .filter(|t| {
-            let r = format!("refs/tags/{t}");
-            cmd!(sh, "git -C {root} rev-parse --quiet --verify {r}").quiet().ignore_stdout().run().is_ok()
-        })
-        .cloned()
-        .collect();
+    let local: Vec<String> = j.tags.iter().filter(|t| git::tag_commit(sh, root, t).is_some()).cloned().collect();
     if !local.is_empty() {
         ctx.exec(cmd!(sh, "git -C {root} tag -d {local...}"), Code::Git, "delete the tags by hand")?;
     }
     let mut manual: Vec<String> = vec![];
-    let remote_exists = cmd!(sh, "git -C {root} remote get-url {remote}").quiet().ignore_stdout().run().is_ok();
-    if remote_exists {
-        let listed =
-            shell::read(cmd!(sh, "git -C {root} ls-remote --tags --refs {remote}"), Code::Git, "check the remote")?;
-        let on_remote: Vec<String> = j
-            .tags
-            .iter()
-            .filter(|t| listed.lines().any(|l| l.ends_with(&format!("\trefs/tags/{t}"))))
-            .map(|t| format!("refs/tags/{t}"))
-            .collect();
+    if git::remote_url(sh, root, remote).is_some() {
+        let listed = git::remote_tags(sh, root, remote)?;
+        let on_remote: Vec<String> =
+            j.tags.iter().filter(|t| listed.contains_key(*t)).map(|t| format!("refs/tags/{t}")).collect();
+        let write = git::WRITE;
         if !on_remote.is_empty() {
             ctx.exec(
-                cmd!(sh, "git -C {root} -c core.hooksPath=/dev/null push --atomic --no-verify --quiet {remote} --delete {on_remote...}"),
+                cmd!(sh, "git -C {root} {write...} push --atomic --no-verify --quiet {remote} --delete {on_remote...}"),
                 Code::PushFailed,
                 "delete the remote tags by hand: git push REMOTE --delete refs/tags/TAG",
             )?;
@@ -83,11 +69,10 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
             let name = &e.name;
             match e.ecosystem {
                 Ecosystem::Cargo => {
-                    let registry: Vec<String> =
-                        repo.config.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect();
+                    let registry = repo.config.cargo_registry_args();
                     let result = ctx.exec(
                         cmd!(sh, "cargo yank --quiet --version {version} {registry...} {name}"),
-                        Code::Tool,
+                        Code::YankFailed,
                         "yank by hand",
                     );
                     if let Err(err) = result {
@@ -109,10 +94,9 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     if let Some(c) = &j.release_commit {
         println!("the release commit {c} stays in history: `git revert {c}` undoes its version bumps");
     }
-    if !opts.dry_run {
-        let from = if state.join("journal.json").exists() { "journal.json" } else { "last-release.json" };
-        std::fs::rename(state.join(from), state.join(format!("rolled-back-{}.json", journal::now_unix())))?;
-    }
+    let from = if state.join("journal.json").exists() { "journal.json" } else { "last-release.json" };
+    let to = state.join(format!("rolled-back-{}.json", journal::now_unix()));
+    ctx.rename(&state.join(from), &to, "the release is recorded as rolled back")?;
     if !manual.is_empty() {
         eprintln!("left for you to do:");
         for m in &manual {
@@ -133,31 +117,21 @@ fn last_release(state: &Path) -> anyhow::Result<Option<Journal>> {
     if let Some(j) = journal::Handle::load(state)? {
         return Ok(Some(j));
     }
-    let path = state.join("last-release.json");
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
-    let mut j: Journal = serde_json::from_str(&text).map_err(|e| {
-        fail(Code::JournalInvalid, format!("{} cannot be read: {e}", path.display()), "delete the tags by hand")
-    })?;
-    j.plan.reparse();
-    Ok(Some(j))
+    journal::read(&state.join("last-release.json"))
 }
 
 fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) {
     let root = &repo.root;
-    let remote = &repo.config.remote;
-    // the URL as configured (`remote get-url` would apply insteadOf rewrites)
-    let key = format!("remote.{remote}.url");
-    let url = cmd!(sh, "git -C {root} config --get {key}").quiet().read().unwrap_or_default();
-    if !url.contains("github.com") {
+    if !super::push::on_github(sh, repo) {
         return;
     }
-    if cmd!(sh, "gh --version").quiet().ignore_stdout().run().is_err() {
+    if !shell::succeeds(cmd!(sh, "gh --version")) {
         manual.push("delete the GitHub releases of these tags (gh is not installed)".into());
         return;
     }
     let _dir = sh.push_dir(root);
     for t in &j.tags {
-        if ctx.exec(cmd!(sh, "gh release delete {t} --yes"), Code::Tool, "delete it on GitHub").is_err() {
+        if ctx.exec(cmd!(sh, "gh release delete {t} --yes"), Code::ForgeRelease, "delete it on GitHub").is_err() {
             manual.push(format!("delete the GitHub release {t}"));
         }
     }

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use xshell::{cmd, Shell};
 
-use super::{edit, Ctx};
+use super::edit;
 use crate::error::{fail, Code};
+use crate::git;
 use crate::plan::Plan;
 use crate::repo::Repo;
-use crate::shell;
+use crate::shell::{self, Ctx};
 use crate::version::{Ecosystem, Version};
 use crate::workspace::{join_rel, pep508::normalize, VersionSource};
 
@@ -34,8 +35,7 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Ve
         if let Some(t) = files.get(rel) {
             return Ok(t.clone());
         }
-        let t = std::fs::read_to_string(root.join(rel))
-            .map_err(|e| fail(Code::Io, format!("cannot read {rel}: {e}"), "check the file"))?;
+        let t = shell::fs::read_to_string(&root.join(rel))?;
         files.insert(rel.to_string(), t.clone());
         Ok(t)
     };
@@ -171,7 +171,7 @@ pub fn lockfiles(repo: &Repo, plan: &Plan) -> Vec<String> {
 pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, String)]) -> anyhow::Result<()> {
     let root = &repo.root;
     for (rel, text) in edits {
-        ctx.write(&root.join(rel), text, "version bump")?;
+        ctx.write(&root.join(rel), text.as_bytes(), "version bump")?;
     }
     for rel in lockfiles(repo, plan) {
         let path = root.join(&rel);
@@ -179,13 +179,13 @@ pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, 
         if rel.ends_with("Cargo.lock") {
             ctx.exec(
                 cmd!(sh, "cargo update --workspace --quiet --manifest-path {dir}/Cargo.toml"),
-                Code::Tool,
+                Code::LockfileUpdate,
                 "fix what cargo reports, then `cargo xtask release --resume` (it restores the files first)",
             )?;
         } else {
             ctx.exec(
                 cmd!(sh, "uv lock --quiet --directory {dir}"),
-                Code::Tool,
+                Code::LockfileUpdate,
                 "fix what uv reports, then `cargo xtask release --resume` (it restores the files first)",
             )?;
         }
@@ -207,21 +207,18 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result
     ctx.exec(cmd!(sh, "git -C {root} add -u"), Code::Git, "check the work tree")?;
     // initial releases of the versions already in the manifests change nothing:
     // then HEAD itself is the release commit
-    let staged = ctx.dry_run || cmd!(sh, "git -C {root} diff --cached --quiet").quiet().run().is_err();
+    let staged = ctx.dry_run || !shell::succeeds(cmd!(sh, "git -C {root} diff --cached --quiet"));
+    let write = git::WRITE;
     if staged {
         ctx.exec(
-            cmd!(sh, "git -C {root} -c core.hooksPath=/dev/null commit --quiet --no-verify -m {message}"),
+            cmd!(sh, "git -C {root} {write...} commit --quiet --no-verify -m {message}"),
             Code::Git,
             "check your git identity (user.name, user.email) and signing configuration",
         )?;
     } else {
         println!("  no file changed (initial releases of the current versions): tagging HEAD");
     }
-    let commit = if ctx.dry_run {
-        "RELEASE_COMMIT".to_string()
-    } else {
-        shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "check the repository")?
-    };
+    let commit = if ctx.dry_run { "RELEASE_COMMIT".to_string() } else { git::head(sh, root)? };
     Ok(commit)
 }
 
@@ -230,27 +227,21 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result
 pub fn ensure_tags(sh: &Shell, ctx: &Ctx, repo: &Repo, tags: &[String], commit: &str) -> anyhow::Result<()> {
     let root = &repo.root;
     for t in tags {
-        if !ctx.dry_run {
-            let spec = format!("refs/tags/{t}^{{commit}}");
-            let at = cmd!(sh, "git -C {root} rev-parse --quiet --verify {spec}")
-                .quiet()
-                .ignore_status()
-                .read()
-                .unwrap_or_default();
-            if at == commit {
-                continue;
-            }
-            if !at.is_empty() {
+        match git::tag_commit(sh, root, t) {
+            None => {}
+            Some(at) if at == commit => continue,
+            Some(at) => {
                 return Err(fail(
-                    Code::ResumeMismatch,
+                    Code::TagConflict,
                     format!("tag {t} exists and points at {at}, not the release commit {commit}"),
                     format!("delete it if it is stale (git tag -d {t}), then --resume"),
                 ));
             }
         }
         let msg = format!("Release {t}");
+        let write = git::WRITE;
         ctx.exec(
-            cmd!(sh, "git -C {root} -c core.hooksPath=/dev/null tag -a {t} -m {msg} {commit}"),
+            cmd!(sh, "git -C {root} {write...} tag -a {t} -m {msg} {commit}"),
             Code::Git,
             "check that the tag does not exist yet",
         )?;

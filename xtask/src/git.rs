@@ -1,0 +1,115 @@
+//! The git questions the tool asks, one named helper each, all through the
+//! runner in `shell` (traced, coded). Commands that change the repository are
+//! built where they are used and run through `shell::Ctx`, with `WRITE`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use xshell::{cmd, Shell};
+
+use crate::error::{fail, Code};
+use crate::shell;
+
+/// Arguments for every git command that writes (commit, tag, push): hooks off.
+/// A release commit only bumps versions; a hook must not hang or alter it, and
+/// post-commit/reference-transaction hooks run even with `--no-verify`.
+pub const WRITE: [&str; 2] = ["-c", "core.hooksPath=/dev/null"];
+
+/// The commit HEAD points at.
+pub fn head(sh: &Shell, root: &Path) -> anyhow::Result<String> {
+    shell::read(cmd!(sh, "git -C {root} rev-parse HEAD"), Code::Git, "a release needs a commit to start from")
+}
+
+/// The absolute `.git` folder (also for worktrees).
+pub fn git_dir(sh: &Shell, root: &Path) -> anyhow::Result<PathBuf> {
+    let dir = shell::read(
+        cmd!(sh, "git -C {root} rev-parse --absolute-git-dir"),
+        Code::NotARepo,
+        "pass the repository with --root",
+    )?;
+    Ok(PathBuf::from(dir))
+}
+
+/// The checked-out branch; `None` when HEAD is detached.
+pub fn branch(sh: &Shell, root: &Path) -> Option<String> {
+    shell::probe(cmd!(sh, "git -C {root} symbolic-ref --quiet --short HEAD"))
+}
+
+/// The checked-out branch, or an error saying a release needs one.
+pub fn require_branch(sh: &Shell, root: &Path) -> anyhow::Result<String> {
+    branch(sh, root).ok_or_else(|| fail(Code::Git, "HEAD is detached", "check out the branch to release from"))
+}
+
+/// The commit a tag points at (peeled), `None` when there is no such tag.
+pub fn tag_commit(sh: &Shell, root: &Path, tag: &str) -> Option<String> {
+    let spec = format!("refs/tags/{tag}^{{commit}}");
+    shell::probe(cmd!(sh, "git -C {root} rev-parse --quiet --verify {spec}")).filter(|s| !s.is_empty())
+}
+
+/// `rev` resolved to a commit, `None` when it does not exist.
+pub fn resolve(sh: &Shell, root: &Path, rev: &str) -> Option<String> {
+    let spec = format!("{rev}^{{commit}}");
+    shell::probe(cmd!(sh, "git -C {root} rev-parse --quiet --verify {spec}")).filter(|s| !s.is_empty())
+}
+
+/// The subject line of a commit.
+pub fn subject(sh: &Shell, root: &Path, rev: &str) -> Option<String> {
+    shell::probe(cmd!(sh, "git -C {root} log -1 --format=%s {rev}"))
+}
+
+/// The remote's URL as configured. `git remote get-url` would apply `insteadOf`
+/// rewrites, which hide the forge a URL names.
+pub fn remote_url(sh: &Shell, root: &Path, remote: &str) -> Option<String> {
+    let key = format!("remote.{remote}.url");
+    shell::probe(cmd!(sh, "git -C {root} config --get {key}")).filter(|s| !s.is_empty())
+}
+
+/// Is `ancestor` an ancestor of (or equal to) `rev`? `false` also when git
+/// does not know `ancestor` (a remote commit never fetched).
+pub fn is_ancestor(sh: &Shell, root: &Path, ancestor: &str, rev: &str) -> bool {
+    shell::succeeds(cmd!(sh, "git -C {root} merge-base --is-ancestor {ancestor} {rev}"))
+}
+
+/// Tags on the remote and the commits they point at (peeled), read with
+/// `git ls-remote` (no fetch: nothing is written to `.git`).
+pub fn remote_tags(sh: &Shell, root: &Path, remote: &str) -> anyhow::Result<HashMap<String, String>> {
+    let listed = shell::read(
+        cmd!(sh, "git -C {root} ls-remote --tags {remote}"),
+        Code::Git,
+        "check that the remote exists and can be reached",
+    )?;
+    Ok(parse_ls_remote_tags(&listed))
+}
+
+/// `ls-remote --tags` lines → tag name → commit (a peeled `^{}` line wins).
+pub fn parse_ls_remote_tags(listed: &str) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for line in listed.lines() {
+        let Some((sha, name)) = line.split_once('\t') else { continue };
+        let Some(name) = name.strip_prefix("refs/tags/") else { continue };
+        match name.strip_suffix("^{}") {
+            Some(tag) => {
+                out.insert(tag.to_string(), sha.to_string());
+            }
+            None => {
+                out.entry(name.to_string()).or_insert_with(|| sha.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peeled_lines_win() {
+        let listed = "aaa\trefs/tags/v1\nbbb\trefs/tags/v1^{}\nccc\trefs/tags/light\n";
+        let tags = parse_ls_remote_tags(listed);
+        assert_eq!(tags["v1"], "bbb");
+        assert_eq!(tags["light"], "ccc");
+        let reversed = "bbb\trefs/tags/v1^{}\naaa\trefs/tags/v1\n";
+        assert_eq!(parse_ls_remote_tags(reversed)["v1"], "bbb");
+    }
+}

@@ -1,0 +1,255 @@
+//! The cargo steps of a crate: `cargo package` → verify (name, version inside)
+//! → checksum → `cargo publish` unless the index has it → poll the index and
+//! compare its `cksum` with the bytes uploaded → smoke test (a throwaway crate
+//! that depends on the exact version builds).
+//!
+//! `cargo publish` packages the crate again, and the `Cargo.lock` inside a
+//! `.crate` is resolved against the registry at that moment, so the uploaded
+//! bytes may differ from the verified build. The release therefore records the
+//! `.crate` that `cargo publish` itself wrote (`target/package/`) and compares
+//! the registry with those exact bytes; a resume decides "already published by
+//! us" from what it recorded, never from a rebuild.
+
+use std::path::PathBuf;
+
+use xshell::{cmd, Shell};
+
+use super::journal::{Outcome, Stage, Step};
+use super::progress::State;
+use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use crate::error::{fail, Code};
+use crate::plan::Entry;
+use crate::registry;
+
+/// What one crate is released as, and where cargo works on it.
+struct Crate<'a> {
+    name: &'a str,
+    version: String,
+    /// The workspace manifest in the exported tree.
+    manifest: PathBuf,
+    /// This job slot's cargo target folder (cargo locks a target folder).
+    target: PathBuf,
+    /// `NAME-VERSION.crate`, as cargo names it.
+    file: String,
+}
+
+impl Crate<'_> {
+    /// Where `cargo package` and `cargo publish` write the `.crate`.
+    fn packaged(&self) -> PathBuf {
+        self.target.join("package").join(&self.file)
+    }
+}
+
+impl Job<'_> {
+    pub fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
+        let ws_dir = match self.repo.ws.cargo_root.as_deref() {
+            None | Some(".") => self.tree.to_path_buf(),
+            Some(dir) => self.tree.join(dir),
+        };
+        let slot = self.slots.take();
+        let version = e.next_version.clone().expect("released");
+        let c = Crate {
+            name: &e.name,
+            file: format!("{}-{version}.crate", e.name),
+            version,
+            manifest: ws_dir.join("Cargo.toml"),
+            target: self.release.work.join(format!("target-{}", slot.0)),
+        };
+        let built = match self.reusable(c.name, &self.dist(c.name)) {
+            Some(a) => {
+                println!("  {}: reusing the .crate built before the interruption", c.name);
+                Some(a[0].clone())
+            }
+            None => self.cargo_build(sh, &c)?,
+        };
+        let (outcome, uploaded) = self.cargo_upload(sh, &c, built.as_ref(), i)?;
+        self.stage(c.name, i, State::Polling, Stage::Verify, || self.cargo_verify(sh, &c, uploaded.as_deref(), i))?;
+        if self.repo.config.smoke_test {
+            let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
+            self.stage(c.name, i, State::SmokeTesting, Stage::Smoke, || self.cargo_smoke(sh, &c, smoke_target))?;
+        }
+        Ok(outcome)
+    }
+
+    /// `cargo package`, then the `.crate` checked and kept in `dist` (`None` in a dry run).
+    fn cargo_build(&self, sh: &Shell, c: &Crate) -> anyhow::Result<Option<Artifact>> {
+        self.mark(c.name, Stage::Build, Step::Started)?;
+        let (name, manifest, target) = (c.name, &c.manifest, &c.target);
+        let registry = self.repo.config.cargo_registry_args();
+        // `cargo package` builds the crate as it will be published (path
+        // dependencies replaced by registry versions) and writes the .crate
+        self.ctx.exec(
+            cmd!(sh, "cargo package --quiet --no-metadata -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+            Code::BuildFailed,
+            "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
+        )?;
+        if self.ctx.dry_run {
+            println!(
+                "  would verify {} (name, version inside) and compute its SHA-256",
+                self.ctx.show_path(&c.packaged())
+            );
+            return Ok(None);
+        }
+        let a = self.checked_crate(sh, c)?;
+        let dist = self.dist(name);
+        self.ctx.create_dir_all(&dist)?;
+        let kept = dist.join(&c.file);
+        self.ctx.write(&kept, &crate::shell::fs::read(&a.path)?, "the .crate, kept for a resume")?;
+        let kept = Artifact { path: kept, ..a };
+        self.record_artifacts(name, std::slice::from_ref(&kept))?;
+        Ok(Some(kept))
+    }
+
+    /// The `.crate` cargo just wrote, with the name and version the plan says.
+    fn checked_crate(&self, sh: &Shell, c: &Crate) -> anyhow::Result<Artifact> {
+        let path = c.packaged();
+        let a = Artifact::read(path.clone()).map_err(|err| {
+            fail(
+                Code::ArtifactInvalid,
+                format!("{}: cargo made no {}: {err:#}", c.name, path.display()),
+                "check the crate's name and version",
+            )
+        })?;
+        let member = format!("{}-{}/Cargo.toml", c.name, c.version);
+        let inside = read_from_tar(sh, &path, &member, "the .crate has no Cargo.toml")?;
+        if !inside.lines().any(|l| l.trim() == format!("version = \"{}\"", c.version)) {
+            return Err(fail(
+                Code::ArtifactInvalid,
+                format!("{}: the .crate's Cargo.toml does not say version = \"{}\"", c.name, c.version),
+                "check the crate's version",
+            ));
+        }
+        Ok(a)
+    }
+
+    /// Publishes unless the registry has it; returns the outcome and the
+    /// SHA-256 of the bytes on the registry that are ours.
+    fn cargo_upload(
+        &self,
+        sh: &Shell,
+        c: &Crate,
+        built: Option<&Artifact>,
+        i: usize,
+    ) -> anyhow::Result<(Outcome, Option<String>)> {
+        let name = c.name;
+        let record = self.record(name).unwrap_or_default();
+        let publish = self.stage_state(name, Stage::Publish);
+        if self.ctx.dry_run {
+            if publish == Some(Step::Done) {
+                println!("  {name}: uploaded before the interruption (journal); the index is asked again");
+                return Ok((Outcome::Published, None));
+            }
+            self.cargo_publish(sh, c)?;
+            return Ok((Outcome::WouldPublish, None));
+        }
+        let built = built.expect("a real run has built the crate");
+        let index = self.index.expect("resolved for cargo releases");
+        if let Some(cksum) = index.cksum(sh, name, &c.version)? {
+            // ours: what we built, what the journal says we uploaded, or what our
+            // own interrupted `cargo publish` packaged (not yet recorded)
+            let recorded = record.uploaded.as_ref().map(|u| u.sha256.as_str());
+            let interrupted = (publish == Some(Step::Started))
+                .then(|| Artifact::read(c.packaged()).ok())
+                .flatten()
+                .filter(|a| a.sha256 == cksum);
+            if cksum == built.sha256 || recorded == Some(cksum.as_str()) || interrupted.is_some() {
+                if let Some(a) = interrupted {
+                    self.record_upload(name, &a)?;
+                }
+                return Ok((Outcome::AlreadyPublished, Some(cksum)));
+            }
+            return Err(fail(
+                Code::ChecksumMismatch,
+                format!("{name} {} is on the registry with cksum {cksum}, ours is {}", c.version, built.sha256),
+                "this version was published from another build: release a new version",
+            ));
+        }
+        self.progress.set(i, State::Publishing);
+        self.mark(name, Stage::Publish, Step::Started)?;
+        self.cargo_publish(sh, c)?;
+        let uploaded = self.checked_crate(sh, c)?;
+        if uploaded.sha256 != built.sha256 {
+            println!(
+                "  {name}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \
+                 the registry is checked against the uploaded bytes"
+            );
+        }
+        self.record_upload(name, &uploaded)?;
+        Ok((Outcome::Published, Some(uploaded.sha256)))
+    }
+
+    fn cargo_publish(&self, sh: &Shell, c: &Crate) -> anyhow::Result<()> {
+        let (name, manifest, target) = (c.name, &c.manifest, &c.target);
+        let registry = self.repo.config.cargo_registry_args();
+        self.ctx.exec(
+            cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+            Code::PublishFailed,
+            "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
+        )?;
+        Ok(())
+    }
+
+    /// The uploaded bytes' checksum and the end of the publish stage, in one journal write.
+    fn record_upload(&self, name: &str, uploaded: &Artifact) -> anyhow::Result<()> {
+        self.journal.transition(&format!("{name} publish Done"), |j| {
+            let r = j.packages.entry(name.to_string()).or_default();
+            r.uploaded = Some(uploaded.record());
+            r.stages.insert(Stage::Publish, Step::Done);
+        })
+    }
+
+    /// Polls the index until it lists the version, then compares its `cksum`
+    /// with the uploaded bytes.
+    fn cargo_verify(&self, sh: &Shell, c: &Crate, ours: Option<&str>, i: usize) -> anyhow::Result<()> {
+        let (name, version) = (c.name, &c.version);
+        if self.ctx.dry_run {
+            println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
+            return Ok(());
+        }
+        let ours = match ours {
+            Some(o) => o.to_string(),
+            None => self.record(name).and_then(|r| r.uploaded).map(|u| u.sha256).unwrap_or_default(),
+        };
+        let index = self.index.expect("resolved for cargo releases");
+        let cksum = registry::poll(poll_timeout(), || index.cksum(sh, name, version))?.ok_or_else(|| {
+            fail(
+                Code::RegistryTimeout,
+                format!("{name} {version} did not appear in the index within {}s", poll_timeout().as_secs()),
+                "`cargo xtask release --resume` checks again",
+            )
+        })?;
+        self.progress.set(i, State::Verifying);
+        if cksum != ours {
+            return Err(fail(
+                Code::ChecksumMismatch,
+                format!("{name} {version}: the index says cksum {cksum}, the uploaded .crate has {ours}"),
+                "the upload was altered or replaced: investigate before releasing again",
+            ));
+        }
+        Ok(())
+    }
+
+    fn cargo_smoke(&self, sh: &Shell, c: &Crate, smoke_target: PathBuf) -> anyhow::Result<()> {
+        let (name, version) = (c.name, &c.version);
+        let dir = self.release.work.join("smoke").join(name);
+        let registry_key =
+            self.repo.config.cargo_registry.as_ref().map(|r| format!(", registry = \"{r}\"")).unwrap_or_default();
+        let smoke_manifest = format!(
+            "[package]\nname = \"smoke-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{name} = {{ version = \"={version}\"{registry_key} }}\n\n[workspace]\n"
+        );
+        self.ctx.create_dir_all(&dir.join("src"))?;
+        self.ctx.write(&dir.join("src/lib.rs"), b"", "an empty library")?;
+        self.ctx.write(
+            &dir.join("Cargo.toml"),
+            smoke_manifest.as_bytes(),
+            "a throwaway crate that depends on the exact version",
+        )?;
+        let path = dir.join("Cargo.toml");
+        self.ctx.exec(
+            cmd!(sh, "cargo build --quiet --manifest-path {path} --target-dir {smoke_target}"),
+            Code::SmokeTestFailed,
+            "the version is public: fix it and release a patch (consider `cargo yank`)",
+        )?;
+        Ok(())
+    }
+}

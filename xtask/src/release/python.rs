@@ -1,0 +1,301 @@
+//! The Python steps of a package: pin internal requirements in the exported
+//! tree → `uv build` → verify (names, PKG-INFO version and pins) → checksum →
+//! `uv publish` unless the index has our files → poll the simple index and
+//! compare its hashes → smoke test (fresh venv, install from the index, import).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use xshell::{cmd, Shell};
+
+use super::edit;
+use super::journal::{Outcome, Stage, Step};
+use super::preflight::normalize_dist;
+use super::progress::State;
+use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use crate::error::{fail, Code};
+use crate::plan::Entry;
+use crate::registry::{self, RemoteFile};
+use crate::shell;
+use crate::version::{Ecosystem, Version};
+use crate::workspace::pep508::normalize;
+
+/// What one Python package is released as.
+struct Py<'a> {
+    name: &'a str,
+    version: String,
+    dist: PathBuf,
+    /// `name-version` as distribution file names spell it.
+    stem: String,
+    /// Python packages of the repository → their versions in this release.
+    pins: HashMap<String, Version>,
+}
+
+impl Job<'_> {
+    pub fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
+        let version = e.next_version.clone().expect("released");
+        let py = Py {
+            name: &e.name,
+            stem: format!("{}-{version}", normalize_dist(&e.name)),
+            version,
+            dist: self.dist(&e.name),
+            pins: self
+                .repo
+                .ws
+                .packages
+                .iter()
+                .filter(|p| p.ecosystem == Ecosystem::Python)
+                .filter_map(|p| Some((normalize(&p.name), self.versions.get(&p.name)?.clone())))
+                .collect(),
+        };
+        let artifacts = match self.reusable(py.name, &py.dist) {
+            Some(a) => {
+                println!("  {}: reusing the artifacts built before the interruption", py.name);
+                a
+            }
+            None => self.python_build(sh, e, &py)?,
+        };
+        let outcome = self.python_upload(sh, &py, &artifacts, i)?;
+        self.stage(py.name, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
+        if self.repo.config.smoke_test {
+            self.stage(py.name, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
+        }
+        Ok(outcome)
+    }
+
+    /// Pins internal requirements to this release's versions, builds, verifies.
+    fn python_build(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
+        self.mark(py.name, Stage::Build, Step::Started)?;
+        let manifest = self.tree.join(&e.manifest);
+        let pkg_dir = self.tree.join(&e.path);
+        let dist = &py.dist;
+        if self.ctx.dry_run {
+            println!(
+                "  would write: {} (internal requirements pinned with ==, extras and markers kept)",
+                self.ctx.show_path(&manifest)
+            );
+        } else {
+            let text = shell::fs::read_to_string(&manifest)?;
+            let pinned = edit::pin_python_requirements(&text, &e.manifest, &py.pins)?;
+            self.ctx.write(&manifest, pinned.as_bytes(), "internal requirements pinned")?;
+            shell::fs::remove_dir_all(dist)?;
+        }
+        self.ctx.exec(
+            cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+            Code::BuildFailed,
+            "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
+        )?;
+        if self.ctx.dry_run {
+            let stem = &py.stem;
+            println!(
+                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256"
+            );
+            return Ok(vec![]);
+        }
+        let artifacts = self.verify_python(sh, e, py)?;
+        self.record_artifacts(py.name, &artifacts)?;
+        Ok(artifacts)
+    }
+
+    /// Uploads what the index does not have. Same checksum there: nothing to
+    /// upload; another checksum: stop, unless our own upload was interrupted
+    /// (an index that writes uploads non-atomically can keep a truncated file).
+    fn python_upload(&self, sh: &Shell, py: &Py, artifacts: &[Artifact], i: usize) -> anyhow::Result<Outcome> {
+        let config = &self.repo.config;
+        let index_url = &config.python_index_url;
+        let name = py.name;
+        if self.ctx.dry_run {
+            if self.stage_state(name, Stage::Publish) == Some(Step::Done) {
+                println!("  {name}: uploaded before the interruption (journal); the index is asked again");
+                return Ok(Outcome::Published);
+            }
+            let publish_url = &config.python_publish_url;
+            let files = py.dist.join(format!("{}*", py.stem));
+            self.ctx.exec(
+                cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files}"),
+                Code::PublishFailed,
+                "",
+            )?;
+            return Ok(Outcome::WouldPublish);
+        }
+        let interrupted = self.stage_state(name, Stage::Publish) == Some(Step::Started);
+        let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
+        let mut missing = false;
+        let mut repair: Vec<PathBuf> = vec![];
+        for a in artifacts {
+            match remote.iter().find(|r| r.filename == a.name).map(|r| r.sha256.as_deref()) {
+                None => missing = true,
+                Some(Some(h)) if h != a.sha256 && interrupted => {
+                    println!(
+                        "  {name}: {} on the index differs after our interrupted upload: uploading it again",
+                        a.name
+                    );
+                    repair.push(a.path.clone());
+                }
+                Some(Some(h)) if h != a.sha256 => {
+                    return Err(fail(
+                        Code::ChecksumMismatch,
+                        format!("{} on {index_url} has sha256 {h} but ours is {}", a.name, a.sha256),
+                        "this version was published from another build: release a new version",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if !missing && repair.is_empty() {
+            return Ok(Outcome::AlreadyPublished);
+        }
+        self.progress.set(i, State::Publishing);
+        self.mark(name, Stage::Publish, Step::Started)?;
+        let publish_url = &config.python_publish_url;
+        if !repair.is_empty() {
+            self.ctx.exec(
+                cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"),
+                Code::PublishFailed,
+                "the index keeps a partial file from the interrupted upload and refuses to replace it: delete that file on the index, then `cargo xtask release --resume`",
+            )?;
+        }
+        let files: Vec<&Path> = artifacts.iter().map(|a| a.path.as_path()).collect();
+        self.ctx.exec(
+            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
+            Code::PublishFailed,
+            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
+        )?;
+        self.mark(name, Stage::Publish, Step::Done)?;
+        Ok(Outcome::Published)
+    }
+
+    /// Polls the index until it lists every file, then compares each hash.
+    fn python_verify(&self, py: &Py, artifacts: &[Artifact], i: usize) -> anyhow::Result<()> {
+        let index_url = &self.repo.config.python_index_url;
+        let name = py.name;
+        if self.ctx.dry_run {
+            println!(
+                "  would poll {index_url}{}/ until it lists every file, then compare each #sha256",
+                normalize(name)
+            );
+            return Ok(());
+        }
+        let served: Vec<RemoteFile> = registry::poll(poll_timeout(), || {
+            let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
+            let all = artifacts.iter().all(|a| remote.iter().any(|r| r.filename == a.name));
+            Ok(all.then_some(remote))
+        })?
+        .ok_or_else(|| {
+            fail(
+                Code::RegistryTimeout,
+                format!("{name} {} did not appear on {index_url} within {}s", py.version, poll_timeout().as_secs()),
+                "`cargo xtask release --resume` checks again",
+            )
+        })?;
+        self.progress.set(i, State::Verifying);
+        for a in artifacts {
+            let remote = served.iter().find(|r| r.filename == a.name).and_then(|r| r.sha256.clone());
+            if remote.as_deref() != Some(a.sha256.as_str()) {
+                return Err(fail(
+                    Code::ChecksumMismatch,
+                    format!(
+                        "{} on {index_url} has sha256 {}, ours is {}",
+                        a.name,
+                        remote.unwrap_or_else(|| "(none)".into()),
+                        a.sha256
+                    ),
+                    "the upload was altered or replaced: investigate before releasing again",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A fresh venv, the exact version installed from the index, an import.
+    fn python_smoke(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<()> {
+        let index_url = &self.repo.config.python_index_url;
+        let name = py.name;
+        let venv = self.release.work.join("smoke").join(name);
+        let python = venv_python(&venv);
+        let spec = format!("{name}=={}", py.version);
+        let import = format!("import {}", module_name(&self.tree.join(&e.manifest), name));
+        let help = "the version is public: fix it and release a patch (consider yanking)";
+        self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
+        self.ctx.exec(
+            cmd!(
+                sh,
+                "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
+            ),
+            Code::SmokeTestFailed,
+            help,
+        )?;
+        self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
+        Ok(())
+    }
+
+    /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
+    /// carries the planned version, and internal requirements are pinned.
+    fn verify_python(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
+        let (name, stem) = (py.name, &py.stem);
+        let artifacts = list_artifacts(&py.dist)?;
+        let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
+        let wheel = artifacts.iter().find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
+        let (Some(sdist), Some(_)) = (sdist, wheel) else {
+            let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
+            return Err(fail(
+                Code::ArtifactInvalid,
+                format!("{name}: expected {stem}.tar.gz and a {stem}-*.whl, the build made: {}", names.join(", ")),
+                "check the package's name and version configuration",
+            ));
+        };
+        let pkg_info = read_from_tar(sh, &sdist.path, &format!("{stem}/PKG-INFO"), "the sdist has no PKG-INFO")?;
+        let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
+        if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
+            return Err(fail(
+                Code::ArtifactInvalid,
+                format!("{name}: the sdist says version `{inside}`, the plan says {}", py.version),
+                "check where the package's version comes from",
+            ));
+        }
+        for line in pkg_info.lines().filter_map(|l| l.strip_prefix("Requires-Dist: ")) {
+            let Ok(req) = crate::workspace::pep508::parse(line) else { continue };
+            if py.pins.contains_key(&normalize(&req.name)) && !req.specifier.starts_with("==") {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!("{name}: internal requirement `{line}` is not pinned"),
+                    "check the build backend keeps [project] dependencies",
+                ));
+            }
+        }
+        Ok(artifacts)
+    }
+}
+
+/// The interpreter of a venv: `bin/python`, or `Scripts/python.exe` on Windows.
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    }
+}
+
+fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
+    let mut out = vec![];
+    let entries = std::fs::read_dir(dir).map_err(|e| shell::fs::error("list", dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| shell::fs::error("list", dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") {
+            out.push(Artifact::read(path)?);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The import name: `[tool.uv.build-backend] module-name`, else the
+/// normalized distribution name with underscores.
+fn module_name(manifest: &Path, name: &str) -> String {
+    let configured = std::fs::read_to_string(manifest).ok().and_then(|t| {
+        let doc: toml_edit::DocumentMut = t.parse().ok()?;
+        doc.get("tool")?.get("uv")?.get("build-backend")?.get("module-name")?.as_str().map(str::to_string)
+    });
+    configured.unwrap_or_else(|| normalize_dist(name))
+}
