@@ -279,3 +279,59 @@ fn merges_and_tags_on_other_branches() {
     let plan = repo.plan(&[]);
     assert_eq!(entry(&plan, "solo")["status"], "skip");
 }
+
+/// The plugin pattern (issue 9): `core[openai]` names the plugin `core-plugin-openai`, which depends on
+/// `core`. uv accepts it; the extra's edge would close a cycle, so it is dropped (core first), while an
+/// extra that closes no cycle (`app[core]`) still orders publishing. A package's extra naming its own
+/// extras (`all = ["core[openai]"]`) is no dependency at all.
+#[test]
+fn extras_that_would_close_a_cycle_are_dropped_not_fatal() {
+    let repo = Repo::new("plugins");
+    let opt = |deps: &str| format!("dependencies = []\n\n[project.optional-dependencies]\n{deps}\n");
+    repo.write("pyproject.toml", "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n")
+        .write(
+            "packages/core/pyproject.toml",
+            &py_manifest("core", "1.0.0", &[], &[])
+                .replace("dependencies = []\n", &opt("openai = [\"core-plugin-openai>=1\"]\nall = [\"core[openai]\"]")),
+        )
+        .write(
+            "packages/core-plugin-openai/pyproject.toml",
+            &py_manifest("core-plugin-openai", "1.0.0", &["core>=1"], &["core"]),
+        )
+        .write(
+            "packages/app/pyproject.toml",
+            &py_manifest("app", "1.0.0", &[], &[]).replace("dependencies = []\n", &opt("core = [\"core>=1\"]")),
+        );
+    repo.commit("chore: init");
+    let plan = repo.plan(&[]);
+    assert_eq!(
+        summary(&plan),
+        [
+            "1 core release 1.0.0 1.0.0 initial l0",
+            "2 app release 1.0.0 1.0.0 initial l1",
+            "3 core-plugin-openai release 1.0.0 1.0.0 initial l1",
+        ]
+    );
+    assert_eq!(entry(&plan, "app")["dependencies"], serde_json::json!(["core"]));
+    assert_eq!(entry(&plan, "core")["dependencies"], serde_json::json!([]));
+    let levels = repo.xtask(&["graph"]).ok().stdout;
+    assert!(
+        levels.contains("core -> core-plugin-openai (extra; core-plugin-openai is published after core)"),
+        "{levels}"
+    );
+    let ascii = repo.xtask(&["graph", "--format", "ascii"]).ok().stdout;
+    assert!(ascii.contains("└── core 1.0.0 (optional)"), "{ascii}");
+    assert!(ascii.contains("core -> core-plugin-openai (extra;"), "{ascii}");
+    let dot = repo.xtask(&["graph", "--format", "dot"]).ok().stdout;
+    assert!(dot.contains("\"app\" -> \"core\" [style=dashed, label=\"optional\"];"), "{dot}");
+    assert!(dot.contains("\"core\" -> \"core-plugin-openai\" [style=dotted, constraint=false"), "{dot}");
+    let mermaid = repo.xtask(&["graph", "--format", "mermaid"]).ok().stdout;
+    assert!(mermaid.contains("-. optional .->") && mermaid.contains("-. dropped .->"), "{mermaid}");
+    let json = repo.xtask(&["graph", "--format", "json"]).ok().json();
+    assert_eq!(json["edges"][0], serde_json::json!({"from": "app", "to": "core", "optional": true}));
+    assert_eq!(json["dropped_edges"][0]["from"], "core");
+    assert_eq!(json["dropped_edges"][0]["to"], "core-plugin-openai");
+    let report = repo.xtask(&["check", "--format", "json"]).json();
+    assert_eq!(report["checks"][0]["name"], "cycles");
+    assert_eq!(report["checks"][0]["ok"], true, "{report}");
+}

@@ -65,7 +65,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     let mut reqs = vec![];
     for p in &ws.packages {
         for d in &p.deps {
-            let Some(j) = ws.index_of(&d.name) else {
+            let Some(j) = ws.dep_index(p, d) else {
                 continue;
             };
             let Some(v) = &ws.packages[j].version else {

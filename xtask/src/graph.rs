@@ -24,23 +24,34 @@ pub struct Graph {
     pub levels: Vec<usize>,
     /// Package indices in release order: by level, then by name.
     pub order: Vec<usize>,
+    /// Edges that come only from optional dependencies (extras).
+    pub optional: BTreeSet<(usize, usize)>,
+    /// Optional edges left out because they would close a cycle: the
+    /// dependency is published after the package whose extra names it.
+    pub dropped: Vec<(usize, usize)>,
 }
 
 impl Graph {
-    /// Builds the graph; fails on self-dependencies and cycles.
+    /// Builds the graph; fails on self-dependencies and cycles of required
+    /// (normal and build) dependencies. Optional dependencies (extras) are
+    /// added afterwards, in name order, each unless it would close a cycle;
+    /// those are recorded in `dropped`.
     pub fn new(ws: &Workspace) -> anyhow::Result<Graph> {
         let names: Vec<String> = ws.packages.iter().map(|p| p.name.clone()).collect();
         let mut g = DiGraph::new();
         for i in 0..names.len() {
             g.add_node(i);
         }
-        let by_name: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let mut optional_wanted: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut required: BTreeSet<(usize, usize)> = BTreeSet::new();
         for (i, p) in ws.packages.iter().enumerate() {
-            let mut seen = BTreeSet::new();
             for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev) {
-                let Some(&j) = by_name.get(d.name.as_str()) else {
+                let Some(j) = ws.dep_index(p, d) else {
                     continue;
                 };
+                if i == j && d.optional {
+                    continue; // an extra naming the package's own extras
+                }
                 if i == j {
                     return Err(fail(
                         Code::SelfDependency,
@@ -48,18 +59,30 @@ impl Graph {
                         format!("remove the dependency on `{}` from {}", p.name, p.manifest),
                     ));
                 }
-                if seen.insert(j) {
+                if d.optional {
+                    optional_wanted.insert((i, j));
+                } else if required.insert((i, j)) {
                     g.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                 }
             }
         }
-        let mut graph = Graph { g, names, levels: vec![], order: vec![] };
+        let mut graph = Graph { g, names, levels: vec![], order: vec![], optional: BTreeSet::new(), dropped: vec![] };
         if let Some(cycle) = graph.find_cycle() {
             return Err(fail(
                 Code::Cycle,
                 format!("dependency cycle: {}", cycle.join(" -> ")),
                 "break the cycle (dev-dependencies are allowed to point back; normal and build ones are not)",
             ));
+        }
+        let mut optional: Vec<(usize, usize)> = optional_wanted.into_iter().filter(|e| !required.contains(e)).collect();
+        optional.sort_by(|a, b| (&graph.names[a.0], &graph.names[a.1]).cmp(&(&graph.names[b.0], &graph.names[b.1])));
+        for (i, j) in optional {
+            if petgraph::algo::has_path_connecting(&graph.g, NodeIndex::new(j), NodeIndex::new(i), None) {
+                graph.dropped.push((i, j));
+            } else {
+                graph.g.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                graph.optional.insert((i, j));
+            }
         }
         graph.levels = graph.compute_levels();
         let mut order: Vec<usize> = (0..graph.names.len()).collect();
@@ -184,6 +207,25 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
     };
     let edges: Vec<(usize, usize)> =
         graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
+    let dropped: Vec<(usize, usize)> =
+        graph.dropped.iter().copied().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
+    let dropped_text = || {
+        let mut s = String::new();
+        if !dropped.is_empty() {
+            s.push_str("\noptional dependencies left out of the order (they would close a cycle):\n");
+            for (a, b) in &dropped {
+                let _ = writeln!(
+                    s,
+                    "  {} -> {} (extra; {} is published after {})",
+                    graph.name(*a),
+                    graph.name(*b),
+                    graph.name(*b),
+                    graph.name(*a)
+                );
+            }
+        }
+        s
+    };
     let mut out = String::new();
     match format {
         GraphFormat::Levels => {
@@ -198,6 +240,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                     let _ = writeln!(out, "  {l}");
                 }
             }
+            out.push_str(&dropped_text());
         }
         GraphFormat::Ascii => {
             // each package that nothing shown depends on is a root; its dependencies hang below it
@@ -209,6 +252,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                 let _ = writeln!(out, "{}", label(r));
                 tree(ws, graph, show, r, "", &mut printed, &mut out);
             }
+            out.push_str(&dropped_text());
         }
         GraphFormat::Dot => {
             out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
@@ -218,7 +262,16 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                 let _ = writeln!(out, "  \"{}\" [label=\"{}\\n{}\", shape={shape}];", p.name, p.name, p.version_text);
             }
             for (a, b) in &edges {
-                let _ = writeln!(out, "  \"{}\" -> \"{}\";", graph.name(*a), graph.name(*b));
+                let style = if graph.optional.contains(&(*a, *b)) { " [style=dashed, label=\"optional\"]" } else { "" };
+                let _ = writeln!(out, "  \"{}\" -> \"{}\"{style};", graph.name(*a), graph.name(*b));
+            }
+            for (a, b) in &dropped {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" -> \"{}\" [style=dotted, constraint=false, label=\"optional, dropped: cycle\"];",
+                    graph.name(*a),
+                    graph.name(*b)
+                );
             }
             out.push_str("}\n");
         }
@@ -230,7 +283,14 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                 let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, p.version_text);
             }
             for (a, b) in &edges {
-                let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
+                if graph.optional.contains(&(*a, *b)) {
+                    let _ = writeln!(out, "  {} -. optional .-> {}", id(*a), id(*b));
+                } else {
+                    let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
+                }
+            }
+            for (a, b) in &dropped {
+                let _ = writeln!(out, "  {} -. dropped .-> {}", id(*a), id(*b));
             }
         }
         GraphFormat::Json => {
@@ -252,10 +312,30 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                     })
                 })
                 .collect();
-            let edges: Vec<serde_json::Value> =
-                edges.iter().map(|(a, b)| serde_json::json!({"from": graph.name(*a), "to": graph.name(*b)})).collect();
-            out = serde_json::to_string_pretty(&serde_json::json!({"packages": packages, "edges": edges}))
-                .expect("JSON of strings");
+            let edge = |a: usize, b: usize| serde_json::json!({"from": graph.name(a), "to": graph.name(b)});
+            let edges: Vec<serde_json::Value> = edges
+                .iter()
+                .map(|&(a, b)| {
+                    let mut e = edge(a, b);
+                    if graph.optional.contains(&(a, b)) {
+                        e["optional"] = true.into();
+                    }
+                    e
+                })
+                .collect();
+            let mut doc = serde_json::json!({"packages": packages, "edges": edges});
+            if !dropped.is_empty() {
+                doc["dropped_edges"] = dropped
+                    .iter()
+                    .map(|&(a, b)| {
+                        let mut e = edge(a, b);
+                        e["optional"] = true.into();
+                        e["reason"] = "an optional dependency that would close a cycle: published after".into();
+                        e
+                    })
+                    .collect();
+            }
+            out = serde_json::to_string_pretty(&doc).expect("JSON of strings");
             out.push('\n');
         }
     }
@@ -279,10 +359,11 @@ fn tree(
         let seen = printed.contains(&d) && !graph.deps(d).is_empty();
         let _ = writeln!(
             out,
-            "{prefix}{}{} {}{}",
+            "{prefix}{}{} {}{}{}",
             if last { "└── " } else { "├── " },
             p.name,
             p.version_text,
+            if graph.optional.contains(&(i, d)) { " (optional)" } else { "" },
             if seen { " (*)" } else { "" }
         );
         if !seen && first_time {

@@ -251,7 +251,7 @@ pub fn plan(
             }
             let p = &ws.packages[i];
             let forced_by = p.deps.iter().filter(|dep| dep.kind != DepKind::Dev).find_map(|dep| {
-                let j = ws.index_of(&dep.name)?;
+                let j = ws.dep_index(p, dep)?;
                 let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
                 (!dep.req.admits(next)).then(|| (dep.name.clone(), dep.req_text.clone(), next.clone()))
             });
@@ -655,6 +655,7 @@ mod tests {
                     kind: DepKind::Normal,
                     req_text: req.to_string(),
                     req: Req::parse(eco, req).unwrap(),
+                    optional: false,
                 })
                 .collect(),
             description: None,

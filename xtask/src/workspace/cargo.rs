@@ -214,7 +214,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                     Req::Any
                 }
             };
-            deps.push(Dep { name: target.clone(), kind: dep.kind, req_text, req });
+            deps.push(Dep { name: target.clone(), kind: dep.kind, req_text, req, optional: false });
         }
         ws.packages.push(Package {
             name,

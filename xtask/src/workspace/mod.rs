@@ -80,6 +80,9 @@ pub struct Dep {
     /// The requirement as written ("" when there is none).
     pub req_text: String,
     pub req: Req,
+    /// From `[project.optional-dependencies]` (an extra): orders publishing
+    /// only where it does not close a cycle (see `graph`).
+    pub optional: bool,
 }
 
 /// A problem found during discovery that `check` reports and `plan` may refuse.
@@ -117,6 +120,16 @@ impl Workspace {
     pub fn index_of(&self, name: &str) -> Option<usize> {
         let key = pep508::normalize(name);
         self.packages.iter().position(|p| p.name == name || pep508::normalize(&p.name) == key)
+    }
+
+    /// The package a dependency of `p` points at (same ecosystem first).
+    pub fn dep_index(&self, p: &Package, d: &Dep) -> Option<usize> {
+        let key = pep508::normalize(&d.name);
+        let same = |q: &Package| q.name == d.name || pep508::normalize(&q.name) == key;
+        self.packages
+            .iter()
+            .position(|q| q.ecosystem == p.ecosystem && same(q))
+            .or_else(|| self.packages.iter().position(same))
     }
 
     /// Fails on the first issue that makes planning impossible.

@@ -58,6 +58,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         }
     }
     let root_sources = workspace_sources(&root_doc);
+    let mut root_reported = false;
 
     for (member_dir, manifest, doc) in &docs {
         let Some(project) = doc.get("project").and_then(Item::as_table_like) else {
@@ -119,9 +120,17 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             a.iter().any(|v| v.as_str().is_some_and(|c| c.trim().starts_with("Private :: Do Not Upload")))
         });
 
-        let mut sources = root_sources.clone();
-        sources.extend(workspace_sources(doc));
-        for (src, is_ws) in &sources {
+        // the root's sources apply to every member: reported once, with the root
+        let mut sources: Vec<(String, bool, &str)> = if *member_dir == dir {
+            vec![]
+        } else {
+            workspace_sources(doc).into_iter().map(|(s, w)| (s, w, manifest.as_str())).collect()
+        };
+        if !root_reported {
+            root_reported = true;
+            sources.extend(root_sources.iter().map(|(s, w)| (s.clone(), *w, root_manifest.as_str())));
+        }
+        for (src, is_ws, manifest) in &sources {
             if *is_ws && !members.contains_key(src) {
                 ws.issue(
                     Code::UnknownMember,
@@ -132,36 +141,37 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             }
         }
 
-        let mut requirements: Vec<(String, DepKind)> = vec![];
+        // (requirement, kind, from an extra)
+        let mut requirements: Vec<(String, DepKind, bool)> = vec![];
         let strings = |item: Option<&Item>| -> Vec<String> {
             item.and_then(Item::as_array)
                 .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
         for r in strings(project.get("dependencies")) {
-            requirements.push((r, DepKind::Normal));
+            requirements.push((r, DepKind::Normal, false));
         }
         if let Some(opt) = project.get("optional-dependencies").and_then(Item::as_table_like) {
             for (_, list) in opt.iter() {
                 for r in strings(Some(list)) {
-                    requirements.push((r, DepKind::Normal));
+                    requirements.push((r, DepKind::Normal, true));
                 }
             }
         }
         if let Some(groups) = doc.get("dependency-groups").and_then(Item::as_table_like) {
             for (_, list) in groups.iter() {
                 for r in strings(Some(list)) {
-                    requirements.push((r, DepKind::Dev));
+                    requirements.push((r, DepKind::Dev, false));
                 }
             }
         }
         let legacy_dev = doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("dev-dependencies"));
         for r in strings(legacy_dev) {
-            requirements.push((r, DepKind::Dev));
+            requirements.push((r, DepKind::Dev, false));
         }
 
         let mut deps = vec![];
-        for (text, kind) in requirements {
+        for (text, kind, optional) in requirements {
             let req = match pep508::parse(&text) {
                 Ok(r) => r,
                 Err(e) => {
@@ -172,6 +182,11 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             let Some(target) = members.get(&normalize(&req.name)) else {
                 continue;
             };
+            // `all = ["pkg[a,b]"]` inside pkg (or `dev = ["pkg[test]"]` in a group) names the
+            // package's own extras: not a dependency (uv records no edge either)
+            if (optional || kind == DepKind::Dev) && normalize(&req.name) == normalize(&name) {
+                continue;
+            }
             let parsed = match Req::parse(Ecosystem::Python, &req.specifier) {
                 Ok(r) => r,
                 Err(e) => {
@@ -184,7 +199,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     Req::Any
                 }
             };
-            deps.push(Dep { name: target.clone(), kind, req_text: req.specifier.clone(), req: parsed });
+            deps.push(Dep { name: target.clone(), kind, req_text: req.specifier.clone(), req: parsed, optional });
         }
 
         let description = project.get("description").and_then(Item::as_str).map(str::to_string);
