@@ -155,12 +155,28 @@ fn invalid_versions_and_missing_versions() {
 
 #[test]
 fn duplicate_names() {
+    // two crates of one name
     case(
         "XR025",
+        |r| {
+            r.write("crates/models/Cargo.toml", &crate_manifest("core", "1.0.0", ""));
+        },
+        &["plan"],
+    );
+    // a crate and a Python package of one name are two packages (issue 9), but their tags must differ
+    case(
+        "XR043",
         |r| {
             r.write("crates/models/Cargo.toml", &crate_manifest("models", "1.0.0", ""));
         },
         &["plan"],
+    );
+    case(
+        "XR034",
+        |r| {
+            r.write("crates/models/Cargo.toml", &crate_manifest("models", "1.0.0", ""));
+        },
+        &["plan", "--package", "models"],
     );
 }
 

@@ -32,11 +32,16 @@ const PENDING_ISSUE_9: &[(&str, &str, &str)] = &[
     ),
     (
         "pydantic-core",
-        "XR025",
-        "one name in two ecosystems: the crate pydantic-core and the maturin package pydantic_core, whose \
-         version is dynamic (maturin reads Cargo.toml)",
+        "XR023",
+        "the maturin package pydantic_core's version is dynamic (maturin reads Cargo.toml); one name in two \
+         ecosystems (the crate pydantic-core) is accepted now",
     ),
-    ("ruff", "XR025", "one name in two ecosystems: the crate ruff and the maturin package ruff"),
+    (
+        "ruff",
+        "XR043",
+        "one name in two ecosystems, both publishable (the crate ruff has no publish = false): with one tag \
+         template their tags collide; the snapshot has no [tags] python, and one release takes one of them (XR035)",
+    ),
     ("setuptools-scm", "XR023", "setuptools-scm (VCS) versions of vcs-versioning and setuptools-scm"),
     (
         "tokenizers",
@@ -44,7 +49,12 @@ const PENDING_ISSUE_9: &[(&str, &str, &str)] = &[
         "maturin version (dynamic, from bindings/python/Cargo.toml); then a self-referencing extra \
          (tokenizers[testing] in its own `dev` extra: XR031)",
     ),
-    ("uv", "XR025", "one name in two ecosystems: the crate uv and the maturin package uv"),
+    (
+        "uv",
+        "XR043",
+        "one name in two ecosystems, both publishable (crate uv, maturin package uv): tags collide without \
+         [tags] python; one release takes one of them (XR035)",
+    ),
 ];
 
 /// Deliberate differences from the judges, applied to every entry: (what, why).

@@ -335,3 +335,59 @@ fn extras_that_would_close_a_cycle_are_dropped_not_fatal() {
     assert_eq!(report["checks"][0]["name"], "cycles");
     assert_eq!(report["checks"][0]["ok"], true, "{report}");
 }
+
+/// One name in two ecosystems (issue 9): a crate `polars` and a Python package `polars` (built from it) are
+/// two packages, named `cargo:polars` / `python:polars` where a bare name would be ambiguous.
+#[test]
+fn one_name_in_two_ecosystems() {
+    let repo = Repo::new("two-ecosystems");
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n")
+        .write("crates/polars/Cargo.toml", &crate_manifest("polars", "1.0.0", ""))
+        .write("crates/polars/src/lib.rs", "")
+        .write(
+            "crates/app/Cargo.toml",
+            &crate_manifest("app", "1.0.0", "polars = { version = \"1\", path = \"../polars\" }\n"),
+        )
+        .write("crates/app/src/lib.rs", "")
+        .write("py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"polars\", \"tool\"]\n")
+        .write("py/polars/pyproject.toml", &py_manifest("polars", "1.0.0", &[], &[]))
+        .write("py/tool/pyproject.toml", &py_manifest("tool", "1.0.0", &["polars>=1"], &["polars"]))
+        .write("xtask-release.toml", "[python]\nroot = \"py\"\n");
+    repo.commit("chore: init");
+    // both publishable, one tag template: the tags would collide
+    repo.xtask(&["plan"]).fails_with("XR043");
+    repo.write("xtask-release.toml", "[python]\nroot = \"py\"\n\n[tags]\npython = \"py-{name}-v{version}\"\n");
+    repo.commit("chore: python tags");
+    // the journal keys by name: one of the two per release
+    let run = repo.xtask(&["plan"]).fails_with("XR035");
+    assert!(run.stderr.contains("--exclude python:polars"), "{}", run.stderr);
+    let run = repo.xtask(&["plan", "--package", "polars"]).fails_with("XR034");
+    assert!(run.stderr.contains("`cargo:polars` or `python:polars`"), "{}", run.stderr);
+    let plan = repo.plan(&["--exclude", "cargo:polars"]);
+    let py = plan["packages"].as_array().unwrap().iter().find(|e| e["ecosystem"] == "python" && e["name"] == "polars");
+    assert_eq!(py.unwrap()["tag"], "py-polars-v1.0.0");
+    assert_eq!(entry(&plan, "tool")["dependencies"], serde_json::json!(["python:polars"]));
+    assert_eq!(entry(&plan, "app")["dependencies"], serde_json::json!(["cargo:polars"]));
+    let plan = repo.plan(&["--package", "python:polars"]);
+    let released: Vec<String> = plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "release")
+        .map(|e| format!("{}:{}", e["ecosystem"].as_str().unwrap(), e["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(released, ["python:polars"]);
+    let dot = repo.xtask(&["graph", "--format", "dot"]).ok().stdout;
+    assert!(dot.contains("\"app\" -> \"cargo:polars\";") && dot.contains("\"tool\" -> \"python:polars\";"), "{dot}");
+    repo.xtask(&["graph", "--deps", "polars"]).fails_with("XR034");
+    // the crate not published (as in ruff, uv, polars): plain names, no collision
+    repo.write(
+        "crates/polars/Cargo.toml",
+        &crate_manifest("polars", "1.0.0", "").replace("license = \"MIT\"\n", "license = \"MIT\"\npublish = false\n"),
+    );
+    repo.write("xtask-release.toml", "[python]\nroot = \"py\"\n");
+    repo.commit("chore: private crate");
+    let plan = repo.plan(&[]);
+    let py = plan["packages"].as_array().unwrap().iter().find(|e| e["ecosystem"] == "python" && e["name"] == "polars");
+    assert_eq!(py.unwrap()["tag"], "polars-v1.0.0");
+}

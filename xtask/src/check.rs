@@ -127,13 +127,33 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     // tag names for the current versions must be valid refs
     let mut tags = vec![];
     for p in &ws.packages {
-        let t = render_tag(&repo.config.tag_package, &p.name, &p.version_text);
+        let t = render_tag(repo.config.tag_template(p.ecosystem), &p.name, &p.version_text);
         if let Err(why) = check_ref_name(&t) {
             tags.push(problem(
                 Code::TagFormat,
                 &p.name,
                 format!("tag `{t}` {why}"),
-                "change [tags] package in xtask-release.toml".into(),
+                format!("change {} in xtask-release.toml", repo.config.tag_key(p.ecosystem)),
+            ));
+        }
+        let same = ws.packages.iter().find(|q| {
+            q.ecosystem < p.ecosystem
+                && q.unpublishable.is_none()
+                && p.unpublishable.is_none()
+                && render_tag(repo.config.tag_template(q.ecosystem), &q.name, &q.version_text) == t
+        });
+        if let Some(q) = same {
+            tags.push(problem(
+                Code::TagCollision,
+                &p.name,
+                format!(
+                    "{} {} and {} {} would both be tagged `{t}`",
+                    q.ecosystem.as_str(),
+                    q.name,
+                    p.ecosystem.as_str(),
+                    p.name
+                ),
+                "give one ecosystem its own template, e.g. [tags] python = \"py-{name}-v{version}\"".into(),
             ));
         }
     }

@@ -21,6 +21,9 @@ pub struct Config {
     /// A registry name known to cargo; `None` is crates.io.
     pub cargo_registry: Option<String>,
     pub tag_package: String,
+    /// `[tags] python` / `[tags] cargo`: that ecosystem's template instead of `package`.
+    pub tag_python: Option<String>,
+    pub tag_cargo: Option<String>,
     pub tag_umbrella: Option<String>,
     pub groups: Vec<Group>,
     pub allow_branches: Vec<String>,
@@ -105,6 +108,8 @@ impl Default for Config {
             python_index_url: "https://pypi.org/simple/".into(),
             cargo_registry: None,
             tag_package: "{name}-v{version}".into(),
+            tag_python: None,
+            tag_cargo: None,
             tag_umbrella: None,
             groups: vec![],
             allow_branches: vec!["main".into()],
@@ -120,7 +125,7 @@ impl Default for Config {
 const SCHEMA: &[(&str, &[&str])] = &[
     ("python", &["root", "publish-url", "index-url"]),
     ("cargo", &["root", "registry"]),
-    ("tags", &["package", "umbrella"]),
+    ("tags", &["package", "umbrella", "python", "cargo"]),
     ("groups", &["name", "members"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
@@ -128,6 +133,28 @@ const SCHEMA: &[(&str, &[&str])] = &[
 ];
 
 impl Config {
+    /// The tag template of a package of `eco`: `[tags] python`/`cargo`, else `package`.
+    pub fn tag_template(&self, eco: crate::version::Ecosystem) -> &str {
+        let own = match eco {
+            crate::version::Ecosystem::Python => &self.tag_python,
+            crate::version::Ecosystem::Cargo => &self.tag_cargo,
+        };
+        own.as_deref().unwrap_or(&self.tag_package)
+    }
+
+    /// The `[tags]` key that sets `eco`'s template.
+    pub fn tag_key(&self, eco: crate::version::Ecosystem) -> String {
+        let own = match eco {
+            crate::version::Ecosystem::Python => &self.tag_python,
+            crate::version::Ecosystem::Cargo => &self.tag_cargo,
+        };
+        if own.is_some() {
+            format!("[tags] {}", eco.as_str())
+        } else {
+            "[tags] package".into()
+        }
+    }
+
     /// `--registry NAME` for cargo commands, or nothing for crates.io.
     pub fn cargo_registry_args(&self) -> Vec<String> {
         self.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect()
@@ -186,6 +213,12 @@ impl Config {
         }
         if let Some(v) = get("tags", "umbrella") {
             c.tag_umbrella = Some(string(v, "tags.umbrella")?);
+        }
+        if let Some(v) = get("tags", "python") {
+            c.tag_python = Some(string(v, "tags.python")?);
+        }
+        if let Some(v) = get("tags", "cargo") {
+            c.tag_cargo = Some(string(v, "tags.cargo")?);
         }
         if let Some(v) = get("release", "allow-branches") {
             c.allow_branches = strings(v, "release.allow-branches")?;
@@ -257,6 +290,11 @@ impl Config {
             c.forge.api_url = Some(url.trim_end_matches('/').to_string());
         }
         validate_template(&c.tag_package, "tags.package", true)?;
+        for (t, key) in [(&c.tag_python, "tags.python"), (&c.tag_cargo, "tags.cargo")] {
+            if let Some(t) = t {
+                validate_template(t, key, true)?;
+            }
+        }
         if let Some(t) = &c.tag_umbrella {
             validate_template(t, "tags.umbrella", false)?;
         }

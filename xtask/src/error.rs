@@ -244,6 +244,18 @@ codes! {
          rate limit that did not clear in time (HTTP 403/429 with retry-after or \
          x-ratelimit-remaining: 0). Nothing was created twice; run the command again later, or \
          create the release by hand from the changelog.";
+    AmbiguousPackage = "XR034", "a package name is ambiguous",
+        "A name given with --package, --exclude, --deps, --rdeps or in a [[groups]] entry is the name of \
+         a crate and of a Python package (a mixed repository often has both: the crate and the Python \
+         package built from it). Name one with its ecosystem: `python:NAME` or `cargo:NAME`.";
+    TagCollision = "XR043", "two packages would get the same tag",
+        "A crate and a Python package with the same name would be tagged alike by [tags] package. Give \
+         one ecosystem its own template, e.g. `[tags] python = \"py-{name}-v{version}\"` or \
+         `cargo = \"{name}-crate-v{version}\"`; per-ecosystem keys override `package` for that ecosystem.";
+    SameNameRelease = "XR035", "a crate and a Python package of one name in one release",
+        "A crate and a Python package with the same name would be released together. The release journal \
+         records each package's steps by name, so one release takes one of them: exclude the other with \
+         `--exclude python:NAME` or `--exclude cargo:NAME` and release it in the next run.";
 }
 
 impl Code {

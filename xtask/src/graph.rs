@@ -37,7 +37,7 @@ impl Graph {
     /// added afterwards, in name order, each unless it would close a cycle;
     /// those are recorded in `dropped`.
     pub fn new(ws: &Workspace) -> anyhow::Result<Graph> {
-        let names: Vec<String> = ws.packages.iter().map(|p| p.name.clone()).collect();
+        let names: Vec<String> = (0..ws.packages.len()).map(|i| ws.id(i)).collect();
         let mut g = DiGraph::new();
         for i in 0..names.len() {
             g.add_node(i);
@@ -259,7 +259,13 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             for &i in &order {
                 let p = &ws.packages[i];
                 let shape = if p.ecosystem.as_str() == "cargo" { "box" } else { "ellipse" };
-                let _ = writeln!(out, "  \"{}\" [label=\"{}\\n{}\", shape={shape}];", p.name, p.name, p.version_text);
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" [label=\"{}\\n{}\", shape={shape}];",
+                    graph.name(i),
+                    p.name,
+                    p.version_text
+                );
             }
             for (a, b) in &edges {
                 let style = if graph.optional.contains(&(*a, *b)) { " [style=dashed, label=\"optional\"]" } else { "" };

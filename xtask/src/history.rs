@@ -402,7 +402,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Finds each package's last tag and the commits since it. Pure.
-pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str) -> Vec<PackageHistory> {
+/// `tag_template` gives each ecosystem's `[tags]` template.
+pub fn analyze(
+    log: &Log,
+    tags: &[Tag],
+    packages: &[Package],
+    tag_template: &dyn Fn(crate::version::Ecosystem) -> String,
+) -> Vec<PackageHistory> {
     let mut touched: Vec<Vec<usize>> = vec![vec![]; packages.len()];
     for (ci, c) in log.commits.iter().enumerate() {
         for &p in &c.touched {
@@ -415,7 +421,7 @@ pub fn analyze(log: &Log, tags: &[Tag], packages: &[Package], tag_template: &str
         .enumerate()
         .map(|(i, p)| {
             let mut h = PackageHistory::default();
-            let template = render_tag(tag_template, &p.name, "\u{0}");
+            let template = render_tag(&tag_template(p.ecosystem), &p.name, "\u{0}");
             let (prefix, suffix) = template.split_once('\u{0}').unwrap_or((&template, ""));
             let mut last_commit = None;
             let mut last_final: Option<(String, Version, usize)> = None;
@@ -613,7 +619,7 @@ mod tests {
         assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
         let tags =
             vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
-        let hs = analyze(&log, &tags, &packages, "{name}-v{version}");
+        let hs = analyze(&log, &tags, &packages, &|_| "{name}-v{version}".into());
         let a = &hs[0].notes;
         let descriptions = |it: Vec<&Note>| it.iter().map(|n| n.description.clone()).collect::<Vec<_>>();
         assert_eq!(descriptions(a.since_tag().collect()), ["e (#5)"]);

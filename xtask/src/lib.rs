@@ -84,15 +84,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Graph { format, deps, rdeps } => {
             let repo = Repo::load(root, config)?;
             let graph = repo.graph()?;
-            let pick = |name: &str, flag: &str| {
-                repo.ws.index_of(name).ok_or_else(|| {
-                    fail(
-                        Code::UnknownPackage,
-                        format!("{flag} names `{name}`, which is not a package here"),
-                        "`cargo xtask graph` lists every package",
-                    )
-                })
-            };
+            let pick = |name: &str, flag: &str| repo.ws.lookup(name, flag);
             let show: BTreeSet<usize> = match (deps, rdeps) {
                 (Some(n), _) => graph.deps_closure(pick(&n, "--deps")?),
                 (_, Some(n)) => graph.rdeps_closure(pick(&n, "--rdeps")?),

@@ -14,7 +14,7 @@ use crate::graph::Graph;
 use crate::history::{PackageHistory, PackageNotes};
 use crate::version::pep440::PreKind;
 use crate::version::{pre_name, Ecosystem, Level, Version};
-use crate::workspace::{DepKind, VersionSource, Workspace};
+use crate::workspace::{pep508, DepKind, VersionSource, Workspace};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -158,18 +158,7 @@ pub fn plan(
     opts: &Options,
 ) -> anyhow::Result<Plan> {
     let n = ws.packages.len();
-    let find = |name: &str, flag: &str| {
-        ws.index_of(name).ok_or_else(|| {
-            let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
-            let hint =
-                crate::config::did_you_mean(name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-            fail(
-                Code::UnknownPackage,
-                format!("{flag} names `{name}`, which is not a package here"),
-                format!("{hint}`cargo xtask plan` lists every package"),
-            )
-        })
-    };
+    let find = |name: &str, flag: &str| ws.lookup(name, flag);
     let mut selected: BTreeSet<usize> = (0..n).collect();
     if !opts.packages.is_empty() {
         selected.clear();
@@ -184,12 +173,10 @@ pub fn plan(
     // Crates with `version.workspace = true` share one version whether or not
     // a group says so: they form an implicit group.
     let mut groups = config.groups.clone();
-    let inheriting: Vec<String> = ws
-        .packages
-        .iter()
-        .filter(|p| p.version_source == VersionSource::CargoWorkspace)
-        .filter(|p| !config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == ws.index_of(&p.name))))
-        .map(|p| p.name.clone())
+    let inheriting: Vec<String> = (0..n)
+        .filter(|&i| ws.packages[i].version_source == VersionSource::CargoWorkspace)
+        .filter(|&i| !config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == Some(i))))
+        .map(|i| ws.id(i))
         .collect();
     if inheriting.len() > 1 {
         groups.push(crate::config::Group { name: "[workspace.package] version".into(), members: inheriting });
@@ -205,6 +192,32 @@ pub fn plan(
                     "a package can be synchronized with one group only",
                 ));
             }
+        }
+    }
+
+    // one name in two ecosystems with one tag template: whose tags are whose is unknowable
+    for (i, p) in ws.packages.iter().enumerate() {
+        let twin = ws.packages[..i].iter().find(|q| {
+            q.ecosystem != p.ecosystem
+                && q.unpublishable.is_none()
+                && p.unpublishable.is_none()
+                && pep508::normalize(&q.name) == pep508::normalize(&p.name)
+                && render_tag(config.tag_template(q.ecosystem), &q.name, "1")
+                    == render_tag(config.tag_template(p.ecosystem), &p.name, "1")
+        });
+        if let Some(q) = twin {
+            return Err(fail(
+                Code::TagCollision,
+                format!(
+                    "{} {} and {} {} share one tag template ({}), so their tags would be the same",
+                    q.ecosystem.as_str(),
+                    q.name,
+                    p.ecosystem.as_str(),
+                    p.name,
+                    config.tag_template(p.ecosystem)
+                ),
+                "give one ecosystem its own template in xtask-release.toml, e.g. [tags] python = \"py-{name}-v{version}\"",
+            ));
         }
     }
 
@@ -276,15 +289,42 @@ pub fn plan(
     for (pos, &i) in graph.order.iter().enumerate() {
         let p = &ws.packages[i];
         let dec = &d[i];
-        let tag = dec.next.as_ref().map(|v| render_tag(&config.tag_package, &p.name, &v.to_string()));
+        let tag = dec.next.as_ref().map(|v| render_tag(config.tag_template(p.ecosystem), &p.name, &v.to_string()));
         if let Some(t) = &tag {
             check_ref_name(t).map_err(|why| {
                 fail(
                     Code::TagFormat,
                     format!("the tag for {} would be `{t}`, which {why}", p.name),
-                    "change [tags] package in xtask-release.toml",
+                    format!("change {} in xtask-release.toml", config.tag_key(p.ecosystem)),
                 )
             })?;
+            if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t)) {
+                return Err(fail(
+                    Code::TagCollision,
+                    format!("{} {} and {} {} would both be tagged `{t}`", other.ecosystem.as_str(), other.name, p.ecosystem.as_str(), p.name),
+                    "give one ecosystem its own template in xtask-release.toml, e.g. [tags] python = \"py-{name}-v{version}\"",
+                ));
+            }
+            if let Some(other) = packages
+                .iter()
+                .find(|e: &&Entry| e.next.is_some() && pep508::normalize(&e.name) == pep508::normalize(&p.name))
+            {
+                return Err(fail(
+                    Code::SameNameRelease,
+                    format!(
+                        "{} {} and {} {} would be released together; a release records its steps by package name",
+                        other.ecosystem.as_str(),
+                        other.name,
+                        p.ecosystem.as_str(),
+                        p.name
+                    ),
+                    format!(
+                        "release them one at a time: add `--exclude {}:{}` now, and release it next",
+                        p.ecosystem.as_str(),
+                        p.name
+                    ),
+                ));
+            }
         }
         packages.push(Entry {
             name: p.name.clone(),

@@ -57,7 +57,7 @@ impl Repo {
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
         let log = history::read_log(&self.root, &self.ws.packages)?;
         let tags = history::read_tags(sh, &self.root)?;
-        Ok(history::analyze(&log, &tags, &self.ws.packages, &self.config.tag_package))
+        Ok(history::analyze(&log, &tags, &self.ws.packages, &|e| self.config.tag_template(e).to_string()))
     }
 
     pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {

@@ -38,18 +38,14 @@ pub fn poll_timeout() -> Duration {
 /// one it reaches through any chain of internal dependencies, also through
 /// packages this release skips (their published versions depend on ours).
 pub fn waits_for(repo: &Repo, graph: &Graph, entries: &[&Entry]) -> Vec<Vec<usize>> {
-    let pos: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
+    // keyed by workspace index: a crate and a Python package may share a name
+    let index = |e: &Entry| repo.ws.index_in(e.ecosystem, &e.name).expect("planned packages exist");
+    let pos: HashMap<usize, usize> = entries.iter().enumerate().map(|(k, e)| (index(e), k)).collect();
     entries
         .iter()
         .enumerate()
         .map(|(me, e)| {
-            let i = repo.ws.index_of(&e.name).expect("planned packages exist");
-            graph
-                .deps_closure(i)
-                .into_iter()
-                .filter_map(|d| pos.get(graph.name(d)).copied())
-                .filter(|&d| d != me)
-                .collect()
+            graph.deps_closure(index(e)).into_iter().filter_map(|d| pos.get(&d).copied()).filter(|&d| d != me).collect()
         })
         .collect()
 }

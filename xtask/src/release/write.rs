@@ -59,7 +59,7 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Ve
     // versions
     let mut workspace_version_done = false;
     for e in plan.releases() {
-        let p = &ws.packages[ws.index_of(&e.name).expect("planned packages exist")];
+        let p = &ws.packages[ws.index_in(e.ecosystem, &e.name).expect("planned packages exist")];
         let new = e.next_version.clone().expect("released entries have a version");
         if e.next == p.version {
             continue; // an initial release of the version already written

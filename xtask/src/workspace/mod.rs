@@ -113,23 +113,95 @@ impl Workspace {
             ));
         }
         ws.check_duplicates()?;
-        ws.packages.sort_by(|a, b| a.name.cmp(&b.name));
+        ws.packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.ecosystem.as_str().cmp(b.ecosystem.as_str())));
         Ok(ws)
     }
 
+    /// The package `name` names: `python:NAME` / `cargo:NAME`, or a bare name
+    /// when only one package has it. `None` when none or several match.
     pub fn index_of(&self, name: &str) -> Option<usize> {
+        match self.matches(name).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// The package of `ecosystem` named `name`.
+    pub fn index_in(&self, ecosystem: Ecosystem, name: &str) -> Option<usize> {
         let key = pep508::normalize(name);
-        self.packages.iter().position(|p| p.name == name || pep508::normalize(&p.name) == key)
+        self.packages
+            .iter()
+            .position(|p| p.ecosystem == ecosystem && (p.name == name || pep508::normalize(&p.name) == key))
+    }
+
+    /// Every package `name` could mean (an `ecosystem:` prefix narrows it).
+    fn matches(&self, name: &str) -> Vec<usize> {
+        let (eco, bare) = match name.split_once(':') {
+            Some(("python", n)) => (Some(Ecosystem::Python), n),
+            Some(("cargo", n)) => (Some(Ecosystem::Cargo), n),
+            _ => (None, name),
+        };
+        let key = pep508::normalize(bare);
+        (0..self.packages.len())
+            .filter(|&i| {
+                let p = &self.packages[i];
+                eco.is_none_or(|e| e == p.ecosystem) && (p.name == bare || pep508::normalize(&p.name) == key)
+            })
+            .collect()
+    }
+
+    /// Like `index_of`, with the error a person sees: unknown (with a "did you
+    /// mean") or ambiguous (listing the `ecosystem:name` forms). `what` names
+    /// where the name came from (`--package`, a group).
+    pub fn lookup(&self, name: &str, what: &str) -> anyhow::Result<usize> {
+        let found = self.matches(name);
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => {
+                let names: Vec<&str> = self.packages.iter().map(|p| p.name.as_str()).collect();
+                let hint = crate::config::did_you_mean(name, &names)
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                Err(fail(
+                    Code::UnknownPackage,
+                    format!("{what} names `{name}`, which is not a package here"),
+                    format!("{hint}`cargo xtask plan` lists every package"),
+                ))
+            }
+            many => {
+                let forms: Vec<String> = many.iter().map(|&i| self.id(i)).collect();
+                Err(fail(
+                    Code::AmbiguousPackage,
+                    format!(
+                        "{what} names `{name}`, which is the name of {} packages: {}",
+                        many.len(),
+                        forms.join(", ")
+                    ),
+                    format!(
+                        "name one with its ecosystem: {}",
+                        forms.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" or ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// How package `i` is named in the plan's dependencies, the graph and the
+    /// journal: its name, or `ecosystem:name` when a package of the other
+    /// ecosystem has the same name.
+    pub fn id(&self, i: usize) -> String {
+        let p = &self.packages[i];
+        let key = pep508::normalize(&p.name);
+        if self.packages.iter().any(|q| q.ecosystem != p.ecosystem && pep508::normalize(&q.name) == key) {
+            format!("{}:{}", p.ecosystem.as_str(), p.name)
+        } else {
+            p.name.clone()
+        }
     }
 
     /// The package a dependency of `p` points at (same ecosystem first).
     pub fn dep_index(&self, p: &Package, d: &Dep) -> Option<usize> {
-        let key = pep508::normalize(&d.name);
-        let same = |q: &Package| q.name == d.name || pep508::normalize(&q.name) == key;
-        self.packages
-            .iter()
-            .position(|q| q.ecosystem == p.ecosystem && same(q))
-            .or_else(|| self.packages.iter().position(same))
+        self.index_in(p.ecosystem, &d.name)
     }
 
     /// Fails on the first issue that makes planning impossible.
@@ -143,13 +215,20 @@ impl Workspace {
     }
 
     fn check_duplicates(&self) -> anyhow::Result<()> {
-        let mut seen: HashMap<String, &Package> = HashMap::new();
+        // one name in two ecosystems (a crate and the Python package built from it) is normal
+        let mut seen: HashMap<(Ecosystem, String), &Package> = HashMap::new();
         for p in &self.packages {
-            if let Some(other) = seen.insert(pep508::normalize(&p.name), p) {
+            if let Some(other) = seen.insert((p.ecosystem, pep508::normalize(&p.name)), p) {
                 return Err(fail(
                     Code::DuplicateName,
-                    format!("two packages are named `{}`: {} and {}", p.name, other.manifest, p.manifest),
-                    "rename one of them; tags and the plan are keyed by package name",
+                    format!(
+                        "two {} packages are named `{}`: {} and {}",
+                        p.ecosystem.as_str(),
+                        p.name,
+                        other.manifest,
+                        p.manifest
+                    ),
+                    "rename one of them; within an ecosystem, tags and the plan are keyed by package name",
                 ));
             }
         }
