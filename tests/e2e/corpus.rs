@@ -502,3 +502,13 @@ fn every_entry_names_its_source() {
         );
     }
 }
+
+/// A Python root that is a single project, not a uv workspace, is not told to commit a uv.lock (issue 9).
+#[test]
+fn check_accepts_a_single_project_without_uv_lock() {
+    let repo = Repo::new("single-project");
+    repo.write("pyproject.toml", &crate::fixtures::py_manifest("solo", "1.0.0", &[], &[]));
+    repo.commit("chore: init");
+    let run = repo.xtask(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}

@@ -259,9 +259,21 @@ fn lockfile_problems(repo: &Repo) -> Vec<Problem> {
         compare(join_rel(dir, "Cargo.lock"), Ecosystem::Cargo, "cargo update --workspace");
     }
     if let Some(dir) = &ws.python_root {
-        compare(join_rel(dir, "uv.lock"), Ecosystem::Python, "uv lock");
+        let lock = join_rel(dir, "uv.lock");
+        // a single project (no [tool.uv.workspace]) need not commit a uv.lock: only a present one is compared
+        if is_uv_workspace(&repo.root, dir) || repo.root.join(&lock).is_file() {
+            compare(lock, Ecosystem::Python, "uv lock");
+        }
     }
     out
+}
+
+/// Whether the pyproject.toml in `dir` declares a uv workspace.
+fn is_uv_workspace(root: &std::path::Path, dir: &str) -> bool {
+    std::fs::read_to_string(root.join(join_rel(dir, "pyproject.toml")))
+        .ok()
+        .and_then(|t| t.parse::<DocumentMut>().ok())
+        .is_some_and(|d| d.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("workspace")).is_some())
 }
 
 /// Whether git ignores `rel` (`.gitignore` files, `.git/info/exclude`, the
