@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::ChangelogConfig;
 use crate::forge::Links;
@@ -43,8 +43,9 @@ pub struct Context<'a> {
     pub date: &'a str,
 }
 
-/// One package's changelog section for one release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One package's changelog section for one release. Serializable, so a release
+/// can keep the sections it rendered in its journal (the plan's notes are not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
     pub package: String,
     pub version: String,
@@ -62,17 +63,17 @@ pub struct Section {
     pub groups: Vec<Group>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub title: String,
     pub items: Vec<Item>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     /// The line's Markdown, without the leading `- `.
     pub markdown: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<Note>,
 }
 
@@ -140,10 +141,10 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
         None => Version::parse(entry.ecosystem, &version).is_ok_and(|v| v.is_pre()),
     };
     // a final release rolls up everything since the last final release
-    let (notes, previous_tag): (Vec<&Note>, Option<String>) = if prerelease {
+    let (notes, previous_tag): (Vec<Note>, Option<String>) = if prerelease {
         (entry.notes.since_tag().collect(), entry.last_tag.clone())
     } else {
-        (entry.notes.since_final().collect(), entry.notes.last_final_tag.clone().or_else(|| entry.last_tag.clone()))
+        (entry.notes.since_final().collect(), entry.notes.last_final_tag.clone())
     };
     let compare_url = match (ctx.links, &previous_tag, &entry.tag) {
         (Some(l), Some(from), Some(to)) => Some(l.compare(from, to)),
@@ -151,10 +152,12 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
     };
     let mut groups = groups(&notes, ctx);
     if let Some((dep, dep_version)) = forced_by(&entry.reason) {
-        groups.push(Group {
-            title: DEPENDENCIES.to_string(),
-            items: vec![Item { markdown: format!("Updated **{dep}** to {dep_version}."), commit: None }],
-        });
+        let item = Item { markdown: format!("Updated **{dep}** to {dep_version}."), commit: None };
+        // a configured `Dependencies` section (e.g. for `deps` commits) takes the line too
+        match groups.iter_mut().find(|g| g.title == DEPENDENCIES) {
+            Some(g) => g.items.push(item),
+            None => groups.push(Group { title: DEPENDENCIES.to_string(), items: vec![item] }),
+        }
     }
     let summary = groups.is_empty().then(|| {
         if entry.last_tag.is_none() {
@@ -181,7 +184,7 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
 }
 
 /// Notes (newest first) → groups in display order, oldest commit first in each.
-fn groups(notes: &[&Note], ctx: &Context) -> Vec<Group> {
+fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
     let cfg = ctx.config;
     let mut titles: Vec<&str> = vec![BREAKING];
     for (_, title) in &cfg.sections {
@@ -200,7 +203,7 @@ fn groups(notes: &[&Note], ctx: &Context) -> Vec<Group> {
             cfg.sections.iter().find(|(k, _)| *k == note.kind).map_or(OTHER, |(_, t)| t.as_str())
         };
         let at = titles.iter().position(|t| *t == title).expect("every title is listed");
-        items[at].push(Item { markdown: line(note, ctx.links), commit: Some((*note).clone()) });
+        items[at].push(Item { markdown: line(note, ctx.links), commit: Some(note.clone()) });
     }
     titles
         .iter()

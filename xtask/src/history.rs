@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change};
@@ -45,31 +45,29 @@ pub struct Log {
     pub text: String,
     /// Scopes seen, interned: `RawNote::scope` indexes this.
     pub scopes: Vec<String>,
+    /// Bytes of a commit id: 20 (SHA-1) or 32 (SHA-256).
+    pub oid_len: u8,
 }
 
 /// No note: the commit is not conventional or touches no package.
 pub const NO_NOTE: u32 = u32::MAX;
 
-/// A conventional commit's subject as the log parser keeps it (compact: the
-/// strings are interned or in `Log::text`). `analyze` turns the ones it needs
-/// into `Note`s.
-#[derive(Debug, Clone)]
+/// A conventional commit's subject as the log parser keeps it: 16 bytes and
+/// the description in `Log::text` (the commit id is the key of `by_hash`).
+#[derive(Debug, Clone, Copy)]
 pub struct RawNote {
-    pub oid: Oid,
-    /// Bytes of `oid` in use: 20 (SHA-1) or 32 (SHA-256).
-    pub oid_len: u8,
     /// Index into `Log::kinds`: the commit's own type (`feat`, `refactor` ...).
     pub kind: u16,
+    pub breaking: bool,
     /// Index into `Log::scopes`, or `NO_NOTE`.
     pub scope: u32,
-    pub breaking: bool,
     /// Byte range of the description in `Log::text`.
     pub start: u32,
     pub len: u32,
 }
 
 /// One changelog line's worth of a commit: its subject, parsed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     /// The full commit id (hex).
     pub hash: String,
@@ -91,12 +89,105 @@ impl Note {
     }
 }
 
-/// The changelog notes of one package: indices into `all`, which every package
-/// of one analysis shares, newest first (log order). Only conventional commits
-/// have notes.
+/// The notes every package of one analysis shares, packed (about 40 bytes and
+/// the description per commit: 100,000 commits cost a few MiB); `get` gives a
+/// `Note`.
+#[derive(Debug, Default)]
+pub struct NoteStore {
+    /// Commit ids, `id_len` bytes each.
+    ids: Vec<u8>,
+    id_len: usize,
+    text: String,
+    /// Types and scopes, interned.
+    strings: Vec<String>,
+    notes: Vec<Packed>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    kind: u32,
+    /// Index into `strings`, or `NO_NOTE`.
+    scope: u32,
+    start: u32,
+    len: u32,
+    breaking: bool,
+}
+
+impl NoteStore {
+    pub fn len(&self) -> usize {
+        self.notes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+
+    /// Note `i` (panics when out of range, like indexing).
+    pub fn get(&self, i: u32) -> Note {
+        let p = self.notes[i as usize];
+        let id = &self.ids[i as usize * self.id_len..(i as usize + 1) * self.id_len];
+        let description = self.text[p.start as usize..(p.start + p.len) as usize].to_string();
+        Note {
+            hash: id.iter().map(|b| format!("{b:02x}")).collect(),
+            kind: self.strings[p.kind as usize].clone(),
+            scope: (p.scope != NO_NOTE).then(|| self.strings[p.scope as usize].clone()),
+            breaking: p.breaking,
+            refs: commits::references(&description).into_iter().map(|(_, n)| n).collect(),
+            description,
+        }
+    }
+
+    /// A store holding `notes`, in order (for callers and tests that build
+    /// notes themselves). Hashes are hex; all must have the same length.
+    pub fn from_notes(notes: &[Note]) -> NoteStore {
+        let mut store = NoteStore { id_len: notes.first().map_or(20, |n| n.hash.len() / 2), ..NoteStore::default() };
+        let mut ids = HashMap::new();
+        for n in notes {
+            let id: Vec<u8> = (0..store.id_len)
+                .map(|i| n.hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0))
+                .collect();
+            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, &n.description, &mut ids);
+        }
+        store
+    }
+
+    fn intern(&mut self, s: &str, ids: &mut HashMap<String, u32>) -> u32 {
+        if let Some(&i) = ids.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        ids.insert(s.to_string(), i);
+        i
+    }
+
+    /// Adds a note; `id` is appended unless the ids were written beforehand (`None`).
+    fn push(
+        &mut self,
+        id: Option<&[u8]>,
+        kind: &str,
+        scope: Option<&str>,
+        breaking: bool,
+        description: &str,
+        ids: &mut HashMap<String, u32>,
+    ) {
+        if let Some(id) = id {
+            self.ids.extend_from_slice(&id[..self.id_len]);
+        }
+        let kind = self.intern(kind, ids);
+        let scope = scope.map_or(NO_NOTE, |s| self.intern(s, ids));
+        let start = self.text.len() as u32;
+        self.text.push_str(description);
+        self.notes.push(Packed { kind, scope, start, len: description.len() as u32, breaking });
+    }
+}
+
+/// The changelog notes of one package: indices into `store`, which every
+/// package of one analysis shares, newest first (log order). Only conventional
+/// commits have notes.
 #[derive(Debug, Clone, Default)]
 pub struct PackageNotes {
-    pub all: Arc<[Note]>,
+    pub store: Arc<NoteStore>,
     /// Commits since the package's last tag.
     pub since_tag: Vec<u32>,
     /// Commits since its last final (not pre-release) tag: what a final release
@@ -108,12 +199,12 @@ pub struct PackageNotes {
 }
 
 impl PackageNotes {
-    pub fn since_tag(&self) -> impl Iterator<Item = &Note> + '_ {
-        self.since_tag.iter().map(|&i| &self.all[i as usize])
+    pub fn since_tag(&self) -> impl Iterator<Item = Note> + '_ {
+        self.since_tag.iter().map(|&i| self.store.get(i))
     }
 
-    pub fn since_final(&self) -> impl Iterator<Item = &Note> + '_ {
-        self.since_final.iter().map(|&i| &self.all[i as usize])
+    pub fn since_final(&self) -> impl Iterator<Item = Note> + '_ {
+        self.since_final.iter().map(|&i| self.store.get(i))
     }
 }
 
@@ -335,16 +426,18 @@ impl LogParser {
             }
             (None, _) => 0,
         };
+        if self.log.oid_len == 0 {
+            self.log.oid_len = (head.split_whitespace().next().map_or(40, str::len) / 2) as u8;
+        }
         let note = match conventional {
-            Some(c) if !touched.is_empty() => self.note(&head, hash, c),
+            Some(c) if !touched.is_empty() => self.note(c),
             _ => NO_NOTE,
         };
         self.log.by_hash.insert(hash, self.log.commits.len() as u32);
         self.log.commits.push(Commit { parents, touched, kind, change, note });
     }
 
-    fn note(&mut self, head: &str, oid: Oid, c: commits::Conventional) -> u32 {
-        let oid_len = (head.split_whitespace().next().map_or(40, str::len) / 2) as u8;
+    fn note(&mut self, c: commits::Conventional) -> u32 {
         let scope = match c.scope {
             None => NO_NOTE,
             Some(s) => match self.scope_ids.get(&s) {
@@ -360,25 +453,9 @@ impl LogParser {
         let kind = self.kind_id(&c.kind);
         let start = self.log.text.len() as u32;
         self.log.text.push_str(&c.description);
-        let raw = RawNote { oid, oid_len, kind, scope, breaking: c.breaking, start, len: c.description.len() as u32 };
-        self.log.notes.push(raw);
+        let len = c.description.len() as u32;
+        self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len });
         (self.log.notes.len() - 1) as u32
-    }
-}
-
-impl Log {
-    /// The full `Note` of a raw one.
-    pub fn note(&self, raw: &RawNote) -> Note {
-        let hash: String = raw.oid[..raw.oid_len as usize].iter().map(|b| format!("{b:02x}")).collect();
-        let description = self.text[raw.start as usize..(raw.start + raw.len) as usize].to_string();
-        Note {
-            hash,
-            kind: self.kinds[raw.kind as usize].clone(),
-            scope: (raw.scope != NO_NOTE).then(|| self.scopes[raw.scope as usize].clone()),
-            breaking: raw.breaking,
-            refs: commits::references(&description).into_iter().map(|(_, n)| n).collect(),
-            description,
-        }
     }
 }
 
@@ -466,7 +543,7 @@ pub fn analyze(
                 }
             };
             h.notes = PackageNotes {
-                all: Arc::from(Vec::new()),
+                store: Arc::default(),
                 since_tag: with_note(&since),
                 since_final,
                 last_final_tag: last_final.map(|(t, _, _)| t),
@@ -479,20 +556,52 @@ pub fn analyze(
 }
 
 /// Replaces the commit indices in each package's notes by indices into one
-/// list of `Note`s shared by all packages, holding only the commits some
-/// package needs.
+/// `NoteStore` shared by all packages, holding only the commits some package
+/// needs.
 fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
-    let mut used: Vec<u32> =
-        hs.iter().flat_map(|h| h.notes.since_tag.iter().chain(&h.notes.since_final).copied()).collect();
-    used.sort_unstable();
-    used.dedup();
-    let index: HashMap<u32, u32> = used.iter().enumerate().map(|(k, &c)| (c, k as u32)).collect();
-    let all: Arc<[Note]> = used.iter().map(|&c| log.note(&log.notes[log.commits[c as usize].note as usize])).collect();
+    // commit index -> position in the store (NO_NOTE: not needed)
+    let mut index: Vec<u32> = vec![NO_NOTE; log.commits.len()];
+    for h in &hs {
+        for &c in h.notes.since_tag.iter().chain(&h.notes.since_final) {
+            index[c as usize] = 0;
+        }
+    }
+    let mut used = 0u32;
+    let mut text_len = 0;
+    for (c, slot) in index.iter_mut().enumerate() {
+        if *slot != NO_NOTE {
+            *slot = used;
+            used += 1;
+            text_len += log.notes[log.commits[c].note as usize].len as usize;
+        }
+    }
+    let id_len = if log.oid_len == 0 { 20 } else { log.oid_len as usize };
+    let mut store = NoteStore {
+        ids: vec![0; used as usize * id_len],
+        id_len,
+        text: String::with_capacity(text_len),
+        notes: Vec::with_capacity(used as usize),
+        strings: vec![],
+    };
+    for (oid, &c) in &log.by_hash {
+        let k = index[c as usize];
+        if k != NO_NOTE {
+            store.ids[k as usize * id_len..(k as usize + 1) * id_len].copy_from_slice(&oid[..id_len]);
+        }
+    }
+    let mut strings = HashMap::new();
+    for (c, _) in index.iter().enumerate().filter(|(_, &k)| k != NO_NOTE) {
+        let raw = log.notes[log.commits[c].note as usize];
+        let scope = (raw.scope != NO_NOTE).then(|| log.scopes[raw.scope as usize].as_str());
+        let description = &log.text[raw.start as usize..(raw.start + raw.len) as usize];
+        store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, description, &mut strings);
+    }
+    let store = Arc::new(store);
     for h in &mut hs {
-        h.notes.all = all.clone();
+        h.notes.store = store.clone();
         for list in [&mut h.notes.since_tag, &mut h.notes.since_final] {
             for c in list.iter_mut() {
-                *c = index[c];
+                *c = index[*c as usize];
             }
         }
     }
@@ -621,7 +730,7 @@ mod tests {
             vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
         let hs = analyze(&log, &tags, &packages, &|_| "{name}-v{version}".into());
         let a = &hs[0].notes;
-        let descriptions = |it: Vec<&Note>| it.iter().map(|n| n.description.clone()).collect::<Vec<_>>();
+        let descriptions = |it: Vec<Note>| it.iter().map(|n| n.description.clone()).collect::<Vec<_>>();
         assert_eq!(descriptions(a.since_tag().collect()), ["e (#5)"]);
         assert_eq!(descriptions(a.since_final().collect()), ["e (#5)", "c", "b"]);
         assert_eq!(a.last_final_tag.as_deref(), Some("a-v1.1.0"));
@@ -637,8 +746,8 @@ mod tests {
         assert_eq!(b.since_tag, b.since_final);
         assert!(b.last_final_tag.is_none());
         // one shared list, only the commits some package needs (not `feat: a`, before a-v1.1.0)
-        assert!(Arc::ptr_eq(&a.all, &b.all));
-        assert_eq!(a.all.len(), 3);
+        assert!(Arc::ptr_eq(&a.store, &b.store));
+        assert_eq!(a.store.len(), 3);
         assert_eq!(a.since_final[2], b.since_final[0]);
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::forge::Kind as ForgeKind;
-use crate::history::PackageNotes;
+use crate::history::{NoteStore, PackageNotes};
 
 fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name)
@@ -75,7 +75,7 @@ fn entry(
     .unwrap();
     e.next = Some(Version::parse(eco, next).unwrap());
     e.notes = PackageNotes {
-        all: Arc::from(notes),
+        store: Arc::new(NoteStore::from_notes(&notes)),
         since_tag: (0..since_tag as u32).collect(),
         since_final: (0..n).collect(),
         last_final_tag: last_final.map(str::to_string),
@@ -170,6 +170,17 @@ fn forced_synchronized_and_first_releases() {
     // a first release lists what it has, with no compare link
     assert_eq!(all[2].compare_url, None);
     golden("changelog-forced.md", &render_markdown(&all));
+    // a configured `Dependencies` section takes the forced line too: one section, not two
+    let mut deps = ChangelogConfig::default();
+    deps.sections.push(("deps".into(), DEPENDENCIES.into()));
+    let mut e = plan.packages[0].clone();
+    e.notes.store = Arc::new(NoteStore::from_notes(&[note('8', "deps", None, false, "bump serde to 1.0.200")]));
+    let s = section(&e, &ctx(&deps, None, "2026-03-01")).unwrap();
+    assert_eq!(s.groups.len(), 1);
+    assert_eq!(s.groups[0].items.len(), 2);
+    // sections survive a journal
+    let back: Vec<Section> = serde_json::from_str(&serde_json::to_string(&all).unwrap()).unwrap();
+    assert_eq!(back, all);
     let json: serde_json::Value = serde_json::from_str(&render_json(&all)).unwrap();
     assert_eq!(json["sections"][0]["heading"], all[0].heading());
     assert_eq!(json["sections"][2]["groups"][0]["items"][0]["commit"]["hash"], "6".repeat(40));
@@ -211,6 +222,13 @@ fn release_candidates_roll_up_into_the_final_release() {
     assert!(file.contains("## [1.3.0](https://github.com/acme/tools/compare/core-v1.2.0...core-v1.3.0)"));
     assert!(file.contains("compare/core-v1.3.0-rc.1...core-v1.3.0-rc.2"));
     assert_eq!(top_version(&file).unwrap().as_deref(), Some("1.3.0"));
+
+    // a first final release after release candidates only: everything, no compare link
+    let mut first = entry("new", Ecosystem::Cargo, "1.0.0", vec![note('e', "feat", None, false, "all of it")], 0, None);
+    first.last_tag = Some("new-v1.0.0-rc.1".into());
+    let s = section(&first, &ctx(&config, Some(&links), "2026-03-09")).unwrap();
+    assert_eq!((s.previous_tag.as_deref(), s.compare_url.as_deref()), (None, None));
+    assert!(s.body().contains("all of it"));
 
     // PEP 440 pre-releases are pre-releases too
     let py =
