@@ -15,3 +15,4 @@ mod registries;
 mod release;
 mod scale;
 mod support;
+mod waits;

@@ -33,7 +33,7 @@ pub fn release_repo(reg: &Registries) -> Repo {
     repo
 }
 
-fn tool(repo: &Repo, reg: &Registries, program: &str, args: &[&str], dir: &str) {
+pub fn tool(repo: &Repo, reg: &Registries, program: &str, args: &[&str], dir: &str) {
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(repo.path().join(dir));
     for (k, v) in reg.env() {

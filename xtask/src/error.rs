@@ -219,6 +219,12 @@ codes! {
         "`rollback --yank` asked the registry to yank a version and it refused (or the registry has \
          no yank API). The message shows the answer. Yank it where the registry allows (its web \
          interface), or ask its operators.";
+    DependencyNotPublished = "XR121", "an internal dependency is not on its registry",
+        "A package of this release depends on a package of the repository that this release does \
+         not release (unchanged, skipped or excluded), and the registry has no version of it that \
+         the requirement admits, so the package could not be built or installed from the registry. \
+         Preflight lists every such dependency before anything is written. Publish the dependency \
+         first, or include it in this release.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

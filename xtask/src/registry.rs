@@ -109,6 +109,32 @@ pub fn pypi_files(index_url: &str, name: &str) -> anyhow::Result<Option<Vec<Remo
     Ok(Some(parse_simple_html(&body)))
 }
 
+/// The versions the index has files for (from the file names: PEP 625 sdists
+/// `name-VERSION.tar.gz` and wheels `name-VERSION-TAGS.whl`).
+pub fn pypi_versions(index_url: &str, name: &str) -> anyhow::Result<Vec<String>> {
+    let files = pypi_files(index_url, name)?.unwrap_or_default();
+    let mut out: Vec<String> = files.iter().filter_map(|f| version_of_file(name, &f.filename)).collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// `my_pkg-1.2.0-py3-none-any.whl` or `My-Pkg-1.2.0.tar.gz` → `1.2.0`, when the
+/// file belongs to `name`.
+pub fn version_of_file(name: &str, file: &str) -> Option<String> {
+    let stem = normalize(name).replace('-', "_");
+    let head = file.get(..stem.len())?;
+    if head.to_ascii_lowercase().replace(['-', '.'], "_") != stem || file.as_bytes().get(stem.len()) != Some(&b'-') {
+        return None;
+    }
+    let rest = &file[stem.len() + 1..];
+    let version = match rest.strip_suffix(".tar.gz").or_else(|| rest.strip_suffix(".zip")) {
+        Some(v) => v,
+        None => rest.strip_suffix(".whl")?.split('-').next()?,
+    };
+    Some(version.to_string())
+}
+
 /// File links of a PEP 503 page: `<a href="URL#sha256=HEX">FILE</a>`.
 pub fn parse_simple_html(html: &str) -> Vec<RemoteFile> {
     let mut out = vec![];
@@ -193,6 +219,27 @@ impl CargoIndex {
 
     /// The `cksum` of `name`@`version` in the index, `None` when it is not there.
     pub fn cksum(&self, sh: &Shell, name: &str, version: &str) -> anyhow::Result<Option<String>> {
+        let text = self.entries(sh, name)?.unwrap_or_default();
+        Ok(text.lines().find_map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).ok()?;
+            (v["vers"].as_str()? == version).then(|| v["cksum"].as_str().unwrap_or_default().to_string())
+        }))
+    }
+
+    /// Every version of `name` the index lists that is not yanked.
+    pub fn versions(&self, sh: &Shell, name: &str) -> anyhow::Result<Vec<String>> {
+        let text = self.entries(sh, name)?.unwrap_or_default();
+        Ok(text
+            .lines()
+            .filter_map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).ok()?;
+                (!v["yanked"].as_bool().unwrap_or(false)).then(|| v["vers"].as_str().map(str::to_string))?
+            })
+            .collect())
+    }
+
+    /// The index file of `name` (one JSON line per version), `None` when there is none.
+    fn entries(&self, sh: &Shell, name: &str) -> anyhow::Result<Option<String>> {
         let rel = index_path(name);
         let text = match self {
             CargoIndex::Sparse(base) => {
@@ -219,10 +266,7 @@ impl CargoIndex {
                 }
             }
         };
-        Ok(text.lines().find_map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).ok()?;
-            (v["vers"].as_str()? == version).then(|| v["cksum"].as_str().unwrap_or_default().to_string())
-        }))
+        Ok(Some(text))
     }
 }
 
@@ -320,6 +364,14 @@ pub fn poll<T>(timeout: Duration, mut check: impl FnMut() -> anyhow::Result<Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_from_file_names() {
+        assert_eq!(version_of_file("My-Pkg", "my_pkg-1.2.0-py3-none-any.whl").as_deref(), Some("1.2.0"));
+        assert_eq!(version_of_file("my.pkg", "My-Pkg-1.2.0rc1.tar.gz").as_deref(), Some("1.2.0rc1"));
+        assert_eq!(version_of_file("pkg", "pkg_extra-1.0.tar.gz"), None);
+        assert_eq!(version_of_file("pkg", "pkg-1.0.exe"), None);
+    }
 
     #[test]
     fn index_paths() {

@@ -34,9 +34,19 @@ struct Crate<'a> {
 }
 
 impl Crate<'_> {
-    /// Where `cargo package` and `cargo publish` write the `.crate`.
+    /// Where `cargo package` writes the `.crate`.
     fn packaged(&self) -> PathBuf {
         self.target.join("package").join(&self.file)
+    }
+
+    /// Where `cargo publish` writes the `.crate` it uploads, in any job slot's
+    /// target folder (a resume may run in another slot than the interrupted
+    /// upload): `package/tmp-crate/` (cargo ≥ 1.84), else `package/`.
+    fn uploaded_candidates(&self, work: &std::path::Path) -> Vec<PathBuf> {
+        let mut out = vec![self.target.join("package/tmp-crate").join(&self.file)];
+        let pattern = format!("{}/target-*/package/tmp-crate/{}", work.display(), self.file);
+        out.extend(glob::glob(&pattern).into_iter().flatten().flatten());
+        out
     }
 }
 
@@ -90,7 +100,7 @@ impl Job<'_> {
             );
             return Ok(None);
         }
-        let a = self.checked_crate(sh, c)?;
+        let a = self.checked_crate(sh, c, c.packaged())?;
         let dist = self.dist(name);
         self.ctx.create_dir_all(&dist)?;
         let kept = dist.join(&c.file);
@@ -100,9 +110,14 @@ impl Job<'_> {
         Ok(Some(kept))
     }
 
-    /// The `.crate` cargo just wrote, with the name and version the plan says.
-    fn checked_crate(&self, sh: &Shell, c: &Crate) -> anyhow::Result<Artifact> {
-        let path = c.packaged();
+    /// The `.crate` `cargo publish` just uploaded (from this slot), checked.
+    fn uploaded_crate(&self, sh: &Shell, c: &Crate) -> anyhow::Result<Artifact> {
+        let fresh = c.target.join("package/tmp-crate").join(&c.file);
+        self.checked_crate(sh, c, if fresh.is_file() { fresh } else { c.packaged() })
+    }
+
+    /// A `.crate` cargo wrote, with the name and version the plan says.
+    fn checked_crate(&self, sh: &Shell, c: &Crate, path: PathBuf) -> anyhow::Result<Artifact> {
         let a = Artifact::read(path.clone()).map_err(|err| {
             fail(
                 Code::ArtifactInvalid,
@@ -149,9 +164,13 @@ impl Job<'_> {
             // own interrupted `cargo publish` packaged (not yet recorded)
             let recorded = record.uploaded.as_ref().map(|u| u.sha256.as_str());
             let interrupted = (publish == Some(Step::Started))
-                .then(|| Artifact::read(c.packaged()).ok())
-                .flatten()
-                .filter(|a| a.sha256 == cksum);
+                .then(|| {
+                    c.uploaded_candidates(&self.release.work)
+                        .into_iter()
+                        .filter_map(|p| Artifact::read(p).ok())
+                        .find(|a| a.sha256 == cksum)
+                })
+                .flatten();
             if cksum == built.sha256 || recorded == Some(cksum.as_str()) || interrupted.is_some() {
                 if let Some(a) = interrupted {
                     self.record_upload(name, &a)?;
@@ -167,7 +186,7 @@ impl Job<'_> {
         self.progress.set(i, State::Publishing);
         self.mark(name, Stage::Publish, Step::Started)?;
         self.cargo_publish(sh, c)?;
-        let uploaded = self.checked_crate(sh, c)?;
+        let uploaded = self.uploaded_crate(sh, c)?;
         if uploaded.sha256 != built.sha256 {
             println!(
                 "  {name}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \

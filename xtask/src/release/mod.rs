@@ -120,7 +120,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
             eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
         }
         let err = fail(
-            Code::PreflightFailed,
+            preflight::failure_code(&problems),
             format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
             "fix each problem as its `fix:` line says, then run the release again",
         );

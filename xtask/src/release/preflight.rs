@@ -4,20 +4,31 @@
 
 use xshell::{cmd, Shell};
 
+use std::collections::HashMap;
+
 use super::Options;
-use crate::plan::Plan;
+use crate::error::Code;
+use crate::plan::{Plan, Status};
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
 use crate::shell;
-use crate::version::Ecosystem;
+use crate::version::{Ecosystem, Version};
+use crate::workspace::DepKind;
 
 pub struct Problem {
     pub problem: String,
     pub fix: String,
+    /// The code the failure takes when this problem is among those found.
+    pub code: Code,
 }
 
 fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
-    Problem { problem: p.into(), fix: fix.into() }
+    Problem { problem: p.into(), fix: fix.into(), code: Code::PreflightFailed }
+}
+
+/// The code of a failed preflight: the most specific one among its problems.
+pub fn failure_code(problems: &[Problem]) -> Code {
+    problems.iter().map(|p| p.code).find(|c| *c != Code::PreflightFailed).unwrap_or(Code::PreflightFailed)
 }
 
 /// Runs a read-only git command; `None` when it fails. `--no-optional-locks`:
@@ -182,6 +193,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     } else {
         None
     };
+    out.extend(unpublished_dependencies(sh, repo, plan, index.as_ref()));
     for e in plan.releases() {
         let version = e.next_version.as_deref().unwrap_or_default();
         match e.ecosystem {
@@ -212,6 +224,62 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         }
     }
     Ok(out)
+}
+
+/// Internal dependencies of released packages that this release does not
+/// release must already be on their registry at a version the requirement
+/// admits: one problem listing every one that is not, before anything is written.
+fn unpublished_dependencies(sh: &Shell, repo: &Repo, plan: &Plan, index: Option<&CargoIndex>) -> Option<Problem> {
+    let ws = &repo.ws;
+    let mut known: HashMap<String, Result<Vec<String>, String>> = HashMap::new();
+    let mut missing: Vec<String> = vec![];
+    for e in plan.releases() {
+        let Some(p) = ws.index_of(&e.name).map(|i| &ws.packages[i]) else { continue };
+        for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev) {
+            let Some(q) = ws.index_of(&d.name).map(|i| &ws.packages[i]) else { continue };
+            if plan.get(&q.name).is_some_and(|qe| qe.status == Status::Release) {
+                continue;
+            }
+            if let Some(why) = &q.unpublishable {
+                missing.push(format!("{} needs {}, which is never published ({why})", p.name, q.name));
+                continue;
+            }
+            let versions = known.entry(q.name.clone()).or_insert_with(|| match q.ecosystem {
+                Ecosystem::Python => registry::pypi_versions(&repo.config.python_index_url, &q.name)
+                    .map_err(|e| crate::config::one_line(&format!("{e}"))),
+                Ecosystem::Cargo => match index {
+                    Some(index) => index.versions(sh, &q.name).map_err(|e| crate::config::one_line(&format!("{e}"))),
+                    None => Err("the cargo registry is not configured".into()),
+                },
+            });
+            let Ok(versions) = versions else { continue }; // unreachable registries are reported below
+            let admitted =
+                versions.iter().filter_map(|v| Version::parse(q.ecosystem, v).ok()).any(|v| d.req.admits(&v));
+            if !admitted {
+                let req = if d.req_text.is_empty() { "any version".to_string() } else { format!("`{}`", d.req_text) };
+                let has = if versions.is_empty() { "none".to_string() } else { versions.join(", ") };
+                missing.push(format!(
+                    "{} needs {} {req}, which this release does not release and its registry does not have (it has: {has})",
+                    p.name, q.name
+                ));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    Some(Problem {
+        problem: format!(
+            "{} internal dependenc{} not on the registry:\n      {}",
+            missing.len(),
+            if missing.len() == 1 { "y is" } else { "ies are" },
+            missing.join("\n      ")
+        ),
+        fix: "publish them first (`cargo xtask release --package NAME`), or include them in this release \
+              (`--force-unchanged`, or leave out the --exclude)"
+            .into(),
+        code: Code::DependencyNotPublished,
+    })
 }
 
 /// The distribution file name prefix of a Python package (`My-Pkg` → `my_pkg`).
