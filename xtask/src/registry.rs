@@ -159,7 +159,8 @@ pub fn parse_simple_html(html: &str) -> Vec<RemoteFile> {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%2B` → `+` (file names in index links; the forge stand-in reuses it).
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -251,18 +252,20 @@ impl CargoIndex {
             }
             CargoIndex::GitPath(path) => {
                 let spec = format!("HEAD:{rel}");
-                // a missing file is "not there"; a missing index is an error
-                let head = crate::shell::probe(cmd!(sh, "git -C {path} rev-parse --verify --quiet HEAD"));
-                if head.is_none() {
-                    return Err(fail(
-                        Code::RegistryUnreachable,
-                        format!("cannot read the git index at {}", path.display()),
-                        "check the registry's index path",
-                    ));
-                }
+                // a missing file is "not there"; a missing index is an error (asked
+                // only then: polling reads an existing file with one git call)
                 match crate::shell::probe(cmd!(sh, "git -C {path} show {spec}")) {
                     Some(text) => text,
-                    None => return Ok(None),
+                    None if crate::shell::succeeds(cmd!(sh, "git -C {path} rev-parse --verify --quiet HEAD")) => {
+                        return Ok(None)
+                    }
+                    None => {
+                        return Err(fail(
+                            Code::RegistryUnreachable,
+                            format!("cannot read the git index at {}", path.display()),
+                            "check the registry's index path",
+                        ))
+                    }
                 }
             }
         };

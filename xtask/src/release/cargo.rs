@@ -43,10 +43,8 @@ impl Crate<'_> {
     /// target folder (a resume may run in another slot than the interrupted
     /// upload): `package/tmp-crate/` (cargo ≥ 1.84), else `package/`.
     fn uploaded_candidates(&self, work: &std::path::Path) -> Vec<PathBuf> {
-        let mut out = vec![self.target.join("package/tmp-crate").join(&self.file)];
         let pattern = format!("{}/target-*/package/tmp-crate/{}", work.display(), self.file);
-        out.extend(glob::glob(&pattern).into_iter().flatten().flatten());
-        out
+        glob::glob(&pattern).into_iter().flatten().flatten().collect()
     }
 }
 

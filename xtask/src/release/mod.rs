@@ -156,7 +156,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
         finished: false,
     };
     let handle = if ctx.dry_run { Handle::dry(journal) } else { Handle::create(state, journal)? };
-    let result = execute(sh, ctx, &repo, &plan, &handle, opts);
+    let result = execute(sh, ctx, state, &repo, &plan, &handle, opts);
     drop(lock);
     finish(ctx, result, stop)
 }
@@ -184,7 +184,7 @@ fn resume(
     let plan = j.plan.clone();
     print!("{}", plan::render_table(&plan));
     let handle = if ctx.dry_run { Handle::dry(j) } else { Handle::resume(state, j) };
-    let result = execute(sh, ctx, &repo, &plan, &handle, opts);
+    let result = execute(sh, ctx, state, &repo, &plan, &handle, opts);
     drop(lock);
     finish(ctx, result, stop)
 }
@@ -289,7 +289,15 @@ fn abandon(ctx: &Ctx, state: &Path, existing: Option<Journal>, opts: &Options) -
 }
 
 /// Write, tag, publish and push, skipping what the journal says is done.
-fn execute(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, opts: &Options) -> anyhow::Result<()> {
+fn execute(
+    sh: &Shell,
+    ctx: &Ctx,
+    state: &Path,
+    repo: &Repo,
+    plan: &Plan,
+    h: &Handle,
+    opts: &Options,
+) -> anyhow::Result<()> {
     let j = h.get();
     let releases: Vec<&Entry> = plan.releases().collect();
     println!("\n== write");
@@ -300,7 +308,7 @@ fn execute(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, opts: &O
         write::ensure_tags(sh, ctx, repo, &tags, &commit)?;
         h.step(GlobalStep::Tags, Step::Done)?;
     }
-    let work = journal::state_dir(&git::git_dir(sh, &repo.root)?).join(&commit);
+    let work = state.join(&commit);
     let release = Release { commit, tags, work, branch: j.branch.clone() };
 
     println!("\n== publish ({} package(s), at most {} at a time)", releases.len(), opts.jobs());
@@ -413,9 +421,4 @@ pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<String, Version> {
             Some((p.name.clone(), v))
         })
         .collect()
-}
-
-/// The journal's folder for a repository (used by `rollback`).
-pub fn state_dir(sh: &Shell, root: &Path) -> anyhow::Result<PathBuf> {
-    Ok(journal::state_dir(&git::git_dir(sh, root)?))
 }
