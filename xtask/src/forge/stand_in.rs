@@ -11,8 +11,8 @@
 //! answers queued faults (`push_fault`: 401, 403 with rate-limit headers, 404,
 //! 429, 5xx ...) before anything else.
 //!
-//! Used by the unit tests of `xtask::forge` (through `#[path]`) and available to
-//! the e2e tests as `mod forge_server`.
+//! Used by the unit tests of `xtask::forge` and, through `#[path]`, by the e2e
+//! tests as `mod forge_server`.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
