@@ -195,9 +195,9 @@ codes! {
         "`--resume` and `--abandon` need an unfinished release journal \
          (.git/xtask-release/journal.json); there is none. Start a release with `cargo xtask release`.";
     RollbackIncomplete = "XR116", "rollback left steps for a person",
-        "`rollback` deleted what it could (tags, locally and on the remote; GitHub releases with gh) \
+        "`rollback` deleted what it could (tags, locally and on the remote; the forge releases it made) \
          but some steps need a person: a registry that cannot yank (Python indexes have no yank API; \
-         some cargo registries refuse), or a forge without `gh`. Each is listed with what to do.";
+         some cargo registries refuse), or a forge release without a token. Each is listed with what to do.";
     TagConflict = "XR042", "a tag of the release points at another commit",
         "A tag the release creates already exists and points at a commit other than the release \
          commit. The release never moves a tag. If the tag is stale (left by an abandoned attempt), \
@@ -206,10 +206,6 @@ codes! {
         "After writing the new versions, the release updates the tracked lockfiles (`cargo update \
          --workspace`, `uv lock`). That failed; the message shows what the tool said. Fix it, then \
          `cargo xtask release --resume` restores the half-written files and writes them again.";
-    ForgeRelease = "XR118", "a forge release could not be made or deleted",
-        "Creating or deleting a release on the forge (GitHub, Gitea, GitLab) failed. The packages \
-         and tags are not affected. The message says what the forge answered; create or delete the \
-         release by hand, or fix the token and run the command again.";
     NoRelease = "XR119", "no release is recorded",
         "`rollback` reads the last release from .git/xtask-release (last-release.json, or the \
          unfinished journal.json). There is none: no release was made from this clone, or it was \

@@ -115,6 +115,37 @@ impl ForgeTarget {
     pub fn links(&self) -> Links {
         Links { kind: self.kind, web: self.web.clone() }
     }
+
+    /// The repository in the REST API.
+    fn repo_url(&self) -> String {
+        match self.kind {
+            Kind::GitHub | Kind::Gitea => format!("{}/repos/{}", self.api, encode_path(&self.repository)),
+            Kind::GitLab => format!("{}/projects/{}", self.api, encode(&self.repository)),
+        }
+    }
+
+    /// The release of a tag in the REST API.
+    fn tag_url(&self, tag: &str) -> String {
+        match self.kind {
+            Kind::GitLab => format!("{}/releases/{}", self.repo_url(), encode(tag)),
+            _ => format!("{}/releases/tags/{}", self.repo_url(), encode(tag)),
+        }
+    }
+
+    /// The requests `Client::create` makes for a tag, for a dry run to print.
+    pub fn create_calls(&self, tag: &str) -> [String; 2] {
+        [format!("GET {}", self.tag_url(tag)), format!("POST {}/releases (unless it exists)", self.repo_url())]
+    }
+
+    /// The requests `Client::delete` makes for a tag, for a dry run to print.
+    pub fn delete_calls(&self, tag: &str) -> Vec<String> {
+        match self.kind {
+            Kind::GitLab => vec![format!("DELETE {}", self.tag_url(tag))],
+            Kind::GitHub | Kind::Gitea => {
+                vec![format!("GET {}", self.tag_url(tag)), format!("DELETE {}/releases/ID", self.repo_url())]
+            }
+        }
+    }
 }
 
 /// A remote URL taken apart.
@@ -553,19 +584,11 @@ impl Client {
     }
 
     fn repo_url(&self) -> String {
-        let t = &self.target;
-        match t.kind {
-            Kind::GitHub => format!("{}/repos/{}", t.api, encode_path(&t.repository)),
-            Kind::Gitea => format!("{}/repos/{}", t.api, encode_path(&t.repository)),
-            Kind::GitLab => format!("{}/projects/{}", t.api, encode(&t.repository)),
-        }
+        self.target.repo_url()
     }
 
     fn tag_url(&self, tag: &str) -> String {
-        match self.target.kind {
-            Kind::GitLab => format!("{}/releases/{}", self.repo_url(), encode(tag)),
-            _ => format!("{}/releases/tags/{}", self.repo_url(), encode(tag)),
-        }
+        self.target.tag_url(tag)
     }
 
     /// The release of a tag, if there is one.
@@ -695,6 +718,7 @@ impl Client {
         let mut last = String::new();
         let shown = url.split('?').next().unwrap_or(url);
         for attempt in 1..=self.retry.attempts.max(1) {
+            crate::shell::trace_http(method, shown);
             let mut req = self.agent.request(method, url).set("User-Agent", "xtask-release");
             req = match self.target.kind {
                 Kind::GitHub => req

@@ -64,6 +64,15 @@ pub fn remote_url(sh: &Shell, root: &Path, remote: &str) -> Option<String> {
     shell::probe(cmd!(sh, "git -C {root} config --get {key}")).filter(|s| !s.is_empty())
 }
 
+/// Which of `paths` (relative to `root`) HEAD has.
+pub fn tracked(sh: &Shell, root: &Path, paths: &[String]) -> anyhow::Result<std::collections::HashSet<String>> {
+    if paths.is_empty() {
+        return Ok(Default::default());
+    }
+    let out = shell::read(cmd!(sh, "git -C {root} ls-tree -r --name-only HEAD -- {paths...}"), Code::Git, "check the repository")?;
+    Ok(out.lines().map(str::to_string).collect())
+}
+
 /// Is `ancestor` an ancestor of (or equal to) `rev`? `false` also when git
 /// does not know `ancestor` (a remote commit never fetched).
 pub fn is_ancestor(sh: &Shell, root: &Path, ancestor: &str, rev: &str) -> bool {

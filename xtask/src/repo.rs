@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 
 use xshell::Shell;
 
+use crate::changelog::{self, Section};
 use crate::config::{Config, FILE_NAME};
 use crate::error::{fail, Code};
+use crate::forge::{self, ForgeTarget};
+use crate::git;
 use crate::graph::Graph;
 use crate::history::{self, PackageHistory};
 use crate::plan::{self, Options, Plan};
@@ -66,6 +69,23 @@ impl Repo {
         let history = self.history(sh)?;
         let plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
         Ok((graph, plan))
+    }
+
+    /// The forge releases are made on: `[forge]`, the remote's URL and the
+    /// environment. `None`: `kind = "none"`, or nothing says which forge.
+    pub fn forge(&self, sh: &Shell) -> anyhow::Result<Option<ForgeTarget>> {
+        let url = git::remote_url(sh, &self.root, &self.config.remote);
+        forge::resolve(&self.config.forge, url.as_deref(), |k| std::env::var(k).ok())
+    }
+
+    /// The changelog section of every package the plan releases, dated today
+    /// (UTC, or `SOURCE_DATE_EPOCH`), with links when the forge is known.
+    /// What `changelog` prints and what `release` writes and journals.
+    pub fn changelog(&self, sh: &Shell, plan: &Plan) -> anyhow::Result<Vec<Section>> {
+        let links = self.forge(sh)?.map(|t| t.links());
+        let date = changelog::today();
+        let ctx = changelog::Context { config: &self.config.changelog, links: links.as_ref(), date: &date };
+        Ok(changelog::sections(plan, &ctx))
     }
 }
 

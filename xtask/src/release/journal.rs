@@ -35,6 +35,8 @@ pub enum GlobalStep {
     Commit,
     Tags,
     Push,
+    /// The forge releases (after the push: they need the tags on the remote).
+    Forge,
 }
 
 /// A package's stages, in the order they run.
@@ -54,6 +56,7 @@ impl GlobalStep {
             GlobalStep::Commit => "commit",
             GlobalStep::Tags => "tags",
             GlobalStep::Push => "push",
+            GlobalStep::Forge => "forge",
         }
     }
 }
@@ -131,6 +134,14 @@ pub struct Journal {
     pub touched: Vec<String>,
     pub release_commit: Option<String>,
     pub tags: Vec<String>,
+    /// The changelog sections, rendered once when the release started (the
+    /// plan's commit notes are not journaled): a resume writes the same text,
+    /// and the forge releases use them as notes.
+    #[serde(default)]
+    pub changelog: Vec<crate::changelog::Section>,
+    /// Tags whose forge release this release created (`rollback` deletes those).
+    #[serde(default)]
+    pub forge_releases: Vec<String>,
     pub steps: BTreeMap<GlobalStep, Step>,
     pub packages: BTreeMap<String, PackageRecord>,
     pub finished: bool,

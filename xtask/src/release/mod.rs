@@ -1,5 +1,5 @@
 //! `release`: preflight → write (versions, requirements, lockfiles, commit,
-//! tags) → publish each package in dependency order → push.
+//! tags) → publish each package in dependency order → push → forge releases.
 //!
 //! It executes exactly the plan `plan` prints for the same arguments. Every
 //! mode walks the same code: a dry run, a fresh release and a resume all call
@@ -7,6 +7,7 @@
 //! memory for a dry run). No branch of this module decides to act on its own:
 //! whether an effect happens is decided in one place, `shell::Ctx`.
 
+mod announce;
 mod cargo;
 pub mod edit;
 mod journal;
@@ -33,6 +34,7 @@ use crate::repo::Repo;
 use crate::shell::Ctx;
 use crate::version::Version;
 use journal::{GlobalStep, Handle, Journal, Step};
+use write::Show;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -134,7 +136,9 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     }
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;
-    let mut touched: Vec<String> = write::compute_edits(&repo, &plan, false)?.into_iter().map(|(rel, _)| rel).collect();
+    let changelog = repo.changelog(sh, &plan)?;
+    let mut touched: Vec<String> =
+        write::compute_edits(&repo, &plan, &changelog, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
     touched.extend(write::lockfiles(&repo, &plan));
     let journal = Journal {
         format: journal::FORMAT,
@@ -151,6 +155,8 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
         touched,
         release_commit: None,
         tags: write::tags(&plan)?,
+        changelog,
+        forge_releases: vec![],
         steps: Default::default(),
         packages: Default::default(),
         finished: false,
@@ -253,13 +259,26 @@ fn restore_interrupted_write(sh: &Shell, ctx: &Ctx, j: &Journal) -> anyhow::Resu
     if index_lock.exists() {
         ctx.remove_file(&index_lock, "left by the interrupted release commit")?;
     }
-    let touched = &j.touched;
-    if !touched.is_empty() {
+    // files HEAD has are checked out again; files the write step created
+    // (a first changelog) are taken out of the index and deleted
+    let at_head = git::tracked(sh, root, &j.touched)?;
+    let (tracked, created): (Vec<&String>, Vec<&String>) = j.touched.iter().partition(|t| at_head.contains(*t));
+    if !tracked.is_empty() {
         ctx.exec(
-            cmd!(sh, "git -C {root} checkout HEAD -- {touched...}"),
+            cmd!(sh, "git -C {root} checkout HEAD -- {tracked...}"),
             Code::Git,
             "restore the files by hand (git checkout HEAD -- FILES), then --resume",
         )?;
+    }
+    if !created.is_empty() {
+        ctx.exec(
+            cmd!(sh, "git -C {root} rm --cached --quiet --ignore-unmatch -- {created...}"),
+            Code::Git,
+            "unstage the files by hand (git rm --cached FILES), then --resume",
+        )?;
+        for rel in j.touched.iter().filter(|rel| !at_head.contains(*rel) && root.join(rel).exists()) {
+            ctx.remove_file(&root.join(rel), "created by the interrupted write step")?;
+        }
     }
     Ok(())
 }
@@ -322,6 +341,13 @@ fn execute(
         h.step(GlobalStep::Push, Step::Done)?;
     }
 
+    println!("\n== forge releases");
+    if j.step(GlobalStep::Forge) != Some(Step::Done) {
+        h.step(GlobalStep::Forge, Step::Started)?;
+        announce::run(sh, ctx, repo, &release, h, j.no_push || opts.no_push)?;
+        h.step(GlobalStep::Forge, Step::Done)?;
+    }
+
     println!("\n== summary");
     for (e, outcome) in releases.iter().zip(&outcomes) {
         println!("  {} {} ({}): {}", e.name, e.next_version.as_deref().unwrap_or(""), e.ecosystem.as_str(), outcome);
@@ -363,12 +389,14 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
         })?;
         return Ok(head);
     }
-    let edits = write::compute_edits(repo, plan, true)?;
+    let show = if ctx.dry_run { Show::Sections } else { Show::Changes };
+    let edits = write::compute_edits(repo, plan, &j.changelog, show)?;
+    let created: Vec<String> = edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
     h.step(GlobalStep::Write, Step::Started)?;
     write::apply(sh, ctx, repo, plan, &edits)?;
     h.step(GlobalStep::Write, Step::Done)?;
     h.step(GlobalStep::Commit, Step::Started)?;
-    let c = write::commit(sh, ctx, repo, plan)?;
+    let c = write::commit(sh, ctx, repo, plan, &created)?;
     h.transition("commit done", |j| {
         j.release_commit = Some(c.clone());
         j.steps.insert(GlobalStep::Commit, Step::Done);

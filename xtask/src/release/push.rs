@@ -1,6 +1,5 @@
 //! The push: the branch and the tags in one `git push --atomic`, then a check
-//! with `git ls-remote` that every tag arrived at the release commit, then the
-//! forge releases.
+//! with `git ls-remote` that every tag arrived at the release commit.
 
 use xshell::{cmd, Shell};
 
@@ -8,7 +7,7 @@ use super::Release;
 use crate::error::{fail, Code};
 use crate::git;
 use crate::repo::Repo;
-use crate::shell::{self, Ctx};
+use crate::shell::Ctx;
 
 pub fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool) -> anyhow::Result<()> {
     let root = &repo.root;
@@ -37,7 +36,7 @@ pub fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool
             &release.commit[..12.min(release.commit.len())]
         );
     }
-    forge_release(sh, ctx, repo, release)
+    Ok(())
 }
 
 fn check_remote_tags(sh: &Shell, repo: &Repo, release: &Release) -> anyhow::Result<()> {
@@ -60,37 +59,6 @@ fn check_remote_tags(sh: &Shell, repo: &Repo, release: &Release) -> anyhow::Resu
                     "push the tags: git push --atomic REMOTE TAGS",
                 ))
             }
-        }
-    }
-    Ok(())
-}
-
-/// Is the remote on GitHub? Read from the URL as configured.
-pub fn on_github(sh: &Shell, repo: &Repo) -> bool {
-    git::remote_url(sh, &repo.root, &repo.config.remote).is_some_and(|u| u.contains("github.com"))
-}
-
-/// GitHub releases through `gh`, when it is installed and the remote is on
-/// GitHub. Optional: anything else is a warning, never a failure.
-fn forge_release(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release) -> anyhow::Result<()> {
-    if !on_github(sh, repo) {
-        println!("  no forge release: the remote is not on GitHub");
-        return Ok(());
-    }
-    if !shell::succeeds(cmd!(sh, "gh --version")) {
-        println!("  warning: no GitHub release: `gh` is not installed");
-        return Ok(());
-    }
-    let _dir = sh.push_dir(&repo.root);
-    for t in &release.tags {
-        let notes = format!("Release {t}");
-        let made = ctx.exec(
-            cmd!(sh, "gh release create {t} --verify-tag --title {t} --notes {notes}"),
-            Code::ForgeRelease,
-            "create it by hand: gh release create TAG",
-        );
-        if let Err(e) = made {
-            println!("  warning: GitHub release {t} not created: {e}");
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! `rollback`: undo what can be undone of the last release. Its tags go,
-//! locally and on the remote; a GitHub release made with `gh` goes; with
+//! locally and on the remote; the forge releases it made go (REST API); with
 //! `--yank`, crates are yanked (`cargo yank`), and for what a registry cannot
 //! yank the person is told what to do. The release commit stays in history:
 //! `git revert` it if the version bumps must go too.
@@ -13,7 +13,8 @@ use super::lock::Lock;
 use crate::error::{fail, Code};
 use crate::git;
 use crate::repo::Repo;
-use crate::shell::{self, Ctx};
+use crate::forge::{self, Connection};
+use crate::shell::Ctx;
 use crate::version::Ecosystem;
 
 #[derive(Debug, Clone, Default)]
@@ -37,17 +38,20 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let ctx = Ctx { dry_run: opts.dry_run, root: root.clone() };
     let _lock = if opts.dry_run { None } else { Some(Lock::acquire(&state, false)?) };
     let remote = &repo.config.remote;
+    let mut manual: Vec<String> = vec![];
     println!("rolling back the release of {}", j.tags.join(", "));
     if opts.dry_run {
         println!("dry run: nothing is deleted or yanked\n");
     }
+
+    // forge releases first: a release whose tag is gone turns into a draft
+    forge_delete(sh, &ctx, &repo, &j, &mut manual)?;
 
     // tags: local, then remote (only those that are there)
     let local: Vec<String> = j.tags.iter().filter(|t| git::tag_commit(sh, root, t).is_some()).cloned().collect();
     if !local.is_empty() {
         ctx.exec(cmd!(sh, "git -C {root} tag -d {local...}"), Code::Git, "delete the tags by hand")?;
     }
-    let mut manual: Vec<String> = vec![];
     if git::remote_url(sh, root, remote).is_some() {
         let listed = git::remote_tags(sh, root, remote)?;
         let on_remote: Vec<String> =
@@ -60,7 +64,6 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
                 "delete the remote tags by hand: git push REMOTE --delete refs/tags/TAG",
             )?;
         }
-        forge_delete(sh, &ctx, &repo, &j, &mut manual);
     }
 
     if opts.yank {
@@ -120,19 +123,46 @@ fn last_release(state: &Path) -> anyhow::Result<Option<Journal>> {
     journal::read(&state.join("last-release.json"))
 }
 
-fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) {
-    let root = &repo.root;
-    if !super::push::on_github(sh, repo) {
-        return;
+/// Deletes the forge releases this release created (journaled by the forge
+/// step; the tags stay until the next step deletes them). Anything that fails
+/// is left for the person.
+fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) -> anyhow::Result<()> {
+    if j.forge_releases.is_empty() {
+        return Ok(());
     }
-    if !shell::succeeds(cmd!(sh, "gh --version")) {
-        manual.push("delete the GitHub releases of these tags (gh is not installed)".into());
-        return;
+    let Some(target) = repo.forge(sh)? else {
+        manual.push(format!(
+            "delete the forge releases of {} ([forge] no longer names the forge)",
+            j.forge_releases.join(", ")
+        ));
+        return Ok(());
+    };
+    let kind = target.kind.title();
+    if ctx.dry_run {
+        for t in &j.forge_releases {
+            for call in target.delete_calls(t) {
+                println!("  would {call} (the {kind} release of {t})");
+            }
+        }
+        return Ok(());
     }
-    let _dir = sh.push_dir(root);
-    for t in &j.tags {
-        if ctx.exec(cmd!(sh, "gh release delete {t} --yes"), Code::ForgeRelease, "delete it on GitHub").is_err() {
-            manual.push(format!("delete the GitHub release {t}"));
+    let client = match forge::connect_env(target) {
+        Connection::Ready(c) => c,
+        Connection::NoToken(m) => {
+            manual.push(format!(
+                "delete the {kind} releases of {} (no token in {})",
+                j.forge_releases.join(", "),
+                m.variables.join(" or ")
+            ));
+            return Ok(());
+        }
+    };
+    for t in &j.forge_releases {
+        match client.delete(t) {
+            Ok(true) => println!("  deleted the {kind} release of {t}"),
+            Ok(false) => println!("  the {kind} release of {t} is already gone"),
+            Err(e) => manual.push(format!("delete the {kind} release of {t}: {}", crate::config::one_line(&format!("{e}")))),
         }
     }
+    Ok(())
 }

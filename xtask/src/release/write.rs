@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use xshell::{cmd, Shell};
 
 use super::edit;
+use crate::changelog::{self, Section};
 use crate::error::{fail, Code};
 use crate::git;
 use crate::plan::Plan;
@@ -25,9 +26,21 @@ pub fn tags(plan: &Plan) -> anyhow::Result<Vec<String>> {
     Ok(tags)
 }
 
-/// The new text of every file the release changes (relative path, text).
-/// Pure apart from reading the files; prints what changes.
-pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Vec<(String, String)>> {
+/// What `compute_edits` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Nothing,
+    /// A line per change.
+    Changes,
+    /// A line per change, and each changelog section in full (dry runs).
+    Sections,
+}
+
+/// The new text of every file the release changes (relative path, text):
+/// versions, internal requirements, changelogs (`sections`, as journaled).
+/// Pure apart from reading the files.
+pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show) -> anyhow::Result<Vec<(String, String)>> {
+    let print = show != Show::Nothing;
     let root = &repo.root;
     let ws = &repo.ws;
     let mut files: HashMap<String, String> = HashMap::new();
@@ -145,6 +158,39 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Ve
             store(&mut edits, &rel, out);
         }
     }
+
+    // changelogs: a section per released package, and the workspace file
+    let config = &repo.config.changelog;
+    if config.enabled {
+        for s in sections {
+            let existing = if root.join(&s.path).is_file() { Some(current(&edits, &mut load, &s.path)?) } else { None };
+            let Some(out) = changelog::insert(existing.as_deref(), s) else {
+                if print {
+                    println!("  changelog {} has {} already", s.path, s.version);
+                }
+                continue;
+            };
+            store(&mut edits, &s.path, out);
+            if print {
+                println!("  changelog {}: {}", s.path, s.heading());
+            }
+            if show == Show::Sections {
+                for line in s.body().lines() {
+                    println!("  | {line}");
+                }
+            }
+        }
+        if let (Some(rel), Some(first)) = (&config.workspace, sections.first()) {
+            let existing = if root.join(rel).is_file() { Some(current(&edits, &mut load, rel)?) } else { None };
+            let heading = changelog::workspace_heading(plan, &first.date);
+            if let Some(out) = changelog::workspace_insert(existing.as_deref(), &heading, sections) {
+                store(&mut edits, rel, out);
+                if print {
+                    println!("  workspace changelog {rel}: {heading}");
+                }
+            }
+        }
+    }
     Ok(edits)
 }
 
@@ -193,9 +239,10 @@ pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, 
     Ok(())
 }
 
-/// The release commit: everything written, hooks skipped. When nothing changed
+/// The release commit: everything written (`created`: files the write step
+/// made, such as a first changelog), hooks skipped. When nothing changed
 /// (first releases of the versions already written) HEAD is the release commit.
-pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result<String> {
+pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String]) -> anyhow::Result<String> {
     let root = &repo.root;
     let names: Vec<String> =
         plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
@@ -205,6 +252,9 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan) -> anyhow::Result
     // Hooks are skipped on purpose: the release commit only bumps versions, and a
     // hook that hangs or rewrites files must not stall or alter a release.
     ctx.exec(cmd!(sh, "git -C {root} add -u"), Code::Git, "check the work tree")?;
+    if !created.is_empty() {
+        ctx.exec(cmd!(sh, "git -C {root} add -- {created...}"), Code::Git, "check that .gitignore does not hide them")?;
+    }
     // initial releases of the versions already in the manifests change nothing:
     // then HEAD itself is the release commit
     let staged = ctx.dry_run || !shell::succeeds(cmd!(sh, "git -C {root} diff --cached --quiet"));
