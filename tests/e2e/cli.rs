@@ -12,6 +12,7 @@ fn help_texts_are_stable() {
         (vec!["graph", "--help"], "help-graph.txt"),
         (vec!["release", "--help"], "help-release.txt"),
         (vec!["check", "--help"], "help-check.txt"),
+        (vec!["changelog", "--help"], "help-changelog.txt"),
         (vec!["explain", "--help"], "help-explain.txt"),
         (vec!["demo", "--help"], "help-demo.txt"),
         (vec!["help", "plan"], "help-plan.txt"),

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use toml_edit::{DocumentMut, Item};
 
+use crate::changelog;
 use crate::config::{check_ref_name, render_tag};
 use crate::error::{Code, Failure};
 use crate::repo::Repo;
@@ -199,7 +200,49 @@ pub fn run(repo: &Repo) -> Vec<Check> {
         }
     }
     add("groups", groups);
+    add("changelogs", changelog_problems(repo));
     checks
+}
+
+/// Each package's changelog parses and its newest section is the manifest's
+/// version; the workspace changelog has a title.
+fn changelog_problems(repo: &Repo) -> Vec<Problem> {
+    let config = &repo.config.changelog;
+    let mut out = vec![];
+    if !config.enabled {
+        return out;
+    }
+    let problem = |code: Code, package: &str, message: String, help: &str| Problem {
+        code: code.id(),
+        package: package.to_string(),
+        message,
+        help: help.to_string(),
+    };
+    let invalid_help = "fix the heading it names (Keep a Changelog: `## [VERSION] - DATE`, newest first)";
+    for p in repo.ws.packages.iter().filter(|p| p.unpublishable.is_none() && !p.version_text.is_empty()) {
+        let rel = join_rel(&p.dir, &config.path);
+        let Ok(text) = std::fs::read_to_string(repo.root.join(&rel)) else { continue };
+        if let Err(e) = changelog::parse(&text) {
+            out.push(problem(Code::ChangelogInvalid, &p.name, format!("{rel}: {e}"), invalid_help));
+            continue;
+        }
+        if let Err(why) = changelog::check(&text, p.ecosystem, &p.version_text) {
+            out.push(problem(
+                Code::ChangelogVersion,
+                &p.name,
+                format!("{rel}: {why}"),
+                "add the missing section (`cargo xtask changelog` shows the next one), or fix the manifest's version",
+            ));
+        }
+    }
+    if let Some(rel) = &config.workspace {
+        if let Ok(text) = std::fs::read_to_string(repo.root.join(rel)) {
+            if let Err(e) = changelog::validate_workspace(&text) {
+                out.push(problem(Code::ChangelogInvalid, "", format!("{rel}: {e}"), invalid_help));
+            }
+        }
+    }
+    out
 }
 
 /// Lockfiles must list every member at its manifest version.

@@ -115,6 +115,14 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             None,
             crate::flags::Command::Graph { format: crate::flags::GraphFormat::Levels, deps: None, rdeps: None },
         )?;
+        println!("\n== cargo xtask changelog --package acme-core (what the release adds to its CHANGELOG.md) ==\n");
+        let only_core = crate::plan::Options { packages: vec!["acme-core".into()], ..Default::default() };
+        crate::run_command(
+            sh,
+            Some(&dir),
+            None,
+            crate::flags::Command::Changelog { format: crate::flags::ChangelogFormat::Markdown, opts: only_core },
+        )?;
         println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
         let release = crate::release::Options { dry_run: true, offline: true, no_push: true, ..Default::default() };
         if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {

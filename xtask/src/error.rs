@@ -229,6 +229,12 @@ codes! {
          tool reads and writes: a `# ` title, then `## [VERSION] - DATE` sections (`## [Unreleased]` \
          is allowed), newest first. The message names the file and the line. Fix the heading, or set \
          [changelog] path to another file.";
+    ChangelogVersion = "XR134", "a changelog's newest section is not the manifest's version",
+        "`check` compares each package's changelog with its manifest: the newest `## [VERSION]` \
+         section must be the version the manifest holds (the release writes both in one commit). \
+         They differ when a version was bumped by hand without a changelog entry, or the changelog \
+         was edited after a release. Add the missing section (`cargo xtask changelog` shows what \
+         the next release writes), or set the manifest to the released version.";
     ForgeAuth = "XR131", "the forge refused the token",
         "The forge's API answered 401 (the token is missing, wrong or expired) or 403 without a rate \
          limit (the token may not write releases: a GitHub token needs `contents: write`, a GitLab \

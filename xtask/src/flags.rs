@@ -19,6 +19,7 @@ COMMANDS:
     graph      Show the internal dependency graph
     release    Release: bump, commit, tag, publish in dependency order, push
     rollback   Delete the last release's tags (and yank with --yank)
+    changelog  Show the changelog sections the next release would write
     check      Run health checks on the repository
     explain    Explain an error code (e.g. `cargo xtask explain XR030`)
     demo       Run plan and graph on a bundled example repository
@@ -108,8 +109,9 @@ USAGE:
     cargo xtask rollback [--root DIR] [--config FILE] [--dry-run] [--yank]
 
 Reads the last release from .git/xtask-release (or the unfinished journal),
-deletes its tags locally and on the remote, deletes GitHub releases made for
-them (with gh), and with --yank yanks its crates (`cargo yank`). What a
+deletes the forge releases it made (through the forge's API, token from the
+forge's usual variable), deletes its tags locally and on the remote, and with
+--yank yanks its crates (`cargo yank`). What a
 registry cannot yank (Python indexes have no yank API) is listed with what to
 do by hand. The release commit stays: `git revert` it to undo the bumps.
 
@@ -117,6 +119,26 @@ OPTIONS:
     --dry-run     Print what would be deleted or yanked; change nothing
     --yank        Also yank the released versions where the registry allows
     -h, --help    Show this text
+";
+
+pub const CHANGELOG_HELP: &str = "\
+cargo xtask changelog: show what the next release adds to the changelogs
+
+USAGE:
+    cargo xtask changelog [--root DIR] [--config FILE] [OPTIONS]
+
+Renders, and writes nothing, the changelog section of every package that
+`plan` releases with the same options: the text `release` puts into each
+package's changelog and uses as the notes of its forge release.
+
+OPTIONS:
+    --format FORMAT        markdown (default) or json
+    --package NAME         Release only NAME and what it needs (repeatable)
+    --exclude NAME         Leave NAME out (repeatable)
+    --force-unchanged      Release packages without releasable changes too
+    --bump BUMP            patch, minor, major, or an explicit version
+    --pre KIND             Start or advance a pre-release: rc, alpha or beta
+    -h, --help             Show this text
 ";
 
 pub const GRAPH_HELP: &str = "\
@@ -144,7 +166,8 @@ USAGE:
 Checks: cycles, self-dependencies, dependencies on members that do not exist,
 versions invalid for their ecosystem, internal requirements the dependency's
 current version does not satisfy, missing license or description, lockfiles
-out of date with the manifests, tag names git would refuse.
+out of date with the manifests, tag names git would refuse, changelogs that
+do not parse or whose newest section is not the manifest's version.
 Exits 1 when any check fails.
 
 OPTIONS:
@@ -172,7 +195,8 @@ USAGE:
 
 Copies the bundled example monorepo (three crates and a uv workspace of three
 Python packages) into a temporary folder, gives it a git history with tags and
-conventional commits, then runs `plan` and `graph` on it. Needs git only.
+conventional commits, then runs `plan`, `graph`, `changelog` and a dry-run
+release on it. Needs git only.
 
 OPTIONS:
     --keep        Keep the temporary repository and print its path
@@ -204,6 +228,7 @@ macro_rules! choice_enum {
 choice_enum!(PlanFormat { Table = "table", Json = "json", Csv = "csv" });
 choice_enum!(GraphFormat { Levels = "levels", Ascii = "ascii", Dot = "dot", Mermaid = "mermaid", Json = "json" });
 choice_enum!(CheckFormat { Text = "text", Json = "json" });
+choice_enum!(ChangelogFormat { Markdown = "markdown", Json = "json" });
 
 #[derive(Debug)]
 pub enum Command {
@@ -213,6 +238,7 @@ pub enum Command {
     Rollback(crate::release::rollback::Options),
     Graph { format: GraphFormat, deps: Option<String>, rdeps: Option<String> },
     Check { format: CheckFormat },
+    Changelog { format: ChangelogFormat, opts: Options },
     Explain { code: Option<String> },
     Demo { keep: bool },
 }
@@ -230,6 +256,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         "plan" => Some(PLAN_HELP),
         "release" => Some(RELEASE_HELP),
         "rollback" => Some(ROLLBACK_HELP),
+        "changelog" => Some(CHANGELOG_HELP),
         "graph" => Some(GRAPH_HELP),
         "check" => Some(CHECK_HELP),
         "explain" => Some(EXPLAIN_HELP),
@@ -279,6 +306,11 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             Command::Graph { format, deps, rdeps }
         }
         "check" => Command::Check { format: choice(&mut args, "--format", CheckFormat::Text)? },
+        "changelog" => {
+            let format = choice(&mut args, "--format", ChangelogFormat::Markdown)?;
+            let opts = plan_options(&mut args)?;
+            Command::Changelog { format, opts }
+        }
         "explain" => {
             let list = args.contains("--list");
             let code: Option<String> = args.opt_free_from_str().map_err(usage)?;

@@ -69,7 +69,11 @@ pub fn tracked(sh: &Shell, root: &Path, paths: &[String]) -> anyhow::Result<std:
     if paths.is_empty() {
         return Ok(Default::default());
     }
-    let out = shell::read(cmd!(sh, "git -C {root} ls-tree -r --name-only HEAD -- {paths...}"), Code::Git, "check the repository")?;
+    let out = shell::read(
+        cmd!(sh, "git -C {root} ls-tree -r --name-only HEAD -- {paths...}"),
+        Code::Git,
+        "check the repository",
+    )?;
     Ok(out.lines().map(str::to_string).collect())
 }
 

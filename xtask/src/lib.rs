@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use xshell::Shell;
 
 use crate::error::{fail, Code};
-use crate::flags::{CheckFormat, Command, PlanFormat};
+use crate::flags::{ChangelogFormat, CheckFormat, Command, PlanFormat};
 use crate::repo::Repo;
 
 /// The command line: parse, run, print the error with its code, exit 1 (2 for usage).
@@ -74,6 +74,17 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
                 PlanFormat::Json => plan::render_json(&plan),
                 PlanFormat::Csv => plan::render_csv(&plan),
                 PlanFormat::Table => plan::render_table(&plan),
+            };
+            print!("{out}");
+        }
+        Command::Changelog { format, opts } => {
+            let repo = Repo::load(root, config)?;
+            let (_, plan) = repo.plan(sh, &opts)?;
+            let sections = repo.changelog(sh, &plan)?;
+            let out = match format {
+                ChangelogFormat::Markdown if sections.is_empty() => "nothing to release: no changelog section\n".into(),
+                ChangelogFormat::Markdown => changelog::render_markdown(&sections),
+                ChangelogFormat::Json => changelog::render_json(&sections),
             };
             print!("{out}");
         }

@@ -35,7 +35,11 @@ pub fn run(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, h: &Handle, no
     if ctx.dry_run {
         let token = target.kind.token_vars().iter().any(|v| std::env::var_os(v).is_some_and(|t| !t.is_empty()));
         let vars = target.kind.token_vars().join(" or ");
-        println!("  {kind} releases on {} (token from {vars}: {})", target.repository, if token { "set" } else { "not set" });
+        println!(
+            "  {kind} releases on {} (token from {vars}: {})",
+            target.repository,
+            if token { "set" } else { "not set" }
+        );
         for r in &releases {
             println!("  {} `{}`{}:", r.tag, r.name, if r.prerelease { " (pre-release)" } else { "" });
             for call in target.create_calls(&r.tag) {

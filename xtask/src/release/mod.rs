@@ -391,7 +391,8 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
     }
     let show = if ctx.dry_run { Show::Sections } else { Show::Changes };
     let edits = write::compute_edits(repo, plan, &j.changelog, show)?;
-    let created: Vec<String> = edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
+    let created: Vec<String> =
+        edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
     h.step(GlobalStep::Write, Step::Started)?;
     write::apply(sh, ctx, repo, plan, &edits)?;
     h.step(GlobalStep::Write, Step::Done)?;

@@ -11,9 +11,9 @@ use xshell::{cmd, Shell};
 use super::journal::{self, Journal};
 use super::lock::Lock;
 use crate::error::{fail, Code};
+use crate::forge::{self, Connection};
 use crate::git;
 use crate::repo::Repo;
-use crate::forge::{self, Connection};
 use crate::shell::Ctx;
 use crate::version::Ecosystem;
 
@@ -161,7 +161,9 @@ fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Ve
         match client.delete(t) {
             Ok(true) => println!("  deleted the {kind} release of {t}"),
             Ok(false) => println!("  the {kind} release of {t} is already gone"),
-            Err(e) => manual.push(format!("delete the {kind} release of {t}: {}", crate::config::one_line(&format!("{e}")))),
+            Err(e) => {
+                manual.push(format!("delete the {kind} release of {t}: {}", crate::config::one_line(&format!("{e}"))))
+            }
         }
     }
     Ok(())

@@ -39,7 +39,12 @@ pub enum Show {
 /// The new text of every file the release changes (relative path, text):
 /// versions, internal requirements, changelogs (`sections`, as journaled).
 /// Pure apart from reading the files.
-pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show) -> anyhow::Result<Vec<(String, String)>> {
+pub fn compute_edits(
+    repo: &Repo,
+    plan: &Plan,
+    sections: &[Section],
+    show: Show,
+) -> anyhow::Result<Vec<(String, String)>> {
     let print = show != Show::Nothing;
     let root = &repo.root;
     let ws = &repo.ws;
@@ -216,8 +221,10 @@ pub fn lockfiles(repo: &Repo, plan: &Plan) -> Vec<String> {
 /// Writes the edits and updates the lockfiles.
 pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, String)]) -> anyhow::Result<()> {
     let root = &repo.root;
+    let changelogs = &repo.config.changelog;
     for (rel, text) in edits {
-        ctx.write(&root.join(rel), text.as_bytes(), "version bump")?;
+        let changelog = rel.ends_with(&changelogs.path) || changelogs.workspace.as_deref() == Some(rel.as_str());
+        ctx.write(&root.join(rel), text.as_bytes(), if changelog { "changelog section" } else { "version bump" })?;
     }
     for rel in lockfiles(repo, plan) {
         let path = root.join(&rel);
