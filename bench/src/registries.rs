@@ -183,6 +183,8 @@ impl Registries {
             ("CARGO_REGISTRIES_LOCAL_TOKEN".into(), "e2e-token".into()),
             ("CARGO_HOME".into(), self.dir.0.join("cargo-home").display().to_string()),
             ("XTASK_POLL_TIMEOUT".into(), "60".into()),
+            // changelog dates: 2026-01-02
+            ("SOURCE_DATE_EPOCH".into(), "1767312000".into()),
             ("GIT_AUTHOR_NAME".into(), "Release Bot".into()),
             ("GIT_AUTHOR_EMAIL".into(), "release@example.invalid".into()),
             ("GIT_COMMITTER_NAME".into(), "Release Bot".into()),

@@ -292,34 +292,100 @@ fn rollback_deletes_tags_and_says_what_cannot_be_yanked() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "remote tags left");
 }
 
+/// Forge releases against the stand-in GitHub API (`xtask/src/forge/stand_in.rs`:
+/// no forge server can be installed here, so this one implements the documented
+/// releases endpoints). The forge is detected from the remote's URL; git
+/// rewrites that URL to the local bare repository, and GITHUB_API_URL (as
+/// GitHub Actions sets it) points the API at the stand-in.
 #[test]
-fn github_releases_through_gh_are_made_and_deleted() {
+fn forge_releases_are_made_through_the_api_resumed_and_rolled_back() {
+    use crate::forge_server::{Flavor, ForgeServer};
     let reg = Registries::start();
     let repo = release_repo(&reg);
-    // the remote is "on GitHub" by its configured URL; git rewrites it to the local bare repository
-    let github = "https://github.com/acme/mono.git";
+    let github = "https://github.com/o/r.git";
     repo.git(&["remote", "set-url", "origin", github]);
     repo.git(&["config", &format!("url.{}.insteadOf", reg.remote().display()), github]);
-    // a stub `gh` (GitHub itself cannot be reached here) that records its arguments
-    let bin = TempDir::new("gh-stub");
-    let log = bin.0.join("gh.log");
-    let gh = bin.0.join("gh");
-    std::fs::write(&gh, format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display())).unwrap();
-    Command::new("chmod").arg("+x").arg(&gh).status().unwrap();
-    let env: Vec<(String, String)> = reg
-        .env()
-        .into_iter()
-        .map(|(k, v)| if k == "PATH" { (k, format!("{}:{v}", bin.0.display())) } else { (k, v) })
-        .collect();
+    let token = "canary-forge-token-5b8e";
+    let forge = ForgeServer::start(Flavor::GitHub, token);
+    // a release someone made by hand for one of the tags stays as it is
+    forge.add_release("models-v1.2.0", "made by hand");
+    let mut env = reg.env();
+    env.push(("GITHUB_API_URL".into(), forge.api_url()));
+    env.push(("GITHUB_TOKEN".into(), token.into()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let run = repo.xtask_env(&["release", "--yes"], &env);
+    let mut outputs = String::new();
+
+    // a dry run prints the calls and makes none
+    let before = repo.fingerprint();
+    let dry = repo.xtask_env(&["release", "--dry-run"], &env);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("GitHub releases on o/r (token from GH_TOKEN or GITHUB_TOKEN: set)"),
+        "{}",
+        dry.stdout
+    );
+    let api = forge.api_url();
+    assert!(
+        dry.stdout.contains(&format!("would GET {api}/repos/o/r/releases/tags/core-v1.0.0")),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains(&format!("would POST {api}/repos/o/r/releases")), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("changelog crates/core/CHANGELOG.md: ## [1.0.0] - 2026-01-02\n  | First release."),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(forge.requests().len(), 0, "a dry run called the forge");
+    assert_eq!(before, repo.fingerprint(), "a dry run changed the repository");
+    outputs.push_str(&dry.stdout);
+
+    // the forge refuses the token once: the release stops after the push with
+    // XR131, and a resume makes every release exactly once
+    forge.push_fault(401, &[], r#"{"message":"Bad credentials"}"#);
+    let run = repo.xtask_env(&["release", "--yes", "--verbose"], &env);
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("error[XR131]"), "{}", run.stderr);
+    let traced = format!("+ GET {api}/repos/o/r/releases/tags/");
+    assert!(run.stderr.contains(&traced), "requests are traced: {}", run.stderr);
+    let run = repo.xtask_env(&["release", "--resume", "--yes"], &env);
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let calls = std::fs::read_to_string(&log).unwrap();
-    for tag in ["core-v1.0.0", "models-v1.2.0", "cli-tool-v0.1.0"] {
-        assert!(calls.contains(&format!("release create {tag} --verify-tag")), "{calls}");
+    assert!(run.stdout.contains("the GitHub release models-v1.2.0 exists: left as it is"), "{}", run.stdout);
+    let releases = forge.releases();
+    let mut made: Vec<String> = releases.iter().map(|r| r.tag.clone()).collect();
+    made.sort();
+    let tags: Vec<String> = repo.git(&["tag", "--list"]).lines().map(str::to_string).collect();
+    assert_eq!(made, tags, "one forge release per tag");
+    assert_eq!(releases.len(), 6, "{releases:?}");
+    let core = releases.iter().find(|r| r.tag == "core-v1.0.0").unwrap();
+    assert_eq!(core.name, "core 1.0.0");
+    assert_eq!(core.body, "First release.\n");
+    assert!(!core.prerelease);
+    let by_hand = releases.iter().find(|r| r.tag == "models-v1.2.0").unwrap();
+    assert_eq!(by_hand.body, "made by hand");
+    for r in forge.requests() {
+        assert_eq!(r.header("authorization"), Some(format!("Bearer {token}").as_str()), "{} {}", r.method, r.path);
     }
+    let last: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join(".git/xtask-release/last-release.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last["forge_releases"].as_array().unwrap().len(), 5, "{}", last["forge_releases"]);
+
+    // rollback deletes the five it made; the one made by hand stays
+    let dry = repo.xtask_env(&["rollback", "--dry-run"], &env);
+    assert!(dry.stdout.contains("would DELETE"), "{}", dry.stdout);
+    assert_eq!(forge.releases().len(), 6);
     let run = repo.xtask_env(&["rollback"], &env);
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let calls = std::fs::read_to_string(&log).unwrap();
-    assert!(calls.contains("release delete core-v1.0.0 --yes"), "{calls}");
+    let left: Vec<String> = forge.releases().into_iter().map(|r| r.tag).collect();
+    assert_eq!(left, ["models-v1.2.0"]);
+    assert!(!outputs.contains(token), "the token was printed");
+    assert!(!crate::support::all_file_text(repo.path()).contains(token), "the token is in a file");
 }

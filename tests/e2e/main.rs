@@ -8,6 +8,8 @@ mod corpus;
 mod crash;
 mod faults;
 mod fixtures;
+#[path = "../../xtask/src/forge/stand_in.rs"]
+mod forge_server;
 mod modes;
 mod plan;
 mod proxy;
@@ -16,3 +18,6 @@ mod release;
 mod scale;
 mod support;
 mod waits;
+
+// `forge_server` is shared with the unit tests of `xtask::forge`, where it names `crate::registry`.
+use xtask::registry;

@@ -108,11 +108,26 @@ fn mixed_release_end_to_end_then_only_what_changed() {
     let info = pkg_info(&reg, "cli_tool-0.1.0.tar.gz", "cli_tool-0.1.0");
     assert!(info.contains("Requires-Dist: client==0.5.0"), "{info}");
 
-    // initial releases of the current versions change no file: HEAD is the
-    // release commit; tags on the remote point at it; the tree is clean
+    // initial releases of the current versions change no manifest: the
+    // release commit only adds a changelog per package; tags on the remote
+    // point at it; the tree is clean
     let head = repo.git(&["rev-parse", "HEAD"]);
-    assert_eq!(head, before);
-    assert!(run.stdout.contains("tagging HEAD"), "{}", run.stdout);
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), before);
+    let changed = repo.git(&["show", "--name-only", "--format=", "HEAD"]);
+    let changelogs = [
+        "crates/core/CHANGELOG.md",
+        "crates/net/CHANGELOG.md",
+        "crates/app/CHANGELOG.md",
+        "py/packages/models/CHANGELOG.md",
+        "py/packages/client/CHANGELOG.md",
+        "py/packages/cli-tool/CHANGELOG.md",
+    ];
+    assert_eq!(changed.lines().collect::<Vec<_>>().len(), 6, "{changed}");
+    for f in changelogs {
+        assert!(changed.lines().any(|l| l == f), "{f} not in the release commit:\n{changed}");
+    }
+    let core_log = std::fs::read_to_string(repo.path().join("crates/core/CHANGELOG.md")).unwrap();
+    assert_eq!(core_log, "# Changelog\n\n## [1.0.0] - 2026-01-02\n\nFirst release.\n");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
     let tags = remote_tags(&reg);
     assert_eq!(tags.len(), 6, "{tags:?}");
@@ -166,6 +181,23 @@ fn mixed_release_end_to_end_then_only_what_changed() {
     let lock = std::fs::read_to_string(repo.path().join("py/uv.lock")).unwrap();
     assert!(lock.contains("name = \"models\"\nversion = \"2.0.0\""), "{lock}");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    // the changelogs of the second release, in the release commit, on top of the first
+    for f in ["crates/core/CHANGELOG.md", "py/packages/models/CHANGELOG.md", "py/packages/client/CHANGELOG.md"] {
+        assert!(changed.lines().any(|l| l == f), "{f} not in the release commit:\n{changed}");
+    }
+    let core_log = std::fs::read_to_string(repo.path().join("crates/core/CHANGELOG.md")).unwrap();
+    assert!(
+        core_log.starts_with("# Changelog\n\n## [1.1.0] - 2026-01-02\n\n### Features\n\n- **core:** streaming ("),
+        "{core_log}"
+    );
+    assert!(core_log.ends_with("## [1.0.0] - 2026-01-02\n\nFirst release.\n"), "{core_log}");
+    let models_log = std::fs::read_to_string(repo.path().join("py/packages/models/CHANGELOG.md")).unwrap();
+    assert!(
+        models_log.contains("## [2.0.0] - 2026-01-02\n\n### Breaking changes\n\n- **models:** ids ("),
+        "{models_log}"
+    );
+    let client_log = std::fs::read_to_string(repo.path().join("py/packages/client/CHANGELOG.md")).unwrap();
+    assert!(client_log.contains("### Dependencies\n\n- Updated **models** to 2.0.0."), "{client_log}");
 }
 
 #[test]
