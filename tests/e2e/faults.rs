@@ -319,17 +319,9 @@ fn forge_releases_are_made_through_the_api_resumed_and_rolled_back() {
     let before = repo.fingerprint();
     let dry = repo.xtask_env(&["release", "--dry-run"], &env);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    assert!(
-        dry.stdout.contains("GitHub releases on o/r (token from GH_TOKEN or GITHUB_TOKEN: set)"),
-        "{}",
-        dry.stdout
-    );
+    assert!(dry.stdout.contains("GitHub releases on o/r (token from GH_TOKEN or GITHUB_TOKEN: set)"), "{}", dry.stdout);
     let api = forge.api_url();
-    assert!(
-        dry.stdout.contains(&format!("would GET {api}/repos/o/r/releases/tags/core-v1.0.0")),
-        "{}",
-        dry.stdout
-    );
+    assert!(dry.stdout.contains(&format!("would GET {api}/repos/o/r/releases/tags/core-v1.0.0")), "{}", dry.stdout);
     assert!(dry.stdout.contains(&format!("would POST {api}/repos/o/r/releases")), "{}", dry.stdout);
     assert!(
         dry.stdout.contains("changelog crates/core/CHANGELOG.md: ## [1.0.0] - 2026-01-02\n  | First release."),

@@ -211,6 +211,13 @@ fn dry_run_changes_nothing_anywhere() {
     assert!(run.stdout.contains("would run: cargo publish"), "{}", run.stdout);
     assert!(run.stdout.contains("tag -a core-v1.0.0 -m"), "{}", run.stdout);
     assert!(run.stdout.contains("dry run complete: would release 6 package(s)"), "{}", run.stdout);
+    // the changelog sections in full, and the files they go to
+    assert!(
+        run.stdout.contains("  changelog crates/core/CHANGELOG.md: ## [1.0.0] - 2026-01-02\n  | First release.\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("would write: crates/core/CHANGELOG.md (changelog section)"), "{}", run.stdout);
     let run = release(&repo, &reg, &["--dry-run", "--bump", "2.0.0"]).ok();
     assert!(run.stdout.contains("would write: crates/core/Cargo.toml (version bump)"), "{}", run.stdout);
     let after = (repo.fingerprint(), crate::support::fingerprint_dir(&reg.dir.0));

@@ -12,7 +12,20 @@ use crate::release::{release, release_repo, tool};
 fn a_crate_waits_for_a_released_crate_it_reaches_through_a_skipped_one() {
     let reg = Registries::start();
     let repo = release_repo(&reg);
-    release(&repo, &reg, &["--yes"]).ok();
+    // without changelogs, initial releases of the versions already written
+    // change no file: HEAD itself is tagged as the release commit
+    repo.append("xtask-release.toml", "\n[changelog]\nenabled = false\n");
+    repo.commit("chore: no changelogs");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    let run = release(&repo, &reg, &["--yes"]).ok();
+    assert!(
+        run.stdout.contains("no file changed (initial releases of the current versions): tagging HEAD"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), before);
+    assert_eq!(repo.git(&["rev-parse", "core-v1.0.0^{commit}"]), before);
     // `tool` depends on `net` (unchanged: skipped), which depends on `core` (released now)
     repo.write(
         "crates/tool/Cargo.toml",
