@@ -136,4 +136,34 @@ fn check_reports_every_problem() {
     assert!(problems("unknown-members").iter().any(|m| m.contains("crates/ghost")));
     let text = repo.xtask(&["check"]).fails_with("XR060").stdout;
     assert!(text.contains("FAIL lockfiles") && text.contains("ok   cycles"), "{text}");
+    assert!(text.contains("ok   changelogs"), "{text}");
+
+    // changelogs: one whose newest section is not the manifest's version (a
+    // bump by hand), one that does not parse, one that agrees
+    repo.write("crates/core/CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n\n## [0.9.0] - 2026-01-01\n\nOld.\n");
+    repo.write("crates/net/CHANGELOG.md", "## [0.3.0] - 2026-01-01\n\n# Changelog\n");
+    repo.write("crates/app/CHANGELOG.md", "# Changelog\n\n## [0.1.0] - 2026-01-01\n\nFirst release.\n");
+    let report = repo.xtask(&["check", "--format", "json"]).fails_with("XR060").json();
+    let changelogs = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "changelogs").unwrap().clone();
+    let found: Vec<(String, String, String)> = changelogs["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap().into(),
+                p["package"].as_str().unwrap().into(),
+                p["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "XR134");
+    assert_eq!(found[0].1, "core");
+    assert!(
+        found[0].2.contains("crates/core/CHANGELOG.md: the newest section is 0.9.0, but the manifest says 1.0.0"),
+        "{found:?}"
+    );
+    assert_eq!((found[1].0.as_str(), found[1].1.as_str()), ("XR130", "net"), "{found:?}");
+    assert!(found[1].2.starts_with("crates/net/CHANGELOG.md: "), "{found:?}");
 }
