@@ -62,7 +62,8 @@ pub struct Registries {
     pub cargo_port: u16,
     pypi: Option<Child>,
     cargo: Option<Child>,
-    tools: PathBuf,
+    /// The test tools (uv, pypiserver's venv with its python, the cargo registry).
+    pub tools: PathBuf,
 }
 
 impl Registries {

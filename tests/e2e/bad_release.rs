@@ -244,3 +244,22 @@ fn unreadable_files_and_non_utf8_paths() {
     repo.xtask(&["plan"]).fails_with("XR041");
     assert_eq!(before, repo.fingerprint());
 }
+
+/// A wheel that does not carry the version its source says (here the build
+/// leaves `_version.py` out) is never published.
+#[test]
+fn a_wheel_without_the_version_literal_is_not_published() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    repo.write("py/packages/models/src/models/_version.py", "__version__ = \"1.2.0\"\n");
+    repo.append("py/packages/models/pyproject.toml", "\n[tool.uv.build-backend]\nwheel-exclude = [\"_version.py\"]\n");
+    repo.commit("build(models): a version module");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let run = release(&repo, &reg, &["--yes", "--jobs", "1"]).fails_with("XR103");
+    assert!(
+        run.stderr.contains("models: the wheel's models/_version.py does not set __version__ = \"1.2.0\""),
+        "{}",
+        run.stderr
+    );
+    assert!(reg.python_files("models").is_empty(), "models was published: {:?}", reg.python_files("models"));
+}

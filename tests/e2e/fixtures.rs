@@ -48,7 +48,7 @@ pub fn mixed_files(repo: &Repo) {
             &py_manifest("models", "1.2.0", &[], &[])
                 .replace("dependencies = []\n", "dependencies = []\n\n[project.optional-dependencies]\nspeed = []\n"),
         )
-        .write("py/packages/models/src/models/__init__.py", "")
+        .write("py/packages/models/src/models/__init__.py", "__version__ = \"1.2.0\"\n")
         .write(
             "py/packages/client/pyproject.toml",
             &py_manifest("client", "0.5.0", &["models[speed]>=1.2,<2; python_version >= '3.9'"], &["models"]),

@@ -139,10 +139,36 @@ fn mixed_release_end_to_end_then_only_what_changed() {
     let untracked = repo.git(&["status", "--porcelain", "--ignored"]);
     assert_eq!(untracked, "", "stray files: {untracked}");
 
+    // the README shows how to depend on core: a [[version-files]] entry keeps it current
+    repo.write("README.md", "Depend on it:\r\n\r\n    core = \"1.0.0\"\r\n\r\n(core 1.0.0, and not 1.0.0.1)\r\n");
+    repo.append(
+        "xtask-release.toml",
+        "\n[[version-files]]\npath = \"README.md\"\npackage = \"core\"\ntemplate = 'core = \"{version}\"'\n",
+    );
+    repo.commit("docs: how to depend on core");
+
     // second release: a feat in core, a breaking fix in models
     repo.change("crates/core/src/lib.rs", "feat(core): streaming");
     repo.change("py/packages/models/src/models/__init__.py", "fix(models): ids\n\nBREAKING CHANGE: ids are strings");
     repo.git(&["push", "-q", "origin", "main"]);
+    // the plan lists every file the release writes
+    let plan = repo.xtask_env(&["plan", "--format", "json"], &[]).ok().json();
+    let files: Vec<&str> = plan["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [
+            "Cargo.lock",
+            "README.md",
+            "crates/core/CHANGELOG.md",
+            "crates/core/Cargo.toml",
+            "py/packages/client/CHANGELOG.md",
+            "py/packages/client/pyproject.toml",
+            "py/packages/models/CHANGELOG.md",
+            "py/packages/models/pyproject.toml",
+            "py/packages/models/src/models/__init__.py",
+            "py/uv.lock",
+        ]
+    );
     let run = release(&repo, &reg, &["--yes"]).ok();
     assert!(run.stdout.contains("released 3 package(s)"), "{}", run.stdout);
     let head = repo.git(&["rev-parse", "HEAD"]);
@@ -176,6 +202,25 @@ fn mixed_release_end_to_end_then_only_what_changed() {
     ] {
         assert!(changed.lines().any(|l| l == f), "{f} not in the release commit:\n{changed}");
     }
+    for f in files {
+        assert!(changed.lines().any(|l| l == f), "{f} not in the release commit:\n{changed}");
+    }
+    // the version literal moved with the manifest, and the published wheel carries it
+    let init = std::fs::read_to_string(repo.path().join("py/packages/models/src/models/__init__.py")).unwrap();
+    assert!(init.starts_with("__version__ = \"2.0.0\"\n"), "{init}");
+    let python = reg.tools.join("venv/bin/python");
+    let wheel = reg.pypi_dir().join("models-2.0.0-py3-none-any.whl");
+    let read = "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('models/__init__.py').decode())";
+    let out = Command::new(&python).args(["-c", read]).arg(&wheel).output().unwrap();
+    let inside = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        inside.starts_with("__version__ = \"2.0.0\"\n"),
+        "{wheel:?}: {inside} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the configured file, byte for byte: CRLF kept, only the template's text changed
+    let readme = std::fs::read_to_string(repo.path().join("README.md")).unwrap();
+    assert_eq!(readme, "Depend on it:\r\n\r\n    core = \"1.1.0\"\r\n\r\n(core 1.0.0, and not 1.0.0.1)\r\n");
     let client = std::fs::read_to_string(repo.path().join("py/packages/client/pyproject.toml")).unwrap();
     assert!(client.contains("\"models[speed]>=1.2,<3; python_version >= '3.9'\""), "{client}");
     let lock = std::fs::read_to_string(repo.path().join("py/uv.lock")).unwrap();

@@ -600,4 +600,4 @@ pub fn date_of(unix_secs: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -201,6 +201,20 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     }
     add("groups", groups);
     add("changelogs", changelog_problems(repo));
+
+    // the version wherever else it is written
+    let mut places = vec![];
+    for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
+        for (literal, message) in crate::version_files::disagreements(&repo.root, &repo.config, ws, p) {
+            let (code, help) = if literal {
+                (Code::VersionLiteralDiffers, format!("set it to {} (the release then moves both)", p.version_text))
+            } else {
+                (Code::VersionFileNoMatch, "fix the file or the [[version-files]] entry".to_string())
+            };
+            places.push(problem(code, &p.name, message, help));
+        }
+    }
+    add("version-places", places);
     checks
 }
 

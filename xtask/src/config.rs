@@ -26,6 +26,8 @@ pub struct Config {
     pub tag_cargo: Option<String>,
     pub tag_umbrella: Option<String>,
     pub groups: Vec<Group>,
+    /// `[[version-files]]`: more places a version is written.
+    pub version_files: Vec<VersionFileConfig>,
     pub allow_branches: Vec<String>,
     pub remote: String,
     pub smoke_test: bool,
@@ -112,6 +114,7 @@ impl Default for Config {
             tag_cargo: None,
             tag_umbrella: None,
             groups: vec![],
+            version_files: vec![],
             allow_branches: vec!["main".into()],
             remote: "origin".into(),
             smoke_test: true,
@@ -121,12 +124,64 @@ impl Default for Config {
     }
 }
 
+/// One `[[version-files]]` entry: files (a glob relative to the repository
+/// root) where a package's version is written, found by a template or a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionFileConfig {
+    pub path: String,
+    /// The package (`name` or `eco:name`); `None`: every released package
+    /// (the template or pattern then names it with `{name}`).
+    pub package: Option<String>,
+    pub find: VersionFind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionFind {
+    /// The text with the current version (`{version}`, `{major}`, `{minor}`,
+    /// `{patch}`, `{name}` filled in) is replaced by the same with the new one.
+    Template(String),
+    /// `{version}` stands for any version (the file may lag behind); every match
+    /// gets the new version.
+    Pattern(String),
+}
+
+fn version_file(t: &Table) -> anyhow::Result<VersionFileConfig> {
+    let path = relative_file(
+        t.get("path").ok_or_else(|| wrong_type("version-files.path", "a path or glob"))?,
+        "version-files.path",
+    )?;
+    let package = t.get("package").map(|v| string(v, "version-files.package")).transpose()?;
+    let find = match (t.get("template"), t.get("pattern")) {
+        (Some(v), None) => VersionFind::Template(string(v, "version-files.template")?),
+        (None, Some(v)) => VersionFind::Pattern(string(v, "version-files.pattern")?),
+        _ => return Err(wrong_type("version-files", "tables with either `template` or `pattern` (one of them)")),
+    };
+    let text = match &find {
+        VersionFind::Template(t) | VersionFind::Pattern(t) => t,
+    };
+    let key = if matches!(find, VersionFind::Template(_)) { "version-files.template" } else { "version-files.pattern" };
+    if !["{version}", "{major}", "{minor}", "{patch}"].iter().any(|p| text.contains(p)) {
+        return Err(wrong_type(key, "a text containing {version} (e.g. 'core = \"{version}\"')"));
+    }
+    if matches!(find, VersionFind::Pattern(_)) && text.matches("{version}").count() != 1 {
+        return Err(wrong_type(key, "a text with exactly one {version}"));
+    }
+    if package.is_none() && !text.contains("{name}") {
+        return Err(wrong_type(
+            key,
+            "a text containing {name} when `package` is not given (it applies to every released package)",
+        ));
+    }
+    Ok(VersionFileConfig { path, package, find })
+}
+
 /// The schema: table → keys. `groups` is an array of tables.
 const SCHEMA: &[(&str, &[&str])] = &[
     ("python", &["root", "publish-url", "index-url"]),
     ("cargo", &["root", "registry"]),
     ("tags", &["package", "umbrella", "python", "cargo"]),
     ("groups", &["name", "members"]),
+    ("version-files", &["path", "package", "template", "pattern"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),
@@ -240,6 +295,14 @@ impl Config {
                 c.groups.push(Group { name, members });
             }
         }
+        if let Some(files) = doc.get("version-files") {
+            let files = files.as_array_of_tables().ok_or_else(|| {
+                wrong_type("version-files", "an array of tables ([[version-files]] with path and template or pattern)")
+            })?;
+            for f in files.iter() {
+                c.version_files.push(version_file(f)?);
+            }
+        }
         if let Some(v) = get("changelog", "enabled") {
             c.changelog.enabled = v.as_bool().ok_or_else(|| wrong_type("changelog.enabled", "true or false"))?;
         }
@@ -318,7 +381,7 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
         };
         match item {
             Item::Table(t) => check_table(t)?,
-            Item::ArrayOfTables(a) if key == "groups" => {
+            Item::ArrayOfTables(a) if key == "groups" || key == "version-files" => {
                 for t in a.iter() {
                     check_table(t)?;
                 }
@@ -327,7 +390,10 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
                 let t = v.as_inline_table().expect("checked").clone().into_table();
                 check_table(&t)?;
             }
-            _ => return Err(wrong_type(key, if key == "groups" { "[[groups]] tables" } else { "a table" })),
+            _ if key == "groups" || key == "version-files" => {
+                return Err(wrong_type(key, &format!("[[{key}]] tables")))
+            }
+            _ => return Err(wrong_type(key, "a table")),
         }
     }
     Ok(())

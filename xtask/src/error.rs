@@ -235,6 +235,18 @@ codes! {
          They differ when a version was bumped by hand without a changelog entry, or the changelog \
          was edited after a release. Add the missing section (`cargo xtask changelog` shows what \
          the next release writes), or set the manifest to the released version.";
+    VersionFileNoMatch = "XR135", "a configured version file does not hold the version",
+        "A `[[version-files]]` entry names files where a package's version is written, and a \
+         template (the text with the current version) or a pattern (`{version}` for any version). \
+         Its glob matched no file, or the text was not found in a file it matched, so the release \
+         could not move that version. Nothing was written. Fix the path, template or pattern (`cargo \
+         xtask check` lists the places whose version disagrees), or remove the entry.";
+    VersionLiteralDiffers = "XR136", "a version literal disagrees with the manifest",
+        "A Python package's `__version__ = \"…\"` (or `VERSION = \"…\"`) in its import package is not \
+         the version its manifest says. The release moves a literal only when it equals the \
+         manifest's version, so this one would stay behind and the published package would report \
+         another version. Set it to the manifest's version (the release then keeps both in step), \
+         or read the version at run time (`importlib.metadata.version`).";
     ForgeAuth = "XR131", "the forge refused the token",
         "The forge's API answered 401 (the token is missing, wrong or expired) or 403 without a rate \
          limit (the token may not write releases: a GitHub token needs `contents: write`, a GitLab \

@@ -167,7 +167,8 @@ Checks: cycles, self-dependencies, dependencies on members that do not exist,
 versions invalid for their ecosystem, internal requirements the dependency's
 current version does not satisfy, missing license or description, lockfiles
 out of date with the manifests, tag names git would refuse, changelogs that
-do not parse or whose newest section is not the manifest's version.
+do not parse or whose newest section is not the manifest's version, version
+literals (`__version__`) and [[version-files]] that disagree with the manifest.
 Exits 1 when any check fails.
 
 OPTIONS:

@@ -20,6 +20,7 @@ pub mod release;
 pub mod repo;
 pub mod shell;
 pub mod version;
+pub mod version_files;
 pub mod workspace;
 
 use std::collections::BTreeSet;

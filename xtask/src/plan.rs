@@ -121,6 +121,11 @@ pub struct Plan {
     /// The umbrella tag, when `[tags] umbrella` is set and something is released.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub umbrella_tag: Option<String>,
+    /// Every file the release writes (manifests, version literals and
+    /// `[[version-files]]`, changelogs, lockfiles), relative to the root.
+    /// Filled by `Repo::plan`, which reads the files; empty in a pure plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 impl Plan {
@@ -366,7 +371,7 @@ pub fn plan(
         }
         None => None,
     };
-    Ok(Plan { packages, umbrella_tag })
+    Ok(Plan { packages, umbrella_tag, files: vec![] })
 }
 
 /// The reason of a package released because a dependency's new version is

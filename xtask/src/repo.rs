@@ -67,7 +67,8 @@ impl Repo {
         self.ws.require_plannable()?;
         let graph = self.graph()?;
         let history = self.history(sh)?;
-        let plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
+        let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
+        plan.files = crate::release::files(sh, self, &plan)?;
         Ok((graph, plan))
     }
 

@@ -20,6 +20,7 @@ mod python;
 pub mod rollback;
 mod schedule;
 mod write;
+mod zip;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -94,6 +95,22 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     fresh(sh, &ctx, &state, config, opts)
 }
 
+/// Every file a release of `plan` writes, relative to the root: what
+/// `plan --format json` lists. Fails as the write step would (before anything
+/// is written), e.g. on a `[[version-files]]` entry that matches nothing.
+pub fn files(sh: &Shell, repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
+    if plan.releases().next().is_none() {
+        return Ok(vec![]);
+    }
+    let sections = repo.changelog(sh, plan)?;
+    let mut files: Vec<String> =
+        write::compute_edits(repo, plan, &sections, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
+    files.extend(write::lockfiles(repo, plan));
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
 fn dry_run_banner(ctx: &Ctx, what: &str) {
     if ctx.dry_run {
         println!("\ndry run: nothing is written, published or pushed; these are the commands and files of {what}\n");
@@ -137,9 +154,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;
     let changelog = repo.changelog(sh, &plan)?;
-    let mut touched: Vec<String> =
-        write::compute_edits(&repo, &plan, &changelog, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
-    touched.extend(write::lockfiles(&repo, &plan));
+    let touched = plan.files.clone();
     let journal = Journal {
         format: journal::FORMAT,
         started_unix: journal::now_unix(),

@@ -13,11 +13,13 @@ use super::journal::{Outcome, Stage, Step};
 use super::preflight::normalize_dist;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use super::zip;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
 use crate::registry::{self, RemoteFile};
 use crate::shell;
 use crate::version::{Ecosystem, Version};
+use crate::version_files;
 use crate::workspace::pep508::normalize;
 
 /// What one Python package is released as.
@@ -88,7 +90,7 @@ impl Job<'_> {
         if self.ctx.dry_run {
             let stem = &py.stem;
             println!(
-                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins) and compute SHA-256"
+                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel) and compute SHA-256"
             );
             return Ok(vec![]);
         }
@@ -236,7 +238,7 @@ impl Job<'_> {
         let artifacts = list_artifacts(&py.dist)?;
         let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
         let wheel = artifacts.iter().find(|a| a.name.starts_with(&format!("{stem}-")) && a.name.ends_with(".whl"));
-        let (Some(sdist), Some(_)) = (sdist, wheel) else {
+        let (Some(sdist), Some(wheel)) = (sdist, wheel) else {
             let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
             return Err(fail(
                 Code::ArtifactInvalid,
@@ -263,7 +265,41 @@ impl Job<'_> {
                 ));
             }
         }
+        self.verify_literals(e, py, wheel)?;
         Ok(artifacts)
+    }
+
+    /// Each version literal the release moved (`__version__ = "…"` equal to the
+    /// new version in the release tree) is in the wheel with that version.
+    fn verify_literals(&self, e: &Entry, py: &Py, wheel: &Artifact) -> anyhow::Result<()> {
+        let moved = version_files::literals_in(&self.tree, &e.path, &e.name)
+            .into_iter()
+            .filter(|l| Version::parse(Ecosystem::Python, &l.value).ok().as_ref() == e.next.as_ref());
+        for l in moved {
+            let in_pkg = match e.path.as_str() {
+                "." | "" => l.path.as_str(),
+                dir => l.path.strip_prefix(dir).and_then(|p| p.strip_prefix('/')).unwrap_or(&l.path),
+            };
+            let member = in_pkg.strip_prefix("src/").unwrap_or(in_pkg);
+            let found = zip::read(&wheel.path, member)?.is_some_and(|bytes| {
+                String::from_utf8_lossy(&bytes).lines().any(|line| {
+                    version_files::parse_literal(line).is_some_and(|(n, v, _)| {
+                        n == l.name && Version::parse(Ecosystem::Python, v).ok().as_ref() == e.next.as_ref()
+                    })
+                })
+            });
+            if !found {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!(
+                        "{}: the wheel's {member} does not set {} = \"{}\" ({} does)",
+                        py.name, l.name, py.version, l.path
+                    ),
+                    "check that the build backend packages that file from the source tree; nothing was published",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use crate::plan::Plan;
 use crate::repo::Repo;
 use crate::shell::{self, Ctx};
 use crate::version::{Ecosystem, Version};
+use crate::version_files::{self, Place};
 use crate::workspace::{join_rel, pep508::normalize, VersionSource};
 
 /// The tags of a release, each checked against git's ref rules.
@@ -118,6 +119,65 @@ pub fn compute_edits(
                 }
             }
             VersionSource::Missing => unreachable!("packages without a version are never released"),
+        }
+    }
+
+    // the version where else it is written: Python literals, [[version-files]]
+    let config = &repo.config;
+    let mut matched = vec![false; config.version_files.len()];
+    for e in plan.releases() {
+        let p = &ws.packages[ws.index_in(e.ecosystem, &e.name).expect("planned packages exist")];
+        if e.next == p.version {
+            continue;
+        }
+        let new = e.next_version.clone().expect("released entries have a version");
+        let places = version_files::places(root, config, ws, p)?;
+        for (i, f) in config.version_files.iter().enumerate() {
+            let mine = f.package.is_some()
+                && !places.iter().any(|pl| matches!(pl, Place::Configured { entry, .. } if *entry == i));
+            if mine && version_files::applies(ws, f, p)? {
+                return Err(no_match(&f.path, "matches no file"));
+            }
+        }
+        for place in &places {
+            let text = current(&edits, &mut load, place.path())?;
+            match version_files::rewrite(&text, place, config, &p.name, &p.version_text, &new) {
+                Some(out) => {
+                    store(&mut edits, place.path(), out);
+                    if let Place::Configured { entry, .. } = place {
+                        matched[*entry] = true;
+                    }
+                    if print {
+                        println!("  {} {} -> {new} in {}", p.name, p.version_text, place.path());
+                    }
+                }
+                None => match place {
+                    Place::Configured { entry, path } if config.version_files[*entry].package.is_some() => {
+                        return Err(no_match(path, "does not hold the text its template or pattern describes"));
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+    // an entry for every package must find some package's version in each file
+    for (i, f) in config.version_files.iter().enumerate().filter(|(i, f)| f.package.is_none() && !matched[*i]) {
+        let paths = version_files::glob_files(root, &f.path)?;
+        if paths.is_empty() {
+            return Err(no_match(&f.path, "matches no file"));
+        }
+        for path in paths {
+            let text = current(&edits, &mut load, &path)?;
+            let place = Place::Configured { path: path.clone(), entry: i };
+            let any = ws.packages.iter().any(|q| {
+                version_files::rewrite(&text, &place, config, &q.name, &q.version_text, &q.version_text).is_some()
+            });
+            if !any {
+                return Err(no_match(
+                    &path,
+                    "does not hold any package's version as its template or pattern describes",
+                ));
+            }
         }
     }
 
@@ -304,4 +364,13 @@ pub fn ensure_tags(sh: &Shell, ctx: &Ctx, repo: &Repo, tags: &[String], commit: 
         )?;
     }
     Ok(())
+}
+
+/// XR135: a `[[version-files]]` place that cannot be moved.
+fn no_match(path: &str, what: &str) -> anyhow::Error {
+    fail(
+        Code::VersionFileNoMatch,
+        format!("[[version-files]] {path} {what}"),
+        "fix the entry's path, template or pattern in xtask-release.toml; nothing was written",
+    )
 }
