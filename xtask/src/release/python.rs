@@ -19,6 +19,7 @@ use crate::registry::{self, RemoteFile};
 use crate::shell;
 use crate::version::{Ecosystem, Version};
 use crate::workspace::pep508::normalize;
+use crate::workspace::VersionSource;
 
 /// What one Python package is released as.
 struct Py<'a> {
@@ -80,8 +81,14 @@ impl Job<'_> {
             self.ctx.write(&manifest, pinned.as_bytes(), "internal requirements pinned")?;
             shell::fs::remove_dir_all(dist)?;
         }
-        self.ctx.exec(
+        // a version from git tags: the exported tree has no .git, so the plugin is told the version
+        let env = match self.repo.ws.index_in(Ecosystem::Python, &e.name).map(|k| &self.repo.ws.packages[k].version_source) {
+            Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
+            _ => vec![],
+        };
+        self.ctx.exec_env(
             cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+            &env,
             Code::BuildFailed,
             "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
         )?;
