@@ -17,45 +17,7 @@ use crate::support::{git_env, Repo, Run};
 
 /// Entries that fail today for reasons issue 9 will fix: (entry, code `plan` fails with, why). The test
 /// asserts they still fail that way, so it notices the day one starts passing (then move it out of here).
-const PENDING_ISSUE_9: &[(&str, &str, &str)] = &[
-    (
-        "mcp-python-sdk",
-        "XR023",
-        "uv-dynamic-versioning (VCS) versions of mcp and mcp-types; their dependencies come from a hatch \
-         metadata hook; a virtual member (mcp-structured-output-lowlevel)",
-    ),
-    (
-        "pydantic-ai",
-        "XR023",
-        "uv-dynamic-versioning (VCS) versions; dependencies and extras are dynamic (hatch metadata hook), \
-         so the internal edges (pydantic-ai -> pydantic-ai-slim[...]) are not in [project]",
-    ),
-    (
-        "pydantic-core",
-        "XR023",
-        "the maturin package pydantic_core's version is dynamic (maturin reads Cargo.toml); one name in two \
-         ecosystems (the crate pydantic-core) is accepted now",
-    ),
-    (
-        "ruff",
-        "XR043",
-        "one name in two ecosystems, both publishable (the crate ruff has no publish = false): with one tag \
-         template their tags collide; the snapshot has no [tags] python, and one release takes one of them (XR035)",
-    ),
-    ("setuptools-scm", "XR023", "setuptools-scm (VCS) versions of vcs-versioning and setuptools-scm"),
-    (
-        "tokenizers",
-        "XR023",
-        "maturin version (dynamic, from bindings/python/Cargo.toml); then a self-referencing extra \
-         (tokenizers[testing] in its own `dev` extra: XR031)",
-    ),
-    (
-        "uv",
-        "XR043",
-        "one name in two ecosystems, both publishable (crate uv, maturin package uv): tags collide without \
-         [tags] python; one release takes one of them (XR035)",
-    ),
-];
+const PENDING_ISSUE_9: &[(&str, &str, &str)] = &[];
 
 /// Deliberate differences from the judges, applied to every entry: (what, why).
 const DELIBERATE_DIFFERENCES: &[(&str, &str)] = &[

@@ -113,6 +113,21 @@ pub struct Entry {
     /// files of the release commit.
     #[serde(skip)]
     pub notes: PackageNotes,
+    /// What the release journal records this package under when it is not its
+    /// name: `python:NAME` for a Python package that shares its name with a crate.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+}
+
+impl Entry {
+    /// The package's key in the release journal (and its artifact folder's name).
+    pub fn key(&self) -> &str {
+        if self.key.is_empty() {
+            &self.name
+        } else {
+            &self.key
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -343,7 +358,8 @@ pub fn plan(
                 ));
             }
             let pair_tag = |e: &Entry| {
-                ws.index_in(e.ecosystem, &e.name).is_some_and(|k| is_pair(ws, i, k)) && e.next == dec.next
+                let same = |v: &Option<Version>| v.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python));
+                ws.index_in(e.ecosystem, &e.name).is_some_and(|k| is_pair(ws, i, k)) && same(&e.next) == same(&dec.next)
             };
             if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t) && !pair_tag(e)) {
                 return Err(fail(
@@ -352,28 +368,12 @@ pub fn plan(
                     "give one ecosystem its own template in xtask-release.toml, e.g. [tags] python = \"py-{name}-v{version}\"",
                 ));
             }
-            if let Some(other) = packages
-                .iter()
-                .find(|e: &&Entry| e.next.is_some() && pep508::normalize(&e.name) == pep508::normalize(&p.name))
-            {
-                return Err(fail(
-                    Code::SameNameRelease,
-                    format!(
-                        "{} {} and {} {} would be released together; a release records its steps by package name",
-                        other.ecosystem.as_str(),
-                        other.name,
-                        p.ecosystem.as_str(),
-                        p.name
-                    ),
-                    format!(
-                        "release them one at a time: add `--exclude {}:{}` now, and release it next",
-                        p.ecosystem.as_str(),
-                        p.name
-                    ),
-                ));
-            }
         }
+        let shares_name = ws.packages.iter().any(|q| {
+            q.ecosystem == Ecosystem::Cargo && pep508::normalize(&q.name) == pep508::normalize(&p.name)
+        });
         packages.push(Entry {
+            key: if p.ecosystem == Ecosystem::Python && shares_name { format!("python:{}", p.name) } else { String::new() },
             name: p.name.clone(),
             ecosystem: p.ecosystem,
             path: p.dir.clone(),

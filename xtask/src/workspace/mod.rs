@@ -82,7 +82,8 @@ pub enum VersionSource {
 /// A build plugin that takes the version from git tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vcs {
-    /// `hatch-vcs` (setuptools-scm underneath) or setuptools-scm itself.
+    /// `hatch-vcs` (setuptools-scm underneath), setuptools-scm itself, or
+    /// vcs-versioning (its core).
     SetuptoolsScm,
     UvDynamicVersioning,
     PdmScm,
@@ -102,8 +103,13 @@ impl Vcs {
     pub fn env(self, dist_name: &str, version: &str) -> Vec<(String, String)> {
         match self {
             Vcs::SetuptoolsScm => {
+                // setuptools-scm (and hatch-vcs on top of it) read the first; vcs-versioning,
+                // setuptools-scm's core since 9.x, falls back to the second
                 let upper = pep508::normalize(dist_name).to_uppercase().replace('-', "_");
-                vec![(format!("SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{upper}"), version.to_string())]
+                ["SETUPTOOLS_SCM", "VCS_VERSIONING"]
+                    .iter()
+                    .map(|prefix| (format!("{prefix}_PRETEND_VERSION_FOR_{upper}"), version.to_string()))
+                    .collect()
             }
             Vcs::UvDynamicVersioning => vec![("UV_DYNAMIC_VERSIONING_BYPASS".to_string(), version.to_string())],
             Vcs::PdmScm => vec![("PDM_BUILD_SCM_VERSION".to_string(), version.to_string())],

@@ -228,9 +228,10 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             let Some(target) = members.get(&normalize(&req.name)) else {
                 continue;
             };
-            // `all = ["pkg[a,b]"]` inside pkg (or `dev = ["pkg[test]"]` in a group) names the
-            // package's own extras: not a dependency (uv records no edge either)
-            if (optional || kind == DepKind::Dev) && normalize(&req.name) == normalize(&name) {
+            // `all = ["pkg[a,b]"]` inside pkg names the package's own extras: not a dependency
+            // (uv records no edge either). In a dependency group (`dev = ["pkg[cli]"]`) uv does
+            // record one; a dev edge never orders publishing, so it is kept as uv has it.
+            if optional && normalize(&req.name) == normalize(&name) {
                 continue;
             }
             let parsed = match Req::parse(Ecosystem::Python, &req.specifier) {
@@ -356,7 +357,11 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
         if get(&["uv-dynamic-versioning"]).is_some() {
             return vcs(Vcs::UvDynamicVersioning);
         }
-        if get(&["setuptools_scm"]).is_some() || build_requires(doc, "setuptools-scm") {
+        if get(&["setuptools_scm"]).is_some()
+            || get(&["vcs-versioning"]).is_some()
+            || build_requires(doc, "setuptools-scm")
+            || build_requires(doc, "vcs-versioning")
+        {
             return vcs(Vcs::SetuptoolsScm);
         }
     }
