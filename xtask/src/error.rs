@@ -142,10 +142,10 @@ codes! {
          alpha). Pick another version or select packages with --package.";
     LocalVersion = "XR051", "a local version cannot be uploaded",
         "A Python version with a local part (`1.2.0+dev`, PEP 440) is refused by PyPI and by most \
-         indexes, so it is never released: the plan refuses it instead of uploading something the \
-         index rejects halfway through a release. Remove the `+...` part from the version (then \
-         release the public version), or pass an explicit --bump VERSION without one. `check` \
-         reports such versions too.";
+         indexes, so it is never uploaded. A package whose version has one is excluded from the plan \
+         (the reason says so, and `check` reports it); a release to a version with one (`--bump \
+         1.3.0+x`) is refused with this code before anything is written. Remove the `+...` part \
+         from the version to release the public version.";
     CheckFailed = "XR060", "health checks failed",
         "`cargo xtask check` found problems. Each is listed with the package and the fix. The \
          command exits 1 until all are fixed.";

@@ -285,6 +285,16 @@ pub fn plan(
             d.push(excluded("excluded with --exclude".into()));
             continue;
         }
+        if let Some(local) = p.version.as_ref().and_then(Version::local) {
+            // PyPI refuses local versions: such a package is not meant for an index
+            d.push(excluded(format!(
+                "never published: version {} has a local part (`+{local}`), which PyPI refuses; remove it from {} to release {}",
+                p.version_text,
+                version_file(p),
+                p.version_text.split('+').next().unwrap_or_default()
+            )));
+            continue;
+        }
         let current = p.version.clone().ok_or_else(|| {
             fail(
                 Code::InvalidVersion,
