@@ -11,6 +11,7 @@ mod fixtures;
 mod modes;
 mod plan;
 mod proxy;
+mod python_shapes;
 mod registries;
 mod release;
 mod scale;

@@ -302,6 +302,13 @@ pub fn plan(
                 format!("fix the version in {}", p.manifest),
             )
         })?;
+        if matches!(p.version_source, VersionSource::Vcs(_)) && history[i].last_tag.is_none() {
+            // before the first tag the plugins say 0.0.0: the commits decide the first version
+            let mut h = history[i].clone();
+            h.last_tag = Some(("(no tag yet: the version control gives 0.0.0)".into(), current.clone()));
+            d.push(decide(p.ecosystem, &current, &h, opts)?);
+            continue;
+        }
         d.push(decide(p.ecosystem, &current, &history[i], opts)?);
     }
 

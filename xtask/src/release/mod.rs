@@ -18,7 +18,7 @@ mod push;
 mod python;
 pub mod rollback;
 mod schedule;
-mod write;
+pub mod write;
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};

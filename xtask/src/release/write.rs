@@ -87,11 +87,14 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Ve
             }
             VersionSource::File { path: rel, pattern } => {
                 let text = current(&edits, &mut load, rel)?;
-                let out = match pattern {
-                    Some(pat) => VersionPattern::parse(pat).ok().and_then(|pat| {
-                        let (a, b) = pat.find(&text)?;
-                        Some(format!("{}{new}{}", &text[..a], &text[b..]))
-                    }),
+                // the span the pattern reads (hatch's default one too: `v1.0` keeps its `v`)
+                let pat = match pattern {
+                    Some(pat) => VersionPattern::parse(pat).ok(),
+                    None => Some(VersionPattern::hatch_default()),
+                };
+                let span = pat.and_then(|pat| pat.find(&text)).filter(|&(a, b)| text[a..b] == p.version_text);
+                let out = match span {
+                    Some((a, b)) => Some(format!("{}{new}{}", &text[..a], &text[b..])),
                     None => edit::set_file_version(&text, &p.version_text, &new),
                 }
                 .ok_or_else(|| {
