@@ -283,10 +283,6 @@ codes! {
         "A crate and a Python package with the same name would be tagged alike by [tags] package. Give \
          one ecosystem its own template, e.g. `[tags] python = \"py-{name}-v{version}\"` or \
          `cargo = \"{name}-crate-v{version}\"`; per-ecosystem keys override `package` for that ecosystem.";
-    SameNameRelease = "XR035", "a crate and a Python package of one name in one release",
-        "A crate and a Python package with the same name would be released together. The release journal \
-         records each package's steps by name, so one release takes one of them: exclude the other with \
-         `--exclude python:NAME` or `--exclude cargo:NAME` and release it in the next run.";
 }
 
 impl Code {
