@@ -11,8 +11,8 @@ use xtask::plan::Options;
 use xtask::repo::Repo as Loaded;
 
 use crate::fixtures::{crate_manifest, py_manifest};
-use crate::release::release;
 use crate::registries::Registries;
+use crate::release::release;
 use crate::support::Repo;
 
 const MATURIN: &str = "\n[build-system]\nrequires = [\"maturin>=1,<2\"]\nbuild-backend = \"maturin\"\n";
@@ -75,7 +75,10 @@ fn maturin_version_lives_in_the_crate_it_is_built_from() {
     let graph = repo.xtask(&["graph", "--format", "json"]).ok().json();
     assert_eq!(graph["built_from"], serde_json::json!([{"python": "fastthing", "crate": "binding", "via": "maturin"}]));
     let dot = repo.xtask(&["graph", "--format", "dot"]).ok().stdout;
-    assert!(dot.contains("\"fastthing\" -> \"binding\" [style=dashed, constraint=false, label=\"built from\"]"), "{dot}");
+    assert!(
+        dot.contains("\"fastthing\" -> \"binding\" [style=dashed, constraint=false, label=\"built from\"]"),
+        "{dot}"
+    );
     // the release writes [workspace.package] version, and nothing into the pyproject
     let edits = edits(&repo);
     assert!(edited(&edits, "Cargo.toml").contains("version = \"0.4.0\""));
@@ -87,12 +90,12 @@ fn maturin_version_lives_in_the_crate_it_is_built_from() {
 #[test]
 fn a_maturin_pair_of_one_name_shares_its_tag_and_releases_together() {
     let repo = Repo::new("maturin-one");
-    repo.write("Cargo.toml", &crate_manifest("same", "1.2.0", ""))
-        .write("src/lib.rs", "")
-        .write(
-            "pyproject.toml",
-            &format!("[project]\nname = \"same\"\ndynamic = [\"version\"]\ndescription = \"d\"\nlicense = \"MIT\"\n{MATURIN}"),
-        );
+    repo.write("Cargo.toml", &crate_manifest("same", "1.2.0", "")).write("src/lib.rs", "").write(
+        "pyproject.toml",
+        &format!(
+            "[project]\nname = \"same\"\ndynamic = [\"version\"]\ndescription = \"d\"\nlicense = \"MIT\"\n{MATURIN}"
+        ),
+    );
     repo.commit("chore: init");
     repo.tag("same-v1.2.0");
     repo.change("src/lib.rs", "feat: more");
@@ -120,7 +123,10 @@ fn hatch_version_files_and_patterns() {
         .write("p/upper/upper.py", "VERSION = \"2.0.0\"\n")
         .write("p/typed/pyproject.toml", &hatch("typed", "path = \"typed.py\"\n"))
         .write("p/typed/typed.py", "__version__: str = 'v0.5.0'\n")
-        .write("p/custom/pyproject.toml", &hatch("custom", "path = \"about.py\"\npattern = \"BUILD = 'b(?P<version>[^']+)'\"\n"))
+        .write(
+            "p/custom/pyproject.toml",
+            &hatch("custom", "path = \"about.py\"\npattern = \"BUILD = 'b(?P<version>[^']+)'\"\n"),
+        )
         .write("p/custom/about.py", "NAME = 'x'\nBUILD = 'b1.1.0'\n");
     repo.commit("chore: init");
     for t in ["upper-v2.0.0", "typed-v0.5.0", "custom-v1.1.0"] {
@@ -130,7 +136,9 @@ fn hatch_version_files_and_patterns() {
     repo.change("p/typed/x.py", "fix(typed): b");
     repo.change("p/custom/x.py", "fix(custom): c");
     let plan = repo.plan(&[]);
-    for (name, version, next) in [("upper", "2.0.0", "2.0.1"), ("typed", "0.5.0", "0.5.1"), ("custom", "1.1.0", "1.1.1")] {
+    for (name, version, next) in
+        [("upper", "2.0.0", "2.0.1"), ("typed", "0.5.0", "0.5.1"), ("custom", "1.1.0", "1.1.1")]
+    {
         let e = entry(&plan, name, "python");
         assert_eq!((e["version"].as_str(), e["next_version"].as_str()), (Some(version), Some(next)), "{e}");
     }
@@ -140,7 +148,10 @@ fn hatch_version_files_and_patterns() {
     assert_eq!(edited(&edits, "p/custom/about.py"), "NAME = 'x'\nBUILD = 'b1.1.1'\n");
 
     // a lookbehind is beyond the subset: named, with the pattern quoted
-    repo.write("p/custom/pyproject.toml", &hatch("custom", "path = \"about.py\"\npattern = \"(?<=BUILD = 'b)(?P<version>[^']+)\"\n"));
+    repo.write(
+        "p/custom/pyproject.toml",
+        &hatch("custom", "path = \"about.py\"\npattern = \"(?<=BUILD = 'b)(?P<version>[^']+)\"\n"),
+    );
     repo.commit("chore: odd pattern");
     let run = repo.xtask(&["plan"]).fails_with("XR029");
     assert!(run.stderr.contains("(?<=BUILD"), "{}", run.stderr);
@@ -148,7 +159,11 @@ fn hatch_version_files_and_patterns() {
     repo.write("p/custom/pyproject.toml", &hatch("custom", "path = \"about.py\"\n"));
     repo.commit("chore: default pattern");
     let run = repo.xtask(&["plan"]).fails_with("XR023");
-    assert!(run.stderr.contains("p/custom/about.py has no `__version__ = \"...\"` or `VERSION = \"...\"` line"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("p/custom/about.py has no `__version__ = \"...\"` or `VERSION = \"...\"` line"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("missing"), "{}", run.stderr);
 }
 
@@ -164,9 +179,18 @@ fn vcs_versions_come_from_tags_and_reach_the_build_by_environment() {
         )
     };
     repo.write("py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"p/*\"]\n")
-        .write("py/p/hv/pyproject.toml", &vcs("hv", "[tool.hatch.version]\nsource = \"vcs\"\n", "\"hatchling\", \"hatch-vcs\""))
-        .write("py/p/udv/pyproject.toml", &vcs("udv", "[tool.hatch.version]\nsource = \"uv-dynamic-versioning\"\n", "\"hatchling\""))
-        .write("py/p/scm/pyproject.toml", &vcs("Scm.Pkg", "[tool.setuptools_scm]\n", "\"setuptools\", \"setuptools-scm>=8\""))
+        .write(
+            "py/p/hv/pyproject.toml",
+            &vcs("hv", "[tool.hatch.version]\nsource = \"vcs\"\n", "\"hatchling\", \"hatch-vcs\""),
+        )
+        .write(
+            "py/p/udv/pyproject.toml",
+            &vcs("udv", "[tool.hatch.version]\nsource = \"uv-dynamic-versioning\"\n", "\"hatchling\""),
+        )
+        .write(
+            "py/p/scm/pyproject.toml",
+            &vcs("Scm.Pkg", "[tool.setuptools_scm]\n", "\"setuptools\", \"setuptools-scm>=8\""),
+        )
         .write("py/p/pdm/pyproject.toml", &vcs("pdmpkg", "[tool.pdm.version]\nsource = \"scm\"\n", "\"pdm-backend\""))
         .write("xtask-release.toml", &reg.config());
     repo.commit("chore: init");
@@ -177,9 +201,12 @@ fn vcs_versions_come_from_tags_and_reach_the_build_by_environment() {
         repo.change(&format!("py/p/{p}/m.py"), &format!("feat({p}): x"));
     }
     let plan = repo.plan(&[]);
-    for (name, version, next) in
-        [("hv", "1.4.0", "1.5.0"), ("udv", "0.2.0", "0.3.0"), ("Scm.Pkg", "0.0.0", "0.1.0"), ("pdmpkg", "3.0.0", "3.1.0")]
-    {
+    for (name, version, next) in [
+        ("hv", "1.4.0", "1.5.0"),
+        ("udv", "0.2.0", "0.3.0"),
+        ("Scm.Pkg", "0.0.0", "0.1.0"),
+        ("pdmpkg", "3.0.0", "3.1.0"),
+    ] {
         let e = entry(&plan, name, "python");
         assert_eq!((e["version"].as_str(), e["next_version"].as_str()), (Some(version), Some(next)), "{e}");
         assert!(e["reason"].as_str().unwrap().contains("version from git tags"), "{e}");
@@ -209,7 +236,8 @@ fn dynamic_dependencies_are_read_from_uv_lock() {
         .write("p/lib/pyproject.toml", &py_manifest("zlib-core", "1.0.0", &[], &[]))
         .write(
             "p/app/pyproject.toml",
-            &py_manifest("app", "1.0.0", &[], &["zlib-core"]).replace("dependencies = []\n", "dynamic = [\"dependencies\"]\n"),
+            &py_manifest("app", "1.0.0", &[], &["zlib-core"])
+                .replace("dependencies = []\n", "dynamic = [\"dependencies\"]\n"),
         );
     repo.commit("chore: init");
     let run = repo.xtask(&["plan"]).fails_with("XR028");
@@ -235,9 +263,15 @@ fn dynamic_dependencies_are_read_from_uv_lock() {
 #[test]
 fn uv_membership_rules() {
     let repo = Repo::new("membership");
-    repo.write("pyproject.toml", "[project]\nname = \"root\"\nversion = \"0.1.0\"\n\n[tool.uv.workspace]\nmembers = [\"p/*\", \"gone/*\"]\n")
-        .write("p/real/pyproject.toml", &py_manifest("real", "1.0.0", &[], &[]))
-        .write("p/tools/pyproject.toml", &format!("{}\n[tool.uv]\npackage = false\n", py_manifest("tools", "0.1.0", &[], &[])));
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"root\"\nversion = \"0.1.0\"\n\n[tool.uv.workspace]\nmembers = [\"p/*\", \"gone/*\"]\n",
+    )
+    .write("p/real/pyproject.toml", &py_manifest("real", "1.0.0", &[], &[]))
+    .write(
+        "p/tools/pyproject.toml",
+        &format!("{}\n[tool.uv]\npackage = false\n", py_manifest("tools", "0.1.0", &[], &[])),
+    );
     repo.commit("chore: init");
     let plan = repo.plan(&[]);
     assert_eq!(entry(&plan, "real", "python")["status"], "release");

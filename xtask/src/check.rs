@@ -158,7 +158,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 format!("change {} in xtask-release.toml", repo.config.tag_key(p.ecosystem)),
             ));
         }
-        let same = ws.packages.iter().enumerate().map(|(k, q)| (k, q)).find(|&(k, q)| {
+        let same = ws.packages.iter().enumerate().find(|&(k, q)| {
             let pair = |a: usize, b: usize| crate::plan::maturin_crate(ws, a) == Some(b);
             let i = ws.index_in(p.ecosystem, &p.name).unwrap_or(k);
             !(pair(i, k) || pair(k, i))

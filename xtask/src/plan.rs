@@ -239,7 +239,7 @@ pub fn plan(
 
     // one name in two ecosystems with one tag template: whose tags are whose is unknowable
     for (i, p) in ws.packages.iter().enumerate() {
-        let twin = ws.packages[..i].iter().enumerate().map(|(k, q)| (k, q)).find(|&(k, q)| {
+        let twin = ws.packages[..i].iter().enumerate().find(|&(k, q)| {
             !is_pair(ws, i, k)
                 && q.ecosystem != p.ecosystem
                 && q.unpublishable.is_none()
@@ -386,11 +386,16 @@ pub fn plan(
                 ));
             }
         }
-        let shares_name = ws.packages.iter().any(|q| {
-            q.ecosystem == Ecosystem::Cargo && pep508::normalize(&q.name) == pep508::normalize(&p.name)
-        });
+        let shares_name = ws
+            .packages
+            .iter()
+            .any(|q| q.ecosystem == Ecosystem::Cargo && pep508::normalize(&q.name) == pep508::normalize(&p.name));
         packages.push(Entry {
-            key: if p.ecosystem == Ecosystem::Python && shares_name { format!("python:{}", p.name) } else { String::new() },
+            key: if p.ecosystem == Ecosystem::Python && shares_name {
+                format!("python:{}", p.name)
+            } else {
+                String::new()
+            },
             name: p.name.clone(),
             ecosystem: p.ecosystem,
             path: p.dir.clone(),
@@ -583,9 +588,11 @@ fn with_tag_versions(ws: &Workspace, history: &[PackageHistory]) -> Workspace {
     let mut ws = ws.clone();
     for (p, h) in ws.packages.iter_mut().zip(history) {
         if matches!(p.version_source, VersionSource::Vcs(_)) {
-            let v = h.last_tag.as_ref().map(|(_, v)| v.to_ecosystem(p.ecosystem)).unwrap_or_else(|| {
-                Version::parse(p.ecosystem, "0.0.0").expect("0.0.0 parses")
-            });
+            let v = h
+                .last_tag
+                .as_ref()
+                .map(|(_, v)| v.to_ecosystem(p.ecosystem))
+                .unwrap_or_else(|| Version::parse(p.ecosystem, "0.0.0").expect("0.0.0 parses"));
             p.version_text = v.to_string();
             p.version = Some(v);
         }
@@ -623,7 +630,9 @@ fn with_source_note(ws: &Workspace, i: usize, reason: &str) -> String {
             let file = workspace.as_deref().map(|w| format!("{w} [workspace.package]")).unwrap_or(manifest.clone());
             format!("maturin: one version with {from}in {file}")
         }
-        VersionSource::Vcs(v) => format!("version from git tags ({}): nothing to write, the build is told it", v.plugin()),
+        VersionSource::Vcs(v) => {
+            format!("version from git tags ({}): nothing to write, the build is told it", v.plugin())
+        }
         _ => match maturin_crate(ws, i) {
             Some(j) => format!("maturin: built from crate {}", ws.packages[j].name),
             None => return reason.to_string(),
@@ -823,6 +832,7 @@ mod tests {
                 .collect(),
             description: None,
             license: true,
+            built_from: None,
         }
     }
 

@@ -85,10 +85,11 @@ impl Job<'_> {
             shell::fs::remove_dir_all(dist)?;
         }
         // a version from git tags: the exported tree has no .git, so the plugin is told the version
-        let env = match self.repo.ws.index_in(Ecosystem::Python, &e.name).map(|k| &self.repo.ws.packages[k].version_source) {
-            Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
-            _ => vec![],
-        };
+        let env =
+            match self.repo.ws.index_in(Ecosystem::Python, &e.name).map(|k| &self.repo.ws.packages[k].version_source) {
+                Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
+                _ => vec![],
+            };
         self.ctx.exec_env(
             cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
             &env,

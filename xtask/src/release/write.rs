@@ -119,7 +119,10 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, print: bool) -> anyhow::Result<Ve
                     }
                     None => {
                         let text = current(&edits, &mut load, manifest)?;
-                        (manifest, edit::set_package_version(&text, manifest, Ecosystem::Cargo, &semver).map_err(edit_err)?)
+                        (
+                            manifest,
+                            edit::set_package_version(&text, manifest, Ecosystem::Cargo, &semver).map_err(edit_err)?,
+                        )
                     }
                 };
                 store(&mut edits, rel, out);

@@ -160,7 +160,11 @@ impl Workspace {
             if !root.join(dir).is_dir() {
                 return Err(fail(
                     Code::RootMissing,
-                    format!("{key} = \"{}\" in xtask-release.toml is not a folder of {}", dir.display(), root.display()),
+                    format!(
+                        "{key} = \"{}\" in xtask-release.toml is not a folder of {}",
+                        dir.display(),
+                        root.display()
+                    ),
                     format!("fix {key} (a folder relative to the repository root), or remove it to use the root"),
                 ));
             }

@@ -10,9 +10,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item};
 
 use super::pep508::{self, normalize};
-use super::{
-    expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, Vcs, VersionSource, Workspace,
-};
+use super::{expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, Vcs, VersionSource, Workspace};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 
@@ -37,8 +35,15 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         };
         let excluded = glob_excluder(&dir, &list("exclude"));
         let mut dead = vec![];
-        let found =
-            expand_members(&ws.root, &dir, &list("members"), &excluded, "pyproject.toml", &root_manifest, Some(&mut dead))?;
+        let found = expand_members(
+            &ws.root,
+            &dir,
+            &list("members"),
+            &excluded,
+            "pyproject.toml",
+            &root_manifest,
+            Some(&mut dead),
+        )?;
         for m in found {
             if !member_dirs.contains(&m) {
                 member_dirs.push(m);
@@ -382,7 +387,9 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
         let v = found.ok_or_else(|| {
             err(match &pattern {
                 Some(p) => format!("{rel} has no line [tool.hatch.version] pattern `{p}` matches"),
-                None => format!("{rel} has no `__version__ = \"...\"` or `VERSION = \"...\"` line (hatch's default pattern)"),
+                None => format!(
+                    "{rel} has no `__version__ = \"...\"` or `VERSION = \"...\"` line (hatch's default pattern)"
+                ),
             })
         })?;
         return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern }, crate_name: None });
@@ -458,10 +465,12 @@ fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<
         return Ok(MaturinCrate { text: c.version_text.clone(), source, name: Some(c.name.clone()) });
     }
     // a crate outside the Cargo workspace discovered here: read it directly
-    let text = std::fs::read_to_string(ws.root.join(&manifest))
-        .map_err(|e| format!("maturin builds it from {manifest} ([tool.maturin] manifest-path), which cannot be read: {e}"))?;
-    let crate_doc: DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| format!("{manifest} is not valid TOML: {}", crate::config::one_line(&e.to_string())))?;
+    let text = std::fs::read_to_string(ws.root.join(&manifest)).map_err(|e| {
+        format!("maturin builds it from {manifest} ([tool.maturin] manifest-path), which cannot be read: {e}")
+    })?;
+    let crate_doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        format!("{manifest} is not valid TOML: {}", crate::config::one_line(&e.to_string()))
+    })?;
     let version = crate_doc.get("package").and_then(|p| p.get("version"));
     if let Some(v) = version.and_then(Item::as_str) {
         return Ok(MaturinCrate {
@@ -536,7 +545,10 @@ pub struct VersionPattern {
 enum Tok {
     Lit(char),
     /// whitespace (`\s`) or spaces only (` `), at least `min` of them
-    Space { min: usize, any_ws: bool },
+    Space {
+        min: usize,
+        any_ws: bool,
+    },
     /// `[\'"]`: one of these characters; `(...)` around it makes it group `n`
     Class(Vec<char>, Option<usize>),
     /// `\N`: what group N matched
@@ -617,7 +629,9 @@ impl VersionPattern {
         let Some((first, rest)) = toks.split_first() else { return Some(pos) };
         let next = s[pos..].chars().next();
         match first {
-            Tok::Lit(c) => (next.is_some_and(|n| self.eq(n, *c))).then(|| self.run(rest, s, pos + c.len_utf8(), caps, version))?,
+            Tok::Lit(c) => {
+                (next.is_some_and(|n| self.eq(n, *c))).then(|| self.run(rest, s, pos + c.len_utf8(), caps, version))?
+            }
             Tok::Opt(c) => {
                 if next.is_some_and(|n| self.eq(n, *c)) {
                     if let Some(end) = self.run(rest, s, pos + c.len_utf8(), caps, version) {
@@ -657,7 +671,9 @@ impl VersionPattern {
             Tok::Alt(words) => {
                 for w in words {
                     let end = pos + w.len();
-                    if s.get(pos..end).is_some_and(|t| if self.ignore_case { t.eq_ignore_ascii_case(w) } else { t == w }) {
+                    if s.get(pos..end)
+                        .is_some_and(|t| if self.ignore_case { t.eq_ignore_ascii_case(w) } else { t == w })
+                    {
                         if let Some(e) = self.run(rest, s, end, caps, version) {
                             return Some(e);
                         }
@@ -722,7 +738,9 @@ fn parse_tokens(p: &str, groups: &mut usize) -> Result<Vec<Tok>, String> {
                 continue;
             }
             '[' => {
-                let end = (i + 1..chars.len()).find(|&k| chars[k] == ']' && chars[k - 1] != '\\').ok_or("a `[` is not closed")?;
+                let end = (i + 1..chars.len())
+                    .find(|&k| chars[k] == ']' && chars[k - 1] != '\\')
+                    .ok_or("a `[` is not closed")?;
                 let set: Vec<char> = chars[i + 1..end].iter().copied().filter(|c| *c != '\\').collect();
                 if set.is_empty() || set.iter().any(|c| matches!(c, '^' | '-')) {
                     return unsupported("a character class other than a set of quotes");
