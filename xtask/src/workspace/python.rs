@@ -869,7 +869,7 @@ mod tests {
         assert_eq!(found(&d, "__version__: str = \"2.0\"").as_deref(), Some("2.0"));
         assert_eq!(found(&d, "version = \"v3.1\"").as_deref(), Some("3.1"));
         assert_eq!(found(&d, "__version_info__ = (1, 2)\nMY_VERSION = '9'\n"), None);
-        assert_eq!(found(&d, "__version__ = \"1.0'\""), None, "the closing quote must be the opening one");
+        assert_eq!(found(&d, "__version__ = \"1.0'"), None, "the closing quote must be the opening one");
     }
 
     #[test]
