@@ -76,8 +76,10 @@ codes! {
         "A Cargo.toml or pyproject.toml could not be parsed. The message names the file, line and \
          column. Fix the file; `cargo metadata` or `uv lock` would fail on it too.";
     MemberGlob = "XR021", "a workspace member pattern matches nothing",
-        "A `members` entry of [workspace] (Cargo) or [tool.uv.workspace] (uv) matches no folder \
-         with a manifest. Cargo and uv reject such workspaces too. Fix or remove the pattern.";
+        "A `members` entry of [workspace] (Cargo) matches no folder with a Cargo.toml, or a member \
+         folder (Cargo or uv) has no manifest. Cargo rejects such workspaces too. Fix or remove the \
+         pattern. A [tool.uv.workspace] members entry that matches nothing is only a warning of \
+         `check`, since uv ignores it.";
     MissingVersion = "XR022", "a package has no version",
         "A package that is to be released declares no version: [project] version for Python, \
          `version` or `version.workspace = true` for a crate. Add one.";
