@@ -49,7 +49,12 @@ impl Job<'_> {
                 .packages
                 .iter()
                 .filter(|p| p.ecosystem == Ecosystem::Python)
-                .filter_map(|p| Some((normalize(&p.name), self.versions.get(&p.name)?.to_ecosystem(Ecosystem::Python))))
+                .filter_map(|p| {
+                    Some((
+                        normalize(&p.name),
+                        self.versions.get(&format!("python:{}", p.name))?.to_ecosystem(Ecosystem::Python),
+                    ))
+                })
                 .collect(),
         };
         let artifacts = match self.reusable(py.key, &py.dist) {
