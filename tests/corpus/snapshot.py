@@ -15,7 +15,10 @@ What it writes in tests/corpus/NAME/:
   the workspace roots (not when over 1 MB), files that hold dynamic Python
   versions ([tool.hatch.version] path, [tool.pdm.version] path,
   [tool.setuptools.dynamic] version attr/file), and the root .gitignore saved
-  as `gitignore` (a dotfile here would apply to this repository);
+  as `gitignore` (a dotfile here would apply to this repository); a uv.lock
+  over 1 MB is kept trimmed to its header and the workspace members' own
+  entries (what discovery reads: `[package.metadata] requires-dist` of members
+  whose dependencies are dynamic), and SOURCE says so (`trimmed`);
 - SOURCE: repository, commit and the options, as TOML;
 - expected-cargo.json: `cargo metadata --no-deps --offline` on a full
   checkout of the commit, reduced to members (name, version, manifest,
@@ -100,6 +103,18 @@ def dynamic_version_files(member_dir, doc):
         for f in [files] if isinstance(files, str) else files or []:
             out.append(join(member_dir, f))
     return out
+
+
+def trim_uv_lock(text):
+    """A uv.lock reduced to its header and the workspace members' entries
+    (source editable or virtual): the rest is third-party packages."""
+    blocks = text.split("\n[[package]]\n")
+    kept = [blocks[0]]
+    for b in blocks[1:]:
+        head = b.split("\n\n", 1)[0]
+        if re.search(r'^source = \{ (editable|virtual) = ', head, re.M):
+            kept.append(b)
+    return "\n[[package]]\n".join(kept)
 
 
 def extract(git_dir, files, dest):
@@ -258,7 +273,7 @@ def main():
     def skipped(path):
         return any(fnmatch.fnmatch(path, g) or path.startswith(g.rstrip("/") + "/") for g in skip)
 
-    chosen, left_out = set(), []
+    chosen, left_out, trimmed = set(), [], []
     for path, (_, size) in files.items():
         base = path.rsplit("/", 1)[-1]
         if base in ("Cargo.toml", "pyproject.toml") and not skipped(path):
@@ -270,7 +285,9 @@ def main():
             continue
         path = join(root, lock)
         if path in files:
-            if files[path][1] is None or files[path][1] > MAX_LOCK:
+            if files[path][1] is not None and files[path][1] > MAX_LOCK and lock == "uv.lock":
+                trimmed.append(path)
+            elif files[path][1] is None or files[path][1] > MAX_LOCK:
                 left_out.append(f"{path} ({files[path][1]} bytes)")
             else:
                 chosen.add(path)
@@ -288,6 +305,10 @@ def main():
         out = dest / path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(git(a.git_dir, "show", f"{commit}:{path}", binary=True))
+    for path in trimmed:
+        out = dest / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(trim_uv_lock(git(a.git_dir, "show", f"{commit}:{path}")))
     if top(".gitignore"):
         (dest / "gitignore").write_bytes(git(a.git_dir, "show", f"{commit}:.gitignore", binary=True))
 
@@ -320,6 +341,8 @@ def main():
         source["skip"] = skip
     if left_out:
         source["left-out"] = left_out
+    if trimmed:
+        source["trimmed"] = [f"{p} ({files[p][1]} bytes): header and workspace members only" for p in trimmed]
     if notes:
         source["notes"] = notes
     text = "".join(f"{k} = {toml_value(v)}\n" for k, v in source.items())

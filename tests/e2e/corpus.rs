@@ -15,46 +15,14 @@ use xtask::workspace::{DepKind, Workspace};
 use crate::fixtures::{crate_manifest, mixed_files};
 use crate::support::{git_env, Repo, Run};
 
-/// Entries that fail today for reasons issue 9 will fix: (entry, code `plan` fails with, why). The test
-/// asserts they still fail that way, so it notices the day one starts passing (then move it out of here).
-const PENDING_ISSUE_9: &[(&str, &str, &str)] = &[
-    (
-        "mcp-python-sdk",
-        "XR023",
-        "uv-dynamic-versioning (VCS) versions of mcp and mcp-types; their dependencies come from a hatch \
-         metadata hook; a virtual member (mcp-structured-output-lowlevel)",
-    ),
-    (
-        "pydantic-ai",
-        "XR023",
-        "uv-dynamic-versioning (VCS) versions; dependencies and extras are dynamic (hatch metadata hook), \
-         so the internal edges (pydantic-ai -> pydantic-ai-slim[...]) are not in [project]",
-    ),
-    (
-        "pydantic-core",
-        "XR023",
-        "the maturin package pydantic_core's version is dynamic (maturin reads Cargo.toml); one name in two \
-         ecosystems (the crate pydantic-core) is accepted now",
-    ),
-    (
-        "ruff",
-        "XR043",
-        "one name in two ecosystems, both publishable (the crate ruff has no publish = false): with one tag \
-         template their tags collide; the snapshot has no [tags] python, and one release takes one of them (XR035)",
-    ),
-    ("setuptools-scm", "XR023", "setuptools-scm (VCS) versions of vcs-versioning and setuptools-scm"),
-    (
-        "tokenizers",
-        "XR023",
-        "maturin version (dynamic, from bindings/python/Cargo.toml); then a self-referencing extra \
-         (tokenizers[testing] in its own `dev` extra: XR031)",
-    ),
-    (
-        "uv",
-        "XR043",
-        "one name in two ecosystems, both publishable (crate uv, maturin package uv): tags collide without \
-         [tags] python; one release takes one of them (XR035)",
-    ),
+/// The mixed repositories (a Cargo workspace and a maturin package built from one of its crates, judged by
+/// both cargo and uv): (entry, the Python package, the crate it is built from). `graph` must show the pair.
+const MIXED: &[(&str, &str, &str)] = &[
+    ("pydantic", "pydantic-core", "pydantic-core"),
+    ("pydantic-core", "pydantic-core", "pydantic-core"),
+    ("ruff", "ruff", "ruff"),
+    ("tokenizers", "tokenizers", "tokenizers-python"),
+    ("uv", "uv", "uv"),
 ];
 
 /// Deliberate differences from the judges, applied to every entry: (what, why).
@@ -353,6 +321,18 @@ fn run_entry(entry: &Entry) -> (Vec<String>, String, Option<String>) {
         .flatten()
         .map(|e| (normalize(e["from"].as_str().unwrap()), normalize(e["to"].as_str().unwrap())))
         .collect();
+    if let Some((_, py, krate)) = MIXED.iter().find(|(name, _, _)| *name == entry.name) {
+        let pairs: Vec<(String, String)> = graph["built_from"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| (p["python"].as_str().unwrap().to_string(), p["crate"].as_str().unwrap().to_string()))
+            .collect();
+        let bare = |s: &str| s.rsplit(':').next().unwrap().to_string();
+        if !pairs.iter().any(|(p, c)| normalize(&bare(p)) == normalize(py) && bare(c) == *krate) {
+            problems.push(format!("{}: graph does not show {py} built from crate {krate}: {pairs:?}", entry.name));
+        }
+    }
     let edges = ordering_edges(entry);
     for (from, to) in edges.iter().filter(|(f, t)| !dropped.contains(&(normalize(f), normalize(t)))) {
         if let (Some(a), Some(b)) = (order.get(&normalize(from)), order.get(&normalize(to))) {
@@ -421,32 +401,10 @@ fn corpus_of_real_repositories() {
     assert!(entries.len() >= 15, "the corpus has {} entries", entries.len());
     let only = std::env::var("CORPUS_ONLY").ok();
     let mut failures = vec![];
-    let mut pending_seen = BTreeSet::new();
     for entry in entries.iter().filter(|e| only.as_deref().is_none_or(|o| o.split(',').any(|n| n == e.name))) {
-        let (problems, summary, code) = run_entry(entry);
-        match PENDING_ISSUE_9.iter().find(|(name, _, _)| *name == entry.name) {
-            Some((_, want, why)) => {
-                pending_seen.insert(entry.name.clone());
-                eprintln!("pending  {summary} (issue 9: {why})");
-                if code.as_deref() != Some(*want) {
-                    failures.push(format!(
-                        "{}: pending issue 9 with {want} ({why}), but plan now gives {}: update PENDING_ISSUE_9\n{}",
-                        entry.name,
-                        code.as_deref().unwrap_or("success"),
-                        problems.join("\n")
-                    ));
-                }
-                // a pending entry still must not crash
-                failures.extend(problems.into_iter().filter(|p| p.contains("crashed") || p.contains("without a code")));
-            }
-            None => {
-                eprintln!("{}  {summary}", if problems.is_empty() { "ok     " } else { "FAIL   " });
-                failures.extend(problems);
-            }
-        }
-    }
-    for (name, _, _) in PENDING_ISSUE_9 {
-        assert!(entries.iter().any(|e| e.name == *name), "PENDING_ISSUE_9 names {name}, which is not in the corpus");
+        let (problems, summary, _) = run_entry(entry);
+        eprintln!("{}  {summary}", if problems.is_empty() { "ok     " } else { "FAIL   " });
+        failures.extend(problems);
     }
     assert!(failures.is_empty(), "{} disagreement(s):\n{}", failures.len(), failures.join("\n"));
 }

@@ -13,6 +13,7 @@ mod forge_server;
 mod modes;
 mod plan;
 mod proxy;
+mod python_shapes;
 mod registries;
 mod release;
 mod scale;

@@ -57,9 +57,31 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             .collect()
     };
     add("unknown-members", from_issues(&[Code::UnknownMember]));
+    // warnings: uv ignores a members entry that matches nothing, so the release does too
+    checks.push(Check { name: "membership", ok: true, problems: from_issues(&[Code::MemberGlob]) });
+    let mut add =
+        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
     add(
         "versions",
-        from_issues(&[Code::InvalidVersion, Code::MissingVersion, Code::DynamicVersion, Code::ManifestSyntax]),
+        from_issues(&[
+            Code::InvalidVersion,
+            Code::MissingVersion,
+            Code::DynamicVersion,
+            Code::VersionPattern,
+            Code::DynamicDependencies,
+            Code::ManifestSyntax,
+        ])
+        .into_iter()
+        .chain(ws.packages.iter().filter(|p| p.unpublishable.is_none()).filter_map(|p| {
+            let local = p.version.as_ref()?.local()?;
+            Some(problem(
+                Code::LocalVersion,
+                &p.name,
+                format!("{} {} has a local version part (`+{local}`), which PyPI refuses", p.name, p.version_text),
+                format!("remove `+{local}` from the version in {}", p.manifest),
+            ))
+        }))
+        .collect(),
     );
 
     // internal requirements must admit the dependency's current version
@@ -137,13 +159,16 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 format!("change {} in xtask-release.toml", repo.config.tag_key(p.ecosystem)),
             ));
         }
-        let same = ws.packages.iter().find(|q| {
-            q.ecosystem < p.ecosystem
+        let same = ws.packages.iter().enumerate().find(|&(k, q)| {
+            let pair = |a: usize, b: usize| crate::plan::maturin_crate(ws, a) == Some(b);
+            let i = ws.index_in(p.ecosystem, &p.name).unwrap_or(k);
+            !(pair(i, k) || pair(k, i))
+                && q.ecosystem < p.ecosystem
                 && q.unpublishable.is_none()
                 && p.unpublishable.is_none()
                 && render_tag(repo.config.tag_template(q.ecosystem), &q.name, &q.version_text) == t
         });
-        if let Some(q) = same {
+        if let Some((_, q)) = same {
             tags.push(problem(
                 Code::TagCollision,
                 &p.name,
@@ -375,7 +400,12 @@ fn locked_members(doc: &DocumentMut) -> HashMap<String, Option<String>> {
 pub fn render_text(checks: &[Check]) -> String {
     let mut out = String::new();
     for c in checks {
-        let _ = writeln!(out, "{} {}", if c.ok { "ok  " } else { "FAIL" }, c.name);
+        let status = match (c.ok, c.problems.is_empty()) {
+            (false, _) => "FAIL",
+            (true, false) => "warn",
+            (true, true) => "ok  ",
+        };
+        let _ = writeln!(out, "{status} {}", c.name);
         for p in &c.problems {
             let who = if p.package.is_empty() { String::new() } else { format!("{}: ", p.package) };
             let _ = writeln!(out, "     [{}] {who}{}", p.code, p.message);

@@ -76,16 +76,21 @@ codes! {
         "A Cargo.toml or pyproject.toml could not be parsed. The message names the file, line and \
          column. Fix the file; `cargo metadata` or `uv lock` would fail on it too.";
     MemberGlob = "XR021", "a workspace member pattern matches nothing",
-        "A `members` entry of [workspace] (Cargo) or [tool.uv.workspace] (uv) matches no folder \
-         with a manifest. Cargo and uv reject such workspaces too. Fix or remove the pattern.";
+        "A `members` entry of [workspace] (Cargo) matches no folder with a Cargo.toml, or a member \
+         folder (Cargo or uv) has no manifest. Cargo rejects such workspaces too. Fix or remove the \
+         pattern. A [tool.uv.workspace] members entry that matches nothing is only a warning of \
+         `check`, since uv ignores it.";
     MissingVersion = "XR022", "a package has no version",
         "A package that is to be released declares no version: [project] version for Python, \
          `version` or `version.workspace = true` for a crate. Add one.";
     DynamicVersion = "XR023", "a dynamic version could not be located",
-        "A pyproject.toml says `dynamic = [\"version\"]` but the tool could not find the file that \
-         holds the version ([tool.hatch.version] path or [tool.setuptools.dynamic] version.attr \
-         pointing at a `__version__ = \"...\"` line). Make the version static in [project], or point \
-         one of those keys at the file.";
+        "A pyproject.toml says `dynamic = [\"version\"]` but the tool could not find the version. It \
+         reads: a version file ([tool.hatch.version] path with hatch's default pattern `__version__ = \
+         \"...\"` / `VERSION = \"...\"`, or its custom `pattern`; [tool.pdm.version] path; \
+         [tool.setuptools.dynamic] version attr or file); the crate's Cargo.toml for maturin \
+         ([tool.maturin] manifest-path); git tags for hatch-vcs, setuptools-scm, uv-dynamic-versioning \
+         and pdm scm. The message says which of these was tried and what is missing. Make the version \
+         static in [project], or fix the named key or file.";
     InvalidVersion = "XR024", "a version is not valid for its ecosystem",
         "Crate versions must be SemVer 2.0 (`1.2.0`, `1.2.0-rc.1`); Python versions must be PEP 440 \
          (`1.2.0`, `1.2.0rc1`, `1.2.0.post1`). Fix the version in the named manifest or on the \
@@ -97,6 +102,22 @@ codes! {
         "Neither a Cargo workspace (Cargo.toml at the root) nor a uv workspace or project \
          (pyproject.toml at the root or at [python] root) was found. Pass the right --root, or set \
          [python] root in xtask-release.toml.";
+    RootMissing = "XR027", "a configured workspace root does not exist",
+        "[python] root or [cargo] root in xtask-release.toml names a folder that does not exist. \
+         Without this error the ecosystem would silently have no packages. Fix the path (relative to \
+         the repository root) or remove the key to use the root.";
+    DynamicDependencies = "XR028", "dynamic dependencies are not recorded in uv.lock",
+        "A pyproject.toml says `dynamic = [\"dependencies\"]` (or optional-dependencies): a build \
+         hook fills them in, so [project] does not say what the package depends on. The tool reads \
+         them the way uv does, from the member's `[package.metadata] requires-dist` in uv.lock; \
+         there is no uv.lock at the Python root, or it has no entry for this member. Run `uv lock` \
+         and commit uv.lock (the tool never guesses an order from missing dependencies).";
+    VersionPattern = "XR029", "a version pattern cannot be honored",
+        "[tool.hatch.version] pattern is a Python regular expression with a `version` named group. \
+         The tool reads a subset of it without a regex engine: literal text (with `\\` escapes), \
+         `^`, `(?i)`, `\\s*`, `\\s+`, ` *`, ` +`, quote classes like `[\\'\"]` and a back-reference \
+         to one, and the group `(?P<version>...)` followed by literal text or a quote. Simplify the \
+         pattern to that subset, or use hatch's default (`__version__ = \"...\"` / `VERSION = \"...\"`).";
     Cycle = "XR030", "dependency cycle",
         "Internal dependencies (normal and build; dev-dependencies do not count, as in cargo) form \
          a cycle, so there is no order to publish in. The message prints the cycle as a path. \
@@ -121,6 +142,12 @@ codes! {
         "--bump VERSION must be a valid version for each selected package's ecosystem and greater \
          than its current version; --pre must be rc, alpha or beta and cannot go backwards (rc to \
          alpha). Pick another version or select packages with --package.";
+    LocalVersion = "XR051", "a local version cannot be uploaded",
+        "A Python version with a local part (`1.2.0+dev`, PEP 440) is refused by PyPI and by most \
+         indexes, so it is never uploaded. A package whose version has one is excluded from the plan \
+         (the reason says so, and `check` reports it); a release to a version with one (`--bump \
+         1.3.0+x`) is refused with this code before anything is written. Remove the `+...` part \
+         from the version to release the public version.";
     CheckFailed = "XR060", "health checks failed",
         "`cargo xtask check` found problems. Each is listed with the package and the fix. The \
          command exits 1 until all are fixed.";
@@ -272,10 +299,6 @@ codes! {
         "A crate and a Python package with the same name would be tagged alike by [tags] package. Give \
          one ecosystem its own template, e.g. `[tags] python = \"py-{name}-v{version}\"` or \
          `cargo = \"{name}-crate-v{version}\"`; per-ecosystem keys override `package` for that ecosystem.";
-    SameNameRelease = "XR035", "a crate and a Python package of one name in one release",
-        "A crate and a Python package with the same name would be released together. The release journal \
-         records each package's steps by name, so one release takes one of them: exclude the other with \
-         `--exclude python:NAME` or `--exclude cargo:NAME` and release it in the next run.";
 }
 
 impl Code {

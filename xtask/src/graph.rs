@@ -203,8 +203,15 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
     let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
     let label = |i: usize| {
         let p = &ws.packages[i];
-        format!("{} {} ({})", p.name, p.version_text, p.ecosystem.as_str())
+        let from = built_from(ws, i).map(|c| format!(", built from crate {c}")).unwrap_or_default();
+        format!("{} {} ({}{from})", p.name, shown_version(p), p.ecosystem.as_str())
     };
+    // maturin: the Python package and the crate it is built from (not an order: the build compiles the crate)
+    let pairs: Vec<(usize, usize)> = order
+        .iter()
+        .filter_map(|&i| Some((i, crate::plan::maturin_crate(ws, i)?)))
+        .filter(|(_, j)| show.contains(j))
+        .collect();
     let edges: Vec<(usize, usize)> =
         graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
     let dropped: Vec<(usize, usize)> =
@@ -264,7 +271,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                     "  \"{}\" [label=\"{}\\n{}\", shape={shape}];",
                     graph.name(i),
                     p.name,
-                    p.version_text
+                    shown_version(p)
                 );
             }
             for (a, b) in &edges {
@@ -279,6 +286,14 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                     graph.name(*b)
                 );
             }
+            for (a, b) in &pairs {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" -> \"{}\" [style=dashed, constraint=false, label=\"built from\"];",
+                    graph.name(*a),
+                    graph.name(*b)
+                );
+            }
             out.push_str("}\n");
         }
         GraphFormat::Mermaid => {
@@ -286,7 +301,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             let id = |i: usize| format!("n{i}");
             for &i in &order {
                 let p = &ws.packages[i];
-                let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, p.version_text);
+                let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, shown_version(p));
             }
             for (a, b) in &edges {
                 if graph.optional.contains(&(*a, *b)) {
@@ -297,6 +312,9 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             }
             for (a, b) in &dropped {
                 let _ = writeln!(out, "  {} -. dropped .-> {}", id(*a), id(*b));
+            }
+            for (a, b) in &pairs {
+                let _ = writeln!(out, "  {} -. built from .-> {}", id(*a), id(*b));
             }
         }
         GraphFormat::Json => {
@@ -309,7 +327,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                     serde_json::json!({
                         "name": p.name,
                         "ecosystem": p.ecosystem,
-                        "version": p.version_text,
+                        "version": shown_version(p),
                         "path": p.dir,
                         "level": graph.levels[i],
                         "dependencies": graph.deps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
@@ -330,6 +348,12 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                 })
                 .collect();
             let mut doc = serde_json::json!({"packages": packages, "edges": edges});
+            if !pairs.is_empty() {
+                doc["built_from"] = pairs
+                    .iter()
+                    .map(|&(a, b)| serde_json::json!({"python": graph.name(a), "crate": graph.name(b), "via": "maturin"}))
+                    .collect();
+            }
             if !dropped.is_empty() {
                 doc["dropped_edges"] = dropped
                     .iter()
@@ -346,6 +370,20 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
         }
     }
     out
+}
+
+/// A package's version as `graph` shows it: versions from git tags are only
+/// known to the plan (which reads the tags).
+fn shown_version(p: &crate::workspace::Package) -> String {
+    match p.version_source {
+        crate::workspace::VersionSource::Vcs(v) => format!("(version from git tags, {})", v.plugin()),
+        _ => p.version_text.clone(),
+    }
+}
+
+/// The crate a maturin package is built from, by name, when it is a member here.
+fn built_from(ws: &Workspace, i: usize) -> Option<&str> {
+    crate::plan::maturin_crate(ws, i).map(|j| ws.packages[j].name.as_str())
 }
 
 fn tree(
@@ -368,7 +406,7 @@ fn tree(
             "{prefix}{}{} {}{}{}",
             if last { "└── " } else { "├── " },
             p.name,
-            p.version_text,
+            shown_version(p),
             if graph.optional.contains(&(i, d)) { " (optional)" } else { "" },
             if seen { " (*)" } else { "" }
         );

@@ -688,6 +688,7 @@ mod tests {
             deps: vec![],
             description: None,
             license: true,
+            built_from: None,
         }
     }
 

@@ -95,6 +95,8 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts)?,
         Command::Graph { format, deps, rdeps } => {
             let repo = Repo::load(root, config)?;
+            // a version plan cannot read is no blank in the graph either: both fail alike
+            repo.ws.require_plannable()?;
             let graph = repo.graph()?;
             let pick = |name: &str, flag: &str| repo.ws.lookup(name, flag);
             let show: BTreeSet<usize> = match (deps, rdeps) {

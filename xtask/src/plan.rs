@@ -113,6 +113,21 @@ pub struct Entry {
     /// files of the release commit.
     #[serde(skip)]
     pub notes: PackageNotes,
+    /// What the release journal records this package under when it is not its
+    /// name: `python:NAME` for a Python package that shares its name with a crate.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+}
+
+impl Entry {
+    /// The package's key in the release journal (and its artifact folder's name).
+    pub fn key(&self) -> &str {
+        if self.key.is_empty() {
+            &self.name
+        } else {
+            &self.key
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,6 +177,14 @@ pub fn plan(
     config: &Config,
     opts: &Options,
 ) -> anyhow::Result<Plan> {
+    // versions from git tags (hatch-vcs, setuptools-scm, ...): the last tag's, 0.0.0 before the first
+    let filled;
+    let ws = if ws.packages.iter().any(|p| matches!(p.version_source, VersionSource::Vcs(_))) {
+        filled = with_tag_versions(ws, history);
+        &filled
+    } else {
+        ws
+    };
     let n = ws.packages.len();
     let find = |name: &str, flag: &str| ws.lookup(name, flag);
     let mut selected: BTreeSet<usize> = (0..n).collect();
@@ -183,6 +206,25 @@ pub fn plan(
         .filter(|&i| !config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == Some(i))))
         .map(|i| ws.id(i))
         .collect();
+    let mut inheriting = inheriting;
+    // A maturin package and the crate it is built from share one version: an
+    // implicit group of the pair (or the Python package joins the crate's group).
+    for (i, p) in ws.packages.iter().enumerate() {
+        let Some(j) = maturin_crate(ws, i) else { continue };
+        let configured = |k: usize| config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == Some(k)));
+        if configured(i) || configured(j) {
+            continue;
+        }
+        if inheriting.contains(&ws.id(j)) {
+            inheriting.push(ws.id(i));
+        } else {
+            groups.push(crate::config::Group {
+                name: format!("maturin: {} is built from crate {}", ws.id(i), ws.packages[j].name),
+                members: vec![ws.id(i), ws.id(j)],
+            });
+        }
+        let _ = p;
+    }
     if inheriting.len() > 1 {
         groups.push(crate::config::Group { name: "[workspace.package] version".into(), members: inheriting });
     }
@@ -202,15 +244,16 @@ pub fn plan(
 
     // one name in two ecosystems with one tag template: whose tags are whose is unknowable
     for (i, p) in ws.packages.iter().enumerate() {
-        let twin = ws.packages[..i].iter().find(|q| {
-            q.ecosystem != p.ecosystem
+        let twin = ws.packages[..i].iter().enumerate().find(|&(k, q)| {
+            !is_pair(ws, i, k)
+                && q.ecosystem != p.ecosystem
                 && q.unpublishable.is_none()
                 && p.unpublishable.is_none()
                 && pep508::normalize(&q.name) == pep508::normalize(&p.name)
                 && render_tag(config.tag_template(q.ecosystem), &q.name, "1")
                     == render_tag(config.tag_template(p.ecosystem), &p.name, "1")
         });
-        if let Some(q) = twin {
+        if let Some((_, q)) = twin {
             return Err(fail(
                 Code::TagCollision,
                 format!(
@@ -247,6 +290,16 @@ pub fn plan(
             d.push(excluded("excluded with --exclude".into()));
             continue;
         }
+        if let Some(local) = p.version.as_ref().and_then(Version::local) {
+            // PyPI refuses local versions: such a package is not meant for an index
+            d.push(excluded(format!(
+                "never published: version {} has a local part (`+{local}`), which PyPI refuses; remove it from {} to release {}",
+                p.version_text,
+                version_file(p),
+                p.version_text.split('+').next().unwrap_or_default()
+            )));
+            continue;
+        }
         let current = p.version.clone().ok_or_else(|| {
             fail(
                 Code::InvalidVersion,
@@ -254,6 +307,13 @@ pub fn plan(
                 format!("fix the version in {}", p.manifest),
             )
         })?;
+        if matches!(p.version_source, VersionSource::Vcs(_)) && history[i].last_tag.is_none() {
+            // before the first tag the plugins say 0.0.0: the commits decide the first version
+            let mut h = history[i].clone();
+            h.last_tag = Some(("(no tag yet: the version control gives 0.0.0)".into(), current.clone()));
+            d.push(decide(p.ecosystem, &current, &h, opts)?);
+            continue;
+        }
         d.push(decide(p.ecosystem, &current, &history[i], opts)?);
     }
 
@@ -303,35 +363,44 @@ pub fn plan(
                     format!("change {} in xtask-release.toml", config.tag_key(p.ecosystem)),
                 )
             })?;
-            if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t)) {
+            if let Some(next) = dec.next.as_ref().filter(|v| v.local().is_some()) {
+                return Err(fail(
+                    Code::LocalVersion,
+                    format!(
+                        "{} {next} has a local version part (`+{}`), which PyPI refuses",
+                        p.name,
+                        next.local().unwrap_or_default()
+                    ),
+                    format!(
+                        "remove `+{}` from the version in {} (or pass --bump with a public version), or --exclude {}",
+                        next.local().unwrap_or_default(),
+                        version_file(p),
+                        ws.id(i)
+                    ),
+                ));
+            }
+            let pair_tag = |e: &Entry| {
+                let same = |v: &Option<Version>| v.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python));
+                ws.index_in(e.ecosystem, &e.name).is_some_and(|k| is_pair(ws, i, k)) && same(&e.next) == same(&dec.next)
+            };
+            if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t) && !pair_tag(e)) {
                 return Err(fail(
                     Code::TagCollision,
                     format!("{} {} and {} {} would both be tagged `{t}`", other.ecosystem.as_str(), other.name, p.ecosystem.as_str(), p.name),
                     "give one ecosystem its own template in xtask-release.toml, e.g. [tags] python = \"py-{name}-v{version}\"",
                 ));
             }
-            if let Some(other) = packages
-                .iter()
-                .find(|e: &&Entry| e.next.is_some() && pep508::normalize(&e.name) == pep508::normalize(&p.name))
-            {
-                return Err(fail(
-                    Code::SameNameRelease,
-                    format!(
-                        "{} {} and {} {} would be released together; a release records its steps by package name",
-                        other.ecosystem.as_str(),
-                        other.name,
-                        p.ecosystem.as_str(),
-                        p.name
-                    ),
-                    format!(
-                        "release them one at a time: add `--exclude {}:{}` now, and release it next",
-                        p.ecosystem.as_str(),
-                        p.name
-                    ),
-                ));
-            }
         }
+        let shares_name = ws
+            .packages
+            .iter()
+            .any(|q| q.ecosystem == Ecosystem::Cargo && pep508::normalize(&q.name) == pep508::normalize(&p.name));
         packages.push(Entry {
+            key: if p.ecosystem == Ecosystem::Python && shares_name {
+                format!("python:{}", p.name)
+            } else {
+                String::new()
+            },
             name: p.name.clone(),
             ecosystem: p.ecosystem,
             path: p.dir.clone(),
@@ -340,7 +409,7 @@ pub fn plan(
             next_version: dec.next.as_ref().map(Version::to_string),
             bump: dec.bump,
             status: dec.status,
-            reason: dec.reason.clone(),
+            reason: with_source_note(ws, i, &dec.reason),
             level: graph.levels[i],
             order: pos + 1,
             dependencies: graph.deps(i).iter().map(|&j| graph.name(j).to_string()).collect(),
@@ -518,6 +587,69 @@ fn kinds(h: &PackageHistory) -> String {
 
 /// Gives every member of group `gi` the largest next version among them.
 /// Returns whether anything changed.
+/// Package `i`'s workspace with the versions of packages versioned by git
+/// tags filled in: the last tag's, or 0.0.0 before the first tag.
+fn with_tag_versions(ws: &Workspace, history: &[PackageHistory]) -> Workspace {
+    let mut ws = ws.clone();
+    for (p, h) in ws.packages.iter_mut().zip(history) {
+        if matches!(p.version_source, VersionSource::Vcs(_)) {
+            let v = h
+                .last_tag
+                .as_ref()
+                .map(|(_, v)| v.to_ecosystem(p.ecosystem))
+                .unwrap_or_else(|| Version::parse(p.ecosystem, "0.0.0").expect("0.0.0 parses"));
+            p.version_text = v.to_string();
+            p.version = Some(v);
+        }
+    }
+    ws
+}
+
+/// The crate (workspace index) maturin builds Python package `i` from, when it is a member here.
+pub fn maturin_crate(ws: &Workspace, i: usize) -> Option<usize> {
+    let p = &ws.packages[i];
+    let name = p.built_from.as_deref().filter(|_| p.ecosystem == Ecosystem::Python)?;
+    ws.index_in(Ecosystem::Cargo, name)
+}
+
+/// Whether packages `a` and `b` are a maturin package and its crate.
+fn is_pair(ws: &Workspace, a: usize, b: usize) -> bool {
+    maturin_crate(ws, a) == Some(b) || maturin_crate(ws, b) == Some(a)
+}
+
+/// Where package `p`'s version is written, for a help line.
+fn version_file(p: &crate::workspace::Package) -> String {
+    match &p.version_source {
+        VersionSource::File { path, .. } => path.clone(),
+        VersionSource::Crate { manifest, workspace } => workspace.clone().unwrap_or_else(|| manifest.clone()),
+        _ => p.manifest.clone(),
+    }
+}
+
+/// The reason, with where the version of a maturin or VCS-versioned package comes from.
+fn with_source_note(ws: &Workspace, i: usize, reason: &str) -> String {
+    let p = &ws.packages[i];
+    let note = match &p.version_source {
+        VersionSource::Crate { manifest, workspace } => {
+            let from = p.built_from.as_deref().map(|c| format!("crate {c}, ")).unwrap_or_default();
+            let file = workspace.as_deref().map(|w| format!("{w} [workspace.package]")).unwrap_or(manifest.clone());
+            format!("maturin: one version with {from}in {file}")
+        }
+        VersionSource::Vcs(v) => {
+            format!("version from git tags ({}): nothing to write, the build is told it", v.plugin())
+        }
+        _ => match maturin_crate(ws, i) {
+            Some(j) => format!("maturin: built from crate {}", ws.packages[j].name),
+            None => return reason.to_string(),
+        },
+    };
+    if reason.is_empty() {
+        note
+    } else {
+        format!("{reason}; {note}")
+    }
+}
+
 fn synchronize(
     ws: &Workspace,
     d: &mut [Decision],
@@ -705,6 +837,7 @@ mod tests {
                 .collect(),
             description: None,
             license: true,
+            built_from: None,
         }
     }
 

@@ -153,6 +153,21 @@ impl Ctx {
         output(cmd, code, help)
     }
 
+    /// Effect: like `exec`, with environment variables the command needs (not
+    /// secrets: they are shown, in a dry run and in the trace, before the command).
+    pub fn exec_env(&self, cmd: Cmd<'_>, env: &[(String, String)], code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
+        let shown_env: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        if self.dry_run {
+            println!("  would run: {shown_env}{}", self.show(&cmd.to_string()));
+            return Ok(vec![]);
+        }
+        if !env.is_empty() {
+            trace(&format!("environment: {}", shown_env.trim_end()));
+        }
+        let cmd = env.iter().fold(cmd, |c, (k, v)| c.env(k, v));
+        output(cmd, code, help)
+    }
+
     /// Effect: writes a file atomically (temp file, fsync, rename).
     pub fn write(&self, path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<()> {
         if self.dry_run {

@@ -56,7 +56,8 @@ impl Place {
 
 /// The version literals of a Python package's import package, in file order.
 pub fn python_literals(root: &Path, p: &Package) -> Vec<Literal> {
-    if p.ecosystem != Ecosystem::Python {
+    // a VCS plugin writes its version file at build time: not ours to move
+    if p.ecosystem != Ecosystem::Python || matches!(p.version_source, VersionSource::Vcs(_)) {
         return vec![];
     }
     literals_in(root, &p.dir, &p.name)
@@ -129,10 +130,7 @@ pub fn parse_literal(line: &str) -> Option<(&str, &str, std::ops::Range<usize>)>
 /// file that does not exist is skipped here; `rewrite` decides whether a
 /// file's pattern matches.
 pub fn places(root: &Path, config: &Config, ws: &Workspace, p: &Package) -> anyhow::Result<Vec<Place>> {
-    let source = match &p.version_source {
-        VersionSource::File(f) => Some(f.as_str()),
-        _ => None,
-    };
+    let source = source_file(p);
     let mut out: Vec<Place> = python_literals(root, p)
         .into_iter()
         .filter(|l| Some(l.path.as_str()) != source && same(p, &l.value))
@@ -147,6 +145,15 @@ pub fn places(root: &Path, config: &Config, ws: &Workspace, p: &Package) -> anyh
         }
     }
     Ok(out)
+}
+
+/// The file a dynamic version is read from: it is the version itself, not
+/// another place of it.
+fn source_file(p: &Package) -> Option<&str> {
+    match &p.version_source {
+        VersionSource::File { path, .. } => Some(path.as_str()),
+        _ => None,
+    }
 }
 
 /// Does a `[[version-files]]` entry apply to `p`?
@@ -253,10 +260,7 @@ fn replace_pattern(text: &str, pattern: &str, new: &str) -> Option<String> {
 /// version (`false`).
 pub fn disagreements(root: &Path, config: &Config, ws: &Workspace, p: &Package) -> Vec<(bool, String)> {
     let mut out = vec![];
-    let source = match &p.version_source {
-        VersionSource::File(f) => Some(f.as_str()),
-        _ => None,
-    };
+    let source = source_file(p);
     for l in python_literals(root, p) {
         if Some(l.path.as_str()) != source && !same(p, &l.value) {
             let text =

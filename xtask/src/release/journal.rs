@@ -158,7 +158,7 @@ impl Journal {
     pub fn public_summary(&self) -> Vec<String> {
         let mut out = vec![];
         for e in self.plan.releases() {
-            let rec = self.packages.get(&e.name).cloned().unwrap_or_default();
+            let rec = self.packages.get(e.key()).cloned().unwrap_or_default();
             let state = if rec.done {
                 "published and verified".to_string()
             } else {

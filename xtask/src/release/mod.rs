@@ -19,7 +19,7 @@ mod push;
 mod python;
 pub mod rollback;
 mod schedule;
-mod write;
+pub mod write;
 mod zip;
 
 use std::collections::HashMap;
@@ -457,12 +457,14 @@ pub struct Release {
 /// The versions every package has in the release commit: next for released
 /// ones, current for the rest.
 pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<String, Version> {
+    // keyed `ecosystem:name`: a crate and a Python package may share a name (and release together)
     repo.ws
         .packages
         .iter()
         .filter_map(|p| {
-            let v = plan.get(&p.name).and_then(|e| e.next.clone()).or_else(|| p.version.clone())?;
-            Some((p.name.clone(), v))
+            let planned = plan.packages.iter().find(|e| e.ecosystem == p.ecosystem && e.name == p.name);
+            let v = planned.and_then(|e| e.next.clone()).or_else(|| p.version.clone())?;
+            Some((format!("{}:{}", p.ecosystem.as_str(), p.name), v))
         })
         .collect()
 }

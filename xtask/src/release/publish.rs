@@ -211,7 +211,7 @@ impl Artifact {
 impl Job<'_> {
     /// One package, start to end, unless the journal says it is done.
     fn package(&self, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
-        if let Some(outcome) = self.record(&e.name).filter(|r| r.done).and_then(|r| r.outcome) {
+        if let Some(outcome) = self.record(e.key()).filter(|r| r.done).and_then(|r| r.outcome) {
             self.progress.set(i, State::Done);
             return Ok(outcome);
         }
@@ -230,8 +230,8 @@ impl Job<'_> {
             },
         );
         let outcome = r?;
-        self.journal.transition(&format!("{} done", e.name), |j| {
-            let r = j.packages.entry(e.name.clone()).or_default();
+        self.journal.transition(&format!("{} done", e.key()), |j| {
+            let r = j.packages.entry(e.key().to_string()).or_default();
             r.done = true;
             r.outcome = Some(outcome);
         })?;
@@ -307,8 +307,8 @@ impl Job<'_> {
     }
 
     /// `.git/xtask-release/<commit>/dist/<name>`: where a package's artifacts are kept.
-    pub fn dist(&self, name: &str) -> PathBuf {
-        self.release.work.join("dist").join(name)
+    pub fn dist(&self, key: &str) -> PathBuf {
+        self.release.work.join("dist").join(key.replace(':', "-"))
     }
 }
 

@@ -21,10 +21,13 @@ use crate::shell;
 use crate::version::{Ecosystem, Version};
 use crate::version_files;
 use crate::workspace::pep508::normalize;
+use crate::workspace::VersionSource;
 
 /// What one Python package is released as.
 struct Py<'a> {
     name: &'a str,
+    /// The journal's key (`python:NAME` when a crate has the same name).
+    key: &'a str,
     version: String,
     dist: PathBuf,
     /// `name-version` as distribution file names spell it.
@@ -38,19 +41,25 @@ impl Job<'_> {
         let version = e.next_version.clone().expect("released");
         let py = Py {
             name: &e.name,
+            key: e.key(),
             stem: format!("{}-{version}", normalize_dist(&e.name)),
             version,
-            dist: self.dist(&e.name),
+            dist: self.dist(e.key()),
             pins: self
                 .repo
                 .ws
                 .packages
                 .iter()
                 .filter(|p| p.ecosystem == Ecosystem::Python)
-                .filter_map(|p| Some((normalize(&p.name), self.versions.get(&p.name)?.clone())))
+                .filter_map(|p| {
+                    Some((
+                        normalize(&p.name),
+                        self.versions.get(&format!("python:{}", p.name))?.to_ecosystem(Ecosystem::Python),
+                    ))
+                })
                 .collect(),
         };
-        let artifacts = match self.reusable(py.name, &py.dist) {
+        let artifacts = match self.reusable(py.key, &py.dist) {
             Some(a) => {
                 println!("  {}: reusing the artifacts built before the interruption", py.name);
                 a
@@ -58,16 +67,16 @@ impl Job<'_> {
             None => self.python_build(sh, e, &py)?,
         };
         let outcome = self.python_upload(sh, &py, &artifacts, i)?;
-        self.stage(py.name, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
+        self.stage(py.key, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
         if self.repo.config.smoke_test {
-            self.stage(py.name, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
+            self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
         }
         Ok(outcome)
     }
 
     /// Pins internal requirements to this release's versions, builds, verifies.
     fn python_build(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
-        self.mark(py.name, Stage::Build, Step::Started)?;
+        self.mark(py.key, Stage::Build, Step::Started)?;
         let manifest = self.tree.join(&e.manifest);
         let pkg_dir = self.tree.join(&e.path);
         let dist = &py.dist;
@@ -82,8 +91,15 @@ impl Job<'_> {
             self.ctx.write(&manifest, pinned.as_bytes(), "internal requirements pinned")?;
             shell::fs::remove_dir_all(dist)?;
         }
-        self.ctx.exec(
+        // a version from git tags: the exported tree has no .git, so the plugin is told the version
+        let env =
+            match self.repo.ws.index_in(Ecosystem::Python, &e.name).map(|k| &self.repo.ws.packages[k].version_source) {
+                Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
+                _ => vec![],
+            };
+        self.ctx.exec_env(
             cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+            &env,
             Code::BuildFailed,
             "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
         )?;
@@ -95,7 +111,7 @@ impl Job<'_> {
             return Ok(vec![]);
         }
         let artifacts = self.verify_python(sh, e, py)?;
-        self.record_artifacts(py.name, &artifacts)?;
+        self.record_artifacts(py.key, &artifacts)?;
         Ok(artifacts)
     }
 
@@ -107,7 +123,7 @@ impl Job<'_> {
         let index_url = &config.python_index_url;
         let name = py.name;
         if self.ctx.dry_run {
-            if self.stage_state(name, Stage::Publish) == Some(Step::Done) {
+            if self.stage_state(py.key, Stage::Publish) == Some(Step::Done) {
                 println!("  {name}: uploaded before the interruption (journal); the index is asked again");
                 return Ok(Outcome::Published);
             }
@@ -120,7 +136,7 @@ impl Job<'_> {
             )?;
             return Ok(Outcome::WouldPublish);
         }
-        let interrupted = self.stage_state(name, Stage::Publish) == Some(Step::Started);
+        let interrupted = self.stage_state(py.key, Stage::Publish) == Some(Step::Started);
         let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
         let mut missing = false;
         let mut repair: Vec<PathBuf> = vec![];
@@ -148,7 +164,7 @@ impl Job<'_> {
             return Ok(Outcome::AlreadyPublished);
         }
         self.progress.set(i, State::Publishing);
-        self.mark(name, Stage::Publish, Step::Started)?;
+        self.mark(py.key, Stage::Publish, Step::Started)?;
         let publish_url = &config.python_publish_url;
         if !repair.is_empty() {
             self.ctx.exec(
@@ -163,7 +179,7 @@ impl Job<'_> {
             Code::PublishFailed,
             "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
         )?;
-        self.mark(name, Stage::Publish, Step::Done)?;
+        self.mark(py.key, Stage::Publish, Step::Done)?;
         Ok(Outcome::Published)
     }
 

@@ -14,7 +14,7 @@ use crate::repo::Repo;
 use crate::shell::{self, Ctx};
 use crate::version::{Ecosystem, Version};
 use crate::version_files::{self, Place};
-use crate::workspace::{join_rel, pep508::normalize, VersionSource};
+use crate::workspace::{join_rel, pep508::normalize, VersionPattern, VersionSource};
 
 /// The tags of a release, each checked against git's ref rules.
 pub fn tags(plan: &Plan) -> anyhow::Result<Vec<String>> {
@@ -104,9 +104,19 @@ pub fn compute_edits(
                     workspace_version_done = true;
                 }
             }
-            VersionSource::File(rel) => {
+            VersionSource::File { path: rel, pattern } => {
                 let text = current(&edits, &mut load, rel)?;
-                let out = edit::set_file_version(&text, &p.version_text, &new).ok_or_else(|| {
+                // the span the pattern reads (hatch's default one too: `v1.0` keeps its `v`)
+                let pat = match pattern {
+                    Some(pat) => VersionPattern::parse(pat).ok(),
+                    None => Some(VersionPattern::hatch_default()),
+                };
+                let span = pat.and_then(|pat| pat.find(&text)).filter(|&(a, b)| text[a..b] == p.version_text);
+                let out = match span {
+                    Some((a, b)) => Some(format!("{}{new}{}", &text[..a], &text[b..])),
+                    None => edit::set_file_version(&text, &p.version_text, &new),
+                }
+                .ok_or_else(|| {
                     fail(
                         Code::DynamicVersion,
                         format!("{rel} does not contain the version {}", p.version_text),
@@ -116,6 +126,32 @@ pub fn compute_edits(
                 store(&mut edits, rel, out);
                 if print {
                     println!("  {} {} -> {new} in {rel}", p.name, p.version_text);
+                }
+            }
+            VersionSource::Crate { manifest, workspace } => {
+                // maturin: the crate's version is the Python package's (written in SemVer form)
+                let semver = e.next.as_ref().expect("released").to_ecosystem(Ecosystem::Cargo).to_string();
+                let (rel, out) = match workspace {
+                    Some(rel) => {
+                        let text = current(&edits, &mut load, rel)?;
+                        (rel, edit::set_workspace_version(&text, rel, &semver).map_err(edit_err)?)
+                    }
+                    None => {
+                        let text = current(&edits, &mut load, manifest)?;
+                        (
+                            manifest,
+                            edit::set_package_version(&text, manifest, Ecosystem::Cargo, &semver).map_err(edit_err)?,
+                        )
+                    }
+                };
+                store(&mut edits, rel, out);
+                if print {
+                    println!("  {} {} -> {new} in {rel} (maturin builds it from {manifest})", p.name, p.version_text);
+                }
+            }
+            VersionSource::Vcs(vcs) => {
+                if print {
+                    println!("  {} {new}: no file to write ({} takes it from the tag)", p.name, vcs.plugin());
                 }
             }
             VersionSource::Missing => unreachable!("packages without a version are never released"),

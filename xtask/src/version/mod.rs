@@ -63,6 +63,15 @@ impl Version {
         }
     }
 
+    /// The local part of a PEP 440 version (`1.2.0+dev` → `dev`), which no
+    /// public index accepts.
+    pub fn local(&self) -> Option<&str> {
+        match self {
+            Version::Py(p) => p.local.as_deref(),
+            Version::Sem(_) => None,
+        }
+    }
+
     pub fn ecosystem(&self) -> Ecosystem {
         match self {
             Version::Sem(_) => Ecosystem::Cargo,

@@ -39,7 +39,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     let exclude = workspace.map(|w| string_list(w.get("exclude"))).unwrap_or_default();
     let excluded = |rel: &str| cargo_excluded(&dir, &members, &exclude, rel);
     let mut queue: std::collections::VecDeque<String> = if workspace.is_some() {
-        expand_members(&ws.root, &dir, &members, &excluded, "Cargo.toml", &root_manifest)?.into()
+        expand_members(&ws.root, &dir, &members, &excluded, "Cargo.toml", &root_manifest, None)?.into()
     } else {
         Default::default()
     };
@@ -228,6 +228,7 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
             deps,
             description,
             license,
+            built_from: None,
         });
     }
     Ok(())

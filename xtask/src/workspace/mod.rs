@@ -11,6 +11,8 @@ mod cargo;
 pub mod pep508;
 mod python;
 
+pub use python::VersionPattern;
+
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -49,6 +51,9 @@ pub struct Package {
     pub deps: Vec<Dep>,
     pub description: Option<String>,
     pub license: bool,
+    /// A maturin package: the crate it is built from (`[tool.maturin]
+    /// manifest-path`), by name, when that crate is a member here.
+    pub built_from: Option<String>,
 }
 
 /// Where a package's version is written (the release writes it back there).
@@ -58,10 +63,58 @@ pub enum VersionSource {
     Manifest,
     /// `version.workspace = true`: `[workspace.package] version` of the Cargo root.
     CargoWorkspace,
-    /// `dynamic = ["version"]`: a `__version__ = "..."` line (or plain file) here.
-    File(String),
+    /// `dynamic = ["version"]`: a version file (hatch/pdm `path`, setuptools
+    /// `attr`/`file`): a `__version__ = "..."` / `VERSION = "..."` line, a plain
+    /// file, or what hatch's custom `pattern` matches.
+    File { path: String, pattern: Option<String> },
+    /// `dynamic = ["version"]` built by maturin: the version of the crate it is
+    /// built from, in that crate's `Cargo.toml` (`manifest`), or in
+    /// `[workspace.package]` of `workspace` when the crate inherits it.
+    Crate { manifest: String, workspace: Option<String> },
+    /// `dynamic = ["version"]` from git tags (hatch-vcs, setuptools-scm,
+    /// uv-dynamic-versioning, pdm scm): no file holds it; the plan takes the
+    /// last tag's version, the build is told the new one by environment.
+    Vcs(Vcs),
     /// No version at all (cargo then treats the crate as 0.0.0, unpublishable).
     Missing,
+}
+
+/// A build plugin that takes the version from git tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vcs {
+    /// `hatch-vcs` (setuptools-scm underneath), setuptools-scm itself, or
+    /// vcs-versioning (its core).
+    SetuptoolsScm,
+    UvDynamicVersioning,
+    PdmScm,
+}
+
+impl Vcs {
+    pub fn plugin(self) -> &'static str {
+        match self {
+            Vcs::SetuptoolsScm => "setuptools-scm",
+            Vcs::UvDynamicVersioning => "uv-dynamic-versioning",
+            Vcs::PdmScm => "pdm-backend scm",
+        }
+    }
+
+    /// The environment that tells the plugin the version when there is no
+    /// `.git` (the exported release tree), as each plugin documents it.
+    pub fn env(self, dist_name: &str, version: &str) -> Vec<(String, String)> {
+        match self {
+            Vcs::SetuptoolsScm => {
+                // setuptools-scm (and hatch-vcs on top of it) read the first; vcs-versioning,
+                // setuptools-scm's core since 9.x, falls back to the second
+                let upper = pep508::normalize(dist_name).to_uppercase().replace('-', "_");
+                ["SETUPTOOLS_SCM", "VCS_VERSIONING"]
+                    .iter()
+                    .map(|prefix| (format!("{prefix}_PRETEND_VERSION_FOR_{upper}"), version.to_string()))
+                    .collect()
+            }
+            Vcs::UvDynamicVersioning => vec![("UV_DYNAMIC_VERSIONING_BYPASS".to_string(), version.to_string())],
+            Vcs::PdmScm => vec![("PDM_BUILD_SCM_VERSION".to_string(), version.to_string())],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,6 +156,19 @@ impl Workspace {
             cargo_root: None,
             python_root: None,
         };
+        for (key, dir) in [("[cargo] root", &config.cargo_root), ("[python] root", &config.python_root)] {
+            if !root.join(dir).is_dir() {
+                return Err(fail(
+                    Code::RootMissing,
+                    format!(
+                        "{key} = \"{}\" in xtask-release.toml is not a folder of {}",
+                        dir.display(),
+                        root.display()
+                    ),
+                    format!("fix {key} (a folder relative to the repository root), or remove it to use the root"),
+                ));
+            }
+        }
         cargo::discover(&mut ws, &config.cargo_root)?;
         python::discover(&mut ws, &config.python_root)?;
         if ws.packages.is_empty() {
@@ -207,7 +273,14 @@ impl Workspace {
     /// Fails on the first issue that makes planning impossible.
     pub fn require_plannable(&self) -> anyhow::Result<()> {
         for issue in &self.issues {
-            if matches!(issue.code, Code::InvalidVersion | Code::MissingVersion | Code::DynamicVersion) {
+            if matches!(
+                issue.code,
+                Code::InvalidVersion
+                    | Code::MissingVersion
+                    | Code::DynamicVersion
+                    | Code::VersionPattern
+                    | Code::DynamicDependencies
+            ) {
                 return Err(fail(issue.code, format!("{}: {}", issue.package, issue.message), issue.help.clone()));
             }
         }
@@ -259,7 +332,8 @@ fn read_toml(root: &Path, rel: &str) -> anyhow::Result<DocumentMut> {
 /// Expands workspace member globs into member folders (relative to the
 /// repository root) that hold `manifest`, leaving out the folders `excluded`
 /// says no to (before looking for their manifest, as cargo and uv do). A
-/// pattern that matches nothing is an error.
+/// pattern that matches nothing is an error for cargo; uv ignores it, so for
+/// uv (`dead` given) it is collected there for `check`.
 fn expand_members(
     root: &Path,
     ws_dir: &str,
@@ -267,6 +341,7 @@ fn expand_members(
     excluded: &dyn Fn(&str) -> bool,
     manifest: &str,
     what: &str,
+    mut dead: Option<&mut Vec<String>>,
 ) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     let base = root.join(ws_dir);
@@ -303,6 +378,10 @@ fn expand_members(
             }
         }
         if !matched {
+            if let Some(dead) = dead.as_deref_mut() {
+                dead.push(pattern.clone());
+                continue;
+            }
             return Err(fail(
                 Code::MemberGlob,
                 format!("{what}: member pattern `{pattern}` matches no folder with a {manifest}"),

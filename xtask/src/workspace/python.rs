@@ -10,7 +10,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item};
 
 use super::pep508::{self, normalize};
-use super::{expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, VersionSource, Workspace};
+use super::{expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, Vcs, VersionSource, Workspace};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 
@@ -34,10 +34,29 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 .unwrap_or_default()
         };
         let excluded = glob_excluder(&dir, &list("exclude"));
-        for m in expand_members(&ws.root, &dir, &list("members"), &excluded, "pyproject.toml", &root_manifest)? {
+        let mut dead = vec![];
+        let found = expand_members(
+            &ws.root,
+            &dir,
+            &list("members"),
+            &excluded,
+            "pyproject.toml",
+            &root_manifest,
+            Some(&mut dead),
+        )?;
+        for m in found {
             if !member_dirs.contains(&m) {
                 member_dirs.push(m);
             }
+        }
+        for pattern in dead {
+            // uv ignores it; `check` says so
+            ws.issue(
+                Code::MemberGlob,
+                &root_manifest,
+                format!("{root_manifest}: [tool.uv.workspace] members entry `{pattern}` matches no folder with a pyproject.toml (uv ignores it)"),
+                format!("remove `{pattern}` from [tool.uv.workspace] members, or add the member it names"),
+            );
         }
     }
     if member_dirs.is_empty() {
@@ -58,6 +77,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         }
     }
     let root_sources = workspace_sources(&root_doc);
+    let mut lock: Option<Option<DocumentMut>> = None;
     let mut root_reported = false;
 
     for (member_dir, manifest, doc) in &docs {
@@ -72,20 +92,29 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 format!("add `name = \"...\"` to [project] in {manifest}"),
             ));
         };
-        let dynamic = project
+        let dynamic: Vec<&str> = project
             .get("dynamic")
             .and_then(Item::as_array)
-            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("version")));
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let mut built_from = None;
         let (version_text, version_source) = match project.get("version").and_then(Item::as_str) {
             Some(v) => (v.to_string(), VersionSource::Manifest),
-            None if dynamic => match dynamic_version(&ws.root, member_dir, doc) {
-                Ok((file, v)) => (v, VersionSource::File(file)),
-                Err(why) => {
+            None if dynamic.contains(&"version") => match dynamic_version(ws, member_dir, doc) {
+                Ok(found) => {
+                    built_from = found.crate_name;
+                    (found.text, found.source)
+                }
+                Err((code, why)) => {
                     ws.issue(
-                        Code::DynamicVersion,
+                        code,
                         &name,
                         format!("{manifest} has a dynamic version: {why}"),
-                        "make the version static in [project], or set [tool.hatch.version] path / [tool.setuptools.dynamic] version",
+                        if code == Code::VersionPattern {
+                            "simplify [tool.hatch.version] pattern (see `cargo xtask explain XR029`), or make the version static in [project]"
+                        } else {
+                            "make the version static in [project], or fix the key the message names (see `cargo xtask explain XR023`)"
+                        },
                     );
                     (String::new(), VersionSource::Missing)
                 }
@@ -100,7 +129,11 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 (String::new(), VersionSource::Missing)
             }
         };
-        let version = if version_source == VersionSource::Missing {
+        if built_from.is_none() && backend(doc) == Some("maturin") {
+            // a static version: still built from the crate (shown by `graph`)
+            built_from = maturin_crate(ws, member_dir, doc).ok().and_then(|c| c.name);
+        }
+        let version = if matches!(version_source, VersionSource::Missing | VersionSource::Vcs(_)) {
             None
         } else {
             match Version::parse(Ecosystem::Python, &version_text) {
@@ -151,6 +184,24 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         for r in strings(project.get("dependencies")) {
             requirements.push((r, DepKind::Normal, false));
         }
+        if dynamic.contains(&"dependencies") || dynamic.contains(&"optional-dependencies") {
+            // filled in by a build hook: uv.lock records what the build really declares
+            if lock.is_none() {
+                lock = Some(read_lock(ws, &dir));
+            }
+            match lock.as_ref().and_then(|l| l.as_ref()).and_then(|l| locked_requirements(l, &name)) {
+                Some(locked) => requirements.extend(locked),
+                None => ws.issue(
+                    Code::DynamicDependencies,
+                    &name,
+                    format!(
+                        "{manifest} has dynamic dependencies and {} records no requirements of {name}",
+                        join_rel(&dir, "uv.lock")
+                    ),
+                    format!("run `uv lock` in {dir} and commit uv.lock, or list the dependencies in [project]"),
+                ),
+            }
+        }
         if let Some(opt) = project.get("optional-dependencies").and_then(Item::as_table_like) {
             for (_, list) in opt.iter() {
                 for r in strings(Some(list)) {
@@ -182,9 +233,10 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             let Some(target) = members.get(&normalize(&req.name)) else {
                 continue;
             };
-            // `all = ["pkg[a,b]"]` inside pkg (or `dev = ["pkg[test]"]` in a group) names the
-            // package's own extras: not a dependency (uv records no edge either)
-            if (optional || kind == DepKind::Dev) && normalize(&req.name) == normalize(&name) {
+            // `all = ["pkg[a,b]"]` inside pkg names the package's own extras: not a dependency
+            // (uv records no edge either). In a dependency group (`dev = ["pkg[cli]"]`) uv does
+            // record one; a dev edge never orders publishing, so it is kept as uv has it.
+            if optional && normalize(&req.name) == normalize(&name) {
                 continue;
             }
             let parsed = match Req::parse(Ecosystem::Python, &req.specifier) {
@@ -216,10 +268,12 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             version_text,
             version,
             version_source,
-            unpublishable: private.then(|| "classifier \"Private :: Do Not Upload\" in pyproject.toml".to_string()),
+            unpublishable: virtual_reason(doc)
+                .or_else(|| private.then(|| "classifier \"Private :: Do Not Upload\" in pyproject.toml".to_string())),
             deps,
             description,
             license,
+            built_from,
         });
     }
     Ok(())
@@ -241,47 +295,539 @@ fn workspace_sources(doc: &DocumentMut) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Finds a dynamic version: hatch/pdm `path`, setuptools `attr` or `file`.
-/// Returns the file (relative to the repository root) and the version text.
-fn dynamic_version(root: &Path, member_dir: &str, doc: &DocumentMut) -> Result<(String, String), String> {
+/// A dynamic version, found.
+struct Found {
+    text: String,
+    source: VersionSource,
+    /// maturin: the crate it comes from, when that crate is a member here.
+    crate_name: Option<String>,
+}
+
+/// `[build-system] build-backend`.
+fn backend(doc: &DocumentMut) -> Option<&str> {
+    doc.get("build-system").and_then(|b| b.get("build-backend")).and_then(Item::as_str)
+}
+
+/// Whether `[build-system] requires` names the distribution `dist`.
+fn build_requires(doc: &DocumentMut, dist: &str) -> bool {
+    doc.get("build-system").and_then(|b| b.get("requires")).and_then(Item::as_array).is_some_and(|a| {
+        a.iter().filter_map(|v| v.as_str()).any(|r| pep508::parse(r).is_ok_and(|r| normalize(&r.name) == dist))
+    })
+}
+
+/// Why uv never builds this project, if it does not: `[tool.uv] package =
+/// false`, or no `[build-system]` without `package = true` (a virtual project).
+fn virtual_reason(doc: &DocumentMut) -> Option<String> {
+    let package = doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("package")).and_then(Item::as_bool);
+    match package {
+        Some(false) => Some("virtual: [tool.uv] package = false (uv never builds it)".into()),
+        None if doc.get("build-system").is_none() => {
+            Some("virtual: no [build-system] (uv never builds it; add one to publish it)".into())
+        }
+        _ => None,
+    }
+}
+
+/// Finds a dynamic version: maturin's crate, a VCS plugin, a hatch/pdm
+/// `path`, setuptools `attr` or `file`. The error says what was tried.
+fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<Found, (Code, String)> {
     let tool = doc.get("tool");
-    let path_key = tool
-        .and_then(|t| t.get("hatch"))
-        .and_then(|h| h.get("version"))
-        .and_then(|v| v.get("path"))
-        .or_else(|| tool.and_then(|t| t.get("pdm")).and_then(|p| p.get("version")).and_then(|v| v.get("path")))
-        .and_then(Item::as_str);
-    let st = tool.and_then(|t| t.get("setuptools")).and_then(|s| s.get("dynamic")).and_then(|d| d.get("version"));
-    let candidates: Vec<(String, Option<String>)> = if let Some(p) = path_key {
-        vec![(p.to_string(), None)]
+    let get = |path: &[&str]| -> Option<&Item> {
+        let mut item = tool?;
+        for k in path {
+            item = item.get(k)?;
+        }
+        Some(item)
+    };
+    let err = |why: String| (Code::DynamicVersion, why);
+    if backend(doc) == Some("maturin") {
+        let c = maturin_crate(ws, member_dir, doc).map_err(err)?;
+        return Ok(Found { text: c.text, source: c.source, crate_name: c.name });
+    }
+    let vcs = |v: Vcs| Ok(Found { text: String::new(), source: VersionSource::Vcs(v), crate_name: None });
+    let hatch_source = get(&["hatch", "version", "source"]).and_then(Item::as_str);
+    match hatch_source {
+        Some("vcs") => return vcs(Vcs::SetuptoolsScm),
+        Some("uv-dynamic-versioning") => return vcs(Vcs::UvDynamicVersioning),
+        _ => {}
+    }
+    let pdm_source = get(&["pdm", "version", "source"]).and_then(Item::as_str);
+    if pdm_source == Some("scm") {
+        return vcs(Vcs::PdmScm);
+    }
+    let hatch_path = get(&["hatch", "version", "path"]).and_then(Item::as_str);
+    let pdm_path = get(&["pdm", "version", "path"]).and_then(Item::as_str);
+    let st = get(&["setuptools", "dynamic", "version"]);
+    if hatch_path.is_none() && pdm_path.is_none() && st.is_none() {
+        if get(&["uv-dynamic-versioning"]).is_some() {
+            return vcs(Vcs::UvDynamicVersioning);
+        }
+        if get(&["setuptools_scm"]).is_some()
+            || get(&["vcs-versioning"]).is_some()
+            || build_requires(doc, "setuptools-scm")
+            || build_requires(doc, "vcs-versioning")
+        {
+            return vcs(Vcs::SetuptoolsScm);
+        }
+    }
+    if let Some(path) = hatch_path {
+        let pattern = get(&["hatch", "version", "pattern"]).and_then(Item::as_str).map(str::to_string);
+        let rel = join_rel(member_dir, path);
+        let text = std::fs::read_to_string(ws.root.join(&rel))
+            .map_err(|e| err(format!("[tool.hatch.version] path = \"{path}\": cannot read {rel}: {e}")))?;
+        let found = match &pattern {
+            Some(p) => {
+                let pat = VersionPattern::parse(p).map_err(|why| {
+                    (Code::VersionPattern, format!("[tool.hatch.version] pattern `{p}` cannot be honored: {why}"))
+                })?;
+                pat.find(&text).map(|(a, b)| text[a..b].to_string())
+            }
+            None => VersionPattern::hatch_default().find(&text).map(|(a, b)| text[a..b].to_string()),
+        };
+        let v = found.ok_or_else(|| {
+            err(match &pattern {
+                Some(p) => format!("{rel} has no line [tool.hatch.version] pattern `{p}` matches"),
+                None => format!(
+                    "{rel} has no `__version__ = \"...\"` or `VERSION = \"...\"` line (hatch's default pattern)"
+                ),
+            })
+        })?;
+        return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern }, crate_name: None });
+    }
+    let candidates: Vec<(String, String)> = if let Some(p) = pdm_path {
+        vec![(p.to_string(), "__version__".into())]
     } else if let Some(attr) = st.and_then(|v| v.get("attr")).and_then(Item::as_str) {
-        let (module, var) = attr.rsplit_once('.').ok_or(format!("attr `{attr}` has no module"))?;
+        let (module, var) = attr.rsplit_once('.').ok_or(err(format!("attr `{attr}` has no module")))?;
         let m = module.replace('.', "/");
         [format!("src/{m}/__init__.py"), format!("{m}/__init__.py"), format!("src/{m}.py"), format!("{m}.py")]
             .into_iter()
-            .map(|f| (f, Some(var.to_string())))
+            .map(|f| (f, var.to_string()))
             .collect()
     } else if let Some(file) = st.and_then(|v| v.get("file")).and_then(Item::as_str) {
         let rel = join_rel(member_dir, file);
-        let text = std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("cannot read {rel}: {e}"))?;
-        return Ok((rel, text.trim().to_string()));
+        let text = std::fs::read_to_string(ws.root.join(&rel)).map_err(|e| err(format!("cannot read {rel}: {e}")))?;
+        return Ok(Found {
+            text: text.trim().to_string(),
+            source: VersionSource::File { path: rel, pattern: None },
+            crate_name: None,
+        });
     } else {
-        return Err("no [tool.hatch.version] path, [tool.pdm.version] path or [tool.setuptools.dynamic] version says where it lives".into());
+        return Err(err("no version source: none of [tool.hatch.version] path or source, [tool.pdm.version], \
+             [tool.setuptools.dynamic] version, [tool.setuptools_scm], [tool.uv-dynamic-versioning] or a maturin \
+             build-backend says where the version comes from"
+            .into()));
     };
     for (file, var) in &candidates {
         let rel = join_rel(member_dir, file);
-        let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
+        let Ok(text) = std::fs::read_to_string(ws.root.join(&rel)) else {
             continue;
         };
-        if let Some(v) = find_assignment(&text, var.as_deref().unwrap_or("__version__")) {
-            return Ok((rel, v));
+        if let Some(v) = find_assignment(&text, var) {
+            return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern: None }, crate_name: None });
         }
-        return Err(format!("{rel} has no `{} = \"...\"` line", var.as_deref().unwrap_or("__version__")));
+        return Err(err(format!("{rel} has no `{var} = \"...\"` line")));
     }
-    Err(format!(
+    Err(err(format!(
         "none of {} exists",
         candidates.iter().map(|(f, _)| join_rel(member_dir, f)).collect::<Vec<_>>().join(", ")
-    ))
+    )))
+}
+
+/// The crate a maturin package is built from and its version.
+struct MaturinCrate {
+    text: String,
+    source: VersionSource,
+    /// The crate's name when it is a member of the Cargo workspace here.
+    name: Option<String>,
+}
+
+/// `[tool.maturin] manifest-path` (default `Cargo.toml` next to the
+/// pyproject): its `[package] version`, or `[workspace.package] version` of
+/// its workspace root for `version.workspace = true`.
+fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<MaturinCrate, String> {
+    let path = doc
+        .get("tool")
+        .and_then(|t| t.get("maturin"))
+        .and_then(|m| m.get("manifest-path"))
+        .and_then(Item::as_str)
+        .unwrap_or("Cargo.toml");
+    let manifest = join_rel(member_dir, path);
+    let member = ws.packages.iter().find(|p| p.ecosystem == Ecosystem::Cargo && p.manifest == manifest);
+    if let Some(c) = member {
+        let source = match &c.version_source {
+            VersionSource::Manifest => VersionSource::Crate { manifest: manifest.clone(), workspace: None },
+            VersionSource::CargoWorkspace => VersionSource::Crate {
+                manifest: manifest.clone(),
+                workspace: Some(join_rel(ws.cargo_root.as_deref().unwrap_or("."), "Cargo.toml")),
+            },
+            _ => return Err(format!("maturin builds it from {manifest}, which has no version")),
+        };
+        return Ok(MaturinCrate { text: c.version_text.clone(), source, name: Some(c.name.clone()) });
+    }
+    // a crate outside the Cargo workspace discovered here: read it directly
+    let text = std::fs::read_to_string(ws.root.join(&manifest)).map_err(|e| {
+        format!("maturin builds it from {manifest} ([tool.maturin] manifest-path), which cannot be read: {e}")
+    })?;
+    let crate_doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        format!("{manifest} is not valid TOML: {}", crate::config::one_line(&e.to_string()))
+    })?;
+    let version = crate_doc.get("package").and_then(|p| p.get("version"));
+    if let Some(v) = version.and_then(Item::as_str) {
+        return Ok(MaturinCrate {
+            text: v.to_string(),
+            source: VersionSource::Crate { manifest, workspace: None },
+            name: None,
+        });
+    }
+    let inherits = version.and_then(|v| v.get("workspace")).and_then(Item::as_bool) == Some(true);
+    if !inherits {
+        return Err(format!("maturin builds it from {manifest}, which has no [package] version"));
+    }
+    // the workspace root: the nearest folder above with a [workspace] Cargo.toml
+    let mut dir = manifest.rsplit_once('/').map_or(".".to_string(), |(d, _)| d.to_string());
+    while dir != "." {
+        dir = dir.rsplit_once('/').map_or(".".to_string(), |(d, _)| d.to_string());
+        let root = join_rel(&dir, "Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(ws.root.join(&root)) else { continue };
+        let Ok(root_doc) = text.parse::<DocumentMut>() else { continue };
+        let Some(w) = root_doc.get("workspace") else { continue };
+        let v = w.get("package").and_then(|p| p.get("version")).and_then(Item::as_str).ok_or_else(|| {
+            format!("{manifest} says version.workspace = true but {root} has no [workspace.package] version")
+        })?;
+        return Ok(MaturinCrate {
+            text: v.to_string(),
+            source: VersionSource::Crate { manifest, workspace: Some(root) },
+            name: None,
+        });
+    }
+    Err(format!("{manifest} says version.workspace = true but no Cargo workspace above it was found"))
+}
+
+/// uv.lock at the Python root, when there is one that parses.
+fn read_lock(ws: &Workspace, dir: &str) -> Option<DocumentMut> {
+    std::fs::read_to_string(ws.root.join(join_rel(dir, "uv.lock"))).ok()?.parse().ok()
+}
+
+/// A member's requirements as uv recorded them (`[package.metadata]
+/// requires-dist`); `None` when uv.lock has no local entry for it.
+fn locked_requirements(lock: &DocumentMut, name: &str) -> Option<Vec<(String, DepKind, bool)>> {
+    let packages = lock.get("package")?.as_array_of_tables()?;
+    let entry = packages.iter().find(|p| {
+        p.get("name").and_then(Item::as_str).is_some_and(|n| normalize(n) == normalize(name))
+            && p.get("source")
+                .and_then(Item::as_inline_table)
+                .is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual"))
+    })?;
+    let dist = entry.get("metadata")?.get("requires-dist")?.as_array()?;
+    let mut out = vec![];
+    for r in dist.iter().filter_map(|v| v.as_inline_table()) {
+        let Some(n) = r.get("name").and_then(|v| v.as_str()) else { continue };
+        let spec = r.get("specifier").and_then(|v| v.as_str()).unwrap_or("");
+        let marker = r.get("marker").and_then(|v| v.as_str()).unwrap_or("");
+        let optional = marker.contains("extra ==");
+        let text = if marker.is_empty() { format!("{n}{spec}") } else { format!("{n}{spec} ; {marker}") };
+        out.push((text, DepKind::Normal, optional));
+    }
+    Some(out)
+}
+
+/// The subset of a Python regular expression hatch's `pattern` needs: literal
+/// text, `^`, `(?i)`, whitespace runs, quote classes and back-references to
+/// them, and the `version` group followed by what ends it.
+#[derive(Debug, Clone)]
+pub struct VersionPattern {
+    tokens: Vec<Tok>,
+    anchored: bool,
+    ignore_case: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Lit(char),
+    /// whitespace (`\s`) or spaces only (` `), at least `min` of them
+    Space {
+        min: usize,
+        any_ws: bool,
+    },
+    /// `[\'"]`: one of these characters; `(...)` around it makes it group `n`
+    Class(Vec<char>, Option<usize>),
+    /// `\N`: what group N matched
+    Backref(usize),
+    /// `v?`-like optional literal
+    Opt(char),
+    /// `(__version__|VERSION)`: one of these words
+    Alt(Vec<String>),
+    /// `(?::\s*str)?`-like optional literal run
+    OptRun(Vec<Tok>),
+    Version,
+}
+
+impl VersionPattern {
+    /// hatch's default: `__version__` or `VERSION` (any case, optionally
+    /// annotated `: str`) set to a quoted string, the version optionally after a `v`.
+    pub fn hatch_default() -> VersionPattern {
+        VersionPattern::parse(r#"(?i)^(__version__|VERSION)(?:\s*:\s*str)? *= *(['"])v?(?P<version>.+?)\2"#)
+            .expect("the default pattern is in the subset")
+    }
+
+    pub fn parse(p: &str) -> Result<VersionPattern, String> {
+        let (ignore_case, p) = match p.strip_prefix("(?i)") {
+            Some(rest) => (true, rest),
+            None => (false, p),
+        };
+        let (anchored, p) = match p.strip_prefix('^') {
+            Some(rest) => (true, rest),
+            None => (false, p),
+        };
+        let mut groups = 0;
+        let tokens = parse_tokens(p, &mut groups)?;
+        if tokens.iter().filter(|t| **t == Tok::Version).count() != 1 {
+            return Err("it needs exactly one `(?P<version>...)` group".into());
+        }
+        Ok(VersionPattern { tokens, anchored, ignore_case })
+    }
+
+    /// The byte range of the version in the first line that matches.
+    pub fn find(&self, text: &str) -> Option<(usize, usize)> {
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let starts: Vec<usize> =
+                if self.anchored { vec![0] } else { body.char_indices().map(|(i, _)| i).chain([body.len()]).collect() };
+            for s in starts {
+                let mut caps = vec![None; 10];
+                let mut version = None;
+                if self.run(&self.tokens, body, s, &mut caps, &mut version).is_some() {
+                    if let Some((a, b)) = version {
+                        return Some((offset + a, offset + b));
+                    }
+                }
+            }
+            offset += line.len();
+        }
+        None
+    }
+
+    fn eq(&self, a: char, b: char) -> bool {
+        if self.ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    }
+
+    /// Matches `toks` at `pos`; returns the end. Backtracks over whitespace
+    /// runs, optional parts and the (lazy) version group.
+    fn run(
+        &self,
+        toks: &[Tok],
+        s: &str,
+        pos: usize,
+        caps: &mut Vec<Option<char>>,
+        version: &mut Option<(usize, usize)>,
+    ) -> Option<usize> {
+        let Some((first, rest)) = toks.split_first() else { return Some(pos) };
+        let next = s[pos..].chars().next();
+        match first {
+            Tok::Lit(c) => {
+                (next.is_some_and(|n| self.eq(n, *c))).then(|| self.run(rest, s, pos + c.len_utf8(), caps, version))?
+            }
+            Tok::Opt(c) => {
+                if next.is_some_and(|n| self.eq(n, *c)) {
+                    if let Some(end) = self.run(rest, s, pos + c.len_utf8(), caps, version) {
+                        return Some(end);
+                    }
+                }
+                self.run(rest, s, pos, caps, version)
+            }
+            Tok::Space { min, any_ws } => {
+                let run: Vec<usize> = s[pos..]
+                    .char_indices()
+                    .take_while(|(_, c)| if *any_ws { c.is_whitespace() } else { *c == ' ' })
+                    .map(|(i, c)| pos + i + c.len_utf8())
+                    .collect();
+                let ends: Vec<usize> = std::iter::once(pos).chain(run).collect();
+                for (n, &end) in ends.iter().enumerate().rev() {
+                    if n < *min {
+                        break;
+                    }
+                    if let Some(e) = self.run(rest, s, end, caps, version) {
+                        return Some(e);
+                    }
+                }
+                None
+            }
+            Tok::Class(chars, group) => {
+                let c = next.filter(|n| chars.contains(n))?;
+                if let Some(g) = group {
+                    caps[*g] = Some(c);
+                }
+                self.run(rest, s, pos + c.len_utf8(), caps, version)
+            }
+            Tok::Backref(g) => {
+                let c = caps.get(*g).copied().flatten()?;
+                (next == Some(c)).then(|| self.run(rest, s, pos + c.len_utf8(), caps, version))?
+            }
+            Tok::Alt(words) => {
+                for w in words {
+                    let end = pos + w.len();
+                    if s.get(pos..end)
+                        .is_some_and(|t| if self.ignore_case { t.eq_ignore_ascii_case(w) } else { t == w })
+                    {
+                        if let Some(e) = self.run(rest, s, end, caps, version) {
+                            return Some(e);
+                        }
+                    }
+                }
+                None
+            }
+            Tok::OptRun(inner) => {
+                let mut all: Vec<Tok> = inner.clone();
+                all.extend(rest.iter().cloned());
+                self.run(&all, s, pos, caps, version).or_else(|| self.run(rest, s, pos, caps, version))
+            }
+            Tok::Version => {
+                // lazy: the shortest non-empty version after which the rest matches
+                for (i, c) in s[pos..].char_indices() {
+                    let end = pos + i + c.len_utf8();
+                    if let Some(e) = self.run(rest, s, end, caps, version) {
+                        *version = Some((pos, end));
+                        return Some(e);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+fn parse_tokens(p: &str, groups: &mut usize) -> Result<Vec<Tok>, String> {
+    let chars: Vec<char> = p.chars().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    let unsupported = |what: &str| Err(format!("{what} is outside the subset the tool reads without a regex engine"));
+    while i < chars.len() {
+        let c = chars[i];
+        // a quantifier on the token before it
+        let quant = chars.get(i + 1).copied();
+        match c {
+            '\\' => {
+                let e = *chars.get(i + 1).ok_or("it ends with a lone `\\`")?;
+                i += 2;
+                if e == 's' {
+                    match chars.get(i) {
+                        Some('*') => out.push(Tok::Space { min: 0, any_ws: true }),
+                        Some('+') => out.push(Tok::Space { min: 1, any_ws: true }),
+                        _ => {
+                            out.push(Tok::Space { min: 1, any_ws: true });
+                            // exactly one: approximated by "at least one"
+                            continue;
+                        }
+                    }
+                    i += 1;
+                    continue;
+                }
+                if let Some(d) = e.to_digit(10) {
+                    out.push(Tok::Backref(d as usize));
+                    continue;
+                }
+                if e.is_ascii_alphanumeric() {
+                    return unsupported(&format!("`\\{e}`"));
+                }
+                out.push(Tok::Lit(e));
+                continue;
+            }
+            '[' => {
+                let end = (i + 1..chars.len())
+                    .find(|&k| chars[k] == ']' && chars[k - 1] != '\\')
+                    .ok_or("a `[` is not closed")?;
+                let set: Vec<char> = chars[i + 1..end].iter().copied().filter(|c| *c != '\\').collect();
+                if set.is_empty() || set.iter().any(|c| matches!(c, '^' | '-')) {
+                    return unsupported("a character class other than a set of quotes");
+                }
+                out.push(Tok::Class(set, None));
+                i = end + 1;
+                continue;
+            }
+            '(' => {
+                let close = matching_paren(&chars, i).ok_or("a `(` is not closed")?;
+                let inner: String = chars[i + 1..close].iter().collect();
+                let after = chars.get(close + 1).copied();
+                i = close + 1;
+                if let Some(body) = inner.strip_prefix("?P<version>") {
+                    if body.contains(['(', ')']) {
+                        return unsupported("a group inside the version group");
+                    }
+                    out.push(Tok::Version);
+                    continue;
+                }
+                if let Some(body) = inner.strip_prefix("?:") {
+                    let toks = parse_tokens(body, &mut 0)?;
+                    if after == Some('?') {
+                        i += 1;
+                        out.push(Tok::OptRun(toks));
+                    } else {
+                        out.extend(toks);
+                    }
+                    continue;
+                }
+                if inner.starts_with('?') {
+                    return unsupported(&format!("the group `({inner})`"));
+                }
+                *groups += 1;
+                if inner.contains('|') {
+                    let words: Vec<String> = inner.split('|').map(|w| w.replace('\\', "")).collect();
+                    if words.iter().any(|w| w.is_empty() || w.contains(['[', '(', '*', '+', '?', '.'])) {
+                        return unsupported("an alternation of anything but plain words");
+                    }
+                    out.push(Tok::Alt(words));
+                    continue;
+                }
+                let toks = parse_tokens(&inner, &mut 0)?;
+                match toks.as_slice() {
+                    [Tok::Class(set, None)] => out.push(Tok::Class(set.clone(), Some(*groups))),
+                    _ => out.extend(toks),
+                }
+                continue;
+            }
+            '.' | '*' | '+' | '?' | '|' | '$' | '{' | ')' | ']' => {
+                return unsupported(&format!("`{c}` here"));
+            }
+            ' ' if matches!(quant, Some('*') | Some('+')) => {
+                out.push(Tok::Space { min: usize::from(quant == Some('+')), any_ws: false });
+                i += 2;
+                continue;
+            }
+            _ if quant == Some('?') => {
+                out.push(Tok::Opt(c));
+                i += 2;
+                continue;
+            }
+            _ => out.push(Tok::Lit(c)),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn matching_paren(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The string value of `var = "..."` (or `var: str = '...'`) at the start of a line.
@@ -308,5 +854,36 @@ mod tests {
         assert_eq!(find_assignment("x = 1\n__version__ = \"1.2.3\"\n", "__version__").as_deref(), Some("1.2.3"));
         assert_eq!(find_assignment("__version__: str = '0.1'", "__version__").as_deref(), Some("0.1"));
         assert_eq!(find_assignment("__version_info__ = (1,)", "__version__"), None);
+    }
+
+    fn found(pattern: &VersionPattern, text: &str) -> Option<String> {
+        pattern.find(text).map(|(a, b)| text[a..b].to_string())
+    }
+
+    /// hatch's default pattern: `__version__` or `VERSION`, any case, annotated or not, `v` prefix dropped.
+    #[test]
+    fn hatch_default_pattern() {
+        let d = VersionPattern::hatch_default();
+        assert_eq!(found(&d, "x = 1\n__version__ = \"1.2.3\"\n").as_deref(), Some("1.2.3"));
+        assert_eq!(found(&d, "VERSION = '0.4.0'\n").as_deref(), Some("0.4.0"));
+        assert_eq!(found(&d, "__version__: str = \"2.0\"").as_deref(), Some("2.0"));
+        assert_eq!(found(&d, "version = \"v3.1\"").as_deref(), Some("3.1"));
+        assert_eq!(found(&d, "__version_info__ = (1, 2)\nMY_VERSION = '9'\n"), None);
+        assert_eq!(found(&d, "__version__ = \"1.0'"), None, "the closing quote must be the opening one");
+    }
+
+    #[test]
+    fn custom_patterns() {
+        let p = VersionPattern::parse("BUILD = 'b(?P<version>[^']+)'");
+        // a negated class inside the group is fine: the group ends where the rest matches
+        let p = p.unwrap();
+        assert_eq!(found(&p, "BUILD = 'b1.2.3'\n").as_deref(), Some("1.2.3"));
+        let p = VersionPattern::parse(r#"^version\s*=\s*"(?P<version>[^"]+)""#).unwrap();
+        assert_eq!(found(&p, "name = \"x\"\nversion  =  \"0.9.1\"\n").as_deref(), Some("0.9.1"));
+        let p = VersionPattern::parse(r#"__version__ = version = ['"](?P<version>.+)['"]"#).unwrap();
+        assert_eq!(found(&p, "__version__ = version = '1.0.0'\n").as_deref(), Some("1.0.0"));
+        for bad in [r"(?P<version>\d+)\.\d+", "v(?P<version>.*)$x", "no group here", r"(?<=a)(?P<version>x)"] {
+            assert!(VersionPattern::parse(bad).is_err(), "{bad} should be refused");
+        }
     }
 }
