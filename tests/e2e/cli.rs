@@ -23,7 +23,7 @@ fn help_texts_are_stable() {
 
 #[test]
 fn readme_lists_every_command() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = std::fs::read_to_string(crate::support::workspace().join("README.md")).unwrap();
     let help = xtask(&["help"]).ok().stdout;
     let commands: Vec<&str> = help
         .lines()
