@@ -22,6 +22,9 @@ pub mod shell;
 pub mod version;
 pub mod workspace;
 
+#[cfg(test)]
+mod test_support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;

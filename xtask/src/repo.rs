@@ -57,7 +57,7 @@ impl Repo {
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
         let log = history::read_log(&self.root, &self.ws.packages)?;
         let tags = history::read_tags(sh, &self.root)?;
-        Ok(history::analyze(&log, &tags, &self.ws.packages, &|e| self.config.tag_template(e).to_string()))
+        Ok(history::analyze(&log, &tags, &self.ws.packages, &|i| self.config.tag_patterns(&self.ws, i)))
     }
 
     pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {
