@@ -8,6 +8,7 @@ mod corpus;
 mod crash;
 mod faults;
 mod fixtures;
+mod init;
 mod modes;
 mod plan;
 mod proxy;

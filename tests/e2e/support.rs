@@ -11,6 +11,26 @@ pub fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace")
 }
 
+/// A cargo command (the cargo running the tests) without the variables cargo
+/// sets for a test process: a build script that watches one of them
+/// (`CARGO_MANIFEST_DIR`, which ring's does) would otherwise rebuild on every
+/// switch between a build here and one from a shell.
+pub fn cargo_command() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        let set_for_tests = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE"]
+            .iter()
+            .any(|p| k.starts_with(p))
+            || k == "CARGO_TARGET_TMPDIR"
+            || k == "OUT_DIR";
+        if set_for_tests {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd
+}
+
 /// The `xtask` binary, built once per test run by cargo itself. The tests are
 /// their own crate, so cargo's `CARGO_BIN_EXE_xtask` (set only for a package's
 /// own binaries) is not available; cargo's JSON messages name the executable,
@@ -18,8 +38,7 @@ pub fn workspace() -> &'static Path {
 pub fn xtask_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
+        let out = cargo_command()
             .args(["build", "--quiet", "--package", "xtask", "--bin", "xtask", "--message-format=json"])
             .current_dir(workspace())
             .stderr(std::process::Stdio::inherit())
@@ -67,7 +86,7 @@ impl Run {
     }
 }
 
-fn to_run(out: Output) -> Run {
+pub fn to_run(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
