@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use crate::fixtures::{crate_manifest, py_manifest};
 use crate::registries::Registries;
@@ -52,38 +52,20 @@ fn cargo_xtask(dir: &Path, args: &[&str], keep: &Path, reg: Option<&Registries>)
     (run, bin)
 }
 
-/// crates.io as a folder, vendored offline from cargo's cache, once per run.
-fn vendored() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let scratch = TempDir::new("vendor");
-        copy_dir(&workspace().join("xtask"), &scratch.0.join("xtask"));
-        let dest = shared_target().join("vendor");
-        let _ = std::fs::remove_dir_all(&dest);
-        let manifest = scratch.0.join("xtask/Cargo.toml");
-        let args = ["vendor", "--quiet", "--manifest-path", manifest.to_str().unwrap(), dest.to_str().unwrap()];
-        let run = cargo(&scratch.0, &args, None);
-        assert_eq!(run.code, 0, "cargo vendor: {}", run.stderr);
-        dest
-    })
-}
-
-/// `release --yes` with the copied binary, from the repository (its default root).
+/// `release --yes` with the copied binary, from the repository (its default
+/// root). cargo runs with the CARGO_HOME that built this workspace, not one of
+/// the test's own: the xtask's dependencies are in the repository's Cargo.lock
+/// now, and that cache has them (`cargo metadata` may download a
+/// platform-specific one it lacks, once per machine). Publishing goes only to
+/// the local registry, whose index path is new in every test, so no stale
+/// cache entry can answer for it.
 fn release_with(bin: &Path, repo: &Repo, reg: &Registries) -> Run {
-    let home = reg.dir.0.join("cargo-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(
-        home.join("config.toml"),
-        format!(
-            "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"{}\"\n",
-            vendored().display()
-        ),
-    )
-    .unwrap();
     let mut cmd = Command::new(bin);
     cmd.args(["release", "--yes"]).current_dir(repo.path()).env_remove("XTASK_TRACE");
     for (k, v) in reg.env() {
-        cmd.env(k, v);
+        if k != "CARGO_HOME" {
+            cmd.env(k, v);
+        }
     }
     to_run(cmd.output().unwrap())
 }
@@ -131,6 +113,9 @@ fn adopt(repo: &Repo, reg: &Registries) -> (serde_json::Value, PathBuf, String) 
     let init = xtask(&["init", "--into", &repo.root_arg()]).ok();
     let (run, bin) = cargo_xtask(repo.path(), &["xtask", "plan", "--format", "json"], &reg.dir.0, Some(reg));
     let plan = run.ok().json();
+    // the binary is this repository's: run from elsewhere, it still finds it
+    let from_elsewhere = to_run(Command::new(&bin).args(["plan", "--format", "json"]).current_dir("/").output().unwrap());
+    assert_eq!(from_elsewhere.ok().json()["packages"], plan["packages"]);
     repo.commit("chore: release with xtask-release");
     repo.git(&["push", "-q", "origin", "main"]);
     (plan, bin, init.stdout)
@@ -299,16 +284,16 @@ fn mixed_repository_with_an_umbrella_tag_and_a_cargo_config() {
     );
     assert_eq!(last_tag(&plan, "engine"), "v0.3.0");
     assert_eq!(last_tag(&plan, "bindings"), "v0.3.0");
-    assert_eq!(entry(&plan, "engine")["tag"], "v0.4.0");
-    assert_eq!(entry(&plan, "bindings")["tag"], "v0.4.0", "the group shares one tag");
-    assert_eq!(entry(&plan, "bindings")["next_version"], "0.4.0");
+    assert_eq!(entry(&plan, "engine")["tag"], "v0.3.1");
+    assert_eq!(entry(&plan, "bindings")["tag"], "v0.3.1", "the group shares one tag");
+    assert_eq!(entry(&plan, "bindings")["next_version"], "0.3.1");
 
     let run = release_with(&bin, &repo, &reg).ok();
     assert!(run.stdout.contains("released 2 package(s)"), "{}", run.stdout);
-    assert_eq!(reg.crate_versions("engine").iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["0.4.0"]);
+    assert_eq!(reg.crate_versions("engine").iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["0.3.1"]);
     assert_eq!(reg.python_files("bindings").len(), 2);
     let tags = remote_tags(&reg);
-    assert!(tags.contains(&"v0.4.0".to_string()), "{tags:?}");
+    assert!(tags.contains(&"v0.3.1".to_string()), "{tags:?}");
     assert!(!tags.iter().any(|t| t.starts_with("engine") || t.starts_with("bindings")), "{tags:?}");
 }
 
