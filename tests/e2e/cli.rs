@@ -14,6 +14,7 @@ fn help_texts_are_stable() {
         (vec!["check", "--help"], "help-check.txt"),
         (vec!["explain", "--help"], "help-explain.txt"),
         (vec!["demo", "--help"], "help-demo.txt"),
+        (vec!["init", "--help"], "help-init.txt"),
         (vec!["help", "plan"], "help-plan.txt"),
     ] {
         let run = xtask(&args).ok();

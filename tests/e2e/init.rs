@@ -114,7 +114,8 @@ fn adopt(repo: &Repo, reg: &Registries) -> (serde_json::Value, PathBuf, String) 
     let (run, bin) = cargo_xtask(repo.path(), &["xtask", "plan", "--format", "json"], &reg.dir.0, Some(reg));
     let plan = run.ok().json();
     // the binary is this repository's: run from elsewhere, it still finds it
-    let from_elsewhere = to_run(Command::new(&bin).args(["plan", "--format", "json"]).current_dir("/").output().unwrap());
+    let from_elsewhere =
+        to_run(Command::new(&bin).args(["plan", "--format", "json"]).current_dir("/").output().unwrap());
     assert_eq!(from_elsewhere.ok().json()["packages"], plan["packages"]);
     repo.commit("chore: release with xtask-release");
     repo.git(&["push", "-q", "origin", "main"]);

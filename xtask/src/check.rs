@@ -126,8 +126,9 @@ pub fn run(repo: &Repo) -> Vec<Check> {
 
     // tag names for the current versions must be valid refs
     let mut tags = vec![];
+    let tag_groups = repo.config.tag_groups(ws);
     for (i, p) in ws.packages.iter().enumerate() {
-        let (t, key) = repo.config.tag_of(ws, i, &p.version_text);
+        let (t, key) = repo.config.tag_of(p, tag_groups[i], &p.version_text);
         if let Err(why) = check_ref_name(&t) {
             tags.push(problem(
                 Code::TagFormat,

@@ -176,17 +176,24 @@ impl Config {
         }
     }
 
-    /// The group with a `tag` that package `i` of `ws` is a member of.
-    pub fn tagged_group(&self, ws: &crate::workspace::Workspace, i: usize) -> Option<&Group> {
-        self.groups.iter().find(|g| !g.tag.is_empty() && g.members.iter().any(|m| ws.index_of(m) == Some(i)))
+    /// For each package of `ws`, the index in `groups` of the group with a
+    /// `tag` it is a member of. Computed once per command: names resolve in
+    /// one pass over the members.
+    pub fn tag_groups(&self, ws: &crate::workspace::Workspace) -> Vec<Option<usize>> {
+        let mut out = vec![None; ws.packages.len()];
+        for (gi, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.tag.is_empty()) {
+            for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
+                out[i].get_or_insert(gi);
+            }
+        }
+        out
     }
 
-    /// Package `i`'s tag patterns, the written one first: its group's `tag`
-    /// templates, then its ecosystem's, each with `{name}` filled in (the
-    /// group's name, or the package's) and `{version}` left.
-    pub fn tag_patterns(&self, ws: &crate::workspace::Workspace, i: usize) -> Vec<String> {
-        let p = &ws.packages[i];
-        let group = self.tagged_group(ws, i);
+    /// A package's tag patterns, the written one first: its group's `tag`
+    /// templates (`group` from `tag_groups`), then its ecosystem's, each with
+    /// `{name}` filled in (the group's name, or the package's) and `{version}` left.
+    pub fn tag_patterns(&self, p: &crate::workspace::Package, group: Option<usize>) -> Vec<String> {
+        let group = group.map(|g| &self.groups[g]);
         let from_group = group.into_iter().flat_map(|g| g.tag.iter().map(|t| t.replace("{name}", &g.name)));
         let own = self.tag_templates(p.ecosystem).iter().map(|t| t.replace("{name}", &p.name));
         let mut out: Vec<String> = vec![];
@@ -198,13 +205,13 @@ impl Config {
         out
     }
 
-    /// The tag a release of package `i` at `version` creates, and the key that sets its template.
-    pub fn tag_of(&self, ws: &crate::workspace::Workspace, i: usize, version: &str) -> (String, String) {
-        let key = match self.tagged_group(ws, i) {
-            Some(g) => format!("[[groups]] `{}` tag", g.name),
-            None => self.tag_key(ws.packages[i].ecosystem),
+    /// The tag a release of a package at `version` creates, and the key that sets its template.
+    pub fn tag_of(&self, p: &crate::workspace::Package, group: Option<usize>, version: &str) -> (String, String) {
+        let key = match group {
+            Some(g) => format!("[[groups]] `{}` tag", self.groups[g].name),
+            None => self.tag_key(p.ecosystem),
         };
-        (self.tag_patterns(ws, i)[0].replace("{version}", version), key)
+        (self.tag_patterns(p, group)[0].replace("{version}", version), key)
     }
 
     /// `--registry NAME` for cargo commands, or nothing for crates.io.

@@ -301,12 +301,13 @@ pub fn plan(
         }
     }
 
+    let tag_groups = config.tag_groups(ws);
     let mut packages = Vec::with_capacity(n);
     for (pos, &i) in graph.order.iter().enumerate() {
         let p = &ws.packages[i];
         let dec = &d[i];
-        let tagged = dec.next.as_ref().map(|v| config.tag_of(ws, i, &v.to_string()));
-        let group = config.tagged_group(ws, i);
+        let group = tag_groups[i];
+        let tagged = dec.next.as_ref().map(|v| config.tag_of(p, group, &v.to_string()));
         let tag = tagged.as_ref().map(|(t, _)| t.clone());
         if let Some((t, key)) = &tagged {
             check_ref_name(t).map_err(|why| {
@@ -317,9 +318,8 @@ pub fn plan(
                 )
             })?;
             // the members of a group with a `tag` share theirs
-            let same_group = |e: &Entry| {
-                group.is_some() && ws.index_in(e.ecosystem, &e.name).and_then(|j| config.tagged_group(ws, j)) == group
-            };
+            let same_group =
+                |e: &Entry| group.is_some() && ws.index_in(e.ecosystem, &e.name).and_then(|j| tag_groups[j]) == group;
             if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t) && !same_group(e)) {
                 return Err(fail(
                     Code::TagCollision,

@@ -168,7 +168,9 @@ pub fn infer(found: &Found) -> Inferred {
     }
 
     // synchronized groups: packages whose every release is at the same version and commit
-    let mut by_key: BTreeMap<(String, Vec<(String, String)>), Vec<usize>> = BTreeMap::new();
+    // (current version, every (version, commit) released) -> packages
+    type Releases = Vec<(String, String)>;
+    let mut by_key: BTreeMap<(String, Releases), Vec<usize>> = BTreeMap::new();
     for (&i, ts) in &per_pkg {
         let p = &pkgs[i];
         if grouped.contains(&i) || p.inherits_version || ts.len() < 2 {

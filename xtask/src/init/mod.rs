@@ -428,11 +428,12 @@ fn report(look: &Look, inferred: &infer::Inferred, config: &Config) -> String {
     }
     if let Some(ws) = &look.ws {
         s.push_str("last release per package (what `plan` starts from):\n");
+        let groups = config.tag_groups(ws);
         for (i, p) in ws.packages.iter().enumerate() {
             let last = if p.unpublishable.is_some() {
                 "never published".to_string()
             } else {
-                last_release(config, ws, i, &f.tags, &look.history)
+                last_release(&config.tag_patterns(p, groups[i]), p.ecosystem, &f.tags, &look.history)
                     .unwrap_or_else(|| format!("none: a first release of {}", p.version_text))
             };
             let _ = writeln!(s, "  {:<24} {last}", ws.id(i));
@@ -441,21 +442,16 @@ fn report(look: &Look, inferred: &infer::Inferred, config: &Config) -> String {
     s
 }
 
-/// The tag of package `i` with the highest version HEAD reaches, read as `plan` reads it.
-fn last_release(
-    config: &Config,
-    ws: &Workspace,
-    i: usize,
-    tags: &[TagRef],
-    history: &HashSet<String>,
-) -> Option<String> {
-    let p = &ws.packages[i];
-    let patterns = config.tag_patterns(ws, i);
+/// The tag matching `patterns` with the highest version HEAD reaches, read as `plan` reads it.
+fn last_release(patterns: &[String], eco: Ecosystem, tags: &[TagRef], history: &HashSet<String>) -> Option<String> {
     tags.iter()
         .filter(|t| history.contains(&t.commit))
         .filter_map(|t| {
-            let v = patterns.iter().filter_map(|pat| crate::config::match_tag(pat, &t.name)).next()?;
-            Some((Version::parse(p.ecosystem, v).ok()?, t.name.clone()))
+            let v = patterns
+                .iter()
+                .filter_map(|pat| crate::config::match_tag(pat, &t.name))
+                .find_map(|v| Version::parse(eco, v).ok())?;
+            Some((v, t.name.clone()))
         })
         .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
         .map(|(_, name)| name)
