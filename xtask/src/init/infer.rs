@@ -345,11 +345,12 @@ pub fn render(found: &Found, inferred: &Inferred) -> String {
         let _ = write!(s, "\n[tags]\n{tags}");
     }
     if tags.is_empty() && inferred.groups.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n# No release tags found: each package's first release is tagged {} (the default\n# [tags] package).",
-            crate::config::DEFAULT_TAG
-        );
+        let why = if cargo.is_empty() && python.is_empty() {
+            "No release tags found: each package's first release is tagged"
+        } else {
+            "The release tags follow the default template,"
+        };
+        let _ = writeln!(s, "\n# {why} {} (tags.package).", crate::config::DEFAULT_TAG);
     }
     for g in &inferred.groups {
         let members: Vec<String> = g.members.iter().map(|m| q(m)).collect();
