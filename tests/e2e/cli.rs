@@ -15,6 +15,7 @@ fn help_texts_are_stable() {
         (vec!["changelog", "--help"], "help-changelog.txt"),
         (vec!["explain", "--help"], "help-explain.txt"),
         (vec!["demo", "--help"], "help-demo.txt"),
+        (vec!["init", "--help"], "help-init.txt"),
         (vec!["help", "plan"], "help-plan.txt"),
     ] {
         let run = xtask(&args).ok();
@@ -24,7 +25,7 @@ fn help_texts_are_stable() {
 
 #[test]
 fn readme_lists_every_command() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = std::fs::read_to_string(crate::support::workspace().join("README.md")).unwrap();
     let help = xtask(&["help"]).ok().stdout;
     let commands: Vec<&str> = help
         .lines()

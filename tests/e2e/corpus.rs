@@ -52,7 +52,7 @@ const DELIBERATE_DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
+    crate::support::workspace().join("tests/corpus")
 }
 
 struct Entry {

@@ -133,7 +133,7 @@ fn sigkill_at_seeded_random_instants_then_resumed() {
             change_everything(&repo, 1000 + cycle);
         }
         let delay = Duration::from_millis(200 + rng.below(4000) as u64);
-        let mut cmd = Command::new(crate::support::XTASK);
+        let mut cmd = Command::new(crate::support::xtask_bin());
         cmd.args(["release", "--yes", "--jobs", "2", "--root"]).arg(repo.path());
         for (k, v) in reg.env() {
             cmd.env(k, v);

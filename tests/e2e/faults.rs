@@ -20,7 +20,7 @@ fn release_watching(
     limit: Duration,
     mut on_line: impl FnMut(&str),
 ) -> (i32, String) {
-    let mut cmd = Command::new(crate::support::XTASK);
+    let mut cmd = Command::new(crate::support::xtask_bin());
     cmd.arg("release").args(args).arg("--root").arg(repo.path());
     for (k, v) in env {
         cmd.env(k, v);

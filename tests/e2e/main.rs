@@ -10,6 +10,7 @@ mod faults;
 mod fixtures;
 #[path = "../../xtask/src/forge/stand_in.rs"]
 mod forge_server;
+mod init;
 mod modes;
 mod plan;
 mod proxy;

@@ -2,10 +2,57 @@
 //! the built `xtask` binary, fingerprints of a whole folder, golden files.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
-pub const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
+/// This project's workspace folder (the tests are its `tests` member).
+pub fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace")
+}
+
+/// A cargo command (the cargo running the tests) without the variables cargo
+/// sets for a test process: a build script that watches one of them
+/// (`CARGO_MANIFEST_DIR`, which ring's does) would otherwise rebuild on every
+/// switch between a build here and one from a shell.
+pub fn cargo_command() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        let set_for_tests = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE"]
+            .iter()
+            .any(|p| k.starts_with(p))
+            || k == "CARGO_TARGET_TMPDIR"
+            || k == "OUT_DIR";
+        if set_for_tests {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd
+}
+
+/// The `xtask` binary, built once per test run by cargo itself. The tests are
+/// their own crate, so cargo's `CARGO_BIN_EXE_xtask` (set only for a package's
+/// own binaries) is not available; cargo's JSON messages name the executable,
+/// wherever `CARGO_TARGET_DIR` or `build.target-dir` put it.
+pub fn xtask_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let out = cargo_command()
+            .args(["build", "--quiet", "--package", "xtask", "--bin", "xtask", "--message-format=json"])
+            .current_dir(workspace())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("cargo runs");
+        assert!(out.status.success(), "cargo build --package xtask failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "xtask")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo built the xtask binary")
+    })
+}
 
 pub use bench::TempDir;
 
@@ -39,7 +86,7 @@ impl Run {
     }
 }
 
-fn to_run(out: Output) -> Run {
+pub fn to_run(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -53,7 +100,7 @@ pub fn xtask(args: &[&str]) -> Run {
 }
 
 pub fn xtask_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(XTASK);
+    let mut cmd = Command::new(xtask_bin());
     cmd.args(args).env_remove("XTASK_TRACE");
     for (k, v) in env {
         cmd.env(k, v);
@@ -211,7 +258,7 @@ pub fn entry<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
 /// Compares `actual` with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
 #[track_caller]
 pub fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(name);
+    let path = workspace().join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();

@@ -149,14 +149,15 @@ pub fn run(repo: &Repo) -> Vec<Check> {
 
     // tag names for the current versions must be valid refs
     let mut tags = vec![];
-    for p in &ws.packages {
-        let t = render_tag(repo.config.tag_template(p.ecosystem), &p.name, &p.version_text);
+    let tag_groups = repo.config.tag_groups(ws);
+    for (i, p) in ws.packages.iter().enumerate() {
+        let (t, key) = repo.config.tag_of(p, tag_groups[i], &p.version_text);
         if let Err(why) = check_ref_name(&t) {
             tags.push(problem(
                 Code::TagFormat,
                 &p.name,
                 format!("tag `{t}` {why}"),
-                format!("change {} in xtask-release.toml", repo.config.tag_key(p.ecosystem)),
+                format!("change {key} in xtask-release.toml"),
             ));
         }
         let same = ws.packages.iter().enumerate().find(|&(k, q)| {

@@ -10,6 +10,9 @@ use crate::error::{fail, Code};
 
 pub const FILE_NAME: &str = "xtask-release.toml";
 
+/// `[tags] package` when the file does not set it.
+pub const DEFAULT_TAG: &str = "{name}-v{version}";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Folder of the uv workspace (or single project), relative to the root.
@@ -20,10 +23,14 @@ pub struct Config {
     pub python_index_url: String,
     /// A registry name known to cargo; `None` is crates.io.
     pub cargo_registry: Option<String>,
-    pub tag_package: String,
-    /// `[tags] python` / `[tags] cargo`: that ecosystem's template instead of `package`.
-    pub tag_python: Option<String>,
-    pub tag_cargo: Option<String>,
+    /// `[tags] package`: a template or a list of them. A release writes the
+    /// first; history is read with all of them (the newest matching tag wins),
+    /// so a repository whose convention changed keeps its past releases.
+    pub tag_package: Vec<String>,
+    /// `[tags] python` / `[tags] cargo`: that ecosystem's templates instead of
+    /// `package` (empty: `package`).
+    pub tag_python: Vec<String>,
+    pub tag_cargo: Vec<String>,
     pub tag_umbrella: Option<String>,
     pub groups: Vec<Group>,
     /// `[[version-files]]`: more places a version is written.
@@ -99,6 +106,10 @@ pub const FORGE_KINDS: &[&str] = &["github", "gitea", "gitlab", "none"];
 pub struct Group {
     pub name: String,
     pub members: Vec<String>,
+    /// `tag`: the group is released under one tag (`v{version}`, `{name}` is
+    /// the group's name) instead of a tag per member; the first template is
+    /// written, all are read. Empty: each member has its own tag.
+    pub tag: Vec<String>,
 }
 
 impl Default for Config {
@@ -109,9 +120,9 @@ impl Default for Config {
             python_publish_url: "https://upload.pypi.org/legacy/".into(),
             python_index_url: "https://pypi.org/simple/".into(),
             cargo_registry: None,
-            tag_package: "{name}-v{version}".into(),
-            tag_python: None,
-            tag_cargo: None,
+            tag_package: vec![DEFAULT_TAG.into()],
+            tag_python: vec![],
+            tag_cargo: vec![],
             tag_umbrella: None,
             groups: vec![],
             version_files: vec![],
@@ -180,7 +191,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("python", &["root", "publish-url", "index-url"]),
     ("cargo", &["root", "registry"]),
     ("tags", &["package", "umbrella", "python", "cargo"]),
-    ("groups", &["name", "members"]),
+    ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
@@ -188,13 +199,23 @@ const SCHEMA: &[(&str, &[&str])] = &[
 ];
 
 impl Config {
-    /// The tag template of a package of `eco`: `[tags] python`/`cargo`, else `package`.
+    /// The tag template a release of a package of `eco` writes: the first of
+    /// `[tags] python`/`cargo`, else of `package`.
     pub fn tag_template(&self, eco: crate::version::Ecosystem) -> &str {
+        &self.tag_templates(eco)[0]
+    }
+
+    /// Every template history is read with for a package of `eco`, the written one first.
+    pub fn tag_templates(&self, eco: crate::version::Ecosystem) -> &[String] {
         let own = match eco {
             crate::version::Ecosystem::Python => &self.tag_python,
             crate::version::Ecosystem::Cargo => &self.tag_cargo,
         };
-        own.as_deref().unwrap_or(&self.tag_package)
+        if own.is_empty() {
+            &self.tag_package
+        } else {
+            own
+        }
     }
 
     /// The `[tags]` key that sets `eco`'s template.
@@ -203,11 +224,49 @@ impl Config {
             crate::version::Ecosystem::Python => &self.tag_python,
             crate::version::Ecosystem::Cargo => &self.tag_cargo,
         };
-        if own.is_some() {
-            format!("[tags] {}", eco.as_str())
-        } else {
+        if own.is_empty() {
             "[tags] package".into()
+        } else {
+            format!("[tags] {}", eco.as_str())
         }
+    }
+
+    /// For each package of `ws`, the index in `groups` of the group with a
+    /// `tag` it is a member of. Computed once per command: names resolve in
+    /// one pass over the members.
+    pub fn tag_groups(&self, ws: &crate::workspace::Workspace) -> Vec<Option<usize>> {
+        let mut out = vec![None; ws.packages.len()];
+        for (gi, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.tag.is_empty()) {
+            for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
+                out[i].get_or_insert(gi);
+            }
+        }
+        out
+    }
+
+    /// A package's tag patterns, the written one first: its group's `tag`
+    /// templates (`group` from `tag_groups`), then its ecosystem's, each with
+    /// `{name}` filled in (the group's name, or the package's) and `{version}` left.
+    pub fn tag_patterns(&self, p: &crate::workspace::Package, group: Option<usize>) -> Vec<String> {
+        let group = group.map(|g| &self.groups[g]);
+        let from_group = group.into_iter().flat_map(|g| g.tag.iter().map(|t| t.replace("{name}", &g.name)));
+        let own = self.tag_templates(p.ecosystem).iter().map(|t| t.replace("{name}", &p.name));
+        let mut out: Vec<String> = vec![];
+        for t in from_group.chain(own) {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// The tag a release of a package at `version` creates, and the key that sets its template.
+    pub fn tag_of(&self, p: &crate::workspace::Package, group: Option<usize>, version: &str) -> (String, String) {
+        let key = match group {
+            Some(g) => format!("[[groups]] `{}` tag", self.groups[g].name),
+            None => self.tag_key(p.ecosystem),
+        };
+        (self.tag_patterns(p, group)[0].replace("{version}", version), key)
     }
 
     /// `--registry NAME` for cargo commands, or nothing for crates.io.
@@ -264,16 +323,16 @@ impl Config {
             c.cargo_registry = Some(string(v, "cargo.registry")?);
         }
         if let Some(v) = get("tags", "package") {
-            c.tag_package = string(v, "tags.package")?;
+            c.tag_package = templates(v, "tags.package")?;
         }
         if let Some(v) = get("tags", "umbrella") {
             c.tag_umbrella = Some(string(v, "tags.umbrella")?);
         }
         if let Some(v) = get("tags", "python") {
-            c.tag_python = Some(string(v, "tags.python")?);
+            c.tag_python = templates(v, "tags.python")?;
         }
         if let Some(v) = get("tags", "cargo") {
-            c.tag_cargo = Some(string(v, "tags.cargo")?);
+            c.tag_cargo = templates(v, "tags.cargo")?;
         }
         if let Some(v) = get("release", "allow-branches") {
             c.allow_branches = strings(v, "release.allow-branches")?;
@@ -292,7 +351,14 @@ impl Config {
                 let name = string(g.get("name").ok_or_else(|| wrong_type("groups.name", "a string"))?, "groups.name")?;
                 let members =
                     strings(g.get("members").ok_or_else(|| wrong_type("groups.members", "a list"))?, "groups.members")?;
-                c.groups.push(Group { name, members });
+                let tag = match g.get("tag") {
+                    Some(v) => templates(v, "groups.tag")?,
+                    None => vec![],
+                };
+                for t in &tag {
+                    validate_template(t, "groups.tag", false)?;
+                }
+                c.groups.push(Group { name, members, tag });
             }
         }
         if let Some(files) = doc.get("version-files") {
@@ -352,9 +418,10 @@ impl Config {
             }
             c.forge.api_url = Some(url.trim_end_matches('/').to_string());
         }
-        validate_template(&c.tag_package, "tags.package", true)?;
-        for (t, key) in [(&c.tag_python, "tags.python"), (&c.tag_cargo, "tags.cargo")] {
-            if let Some(t) = t {
+        for (list, key) in
+            [(&c.tag_package, "tags.package"), (&c.tag_python, "tags.python"), (&c.tag_cargo, "tags.cargo")]
+        {
+            for t in list {
                 validate_template(t, key, true)?;
             }
         }
@@ -427,6 +494,26 @@ fn relative_file(item: &Item, key: &str) -> anyhow::Result<String> {
         return Err(wrong_type(key, "a relative file path inside the repository, e.g. \"CHANGELOG.md\""));
     }
     Ok(p)
+}
+
+/// A tag template or a non-empty list of them (the first is the one written).
+fn templates(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
+    if let Some(s) = item.as_str() {
+        return Ok(vec![s.to_string()]);
+    }
+    let list = strings(item, key).map_err(|_| wrong_type(key, "a tag template or a list of them"))?;
+    if list.is_empty() {
+        return Err(wrong_type(key, "a tag template or a non-empty list of them (the first is written)"));
+    }
+    Ok(list)
+}
+
+/// The version part of `tag` when it matches `pattern` (a template whose
+/// `{name}` is filled in): `core-v{version}` matches `core-v1.2.0` with `1.2.0`.
+pub fn match_tag<'a>(pattern: &str, tag: &'a str) -> Option<&'a str> {
+    let (prefix, suffix) = pattern.split_once("{version}")?;
+    let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    (!v.is_empty()).then_some(v)
 }
 
 fn strings(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
@@ -542,8 +629,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.python_root, PathBuf::from("py"));
         assert_eq!(c.tag_umbrella.as_deref(), Some("v{version}"));
-        assert_eq!(c.groups, vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()] }]);
-        assert_eq!(render_tag(&c.tag_package, "a", "1.0"), "a@1.0");
+        assert_eq!(c.groups, vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()], tag: vec![] }]);
+        assert_eq!(render_tag(&c.tag_package[0], "a", "1.0"), "a@1.0");
     }
 
     #[test]
@@ -557,6 +644,36 @@ mod tests {
         assert_eq!(code("[tags]\numbrella = 'release..{version}'"), Code::TagFormat);
         let err = Config::parse("[tags]\npakage = 'x'").unwrap_err().downcast::<Failure>().unwrap();
         assert!(err.help.contains("did you mean `tags.package`"), "{}", err.help);
+    }
+
+    #[test]
+    fn tag_template_lists_and_group_tags() {
+        let c = Config::parse(
+            r#"
+            [tags]
+            package = ["{name}-v{version}", "{name}-{version}"]
+            python = "py/{name}-v{version}"
+            [[groups]]
+            name = "all"
+            members = ["a"]
+            tag = ["v{version}", "release-{version}"]
+            "#,
+        )
+        .unwrap();
+        use crate::version::Ecosystem;
+        assert_eq!(c.tag_template(Ecosystem::Cargo), "{name}-v{version}");
+        assert_eq!(c.tag_templates(Ecosystem::Cargo), ["{name}-v{version}", "{name}-{version}"]);
+        assert_eq!(c.tag_templates(Ecosystem::Python), ["py/{name}-v{version}"]);
+        assert_eq!(c.tag_key(Ecosystem::Python), "[tags] python");
+        assert_eq!(c.groups[0].tag, ["v{version}", "release-{version}"]);
+        assert_eq!(Config::default().tag_templates(Ecosystem::Python), [DEFAULT_TAG]);
+        assert_eq!(match_tag("core-v{version}", "core-v1.2.0"), Some("1.2.0"));
+        assert_eq!(match_tag("py/core-v{version}", "core-v1.2.0"), None);
+        assert_eq!(match_tag("v{version}", "v"), None);
+        assert_eq!(code("[tags]\npackage = []"), Code::ConfigValue);
+        assert_eq!(code("[tags]\npackage = ['{name}-v{version}', 'v{version}']"), Code::TagFormat);
+        assert_eq!(code("[[groups]]\nname = 'g'\nmembers = []\ntag = 'v'"), Code::TagFormat);
+        assert_eq!(code("[[groups]]\nname = 'g'\nmembers = []\ntag = 1"), Code::ConfigValue);
     }
 
     #[test]

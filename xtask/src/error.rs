@@ -299,6 +299,21 @@ codes! {
         "A crate and a Python package with the same name would be tagged alike by [tags] package. Give \
          one ecosystem its own template, e.g. `[tags] python = \"py-{name}-v{version}\"` or \
          `cargo = \"{name}-crate-v{version}\"`; per-ecosystem keys override `package` for that ecosystem.";
+    InitDirty = "XR140", "the repository init would change has uncommitted changes",
+        "`cargo xtask init` changes files of a repository (the configuration, and with --into the \
+         xtask's source, the workspace manifest, .cargo/config.toml, .gitignore). It refuses to \
+         mix that with work in progress, so that what it writes can be looked at, committed or \
+         undone on its own. Commit or stash the changes, then run it again; --dry-run shows what \
+         it would write whatever the state of the work tree.";
+    InitOverwrite = "XR141", "init would replace a file that is already there",
+        "An xtask-release.toml (or, with --into, a file of an xtask already copied there) exists \
+         and differs from what init would write. init never replaces it silently: run it with \
+         --dry-run to see the difference, then again with --yes to replace it. Running init \
+         again on a repository it set up changes nothing.";
+    InitSource = "XR142", "the xtask's own source cannot be found",
+        "`cargo xtask init --into DIR` copies the xtask's own source (the xtask/ folder it was \
+         built from) into DIR. The binary was built somewhere that no longer holds that folder. \
+         Run init through `cargo xtask` in a repository that has the xtask/ folder.";
 }
 
 impl Code {

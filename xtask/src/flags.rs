@@ -23,6 +23,7 @@ COMMANDS:
     check      Run health checks on the repository
     explain    Explain an error code (e.g. `cargo xtask explain XR030`)
     demo       Run plan and graph on a bundled example repository
+    init       Configure this repository, or copy the xtask into another one
     help       Show this text, or a command's (`cargo xtask help plan`)
 
 GLOBAL OPTIONS:
@@ -204,6 +205,35 @@ OPTIONS:
     -h, --help    Show this text
 ";
 
+pub const INIT_HELP: &str = "\
+cargo xtask init: set a repository up for xtask-release
+
+USAGE:
+    cargo xtask init [--into DIR] [--dry-run] [--yes]
+
+Without --into, writes xtask-release.toml for the repository the xtask is in.
+With --into DIR, also copies this xtask (its own source, xtask/) into DIR,
+makes it a member of DIR's Cargo workspace (or gives it a workspace of its own
+when DIR has none), adds the `xtask` alias to DIR/.cargo/config.toml (keeping
+what the file holds) and has git ignore /target.
+
+The configuration is inferred from the repository: the Python and Cargo roots,
+the registries the manifests name, groups of packages released together, and
+the tag formats of its history (`{name}-v{version}`, `{name}@{version}`,
+`py/{name}-{version}`, an umbrella `v{version}` ...), so that `plan` finds each
+package's last release. What was inferred, and why, is printed.
+
+Running it again changes nothing. An existing xtask-release.toml (or copied
+xtask file) that differs is replaced only with --yes. The repository must be a
+git repository without uncommitted changes.
+
+OPTIONS:
+    --into DIR    Copy the xtask into the repository DIR and set it up there
+    --dry-run     Print what would change, as diffs; write nothing
+    --yes         Replace an existing xtask-release.toml or xtask file
+    -h, --help    Show this text
+";
+
 #[derive(Debug)]
 pub struct Global {
     pub verbose: bool,
@@ -242,6 +272,7 @@ pub enum Command {
     Changelog { format: ChangelogFormat, opts: Options },
     Explain { code: Option<String> },
     Demo { keep: bool },
+    Init(crate::init::Options),
 }
 
 pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
@@ -262,6 +293,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         "check" => Some(CHECK_HELP),
         "explain" => Some(EXPLAIN_HELP),
         "demo" => Some(DEMO_HELP),
+        "init" => Some(INIT_HELP),
         "help" => Some(HELP),
         _ => None,
     };
@@ -321,6 +353,11 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             Command::Explain { code: if list { None } else { code } }
         }
         "demo" => Command::Demo { keep: args.contains("--keep") },
+        "init" => Command::Init(crate::init::Options {
+            into: args.opt_value_from_os_str("--into", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
+            dry_run: args.contains("--dry-run"),
+            yes: args.contains("--yes"),
+        }),
         _ => unreachable!("every command has a help text"),
     };
     finish(args)?;

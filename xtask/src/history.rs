@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change};
-use crate::config::render_tag;
+use crate::config::match_tag;
 use crate::error::Code;
 use crate::shell;
 use crate::version::Version;
@@ -479,12 +479,14 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Finds each package's last tag and the commits since it. Pure.
-/// `tag_template` gives each ecosystem's `[tags]` template.
+/// `patterns(i)` gives package `i`'s tag patterns (`Config::tag_patterns`:
+/// templates with `{name}` filled in); the highest version matching any of them
+/// is its last tag.
 pub fn analyze(
     log: &Log,
     tags: &[Tag],
     packages: &[Package],
-    tag_template: &dyn Fn(crate::version::Ecosystem) -> String,
+    patterns: &dyn Fn(usize) -> Vec<String>,
 ) -> Vec<PackageHistory> {
     let mut touched: Vec<Vec<usize>> = vec![vec![]; packages.len()];
     for (ci, c) in log.commits.iter().enumerate() {
@@ -498,13 +500,17 @@ pub fn analyze(
         .enumerate()
         .map(|(i, p)| {
             let mut h = PackageHistory::default();
-            let template = render_tag(&tag_template(p.ecosystem), &p.name, "\u{0}");
-            let (prefix, suffix) = template.split_once('\u{0}').unwrap_or((&template, ""));
+            let patterns = patterns(i);
             let mut last_commit = None;
             let mut last_final: Option<(String, Version, usize)> = None;
             for t in tags {
-                let Some(v) = t.name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)) else { continue };
-                let Ok(version) = Version::parse(p.ecosystem, v) else { continue };
+                let Some(version) = patterns
+                    .iter()
+                    .filter_map(|pat| match_tag(pat, &t.name))
+                    .find_map(|v| Version::parse(p.ecosystem, v).ok())
+                else {
+                    continue;
+                };
                 h.tags.push(t.name.clone());
                 let Some(&at) = oid(&t.commit).and_then(|o| log.by_hash.get(&o)) else {
                     continue; // not in HEAD's history (another branch)
@@ -729,7 +735,7 @@ mod tests {
         assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
         let tags =
             vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
-        let hs = analyze(&log, &tags, &packages, &|_| "{name}-v{version}".into());
+        let hs = analyze(&log, &tags, &packages, &|i| vec![format!("{}-v{{version}}", packages[i].name)]);
         let a = &hs[0].notes;
         let descriptions = |it: Vec<Note>| it.iter().map(|n| n.description.clone()).collect::<Vec<_>>();
         assert_eq!(descriptions(a.since_tag().collect()), ["e (#5)"]);

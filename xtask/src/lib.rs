@@ -14,6 +14,7 @@ pub mod forge;
 pub mod git;
 pub mod graph;
 pub mod history;
+pub mod init;
 pub mod plan;
 pub mod registry;
 pub mod release;
@@ -22,6 +23,9 @@ pub mod shell;
 pub mod version;
 pub mod version_files;
 pub mod workspace;
+
+#[cfg(test)]
+mod test_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -68,6 +72,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
             println!("{}: {}\n\n{}", c.id(), c.title(), c.text());
         }
         Command::Demo { keep } => demo::run(sh, keep)?,
+        Command::Init(opts) => init::run(sh, root, &opts)?,
         Command::Plan { format, opts } => {
             let repo = Repo::load(root, config)?;
             let (_, plan) = repo.plan(sh, &opts)?;

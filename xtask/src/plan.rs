@@ -148,6 +148,18 @@ impl Plan {
         self.packages.iter().filter(|e| e.status == Status::Release)
     }
 
+    /// The tags the release creates, each once (the members of a group with a
+    /// `tag` share it), then the umbrella tag.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = vec![];
+        for t in self.releases().filter_map(|e| e.tag.clone()).chain(self.umbrella_tag.clone()) {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        tags
+    }
+
     /// Rebuilds the parsed versions after deserializing.
     pub fn reparse(&mut self) {
         for e in &mut self.packages {
@@ -221,12 +233,17 @@ pub fn plan(
             groups.push(crate::config::Group {
                 name: format!("maturin: {} is built from crate {}", ws.id(i), ws.packages[j].name),
                 members: vec![ws.id(i), ws.id(j)],
+                tag: vec![],
             });
         }
         let _ = p;
     }
     if inheriting.len() > 1 {
-        groups.push(crate::config::Group { name: "[workspace.package] version".into(), members: inheriting });
+        groups.push(crate::config::Group {
+            name: "[workspace.package] version".into(),
+            members: inheriting,
+            tag: vec![],
+        });
     }
     let mut group_of: BTreeMap<usize, usize> = BTreeMap::new();
     for (gi, g) in groups.iter().enumerate() {
@@ -350,17 +367,20 @@ pub fn plan(
         }
     }
 
+    let tag_groups = config.tag_groups(ws);
     let mut packages = Vec::with_capacity(n);
     for (pos, &i) in graph.order.iter().enumerate() {
         let p = &ws.packages[i];
         let dec = &d[i];
-        let tag = dec.next.as_ref().map(|v| render_tag(config.tag_template(p.ecosystem), &p.name, &v.to_string()));
-        if let Some(t) = &tag {
+        let group = tag_groups[i];
+        let tagged = dec.next.as_ref().map(|v| config.tag_of(p, group, &v.to_string()));
+        let tag = tagged.as_ref().map(|(t, _)| t.clone());
+        if let Some((t, key)) = &tagged {
             check_ref_name(t).map_err(|why| {
                 fail(
                     Code::TagFormat,
                     format!("the tag for {} would be `{t}`, which {why}", p.name),
-                    format!("change {} in xtask-release.toml", config.tag_key(p.ecosystem)),
+                    format!("change {key} in xtask-release.toml"),
                 )
             })?;
             if let Some(next) = dec.next.as_ref().filter(|v| v.local().is_some()) {
@@ -383,7 +403,13 @@ pub fn plan(
                 let same = |v: &Option<Version>| v.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python));
                 ws.index_in(e.ecosystem, &e.name).is_some_and(|k| is_pair(ws, i, k)) && same(&e.next) == same(&dec.next)
             };
-            if let Some(other) = packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t) && !pair_tag(e)) {
+
+            // the members of a group with a `tag` share theirs
+            let same_group =
+                |e: &Entry| group.is_some() && ws.index_in(e.ecosystem, &e.name).and_then(|j| tag_groups[j]) == group;
+            if let Some(other) =
+                packages.iter().find(|e: &&Entry| e.tag.as_ref() == Some(t) && !pair_tag(e) && !same_group(e))
+            {
                 return Err(fail(
                     Code::TagCollision,
                     format!("{} {} and {} {} would both be tagged `{t}`", other.ecosystem.as_str(), other.name, p.ecosystem.as_str(), p.name),
@@ -944,7 +970,7 @@ mod tests {
             hist(Some(("c-v1.0.0", C, "1.0.0")), &[]),
         ];
         let config = Config {
-            groups: vec![Group { name: "core".into(), members: vec!["a".into(), "b".into(), "c".into()] }],
+            groups: vec![Group { name: "core".into(), members: vec!["a".into(), "b".into(), "c".into()], tag: vec![] }],
             ..Config::default()
         };
         let p = run(&w, &h, &config, &Options::default());

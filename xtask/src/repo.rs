@@ -60,7 +60,9 @@ impl Repo {
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
         let log = history::read_log(&self.root, &self.ws.packages)?;
         let tags = history::read_tags(sh, &self.root)?;
-        Ok(history::analyze(&log, &tags, &self.ws.packages, &|e| self.config.tag_template(e).to_string()))
+        let groups = self.config.tag_groups(&self.ws);
+        let patterns = |i: usize| self.config.tag_patterns(&self.ws.packages[i], groups[i]);
+        Ok(history::analyze(&log, &tags, &self.ws.packages, &patterns))
     }
 
     pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {

@@ -177,6 +177,25 @@ impl Ctx {
         write_atomic(path, bytes)
     }
 
+    /// Effect: writes many files under `dir` (a copied folder), each
+    /// atomically, creating folders as needed; a dry run prints one line.
+    pub fn write_files(&self, dir: &Path, files: &[(PathBuf, Vec<u8>)], what: &str) -> anyhow::Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        if self.dry_run {
+            println!("  would write: {} file(s) under {}/ ({what})", files.len(), self.show_path(dir));
+            return Ok(());
+        }
+        for (path, bytes) in files {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            write_atomic(path, bytes)?;
+        }
+        Ok(())
+    }
+
     pub fn create_dir_all(&self, path: &Path) -> anyhow::Result<()> {
         if self.dry_run {
             return Ok(()); // a folder alone changes nothing a person sees; the write into it is printed

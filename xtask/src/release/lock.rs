@@ -96,6 +96,16 @@ fn runs_an_xtask(pid: u32) -> bool {
     }
 }
 
+/// Removes the lock file of a holder that is gone on this host (a release
+/// killed after its journal was finished, before it removed its lock), so a
+/// run that takes no lock ("nothing to release") leaves none behind.
+pub fn clear_if_gone(ctx: &crate::shell::Ctx, dir: &Path) -> anyhow::Result<()> {
+    if let Holder::Gone(_) = inspect(dir)? {
+        ctx.remove_file(&path(dir), "the lock of a release whose process is gone")?;
+    }
+    Ok(())
+}
+
 pub fn describe(holder: &Holder) -> String {
     match holder {
         Holder::Free => "no release holds the lock".into(),
@@ -221,6 +231,24 @@ mod tests {
         let now: LockInfo = serde_json::from_str(&std::fs::read_to_string(d.join("lock.json")).unwrap()).unwrap();
         assert_eq!(now.pid, std::process::id());
         drop(lock);
+    }
+
+    #[test]
+    fn a_dead_holders_lock_is_cleared_by_a_run_that_takes_none() {
+        let d = dir("cleared");
+        let info = LockInfo { pid: 4_194_305, host: hostname(), started_unix: 1 };
+        std::fs::write(d.join("lock.json"), serde_json::to_string(&info).unwrap()).unwrap();
+        let dry = crate::shell::Ctx { dry_run: true, root: d.clone() };
+        clear_if_gone(&dry, &d).unwrap();
+        assert!(d.join("lock.json").exists(), "a dry run removed the lock");
+        let real = crate::shell::Ctx { dry_run: false, root: d.clone() };
+        clear_if_gone(&real, &d).unwrap();
+        assert!(!d.join("lock.json").exists());
+        // a live holder's lock stays
+        let held = Lock::acquire(&d, false).unwrap();
+        clear_if_gone(&real, &d).unwrap();
+        assert!(d.join("lock.json").exists());
+        drop(held);
     }
 
     #[test]

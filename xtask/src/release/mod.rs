@@ -125,7 +125,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     let releases = plan.releases().count();
     if releases == 0 {
         println!("\nnothing to release");
-        return Ok(());
+        return lock::clear_if_gone(ctx, state);
     }
     dry_run_banner(ctx, "a real release");
     println!("== preflight");

@@ -117,8 +117,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         remote_tags = git(sh, root, &["ls-remote", "--tags", "--refs", remote]).unwrap_or_default();
     }
     let local_tags = git(sh, root, &["tag", "--list"]).unwrap_or_default();
-    let mut tags: Vec<String> = plan.releases().filter_map(|e| e.tag.clone()).collect();
-    tags.extend(plan.umbrella_tag.clone());
+    let tags = plan.tags();
     for t in &tags {
         if local_tags.lines().any(|l| l == t) {
             out.push(problem(format!("tag `{t}` already exists"), format!("a release of this version was started: `cargo xtask release --resume`, or delete the tag (git tag -d {t}) if it is stale")));

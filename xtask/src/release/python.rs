@@ -288,7 +288,7 @@ impl Job<'_> {
     /// Each version literal the release moved (`__version__ = "…"` equal to the
     /// new version in the release tree) is in the wheel with that version.
     fn verify_literals(&self, e: &Entry, py: &Py, wheel: &Artifact) -> anyhow::Result<()> {
-        let moved = version_files::literals_in(&self.tree, &e.path, &e.name)
+        let moved = version_files::literals_in(self.tree, &e.path, &e.name)
             .into_iter()
             .filter(|l| Version::parse(Ecosystem::Python, &l.value).ok().as_ref() == e.next.as_ref());
         for l in moved {

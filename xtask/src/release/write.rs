@@ -18,8 +18,7 @@ use crate::workspace::{join_rel, pep508::normalize, VersionPattern, VersionSourc
 
 /// The tags of a release, each checked against git's ref rules.
 pub fn tags(plan: &Plan) -> anyhow::Result<Vec<String>> {
-    let mut tags: Vec<String> = plan.releases().filter_map(|e| e.tag.clone()).collect();
-    tags.extend(plan.umbrella_tag.clone());
+    let tags = plan.tags();
     for t in &tags {
         crate::config::check_ref_name(t)
             .map_err(|why| fail(Code::TagFormat, format!("tag `{t}` {why}"), "change [tags] in xtask-release.toml"))?;

@@ -44,7 +44,7 @@ pub fn read(path: &Path, member: &str) -> anyhow::Result<Option<Vec<u8>>> {
             let raw = data.get(local + skip..local + skip + size).ok_or_else(|| bad("truncated member"))?;
             return match method {
                 0 => Ok(Some(raw.to_vec())),
-                8 => inflate(raw).map(Some).map_err(|why| bad(why)),
+                8 => inflate(raw).map(Some).map_err(&bad),
                 m => Err(bad(&format!("compression method {m}"))),
             };
         }

@@ -347,7 +347,7 @@ mod tests {
     /// Checked against `cargo metadata --no-deps` on the same files.
     #[test]
     fn path_dependencies_inside_the_workspace_are_members() {
-        let tmp = bench::TempDir::new("implicit-members");
+        let tmp = crate::test_support::TempDir::new("implicit-members");
         let root = &tmp.0;
         write(
             root,
@@ -418,7 +418,7 @@ devonly = { path = "../devonly" }
 
     #[test]
     fn path_dependencies_outside_the_workspace_folder_are_not_members() {
-        let tmp = bench::TempDir::new("outside-members");
+        let tmp = crate::test_support::TempDir::new("outside-members");
         let root = &tmp.0;
         write(root, "ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n");
         write(
