@@ -70,7 +70,7 @@ impl Repo {
         let graph = self.graph()?;
         let history = self.history(sh)?;
         let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
-        plan.files = crate::release::files(sh, self, &plan)?;
+        plan.files = crate::release::files(self, &plan)?;
         Ok((graph, plan))
     }
 

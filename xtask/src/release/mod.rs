@@ -98,11 +98,14 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
 /// Every file a release of `plan` writes, relative to the root: what
 /// `plan --format json` lists. Fails as the write step would (before anything
 /// is written), e.g. on a `[[version-files]]` entry that matches nothing.
-pub fn files(sh: &Shell, repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
+pub fn files(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
     if plan.releases().next().is_none() {
         return Ok(vec![]);
     }
-    let sections = repo.changelog(sh, plan)?;
+    // which files, not their text: the sections without links (no remote lookup)
+    let date = crate::changelog::today();
+    let cx = crate::changelog::Context { config: &repo.config.changelog, links: None, date: &date };
+    let sections = crate::changelog::sections(plan, &cx);
     let mut files: Vec<String> =
         write::compute_edits(repo, plan, &sections, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
     files.extend(write::lockfiles(repo, plan));
