@@ -372,9 +372,7 @@ pub fn top_version(text: &str) -> Result<Option<String>, ParseError> {
 pub fn check(text: &str, eco: Ecosystem, manifest_version: &str) -> Result<(), String> {
     let top = top_version(text).map_err(|e| e.to_string())?;
     let Some(top) = top else { return Ok(()) };
-    let same = top == manifest_version
-        || matches!((Version::parse(eco, &top), Version::parse(eco, manifest_version)), (Ok(a), Ok(b)) if a == b);
-    if same {
+    if crate::version::same_version(eco, &top, manifest_version) {
         Ok(())
     } else {
         Err(format!("the newest section is {top}, but the manifest says {manifest_version}"))

@@ -10,7 +10,7 @@ use crate::changelog;
 use crate::config::{check_ref_name, render_tag};
 use crate::error::{Code, Failure};
 use crate::repo::Repo;
-use crate::version::Ecosystem;
+use crate::version::{same_version, Ecosystem};
 use crate::workspace::{join_rel, pep508::normalize};
 
 #[derive(Debug, Serialize)]
@@ -365,13 +365,6 @@ fn is_uv_workspace(root: &std::path::Path, dir: &str) -> bool {
 fn git_ignores(root: &std::path::Path, rel: &str) -> bool {
     let Ok(sh) = xshell::Shell::new() else { return false };
     crate::shell::output(xshell::cmd!(sh, "git -C {root} check-ignore -q -- {rel}"), Code::Git, "").is_ok()
-}
-
-fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
-    match (crate::version::Version::parse(eco, a), crate::version::Version::parse(eco, b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// Local packages of a Cargo.lock (no `source`) or uv.lock (editable, virtual

@@ -8,7 +8,7 @@ use xshell::Shell;
 use crate::changelog::{self, Section};
 use crate::config::{Config, FILE_NAME};
 use crate::error::{fail, Code};
-use crate::forge::{self, ForgeTarget};
+use crate::forge::{self, ForgeTarget, Links};
 use crate::git;
 use crate::graph::Graph;
 use crate::history::{self, PackageHistory};
@@ -86,9 +86,15 @@ impl Repo {
     /// What `changelog` prints and what `release` writes and journals.
     pub fn changelog(&self, sh: &Shell, plan: &Plan) -> anyhow::Result<Vec<Section>> {
         let links = self.forge(sh)?.map(|t| t.links());
+        Ok(self.changelog_with(plan, links.as_ref()))
+    }
+
+    /// The sections with the given links (`None`: no remote lookup, for when
+    /// only the files matter).
+    pub fn changelog_with(&self, plan: &Plan, links: Option<&Links>) -> Vec<Section> {
         let date = changelog::today();
-        let ctx = changelog::Context { config: &self.config.changelog, links: links.as_ref(), date: &date };
-        Ok(changelog::sections(plan, &ctx))
+        let ctx = changelog::Context { config: &self.config.changelog, links, date: &date };
+        changelog::sections(plan, &ctx)
     }
 }
 

@@ -179,8 +179,7 @@ pub fn glob_files(root: &Path, pattern: &str) -> anyhow::Result<Vec<String>> {
 
 /// The versions compared as versions of the package's ecosystem.
 fn same(p: &Package, text: &str) -> bool {
-    text == p.version_text
-        || matches!((&p.version, crate::version::Version::parse(p.ecosystem, text)), (Some(a), Ok(b)) if *a == b)
+    crate::version::same_version(p.ecosystem, &p.version_text, text)
 }
 
 /// `text` with the version at `place` moved from `old` to `new`; `None` when

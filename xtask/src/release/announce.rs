@@ -33,7 +33,7 @@ pub fn run(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, h: &Handle, no
         return Ok(());
     }
     if ctx.dry_run {
-        let token = target.kind.token_vars().iter().any(|v| std::env::var_os(v).is_some_and(|t| !t.is_empty()));
+        let token = matches!(forge::connect_env(target.clone()), Connection::Ready(_));
         let vars = target.kind.token_vars().join(" or ");
         println!(
             "  {kind} releases on {} (token from {vars}: {})",

@@ -200,16 +200,12 @@ impl Drop for Lock {
 mod tests {
     use super::*;
 
-    fn dir(label: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("xtask-lock-test-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
+    use crate::test_support::TempDir;
 
     #[test]
     fn a_held_lock_keeps_a_second_one_out_and_goes_with_its_holder() {
-        let d = dir("held");
+        let tmp = TempDir::new("lock-held");
+        let d = tmp.0.clone();
         let first = Lock::acquire(&d, false).unwrap();
         assert!(matches!(inspect(&d).unwrap(), Holder::Live(_)));
         let err = Lock::acquire(&d, true).err().expect("a live OS lock is never cleared");
@@ -222,7 +218,8 @@ mod tests {
 
     #[test]
     fn a_dead_holder_on_this_host_is_taken_over_without_a_flag() {
-        let d = dir("dead");
+        let tmp = TempDir::new("lock-dead");
+        let d = tmp.0.clone();
         // PID 2^22 + 1 is above Linux's pid_max: no such process
         let info = LockInfo { pid: 4_194_305, host: hostname(), started_unix: 1 };
         std::fs::write(d.join("lock.json"), serde_json::to_string(&info).unwrap()).unwrap();
@@ -235,7 +232,8 @@ mod tests {
 
     #[test]
     fn a_dead_holders_lock_is_cleared_by_a_run_that_takes_none() {
-        let d = dir("cleared");
+        let tmp = TempDir::new("lock-cleared");
+        let d = tmp.0.clone();
         let info = LockInfo { pid: 4_194_305, host: hostname(), started_unix: 1 };
         std::fs::write(d.join("lock.json"), serde_json::to_string(&info).unwrap()).unwrap();
         let dry = crate::shell::Ctx { dry_run: true, root: d.clone() };
@@ -253,7 +251,8 @@ mod tests {
 
     #[test]
     fn a_lock_from_another_host_needs_the_flag() {
-        let d = dir("other");
+        let tmp = TempDir::new("lock-other");
+        let d = tmp.0.clone();
         let info = LockInfo { pid: 1, host: "elsewhere.invalid".into(), started_unix: 1 };
         std::fs::write(d.join("lock.json"), serde_json::to_string(&info).unwrap()).unwrap();
         let err = Lock::acquire(&d, false).err().expect("another host's lock needs --clear-stale-lock");

@@ -103,9 +103,7 @@ pub fn files(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
         return Ok(vec![]);
     }
     // which files, not their text: the sections without links (no remote lookup)
-    let date = crate::changelog::today();
-    let cx = crate::changelog::Context { config: &repo.config.changelog, links: None, date: &date };
-    let sections = crate::changelog::sections(plan, &cx);
+    let sections = repo.changelog_with(plan, None);
     let mut files: Vec<String> =
         write::compute_edits(repo, plan, &sections, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
     files.extend(write::lockfiles(repo, plan));

@@ -237,6 +237,15 @@ impl Version {
     }
 }
 
+/// Are two version texts the same version of `eco` (`1.0` and `1.0.0`,
+/// `1.2.0rc1` and `1.2.0-rc1` for Python)? Texts that do not parse compare as text.
+pub fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
+    match (Version::parse(eco, a), Version::parse(eco, b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 pub fn pre_name(kind: PreKind) -> &'static str {
     match kind {
         PreKind::Alpha => "alpha",

@@ -2,30 +2,24 @@
 //! layouts against `tests/golden/version-literals.txt`, byte-exact rewrites.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use super::*;
+use crate::test_support::TempDir;
 
-/// A folder under the system's temp dir, removed on drop.
-struct Scratch(PathBuf);
+/// A scratch folder (removed on drop) with a helper to write files into it.
+struct Scratch(TempDir);
 
 impl Scratch {
     fn new(label: &str) -> Scratch {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!("xtask-vf-{label}-{}-{stamp}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
+        Scratch(TempDir::new(label))
+    }
+    fn root(&self) -> &std::path::Path {
+        &self.0 .0
     }
     fn write(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
+        let p = self.root().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -63,16 +57,16 @@ fn layouts() -> Scratch {
 fn literals_are_found_in_every_file_name_and_layout() {
     let s = layouts();
     let config = Config::default();
-    let ws = Workspace::discover(&s.0, &config).unwrap();
+    let ws = Workspace::discover(s.root(), &config).unwrap();
     let mut out = String::new();
     for p in &ws.packages {
         let _ = writeln!(out, "{} {}", p.name, p.version_text);
-        for place in places(&s.0, &config, &ws, p).unwrap() {
+        for place in places(s.root(), &config, &ws, p).unwrap() {
             if let Place::Literal(l) = place {
                 let _ = writeln!(out, "  moves with it: {}:{} {} = {:?}", l.path, l.line, l.name, l.value);
             }
         }
-        for (_, d) in disagreements(&s.0, &config, &ws, p) {
+        for (_, d) in disagreements(s.root(), &config, &ws, p) {
             let _ = writeln!(out, "  check: {d}");
         }
     }

@@ -40,8 +40,8 @@ fn inflates_fixed_and_stored_blocks() {
 #[test]
 fn broken_archives_are_errors_not_panics() {
     let data = std::fs::read(sample()).unwrap();
-    let dir = std::env::temp_dir().join(format!("xtask-zip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = crate::test_support::TempDir::new("zip");
+    let dir = &tmp.0;
     for cut in [0, 10, data.len() / 2, data.len() - 30, data.len() - 1] {
         let path = dir.join(format!("cut-{cut}.zip"));
         std::fs::write(&path, &data[..cut]).unwrap();
@@ -56,5 +56,4 @@ fn broken_archives_are_errors_not_panics() {
     std::fs::write(&path, &bad).unwrap();
     let got = read(&path, "pkg/__init__.py");
     assert!(got.is_err() || got.unwrap().is_some_and(|b| b != init_py().as_bytes()), "garbage in, the same text out");
-    let _ = std::fs::remove_dir_all(&dir);
 }
