@@ -416,3 +416,16 @@ fn the_xtask_folder_alone_works_anywhere() {
     let plan = run.ok().json();
     assert_eq!(last_tag(&plan, "lib"), "lib-v1.0.0");
 }
+
+/// workstack's shape: a uv workspace and no Cargo workspace. `init --into` writes everything the xtask
+/// needs to build, `Cargo.lock` included, so that after committing it the first `cargo xtask check`
+/// (which builds the xtask) leaves the tree clean, and the first release is not refused for it.
+#[test]
+fn init_into_a_repository_without_cargo_writes_the_lockfile_the_xtask_builds_with() {
+    let repo = small_uv_repo();
+    xtask(&["init", "--into", &repo.root_arg()]).ok();
+    repo.commit("chore: adopt xtask-release");
+    let (run, _) = cargo_xtask(repo.path(), &["xtask", "check"], &repo.path().join(".git"), None);
+    let status = repo.git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(status, "", "the first `cargo xtask check` left the tree dirty:\n{}", run.stderr);
+}

@@ -19,6 +19,7 @@ mod registries;
 mod release;
 mod scale;
 mod support;
+mod tags;
 mod waits;
 
 // `forge_server` is shared with the unit tests of `xtask::forge`, where it names `crate::registry`.
