@@ -73,7 +73,6 @@ fn a_plan_that_reads_no_tag_says_so_in_plan_check_and_release() {
         assert!(run.stderr.contains("warning[XR044]"), "{shape}: no warning:\n{}", run.stderr);
         assert!(run.stderr.contains(shape) && run.stderr.contains("cargo xtask init"), "{shape}:\n{}", run.stderr);
         let plan = run.json();
-        assert_eq!(plan["warnings"][0]["code"], "XR044", "{shape}: {plan}");
         assert_eq!(entry(&plan, "untether", "python")["bump"], "initial");
 
         let table = repo.xtask(&["plan"]).ok();
@@ -113,7 +112,9 @@ fn polars_files(repo: &Repo, rs: &str, py: &str, reg: Option<&Registries>) {
     };
     repo.write(
         "Cargo.toml",
-        &format!("[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"{rs}\"\n"),
+        &format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"{rs}\"\n"
+        ),
     )
     .write("crates/polars-core/Cargo.toml", &inherit("polars-core", ""))
     .write("crates/polars-core/src/lib.rs", "pub fn core() {}\n")
@@ -157,8 +158,8 @@ fn per_ecosystem_umbrella_tags_release_every_crate_under_one_tag() {
     let plan = repo.plan(&[]);
     for c in ["polars-core", "polars"] {
         assert_eq!(last_tag(&plan, c, "cargo"), "rs-0.5.0", "{c}");
-        assert_eq!(entry(&plan, c, "cargo")["next_version"], "0.6.0", "{c}: one version for every crate");
-        assert_eq!(entry(&plan, c, "cargo")["tag"], "rs-0.6.0", "{c}");
+        assert_eq!(entry(&plan, c, "cargo")["next_version"], "0.5.1", "{c}: one version for every crate");
+        assert_eq!(entry(&plan, c, "cargo")["tag"], "rs-0.5.1", "{c}");
     }
     assert_eq!(last_tag(&plan, "polars", "python"), "py-1.3.0");
     assert_eq!(entry(&plan, "polars", "python")["tag"], "py-1.3.1");
@@ -181,14 +182,14 @@ fn per_ecosystem_umbrella_tags_release_every_crate_under_one_tag() {
     let run = release(&repo, &reg, &["--yes"]).ok();
     assert!(run.stdout.contains("released 3 package(s)"), "{}", run.stdout);
     let mut tags = remote_tags(&reg);
-    tags.retain(|t| t.starts_with("rs-0.6") || t.starts_with("py-1.3.1") || t.starts_with("polars"));
-    assert_eq!(tags, ["py-1.3.1", "rs-0.6.0"], "one tag per ecosystem");
+    tags.retain(|t| t.starts_with("rs-0.5.1") || t.starts_with("py-1.3.1") || t.starts_with("polars"));
+    assert_eq!(tags, ["py-1.3.1", "rs-0.5.1"], "one tag per ecosystem");
     for c in ["polars-core", "polars"] {
-        assert_eq!(reg.crate_versions(c).iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["0.6.0"], "{c}");
+        assert_eq!(reg.crate_versions(c).iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["0.5.1"], "{c}");
     }
     assert_eq!(reg.python_files("polars").len(), 2);
     let manifest = std::fs::read_to_string(repo.path().join("Cargo.toml")).unwrap();
-    assert!(manifest.contains("version = \"0.6.0\""), "{manifest}");
+    assert!(manifest.contains("version = \"0.5.1\""), "{manifest}");
 }
 
 // ---- init in polyglot repositories ----------------------------------------------------------------
@@ -221,7 +222,7 @@ fn init_infers_per_ecosystem_umbrella_tags_in_a_polyglot_repository() {
     assert_eq!(last_tag(&plan, "polars", "cargo"), "rs-0.5.0");
     assert_eq!(last_tag(&plan, "polars", "python"), "py-1.3.0");
     assert_eq!(last_tag(&plan, "odd", "cargo"), "odd-v0.2.0");
-    assert_eq!(entry(&plan, "polars", "cargo")["tag"], "rs-0.6.0");
+    assert_eq!(entry(&plan, "polars", "cargo")["tag"], "rs-0.5.1");
 }
 
 /// genkit: a uv workspace in `py/` beside JavaScript (`genkit@1.33.0`, `v1.33.0`, `core-v1.33.0`) and Go
@@ -284,7 +285,10 @@ fn init_reads_the_prefixed_tags_of_a_maturin_pair() {
     let files = |repo: &Repo, pydantic: &str, core: &str| {
         repo.write(
             "pyproject.toml",
-            &format!("{}\n[tool.uv.workspace]\nmembers = [\"pydantic-core\"]\n", py_manifest("pydantic", pydantic, &[], &[])),
+            &format!(
+                "{}\n[tool.uv.workspace]\nmembers = [\"pydantic-core\"]\n",
+                py_manifest("pydantic", pydantic, &[], &[])
+            ),
         )
         .write("src/pydantic/__init__.py", "")
         .write("pydantic-core/Cargo.toml", &crate_manifest("pydantic-core", core, ""))

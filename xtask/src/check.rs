@@ -7,7 +7,7 @@ use serde::Serialize;
 use toml_edit::{DocumentMut, Item};
 
 use crate::changelog;
-use crate::config::{check_ref_name, render_tag};
+use crate::config::check_ref_name;
 use crate::error::{Code, Failure};
 use crate::repo::Repo;
 use crate::version::{same_version, Ecosystem};
@@ -162,12 +162,12 @@ pub fn run(repo: &Repo) -> Vec<Check> {
         }
         let same = ws.packages.iter().enumerate().find(|&(k, q)| {
             let pair = |a: usize, b: usize| crate::plan::maturin_crate(ws, a) == Some(b);
-            let i = ws.index_in(p.ecosystem, &p.name).unwrap_or(k);
             !(pair(i, k) || pair(k, i))
                 && q.ecosystem < p.ecosystem
                 && q.unpublishable.is_none()
                 && p.unpublishable.is_none()
-                && render_tag(repo.config.tag_template(q.ecosystem), &q.name, &q.version_text) == t
+                && (tag_groups[k].is_none() || tag_groups[k] != tag_groups[i])
+                && repo.config.tag_of(q, tag_groups[k], &q.version_text).0 == t
         });
         if let Some((_, q)) = same {
             tags.push(problem(
@@ -184,11 +184,21 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             ));
         }
     }
+    tags.extend(repo.config.umbrella_problems(ws).into_iter().map(|f| problem(f.code, "", f.cause, f.help)));
     add("tags", tags);
+    // a warning: tags that look like releases, none of them read
+    let unread = xshell::Shell::new()
+        .ok()
+        .and_then(|sh| crate::history::read_tags(&sh, &repo.root).ok())
+        .and_then(|tags| repo.unread_tags(&tags, repo.reads_any(&tags)));
+    let unread = unread.into_iter().map(|f| problem(f.code, "", f.cause, f.help)).collect();
+    checks.push(Check { name: "release-tags", ok: true, problems: unread });
+    let mut add =
+        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
 
     // synchronized groups share one version
     let mut groups = vec![];
-    for g in &repo.config.groups {
+    for g in repo.config.groups.iter().filter(|g| g.umbrella.is_none()) {
         let versions: Vec<(String, String)> = g
             .members
             .iter()

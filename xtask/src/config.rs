@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use toml_edit::{DocumentMut, Item, Table};
 
 use crate::error::{fail, Code};
+use crate::version::Ecosystem;
+use crate::workspace::{Package, Workspace};
 
 pub const FILE_NAME: &str = "xtask-release.toml";
 
@@ -28,9 +30,14 @@ pub struct Config {
     /// so a repository whose convention changed keeps its past releases.
     pub tag_package: Vec<String>,
     /// `[tags] python` / `[tags] cargo`: that ecosystem's templates instead of
-    /// `package` (empty: `package`).
+    /// `package` (empty: `package`). When the written one has no `{name}`, it
+    /// is the ecosystem's umbrella: its packages are released under one tag
+    /// (`Config::add_umbrella_groups`).
     pub tag_python: Vec<String>,
     pub tag_cargo: Vec<String>,
+    /// `[tags] separate`: packages of an ecosystem with an umbrella that keep
+    /// tags of their own (`Config::tag_templates`).
+    pub tag_separate: Vec<String>,
     pub tag_umbrella: Option<String>,
     pub groups: Vec<Group>,
     /// `[[version-files]]`: more places a version is written.
@@ -110,6 +117,9 @@ pub struct Group {
     /// the group's name) instead of a tag per member; the first template is
     /// written, all are read. Empty: each member has its own tag.
     pub tag: Vec<String>,
+    /// Not configured but made by `Config::add_umbrella_groups` for the
+    /// umbrella of this ecosystem (`{name}` in `tag` is then each member's).
+    pub umbrella: Option<Ecosystem>,
 }
 
 impl Default for Config {
@@ -123,6 +133,7 @@ impl Default for Config {
             tag_package: vec![DEFAULT_TAG.into()],
             tag_python: vec![],
             tag_cargo: vec![],
+            tag_separate: vec![],
             tag_umbrella: None,
             groups: vec![],
             version_files: vec![],
@@ -190,7 +201,7 @@ fn version_file(t: &Table) -> anyhow::Result<VersionFileConfig> {
 const SCHEMA: &[(&str, &[&str])] = &[
     ("python", &["root", "publish-url", "index-url"]),
     ("cargo", &["root", "registry"]),
-    ("tags", &["package", "umbrella", "python", "cargo"]),
+    ("tags", &["package", "umbrella", "python", "cargo", "separate"]),
     ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
@@ -199,42 +210,153 @@ const SCHEMA: &[(&str, &[&str])] = &[
 ];
 
 impl Config {
-    /// The tag template a release of a package of `eco` writes: the first of
-    /// `[tags] python`/`cargo`, else of `package`.
-    pub fn tag_template(&self, eco: crate::version::Ecosystem) -> &str {
-        &self.tag_templates(eco)[0]
+    /// `[tags] python` / `[tags] cargo` as written (empty: not set).
+    fn ecosystem_templates(&self, eco: Ecosystem) -> &[String] {
+        match eco {
+            Ecosystem::Python => &self.tag_python,
+            Ecosystem::Cargo => &self.tag_cargo,
+        }
     }
 
-    /// Every template history is read with for a package of `eco`, the written one first.
-    pub fn tag_templates(&self, eco: crate::version::Ecosystem) -> &[String] {
-        let own = match eco {
-            crate::version::Ecosystem::Python => &self.tag_python,
-            crate::version::Ecosystem::Cargo => &self.tag_cargo,
+    /// `eco`'s umbrella templates, when `[tags] python`/`cargo` writes a tag
+    /// without `{name}`: one tag for every package of the ecosystem.
+    pub fn umbrella_of(&self, eco: Ecosystem) -> Option<&[String]> {
+        let own = self.ecosystem_templates(eco);
+        own.first().is_some_and(|t| !t.contains("{name}")).then_some(own)
+    }
+
+    /// The tag template a release of a package of `eco` writes when it has a
+    /// tag of its own: the first of `tag_templates`.
+    pub fn tag_template(&self, eco: Ecosystem) -> String {
+        self.tag_templates(eco).swap_remove(0)
+    }
+
+    /// Every template history is read with for a package of `eco` that has
+    /// tags of its own, the written one first: `[tags] python`/`cargo`, else
+    /// `package`. Under an umbrella (members of its group read the group's
+    /// templates) these are the ones with `{name}` (for `separate` packages),
+    /// else `package`.
+    pub fn tag_templates(&self, eco: Ecosystem) -> Vec<String> {
+        let own = self.ecosystem_templates(eco);
+        let own: Vec<String> = match self.umbrella_of(eco) {
+            Some(all) => all.iter().filter(|t| t.contains("{name}")).cloned().collect(),
+            None => own.to_vec(),
         };
         if own.is_empty() {
-            &self.tag_package
+            self.tag_package.clone()
         } else {
             own
         }
     }
 
-    /// The `[tags]` key that sets `eco`'s template.
-    pub fn tag_key(&self, eco: crate::version::Ecosystem) -> String {
-        let own = match eco {
-            crate::version::Ecosystem::Python => &self.tag_python,
-            crate::version::Ecosystem::Cargo => &self.tag_cargo,
+    /// The `[tags]` key that sets the template of `eco`'s packages with tags of their own.
+    pub fn tag_key(&self, eco: Ecosystem) -> String {
+        let own = self.ecosystem_templates(eco);
+        let named = match self.umbrella_of(eco) {
+            Some(all) => all.iter().any(|t| t.contains("{name}")),
+            None => !own.is_empty(),
         };
-        if own.is_empty() {
-            "[tags] package".into()
-        } else {
+        if named {
             format!("[tags] {}", eco.as_str())
+        } else {
+            "[tags] package".into()
         }
+    }
+
+    /// Makes a group of each ecosystem umbrella: every publishable package of
+    /// the ecosystem that no `[[groups]]` names and `[tags] separate` does not
+    /// list, released under the umbrella's tag and so at one version. A
+    /// maturin package and its crate share one version: when one of them is
+    /// under an umbrella and the other in no group, the other joins it (and
+    /// shares its tag). Run once, after discovery (`Repo::load`).
+    pub fn add_umbrella_groups(&mut self, ws: &Workspace) {
+        let configured = self.groups.clone();
+        let in_group = |i: usize, groups: &[Group]| {
+            groups.iter().position(|g| g.members.iter().any(|m| ws.index_of(m) == Some(i)))
+        };
+        let separate: Vec<usize> = self.tag_separate.iter().filter_map(|m| ws.index_of(m)).collect();
+        for eco in [Ecosystem::Cargo, Ecosystem::Python] {
+            let Some(templates) = self.umbrella_of(eco).map(<[String]>::to_vec) else { continue };
+            let members: Vec<String> = (0..ws.packages.len())
+                .filter(|&i| {
+                    let p = &ws.packages[i];
+                    p.ecosystem == eco
+                        && p.unpublishable.is_none()
+                        && in_group(i, &configured).is_none()
+                        && !separate.contains(&i)
+                })
+                .map(|i| ws.id(i))
+                .collect();
+            if !members.is_empty() {
+                let name = format!("[tags] {}", eco.as_str());
+                self.groups.push(Group { name, members, tag: templates, umbrella: Some(eco) });
+            }
+        }
+        for i in 0..ws.packages.len() {
+            let Some(j) = crate::plan::maturin_crate(ws, i) else { continue };
+            let (gi, gj) = (in_group(i, &self.groups), in_group(j, &self.groups));
+            let join = match (gi, gj) {
+                (Some(g), None) if !separate.contains(&j) => Some((g, j)),
+                (None, Some(g)) if !separate.contains(&i) => Some((g, i)),
+                _ => None,
+            };
+            if let Some((g, k)) = join.filter(|(g, _)| self.groups[*g].umbrella.is_some()) {
+                self.groups[g].members.push(ws.id(k));
+            }
+        }
+    }
+
+    /// What stops a plan about the ecosystem umbrellas (`check` lists them
+    /// all): members at different versions (one tag holds one version), a
+    /// maturin pair split between two groups, unknown `separate` names.
+    pub fn umbrella_problems(&self, ws: &Workspace) -> Vec<crate::error::Failure> {
+        use crate::error::Failure;
+        let mut out = vec![];
+        for m in &self.tag_separate {
+            if ws.index_of(m).is_none() {
+                out.push(Failure::new(
+                    Code::UnknownPackage,
+                    format!("[tags] separate names unknown package `{m}`"),
+                    "fix [tags] separate in xtask-release.toml (`cargo xtask graph` lists the packages)",
+                ));
+            }
+        }
+        for g in self.groups.iter().filter(|g| g.umbrella.is_some()) {
+            if let Some(f) = umbrella_versions(g, ws) {
+                out.push(f);
+            }
+        }
+        for i in 0..ws.packages.len() {
+            let Some(j) = crate::plan::maturin_crate(ws, i) else { continue };
+            let group = |k: usize| self.groups.iter().find(|g| g.members.iter().any(|m| ws.index_of(m) == Some(k)));
+            let (a, b) = (group(i), group(j));
+            let umbrella = a.is_some_and(|g| g.umbrella.is_some()) || b.is_some_and(|g| g.umbrella.is_some());
+            if umbrella && a.map(|g| &g.name) != b.map(|g| &g.name) {
+                let name = |g: Option<&Group>| g.map_or("no group".to_string(), |g| format!("`{}`", g.name));
+                out.push(Failure::new(
+                    Code::UmbrellaVersions,
+                    format!(
+                        "python {} is built from crate {} (one version), but they are released apart: {} and {}",
+                        ws.packages[i].name,
+                        ws.packages[j].name,
+                        name(a),
+                        name(b)
+                    ),
+                    format!(
+                        "put both in one [[groups]] with a `tag`, e.g. members = [\"{}\", \"{}\"]",
+                        ws.id(i),
+                        ws.id(j)
+                    ),
+                ));
+            }
+        }
+        out
     }
 
     /// For each package of `ws`, the index in `groups` of the group with a
     /// `tag` it is a member of. Computed once per command: names resolve in
     /// one pass over the members.
-    pub fn tag_groups(&self, ws: &crate::workspace::Workspace) -> Vec<Option<usize>> {
+    pub fn tag_groups(&self, ws: &Workspace) -> Vec<Option<usize>> {
         let mut out = vec![None; ws.packages.len()];
         for (gi, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.tag.is_empty()) {
             for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
@@ -246,11 +368,15 @@ impl Config {
 
     /// A package's tag patterns, the written one first: its group's `tag`
     /// templates (`group` from `tag_groups`), then its ecosystem's, each with
-    /// `{name}` filled in (the group's name, or the package's) and `{version}` left.
-    pub fn tag_patterns(&self, p: &crate::workspace::Package, group: Option<usize>) -> Vec<String> {
+    /// `{name}` filled in (a configured group's name, or the package's) and
+    /// `{version}` left.
+    pub fn tag_patterns(&self, p: &Package, group: Option<usize>) -> Vec<String> {
         let group = group.map(|g| &self.groups[g]);
-        let from_group = group.into_iter().flat_map(|g| g.tag.iter().map(|t| t.replace("{name}", &g.name)));
-        let own = self.tag_templates(p.ecosystem).iter().map(|t| t.replace("{name}", &p.name));
+        let from_group = group.into_iter().flat_map(|g| {
+            let name = if g.umbrella.is_some() { &p.name } else { &g.name };
+            g.tag.iter().map(move |t| t.replace("{name}", name))
+        });
+        let own: Vec<String> = self.tag_templates(p.ecosystem).iter().map(|t| t.replace("{name}", &p.name)).collect();
         let mut out: Vec<String> = vec![];
         for t in from_group.chain(own) {
             if !out.contains(&t) {
@@ -261,9 +387,10 @@ impl Config {
     }
 
     /// The tag a release of a package at `version` creates, and the key that sets its template.
-    pub fn tag_of(&self, p: &crate::workspace::Package, group: Option<usize>, version: &str) -> (String, String) {
-        let key = match group {
-            Some(g) => format!("[[groups]] `{}` tag", self.groups[g].name),
+    pub fn tag_of(&self, p: &Package, group: Option<usize>, version: &str) -> (String, String) {
+        let key = match group.map(|g| &self.groups[g]) {
+            Some(g) if g.umbrella.is_some() => g.name.clone(),
+            Some(g) => format!("[[groups]] `{}` tag", g.name),
             None => self.tag_key(p.ecosystem),
         };
         (self.tag_patterns(p, group)[0].replace("{version}", version), key)
@@ -334,6 +461,9 @@ impl Config {
         if let Some(v) = get("tags", "cargo") {
             c.tag_cargo = templates(v, "tags.cargo")?;
         }
+        if let Some(v) = get("tags", "separate") {
+            c.tag_separate = strings(v, "tags.separate")?;
+        }
         if let Some(v) = get("release", "allow-branches") {
             c.allow_branches = strings(v, "release.allow-branches")?;
         }
@@ -358,7 +488,7 @@ impl Config {
                 for t in &tag {
                     validate_template(t, "groups.tag", false)?;
                 }
-                c.groups.push(Group { name, members, tag });
+                c.groups.push(Group { name, members, tag, umbrella: None });
             }
         }
         if let Some(files) = doc.get("version-files") {
@@ -418,11 +548,22 @@ impl Config {
             }
             c.forge.api_url = Some(url.trim_end_matches('/').to_string());
         }
-        for (list, key) in
-            [(&c.tag_package, "tags.package"), (&c.tag_python, "tags.python"), (&c.tag_cargo, "tags.cargo")]
-        {
+        for t in &c.tag_package {
+            validate_template(t, "tags.package", true)?;
+        }
+        // an ecosystem's templates may leave out {name}: one tag for all its packages
+        for (list, key) in [(&c.tag_python, "tags.python"), (&c.tag_cargo, "tags.cargo")] {
             for t in list {
-                validate_template(t, key, true)?;
+                validate_template(t, key, false)?;
+            }
+        }
+        if let (Some(py), Some(rs)) = (c.umbrella_of(Ecosystem::Python), c.umbrella_of(Ecosystem::Cargo)) {
+            if py[0] == rs[0] {
+                return Err(fail(
+                    Code::TagFormat,
+                    format!("`tags.python` and `tags.cargo` both write {:?}: each would read the other's tags", py[0]),
+                    "one tag for both ecosystems is a [[groups]] with `tag` (or [tags] umbrella beside the packages' own)",
+                ));
             }
         }
         if let Some(t) = &c.tag_umbrella {
@@ -430,6 +571,53 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+/// An umbrella group whose publishable members are not at one version: the
+/// most common version first, then the others by name.
+fn umbrella_versions(g: &Group, ws: &Workspace) -> Option<crate::error::Failure> {
+    use crate::workspace::VersionSource;
+    // normal form -> (as written, members)
+    let mut by_version: std::collections::BTreeMap<String, (String, Vec<String>)> = Default::default();
+    for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
+        let p = &ws.packages[i];
+        let Some(v) = p.version.as_ref().filter(|_| !matches!(p.version_source, VersionSource::Vcs(_))) else {
+            continue; // a version from git tags is the umbrella tag's anyway
+        };
+        let e = by_version.entry(v.to_ecosystem(Ecosystem::Python).to_string()).or_default();
+        e.0.clone_from(&p.version_text);
+        e.1.push(ws.id(i));
+    }
+    if by_version.len() < 2 {
+        return None;
+    }
+    let (main, (shown, most)) = by_version.iter().max_by_key(|(v, (_, ids))| (ids.len(), std::cmp::Reverse(*v)))?;
+    let mut others: Vec<(&String, &String)> = by_version
+        .iter()
+        .filter(|(v, _)| *v != main)
+        .flat_map(|(_, (text, ids))| ids.iter().map(move |id| (id, text)))
+        .collect();
+    others.sort();
+    let listed: Vec<String> = others.iter().take(8).map(|(id, v)| format!("{id} {v}")).collect();
+    let more = if others.len() > 8 { format!(" and {} more", others.len() - 8) } else { String::new() };
+    let names: Vec<String> = others.iter().map(|(id, _)| format!("{id:?}")).collect();
+    let what = if g.umbrella == Some(Ecosystem::Cargo) { "crate" } else { "Python package" };
+    Some(crate::error::Failure::new(
+        Code::UmbrellaVersions,
+        format!(
+            "{} = {:?} releases every {what} under one tag, at one version, but {} {} at {shown} and {}{more} differ",
+            g.name,
+            g.tag[0],
+            most.len(),
+            if most.len() == 1 { "is" } else { "are" },
+            listed.join(", ")
+        ),
+        format!(
+            "list the others in xtask-release.toml as [tags] separate = [{}] (they keep tags of their own), \
+             or give them version {shown}",
+            names.join(", ")
+        ),
+    ))
 }
 
 fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
@@ -629,7 +817,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.python_root, PathBuf::from("py"));
         assert_eq!(c.tag_umbrella.as_deref(), Some("v{version}"));
-        assert_eq!(c.groups, vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()], tag: vec![] }]);
+        assert_eq!(
+            c.groups,
+            vec![Group { name: "core".into(), members: vec!["a".into(), "b".into()], tag: vec![], umbrella: None }]
+        );
         assert_eq!(render_tag(&c.tag_package[0], "a", "1.0"), "a@1.0");
     }
 

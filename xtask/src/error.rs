@@ -299,6 +299,21 @@ codes! {
         "A crate and a Python package with the same name would be tagged alike by [tags] package. Give \
          one ecosystem its own template, e.g. `[tags] python = \"py-{name}-v{version}\"` or \
          `cargo = \"{name}-crate-v{version}\"`; per-ecosystem keys override `package` for that ecosystem.";
+    TagsUnread = "XR044", "tags look like releases, but none is read",
+        "A warning: the repository has tags that look like releases (a version at their end, like \
+         `v0.35.4`, `0.16.4` or `name@1.7.0`), but none matches the tag templates of any package, so \
+         every package is planned as a first release of its whole history (and a changelog gets a \
+         section for a version it already has). `cargo xtask init` reads the tags against the \
+         packages and writes the templates they follow, printing each package's last release \
+         before it writes anything; or set [tags] in xtask-release.toml by hand.";
+    UmbrellaVersions = "XR045", "packages under one umbrella tag are not at one version",
+        "`[tags] python` or `[tags] cargo` without `{name}` (`rs-{version}`) releases every package \
+         of that ecosystem under one tag, so they share one version, like a [[groups]] with a \
+         `tag`. The message names the packages at another version: list them in `[tags] separate` \
+         (they keep tags of their own: the ecosystem's template with `{name}`, else \
+         `[tags] package`), put them in a [[groups]] of their own, or give them the umbrella's \
+         version. A maturin package and the crate it is built from share one version, so they \
+         cannot be released apart: put both in one [[groups]] with a `tag`.";
     InitDirty = "XR140", "the repository init would change has uncommitted changes",
         "`cargo xtask init` changes files of a repository (the configuration, and with --into the \
          xtask's source, the workspace manifest, .cargo/config.toml, .gitignore). It refuses to \
@@ -321,6 +336,11 @@ impl Code {
         let s = s.trim();
         Code::ALL.iter().copied().find(|c| c.id().eq_ignore_ascii_case(s))
     }
+}
+
+/// Renders a finding that stops nothing: `warning[CODE]: cause` and `help:`.
+pub fn render_warning(f: &Failure) -> String {
+    format!("warning[{}]: {}\nhelp: {}\n", f.code.id(), f.cause, f.help)
 }
 
 /// Renders any error for a person: coded failures as they are, anything else as

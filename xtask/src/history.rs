@@ -25,7 +25,7 @@ use crate::commits::{self, Change};
 use crate::config::match_tag;
 use crate::error::Code;
 use crate::shell;
-use crate::version::Version;
+use crate::version::{Ecosystem, Version};
 use crate::workspace::Package;
 
 /// A commit id: SHA-1 (20 bytes) or SHA-256 (32 bytes), zero-padded.
@@ -291,6 +291,29 @@ pub fn read_tags(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Tag>> {
             Some(Tag { name, commit: commit.to_string() })
         })
         .collect())
+}
+
+/// Whether `tag` looks like a release: it ends in a version with a dot
+/// (`v0.35.4`, `0.16.4`, `name@1.7.0`, `py-1.2.0rc1`), after a non-digit.
+pub fn looks_like_release(tag: &str) -> bool {
+    tag.char_indices().any(|(i, c)| {
+        let after_digit = tag[..i].chars().last().is_some_and(|p| p.is_ascii_digit() || p == '.');
+        let rest = &tag[i..];
+        c.is_ascii_digit()
+            && !after_digit
+            && rest.contains('.')
+            && [Ecosystem::Cargo, Ecosystem::Python].iter().any(|&e| Version::parse(e, rest).is_ok())
+    })
+}
+
+/// When no package reads any tag (`any_read` false): how many tags look like
+/// releases, and the first few of them. `None` otherwise.
+pub fn unread_release_tags(tags: &[Tag], any_read: bool) -> Option<(usize, Vec<&str>)> {
+    if any_read {
+        return None;
+    }
+    let release: Vec<&str> = tags.iter().map(|t| t.name.as_str()).filter(|t| looks_like_release(t)).collect();
+    (!release.is_empty()).then(|| (release.len(), release.into_iter().take(3).collect()))
 }
 
 /// A marker that no commit message or file name contains: each record starts

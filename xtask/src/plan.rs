@@ -234,6 +234,7 @@ pub fn plan(
                 name: format!("maturin: {} is built from crate {}", ws.id(i), ws.packages[j].name),
                 members: vec![ws.id(i), ws.id(j)],
                 tag: vec![],
+                umbrella: None,
             });
         }
         let _ = p;
@@ -243,6 +244,7 @@ pub fn plan(
             name: "[workspace.package] version".into(),
             members: inheriting,
             tag: vec![],
+            umbrella: None,
         });
     }
     let mut group_of: BTreeMap<usize, usize> = BTreeMap::new();
@@ -259,16 +261,23 @@ pub fn plan(
         }
     }
 
+    // an ecosystem umbrella holds one version: members at others stop the plan
+    if let Some(f) = config.umbrella_problems(ws).into_iter().next() {
+        return Err(anyhow::Error::new(f));
+    }
+
     // one name in two ecosystems with one tag template: whose tags are whose is unknowable
+    let tag_groups = config.tag_groups(ws);
     for (i, p) in ws.packages.iter().enumerate() {
+        let tag = |k: usize| config.tag_of(&ws.packages[k], tag_groups[k], "1").0;
         let twin = ws.packages[..i].iter().enumerate().find(|&(k, q)| {
             !is_pair(ws, i, k)
                 && q.ecosystem != p.ecosystem
                 && q.unpublishable.is_none()
                 && p.unpublishable.is_none()
                 && pep508::normalize(&q.name) == pep508::normalize(&p.name)
-                && render_tag(config.tag_template(q.ecosystem), &q.name, "1")
-                    == render_tag(config.tag_template(p.ecosystem), &p.name, "1")
+                && (tag_groups[k].is_none() || tag_groups[k] != tag_groups[i])
+                && tag(k) == tag(i)
         });
         if let Some((_, q)) = twin {
             return Err(fail(
@@ -367,7 +376,6 @@ pub fn plan(
         }
     }
 
-    let tag_groups = config.tag_groups(ws);
     let mut packages = Vec::with_capacity(n);
     for (pos, &i) in graph.order.iter().enumerate() {
         let p = &ws.packages[i];
@@ -970,7 +978,12 @@ mod tests {
             hist(Some(("c-v1.0.0", C, "1.0.0")), &[]),
         ];
         let config = Config {
-            groups: vec![Group { name: "core".into(), members: vec!["a".into(), "b".into(), "c".into()], tag: vec![] }],
+            groups: vec![Group {
+                name: "core".into(),
+                members: vec!["a".into(), "b".into(), "c".into()],
+                tag: vec![],
+                umbrella: None,
+            }],
             ..Config::default()
         };
         let p = run(&w, &h, &config, &Options::default());

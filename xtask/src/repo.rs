@@ -7,11 +7,11 @@ use xshell::Shell;
 
 use crate::changelog::{self, Section};
 use crate::config::{Config, FILE_NAME};
-use crate::error::{fail, Code};
+use crate::error::{fail, Code, Failure};
 use crate::forge::{self, ForgeTarget, Links};
 use crate::git;
 use crate::graph::Graph;
-use crate::history::{self, PackageHistory};
+use crate::history::{self, PackageHistory, Tag};
 use crate::plan::{self, Options, Plan};
 use crate::workspace::Workspace;
 
@@ -44,11 +44,12 @@ impl Repo {
     /// Finds the root, reads the configuration and discovers the packages.
     pub fn load(root: Option<&Path>, config: Option<&Path>) -> anyhow::Result<Repo> {
         let root = Repo::locate(root)?;
-        let config = match config {
+        let mut config = match config {
             Some(c) => Config::load(c, true)?,
             None => Config::load(&root.join(FILE_NAME), false)?,
         };
         let ws = Workspace::discover(&root, &config)?;
+        config.add_umbrella_groups(&ws);
         Ok(Repo { root, config, ws })
     }
 
@@ -58,20 +59,76 @@ impl Repo {
 
     /// One `git log` and one `git for-each-ref`, then per-package analysis.
     pub fn history(&self, sh: &Shell) -> anyhow::Result<Vec<PackageHistory>> {
+        Ok(self.history_and_tags(sh)?.0)
+    }
+
+    fn history_and_tags(&self, sh: &Shell) -> anyhow::Result<(Vec<PackageHistory>, Vec<Tag>)> {
         let log = history::read_log(&self.root, &self.ws.packages)?;
         let tags = history::read_tags(sh, &self.root)?;
         let groups = self.config.tag_groups(&self.ws);
         let patterns = |i: usize| self.config.tag_patterns(&self.ws.packages[i], groups[i]);
-        Ok(history::analyze(&log, &tags, &self.ws.packages, &patterns))
+        Ok((history::analyze(&log, &tags, &self.ws.packages, &patterns), tags))
     }
 
+    /// The plan (what `plan`, `changelog` and `release` start from). A plan
+    /// that reads no tag where tags look like releases is warned about on
+    /// stderr (`unread_tags`): every package would be a first release.
     pub fn plan(&self, sh: &Shell, opts: &Options) -> anyhow::Result<(Graph, Plan)> {
         self.ws.require_plannable()?;
         let graph = self.graph()?;
-        let history = self.history(sh)?;
+        let (history, tags) = self.history_and_tags(sh)?;
+        let any_read =
+            self.ws.packages.iter().zip(&history).any(|(p, h)| p.unpublishable.is_none() && !h.tags.is_empty());
+        if let Some(w) = self.unread_tags(&tags, any_read) {
+            eprint!("{}", crate::error::render_warning(&w));
+        }
         let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
         plan.files = crate::release::files(self, &plan)?;
         Ok((graph, plan))
+    }
+
+    /// Whether any publishable package's tag patterns match one of `tags`
+    /// (whatever its commit): what `check` asks without reading the log.
+    pub fn reads_any(&self, tags: &[Tag]) -> bool {
+        let groups = self.config.tag_groups(&self.ws);
+        self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()).any(|(i, p)| {
+            let patterns = self.config.tag_patterns(p, groups[i]);
+            tags.iter().any(|t| {
+                patterns
+                    .iter()
+                    .filter_map(|pat| crate::config::match_tag(pat, &t.name))
+                    .any(|v| crate::version::Version::parse(p.ecosystem, v).is_ok())
+            })
+        })
+    }
+
+    /// `XR044` when tags look like releases but none is read (`any_read`).
+    pub fn unread_tags(&self, tags: &[Tag], any_read: bool) -> Option<Failure> {
+        let (count, examples) = history::unread_release_tags(tags, any_read)?;
+        let groups = self.config.tag_groups(&self.ws);
+        let mut templates: Vec<String> = vec![];
+        for (i, p) in self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()) {
+            let t = match groups[i].map(|g| &self.config.groups[g]) {
+                Some(g) => g.tag[0].clone(),
+                None => self.config.tag_template(p.ecosystem),
+            };
+            if !templates.contains(&t) {
+                templates.push(t);
+            }
+        }
+        if templates.is_empty() {
+            return None; // nothing is released: nothing to warn about
+        }
+        Some(Failure::new(
+            Code::TagsUnread,
+            format!(
+                "{count} tag(s) look like releases ({}{}) but none matches the tag template(s) {}: every package is planned as a first release",
+                examples.join(", "),
+                if count > examples.len() { ", ..." } else { "" },
+                templates.join(", ")
+            ),
+            "run `cargo xtask init` to write the templates these tags follow (it shows each package's last release first), or set [tags] in xtask-release.toml",
+        ))
     }
 
     /// The forge releases are made on: `[forge]`, the remote's URL and the
