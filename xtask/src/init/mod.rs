@@ -69,9 +69,12 @@ pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()
     let look = look(sh, &target)?;
     let inferred = infer::infer(&look.found);
     let text = infer::render(&look.found, &inferred);
-    let config = Config::parse(&text).map_err(|e| {
+    let mut config = Config::parse(&text).map_err(|e| {
         fail(Code::Internal, format!("init wrote a configuration it cannot read: {e:#}"), "report this")
     })?;
+    if let Some(ws) = &look.ws {
+        config.add_umbrella_groups(ws);
+    }
     println!("init: {}", target.display());
     print!("{}", report(&look, &inferred, &config));
 
@@ -227,6 +230,7 @@ fn look(sh: &Shell, target: &Path) -> anyhow::Result<Look> {
                     version: p.version.clone(),
                     publishable: p.unpublishable.is_none(),
                     inherits_version: p.version_source == VersionSource::CargoWorkspace,
+                    read: version_read(ws, p),
                 }
             })
             .collect();
@@ -235,12 +239,123 @@ fn look(sh: &Shell, target: &Path) -> anyhow::Result<Look> {
     }
     let order = shell::probe(cmd!(sh, "git -C {target} rev-list HEAD")).unwrap_or_default();
     let position: BTreeMap<&str, usize> = order.lines().enumerate().map(|(i, c)| (c, i)).collect();
-    found.tags = history::read_tags(sh, target)?
+    found.tags = dated_tags(sh, target)?
         .into_iter()
-        .map(|t| TagRef { position: position.get(t.commit.as_str()).copied(), name: t.name, commit: t.commit })
+        .map(|(t, date)| TagRef {
+            position: position.get(t.commit.as_str()).copied(),
+            name: t.name,
+            commit: t.commit,
+            date,
+        })
         .collect();
+    // the versions at the tags' commits, in the rounds `infer::wanted` asks for
+    for _ in 0..3 {
+        let wanted = infer::wanted(&found);
+        if wanted.is_empty() {
+            break;
+        }
+        found.files_at.extend(files_at(sh, target, &wanted)?);
+    }
+    found.branch = release_branch(sh, target);
     let history = position.keys().map(|c| c.to_string()).collect();
     Ok(Look { found, ws, history })
+}
+
+/// Where `infer` reads package `p`'s version at other commits.
+fn version_read(ws: &Workspace, p: &crate::workspace::Package) -> infer::VersionRead {
+    use infer::VersionRead;
+    let root_manifest = ws.cargo_root.as_deref().map(|d| crate::workspace::join_rel(d, "Cargo.toml"));
+    match &p.version_source {
+        VersionSource::Manifest if p.ecosystem == Ecosystem::Python => VersionRead::Pyproject(p.manifest.clone()),
+        VersionSource::Manifest | VersionSource::CargoWorkspace => {
+            VersionRead::Cargo { manifest: p.manifest.clone(), workspace: root_manifest }
+        }
+        VersionSource::Crate { manifest, workspace } => {
+            VersionRead::Cargo { manifest: manifest.clone(), workspace: workspace.clone().or(root_manifest) }
+        }
+        VersionSource::File { path, pattern } => VersionRead::File { path: path.clone(), pattern: pattern.clone() },
+        VersionSource::Vcs(_) => VersionRead::Tags,
+        VersionSource::Missing => VersionRead::Nowhere,
+    }
+}
+
+/// Every tag with the commit it points at and the date it was made (one
+/// `git for-each-ref`; init reads more than `plan`'s `history::read_tags`).
+fn dated_tags(sh: &Shell, target: &Path) -> anyhow::Result<Vec<(history::Tag, i64)>> {
+    let format = "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)";
+    let out = shell::output(
+        cmd!(sh, "git -C {target} for-each-ref {format} refs/tags"),
+        Code::Git,
+        "check that the repository is not damaged (git fsck)",
+    )?;
+    let text = String::from_utf8_lossy(&out);
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split('\0');
+            let name = parts.next()?.to_string();
+            let object = parts.next()?;
+            let peeled = parts.next().unwrap_or("");
+            let date = parts.next().and_then(|d| d.parse().ok()).unwrap_or(0);
+            let commit = if peeled.is_empty() { object } else { peeled };
+            Some((history::Tag { name, commit: commit.to_string() }, date))
+        })
+        .collect())
+}
+
+/// The text of each (commit, path) in `wanted` (`None`: no such file there),
+/// all in one `git cat-file --batch`.
+fn files_at(
+    sh: &Shell,
+    target: &Path,
+    wanted: &std::collections::BTreeSet<(String, String)>,
+) -> anyhow::Result<Vec<((String, String), Option<String>)>> {
+    let input: String = wanted.iter().map(|(c, p)| format!("{c}:{p}\n")).collect();
+    let out = shell::output(
+        cmd!(sh, "git -C {target} cat-file --batch").stdin(input),
+        Code::Git,
+        "check that the repository is not damaged (git fsck)",
+    )?;
+    let mut rest: &[u8] = &out;
+    let mut texts = Vec::with_capacity(wanted.len());
+    for key in wanted {
+        let Some(eol) = rest.iter().position(|&b| b == b'\n') else { break };
+        let header = String::from_utf8_lossy(&rest[..eol]).into_owned();
+        rest = &rest[eol + 1..];
+        // `OID blob SIZE`, then the content and a newline; `NAME missing` otherwise
+        let mut parts = header.split(' ');
+        let (kind, size) = (parts.nth(1), parts.next().and_then(|n| n.parse::<usize>().ok()));
+        let text = match (kind, size) {
+            (Some(kind), Some(size)) if size <= rest.len() => {
+                let body = &rest[..size];
+                rest = rest.get(size + 1..).unwrap_or_default();
+                (kind == "blob").then(|| String::from_utf8_lossy(body).into_owned())
+            }
+            _ => None,
+        };
+        texts.push((key.clone(), text));
+    }
+    Ok(texts)
+}
+
+/// The branch releases are made from when it is not `main`: the remote's
+/// default branch, else the one checked out in a repository without `main`.
+fn release_branch(sh: &Shell, target: &Path) -> Option<Why<String>> {
+    let remote_head = shell::probe(cmd!(sh, "git -C {target} symbolic-ref --quiet --short refs/remotes/origin/HEAD"));
+    if let Some(b) = remote_head.as_deref().and_then(|r| r.strip_prefix("origin/")) {
+        return (b != "main").then(|| Why {
+            value: b.to_string(),
+            why: format!("origin's default branch is `{b}` (releases are allowed from main only by default)"),
+        });
+    }
+    let b = crate::git::branch(sh, target)?;
+    if b == "main" || shell::succeeds(cmd!(sh, "git -C {target} rev-parse --verify --quiet refs/heads/main")) {
+        return None;
+    }
+    Some(Why {
+        value: b.clone(),
+        why: format!("HEAD is on `{b}` and there is no `main` (releases are allowed from main only by default)"),
+    })
 }
 
 fn has(doc: &DocumentMut, path: &[&str]) -> bool {
@@ -407,6 +522,17 @@ fn report(look: &Look, inferred: &infer::Inferred, config: &Config) -> String {
     if !inferred.python_tags.is_empty() {
         line(&mut s, "  python", "", &conventions(&inferred.python_tags));
     }
+    for (eco, what) in [(Ecosystem::Cargo, "  crates, one"), (Ecosystem::Python, "  python, one")] {
+        if let Some(u) = inferred.umbrella_of(eco) {
+            let separate = if u.separate.is_empty() {
+                String::new()
+            } else {
+                format!("; at versions of their own (separate): {}", u.separate.join(", "))
+            };
+            let why = format!("{} package(s) at its version, {}{separate}", u.members, conventions(&u.templates));
+            line(&mut s, what, &u.templates[0].template, &why);
+        }
+    }
     if let Some(u) = &inferred.umbrella {
         line(
             &mut s,
@@ -423,10 +549,19 @@ fn report(look: &Look, inferred: &infer::Inferred, config: &Config) -> String {
             &mut s,
             "  not read",
             &inferred.unrecognized_count.to_string(),
-            &format!("tag(s) that follow no convention found, e.g. {}", inferred.unrecognized.join(", ")),
+            &format!(
+                "tag(s) of no package here (no convention found, or not at the version a package had there), e.g. {}",
+                inferred.unrecognized.join(", ")
+            ),
         );
     }
+    if let Some(b) = &f.branch {
+        line(&mut s, "release branch", &b.value, &b.why);
+    }
     if let Some(ws) = &look.ws {
+        for problem in config.umbrella_problems(ws) {
+            let _ = writeln!(s, "note: `plan` will stop: {} ({})", problem.cause, problem.help);
+        }
         s.push_str("last release per package (what `plan` starts from):\n");
         let groups = config.tag_groups(ws);
         for (i, p) in ws.packages.iter().enumerate() {
