@@ -225,6 +225,9 @@ pub fn wanted(found: &Found) -> BTreeSet<(String, String)> {
 
 /// How many of a template's newest tags decide whose it is.
 const NEWEST: usize = 3;
+
+/// The longest prefix of a template without a name (`release-v`, `py/v`, `core-v`).
+const MAX_PREFIX: usize = 12;
 /// Reads the conventions out of the tags.
 pub fn infer(found: &Found) -> Inferred {
     let pkgs = &found.packages;
@@ -292,6 +295,16 @@ fn literal_tags<'a>(found: &'a Found, classes: &'a [Class]) -> BTreeMap<&'a str,
     out
 }
 
+/// `{version}`, `v{version}`, `release-v{version}`, `py/v{version}`: what an
+/// umbrella tag usually looks like.
+fn umbrella_like(template: &str) -> bool {
+    let prefix = template.split("{version}").next().unwrap_or("");
+    let word = prefix.strip_suffix(['v', 'V']).unwrap_or(prefix);
+    word.is_empty()
+        || word.ends_with('/') && !word[..word.len() - 1].contains('/')
+        || ["release-", "release_", "release/", "version-"].contains(&word.to_ascii_lowercase().as_str())
+}
+
 /// Templates without a name whose newest tags are at the versions of the same packages.
 struct Entry {
     templates: Vec<Convention>,
@@ -314,6 +327,10 @@ fn literal_entries<'a>(
     let mut by_members: BTreeMap<BTreeSet<usize>, Vec<Convention>> = BTreeMap::new();
     let mut read = BTreeSet::new();
     for (template, tags) in literals {
+        // a long prefix (`py/genkit-plugin-gone-v0.6.0`, `@genkit-ai/ai@1.33.0`) names some other thing
+        if template.len() - "{version}".len() > MAX_PREFIX || (tags.len() == 1 && !umbrella_like(template)) {
+            continue; // one tag is evidence only in an umbrella's usual shape
+        }
         let convention = conventions(tags.iter().map(|(t, _)| (*template, *t))).remove(0);
         let at_commits = tags.iter().filter(|(t, _)| package_commits.contains(t.commit.as_str())).count();
         if at_commits * 2 > tags.len() {
@@ -360,7 +377,7 @@ fn decide(
 ) -> BTreeSet<usize> {
     let pkgs = &found.packages;
     let mut taken: BTreeSet<usize> = BTreeSet::new();
-    let entries: Vec<(Vec<Convention>, Vec<usize>)> = entries
+    let mut entries: Vec<(Vec<Convention>, Vec<usize>)> = entries
         .into_iter()
         .map(|e| {
             let members: Vec<usize> = e.members.into_iter().filter(|&i| taken.insert(i)).collect();
@@ -368,6 +385,21 @@ fn decide(
         })
         .filter(|(_, m)| !m.is_empty())
         .collect();
+    // packages newer than the tags, at the members' one version now, join them
+    let current = |i: usize| pkgs[i].version.as_ref().map(|v| v.to_ecosystem(Ecosystem::Python).to_string());
+    for (_, members) in &mut entries {
+        let versions: BTreeSet<Option<String>> = members.iter().map(|&i| current(i)).collect();
+        let ecos: BTreeSet<Ecosystem> = members.iter().map(|&i| pkgs[i].ecosystem).collect();
+        let [Some(version)] = &versions.into_iter().collect::<Vec<_>>()[..] else { continue };
+        for i in 0..pkgs.len() {
+            let joins =
+                pkgs[i].publishable && ecos.contains(&pkgs[i].ecosystem) && current(i).as_ref() == Some(version);
+            if joins && taken.insert(i) {
+                members.push(i);
+            }
+        }
+        members.sort_unstable();
+    }
     let slot = |eco: Ecosystem| usize::from(eco == Ecosystem::Python);
     let publishable = (0..pkgs.len()).filter(|&i| pkgs[i].publishable).count();
     for (templates, members) in entries {
