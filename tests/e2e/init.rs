@@ -46,6 +46,10 @@ fn cargo(dir: &Path, args: &[&str], reg: Option<&Registries>) -> Run {
 /// and a copy of the binary it built, taken before another build replaces it.
 fn cargo_xtask(dir: &Path, args: &[&str], keep: &Path, reg: Option<&Registries>) -> (Run, PathBuf) {
     let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    // the copies are the same crate at the same relative paths: cargo would take
+    // another repository's build (with its CARGO_MANIFEST_DIR) for this one's
+    // when this copy's files are older than that build
+    touch_all(&dir.join("xtask"));
     let run = cargo(dir, args, reg);
     let bin = keep.join("xtask-bin");
     let _ = std::fs::copy(shared_target().join("debug/xtask"), &bin);
@@ -68,6 +72,16 @@ fn release_with(bin: &Path, repo: &Repo, reg: &Registries) -> Run {
         }
     }
     to_run(cmd.output().unwrap())
+}
+
+fn touch_all(dir: &Path) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            touch_all(&e.path());
+        } else if let Ok(f) = std::fs::File::options().append(true).open(e.path()) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -360,14 +374,17 @@ fn dry_run_writes_nothing_a_second_init_changes_nothing_and_refusals_are_named()
 fn init_without_into_configures_the_repository_the_plan_then_reads() {
     let repo = Repo::new("init-here");
     repo.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n")
-        .write("crates/a/Cargo.toml", &crate_manifest("a", "2.0.0", ""))
+        .write("crates/a/Cargo.toml", &crate_manifest("a", "1.0.0", ""))
         .write("crates/a/src/lib.rs", "")
-        .write("crates/b/Cargo.toml", &crate_manifest("b", "2.0.0", ""))
+        .write("crates/b/Cargo.toml", &crate_manifest("b", "1.0.0", ""))
         .write("crates/b/src/lib.rs", "");
     repo.commit("feat: first");
     for t in ["a@1.0.0", "b@1.0.0"] {
         repo.tag(t);
     }
+    // (a tag is a package's where its manifest has the tag's version)
+    repo.write("crates/a/Cargo.toml", &crate_manifest("a", "2.0.0", ""))
+        .write("crates/b/Cargo.toml", &crate_manifest("b", "2.0.0", ""));
     repo.change("crates/a/src/lib.rs", "feat(a): two");
     repo.git(&["tag", "-a", "a@2.0.0", "-m", "a"]);
     repo.git(&["tag", "-a", "b@2.0.0", "-m", "b"]);
@@ -426,6 +443,7 @@ fn init_into_a_repository_without_cargo_writes_the_lockfile_the_xtask_builds_wit
     xtask(&["init", "--into", &repo.root_arg()]).ok();
     repo.commit("chore: adopt xtask-release");
     let (run, _) = cargo_xtask(repo.path(), &["xtask", "check"], &repo.path().join(".git"), None);
+    assert!(run.stdout.contains(" checks, "), "cargo built and ran no check:\n{}\n{}", run.stdout, run.stderr);
     let status = repo.git(&["status", "--porcelain", "--untracked-files=all"]);
     assert_eq!(status, "", "the first `cargo xtask check` left the tree dirty:\n{}", run.stderr);
 }

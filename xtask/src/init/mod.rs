@@ -14,6 +14,7 @@
 
 mod diff;
 pub mod infer;
+mod lock;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -59,6 +60,8 @@ struct Change {
     what: String,
     /// A file of the copied xtask source: summarized, not diffed, in a dry run.
     template: bool,
+    /// Shown as a diff in a dry run (a lockfile is only named).
+    diff: bool,
 }
 
 pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
@@ -87,6 +90,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()
             changes.extend(template(&source, &target)?);
         }
         changes.extend(register(&target, &mut notes)?);
+        changes.extend(own_lock(&source, &target, &changes, &mut notes)?);
         changes.extend(alias(&target, &mut notes)?);
         changes.extend(ignore_target(sh, &target)?);
     }
@@ -138,7 +142,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()
         ));
     }
     if opts.dry_run {
-        for c in changes.iter().filter(|c| !c.template) {
+        for c in changes.iter().filter(|c| c.diff) {
             let old = c.old.as_ref().map(|o| String::from_utf8_lossy(o).into_owned());
             print!("{}", diff::unified(&c.rel, old.as_deref(), &String::from_utf8_lossy(&c.new)));
         }
@@ -641,11 +645,36 @@ fn change(target: &Path, rel: &str, new: Vec<u8>, what: &str, template: bool) ->
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(shell::fs::error("read", &path, e)),
     };
-    Ok(Change { rel: rel.to_string(), old, new, what: what.to_string(), template })
+    Ok(Change { rel: rel.to_string(), old, new, what: what.to_string(), template, diff: !template })
 }
 
 fn read_text(c: &Change) -> Option<String> {
     c.old.as_ref().map(|o| String::from_utf8_lossy(o).into_owned())
+}
+
+/// The `Cargo.lock` of the xtask's own workspace, when init makes one: what
+/// the xtask was built with, cut to what it reaches (`lock::closure`), so that
+/// the first build changes nothing. A Cargo workspace that exists keeps its
+/// lockfile, which the first build extends.
+fn own_lock(
+    source: &Path,
+    target: &Path,
+    changes: &[Change],
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Option<Change>> {
+    let own = changes.iter().any(|c| c.rel == "Cargo.toml" && c.old.is_none());
+    if !own || target.join("Cargo.lock").exists() {
+        return Ok(None);
+    }
+    let built_with = [source.join("Cargo.lock"), source.join("../Cargo.lock")].into_iter().find(|p| p.is_file());
+    let text = built_with.map(|p| shell::fs::read_to_string(&p)).transpose()?;
+    let Some(lock) = text.as_deref().and_then(|t| lock::closure(t, "xtask")) else {
+        notes.push("no Cargo.lock to start from: the first `cargo xtask` writes one; commit it".into());
+        return Ok(None);
+    };
+    let mut c = change(target, "Cargo.lock", lock.into_bytes(), "the versions the xtask is built with", false)?;
+    c.diff = false;
+    Ok(Some(c))
 }
 
 /// `xtask` as a member of the root Cargo workspace, or a workspace of its own.
