@@ -391,9 +391,8 @@ fn decide(
         let versions: BTreeSet<Option<String>> = members.iter().map(|&i| current(i)).collect();
         let ecos: BTreeSet<Ecosystem> = members.iter().map(|&i| pkgs[i].ecosystem).collect();
         let [Some(version)] = &versions.into_iter().collect::<Vec<_>>()[..] else { continue };
-        for i in 0..pkgs.len() {
-            let joins =
-                pkgs[i].publishable && ecos.contains(&pkgs[i].ecosystem) && current(i).as_ref() == Some(version);
+        for (i, p) in pkgs.iter().enumerate() {
+            let joins = p.publishable && ecos.contains(&p.ecosystem) && current(i).as_ref() == Some(version);
             if joins && taken.insert(i) {
                 members.push(i);
             }

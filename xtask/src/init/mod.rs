@@ -307,13 +307,16 @@ fn dated_tags(sh: &Shell, target: &Path) -> anyhow::Result<Vec<(history::Tag, i6
         .collect())
 }
 
+/// (commit, path).
+type FileAt = (String, String);
+
 /// The text of each (commit, path) in `wanted` (`None`: no such file there),
 /// all in one `git cat-file --batch`.
 fn files_at(
     sh: &Shell,
     target: &Path,
-    wanted: &std::collections::BTreeSet<(String, String)>,
-) -> anyhow::Result<Vec<((String, String), Option<String>)>> {
+    wanted: &std::collections::BTreeSet<FileAt>,
+) -> anyhow::Result<Vec<(FileAt, Option<String>)>> {
     let input: String = wanted.iter().map(|(c, p)| format!("{c}:{p}\n")).collect();
     let out = shell::output(
         cmd!(sh, "git -C {target} cat-file --batch").stdin(input),
