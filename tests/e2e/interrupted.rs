@@ -127,7 +127,7 @@ fn a_maturin_crate_outside_the_cargo_root_moves_its_lockfile() {
     repo.write("xtask-release.toml", &config);
     crate::release::tool(&repo, &reg, "cargo", &["generate-lockfile", "--quiet"], "pydantic-core");
     repo.commit("chore: import");
-    repo.tag("pydantic-core-v2.48.0");
+    repo.tag("pydantic_core-v2.48.0");
     repo.change("pydantic-core/src/lib.rs", "feat!: the next major");
     let remote = reg.remote().display().to_string();
     repo.git(&["remote", "add", "origin", &remote]);
@@ -160,6 +160,8 @@ fn a_maturin_crate_outside_the_cargo_root_moves_its_lockfile() {
 fn a_resume_removes_the_tools_own_temporary_files() {
     let reg = Registries::start();
     let repo = release_repo(&reg);
+    release(&repo, &reg, &["--yes"]).ok();
+    crate::crash::change_everything(&repo, 1);
     release_until(&repo, &reg, &["--yes"], "2", "write Started");
     let stray = repo.path().join("py/packages/models/pyproject.xtask-tmp-4242");
     std::fs::write(&stray, "[project]\nname = \"mod").unwrap();
@@ -168,16 +170,16 @@ fn a_resume_removes_the_tools_own_temporary_files() {
     assert!(!stray.exists(), "the temporary file is left");
     assert_release_complete(&repo, &reg, "after a kill in the write step");
     // and the next release is not refused for a dirty tree
-    crate::crash::change_everything(&repo, 1);
+    crate::crash::change_everything(&repo, 2);
     release(&repo, &reg, &["--yes"]).ok();
 }
 
-/// A wrapper for uv whose first `uv lock` hangs in a child of its own (as a
+/// A wrapper for uv whose first `uv lock` (not preflight's `uv lock --check`) hangs in a child of its own (as a
 /// resolver waiting on the network would): it records its PID and its child's.
 fn slow_uv_lock(dir: &Path, real_uv: &Path) {
     let script = format!(
         "#!/bin/sh\n\
-         if [ \"$1\" = lock ] && [ ! -e '{dir}/slowed' ]; then\n\
+         if [ \"$1\" = lock ] && [ \"$2\" != --check ] && [ ! -e '{dir}/slowed' ]; then\n\
            touch '{dir}/slowed'\n\
            sleep 300 &\n\
            echo $! > '{dir}/grandchild.pid'\n\
