@@ -29,6 +29,9 @@ pub const NOT_JUDGED: &[&str] = &["==="];
 ///   is itself a pre-release (`<3.1.0a1` and `3.1.dev0`) and across epochs
 ///   (`<2!2.0` and `2.0rc1`); PEP 440 refuses only the pre-releases of V's
 ///   base version (epoch included), and only when V is not a pre-release.
+/// - R4: pep440_rs trims only what Rust calls ASCII whitespace (not `\x0b`,
+///   not Unicode spaces); PEP 440 ignores leading and trailing whitespace, and
+///   packaging's `\s` takes all of it, as ours does.
 /// - R3: a numeric local segment past u64 stays text in pep440_rs (its leading
 ///   zeros kept); PEP 440 normalizes every integer (`+07` is `+7`).
 fn reference_errs(specs: &Specifiers, cand: &Pep440) -> bool {
@@ -92,13 +95,16 @@ pub fn check(data: &[u8]) -> Result<(), String> {
 /// Both parses of `text`: `None` when both reject it, an error when one does.
 fn version(text: &str) -> Result<Option<(Pep440, pep440_rs::Version)>, String> {
     let ours = Pep440::parse(text);
+    if text.trim() != text.trim_matches(|c: char| c.is_ascii_whitespace()) {
+        return Ok(None); // R4
+    }
     let theirs = pep440_rs::Version::from_str(text);
     match (ours, theirs) {
         (Err(_), Err(_)) => Ok(None),
         (Ok(o), Err(e)) => Err(format!("`{text}`: ours reads {o}, pep440_rs rejects it ({e})")),
         (Err(e), Ok(r)) => Err(format!("`{text}`: ours rejects it ({e}), pep440_rs reads {r}")),
         (Ok(o), Ok(r)) => {
-            if o.to_string() != r.to_string() && !huge_local(text) {
+            if o.to_string() != r.to_string() && !huge_local(text.trim()) {
                 return Err(format!("`{text}`: ours normalizes to {o}, pep440_rs to {r}"));
             }
             Ok(Some((o, r)))

@@ -9,7 +9,8 @@ mod check;
 
 fn inputs(dir: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.sort();
     files.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
@@ -41,9 +42,49 @@ impl Rng {
 }
 
 const PIECES: &[&str] = &[
-    "0", "1", "2", "9", "10", "00", "01", ".", "-", "_", "+", "!", "*", ".*", "a", "b", "c", "rc", "alpha", "beta",
-    "pre", "preview", "post", "rev", "r", "dev", "v", "V", "RC", "Dev", "ubuntu", " ", "==", "!=", "<=", ">=", "<",
-    ">", "~=", ",", "\0", "18446744073709551615", "18446744073709551616",
+    "0",
+    "1",
+    "2",
+    "9",
+    "10",
+    "00",
+    "01",
+    ".",
+    "-",
+    "_",
+    "+",
+    "!",
+    "*",
+    ".*",
+    "a",
+    "b",
+    "c",
+    "rc",
+    "alpha",
+    "beta",
+    "pre",
+    "preview",
+    "post",
+    "rev",
+    "r",
+    "dev",
+    "v",
+    "V",
+    "RC",
+    "Dev",
+    "ubuntu",
+    " ",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "<",
+    ">",
+    "~=",
+    ",",
+    "\0",
+    "18446744073709551615",
+    "18446744073709551616",
 ];
 
 fn mutate(rng: &mut Rng, pool: &[Vec<u8>]) -> Vec<u8> {

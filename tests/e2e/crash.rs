@@ -153,12 +153,17 @@ fn killed_at_every_point_of_the_write_step_then_resumed() {
         }
         let prefix = format!("failpoint {failpoint}: ");
         let label = run.stderr.lines().find_map(|l| l.strip_prefix(&prefix)).map(str::to_string);
-        let label = label.unwrap_or_else(|| panic!("{failpoint}: no abort\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+        let label =
+            label.unwrap_or_else(|| panic!("{failpoint}: no abort\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
         let context = format!("crash at {failpoint} ({label})");
         // the child that was running dies with the release
-        let child: Option<u32> = label.split("(PID ").nth(1).and_then(|r| r.split(')').next()).and_then(|p| p.parse().ok());
+        let child: Option<u32> =
+            label.split("(PID ").nth(1).and_then(|r| r.split(')').next()).and_then(|p| p.parse().ok());
         if let Some(pid) = child {
-            assert!(crate::interrupted::gone_within(pid, Duration::from_secs(5)), "{context}: the child outlived the kill");
+            assert!(
+                crate::interrupted::gone_within(pid, Duration::from_secs(5)),
+                "{context}: the child outlived the kill"
+            );
         }
         resume(&repo, &reg, &context);
         if let Some(pid) = child {

@@ -316,9 +316,10 @@ fn remove_temp_files(ctx: &Ctx, written: &[PathBuf]) -> anyhow::Result<()> {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let ours = name.to_str().and_then(|n| n.strip_prefix(&prefix)).is_some_and(|pid| {
-                !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-            });
+            let ours = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
             if ours {
                 ctx.remove_file(&entry.path(), "left by a write the interruption cut short")?;
             }

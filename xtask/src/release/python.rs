@@ -269,7 +269,11 @@ impl Job<'_> {
                 "check the package's name and version configuration",
             ));
         };
-        let pkg_info = read_from_tar(&sdist.path, &format!("{stem}/PKG-INFO"), "check that the build backend writes PKG-INFO into the sdist; nothing was published")?;
+        let pkg_info = read_from_tar(
+            &sdist.path,
+            &format!("{stem}/PKG-INFO"),
+            "check that the build backend writes PKG-INFO into the sdist; nothing was published",
+        )?;
         let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
         if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
             return Err(fail(

@@ -6,9 +6,10 @@
 //! however it dies. Ctrl-C, SIGTERM and SIGHUP reach the children's groups too:
 //! the xtask passes them on before it dies of them. While a release holds its
 //! lock (`track`), each running child is recorded in
-//! `.git/xtask-release/children/PID`; what a SIGKILL left there is stopped by the
-//! next release, resume or abandon before it touches any file
-//! (`stop_left_behind`).
+//! `.git/xtask-release/children/PID` with its start time; what a SIGKILL left
+//! there is stopped by the next release, resume or abandon before it touches
+//! any file (`stop_left_behind`). Without `/proc` (no start time to tell a
+//! reused PID from ours) records are only cleared, never acted on.
 //!
 //! git is the exception: it stays in the xtask's process group, because a push
 //! or a signed tag may ask on the terminal (ssh passphrase, credentials, gpg),
@@ -77,15 +78,19 @@ pub(super) struct Running {
 /// Records a child that just started (`group`: it leads its own process group).
 pub(super) fn started(pid: u32, group: bool) -> Running {
     let group = group.then_some(pid as i32);
-    let slot = group.and_then(|g| LIVE.iter().position(|s| s.compare_exchange(0, g, Ordering::SeqCst, Ordering::SeqCst).is_ok()));
+    let slot = group
+        .and_then(|g| LIVE.iter().position(|s| s.compare_exchange(0, g, Ordering::SeqCst, Ordering::SeqCst).is_ok()));
     let dir = RECORDS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let record = dir.and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
-        let path = dir.join(pid.to_string());
-        std::fs::write(&path, start_time(pid).unwrap_or_default()).ok()?;
-        Some(path)
-    });
+    let record = dir.and_then(|dir| record(&dir, pid));
     Running { slot, record }
+}
+
+/// `dir/PID`, holding the child's start time (how a reused PID is told apart).
+fn record(dir: &Path, pid: u32) -> Option<PathBuf> {
+    std::fs::create_dir_all(dir).ok()?;
+    let path = dir.join(pid.to_string());
+    std::fs::write(&path, start_time(pid).unwrap_or_default()).ok()?;
+    Some(path)
 }
 
 impl Drop for Running {
@@ -116,10 +121,11 @@ pub fn stop_left_behind(ctx: &Ctx, state: &Path) -> anyhow::Result<()> {
             continue;
         };
         let recorded = std::fs::read_to_string(&path).unwrap_or_default();
-        // a PID reused since (another start time) is not ours; a group whose
-        // leader is gone cannot have been reused while its members live
-        let reused = start_time(pid).is_some_and(|now| !recorded.is_empty() && now != recorded);
-        if !reused && group_alive(pid) {
+        // only a record with a start time is acted on (Linux): a PID reused
+        // since (another start time) is not ours, and a group whose leader is
+        // gone cannot have been reused while its members live
+        let ours = !recorded.is_empty() && start_time(pid).is_none_or(|now| now == recorded);
+        if ours && group_alive(pid) {
             if ctx.dry_run {
                 println!("  would stop process group {pid}, left running by the interrupted release");
                 continue;
@@ -211,5 +217,33 @@ extern "C" fn pass_on(sig: libc::c_int) {
     unsafe {
         libc::signal(sig, libc::SIG_DFL);
         libc::raise(sig);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A child recorded and left running (as a SIGKILL of the xtask leaves it),
+    /// with a child of its own: the next lock holder stops the whole group.
+    #[test]
+    fn a_recorded_group_left_running_is_stopped() {
+        let tmp = crate::test_support::TempDir::new("children");
+        let mut command = Command::new("sh");
+        command.args(["-c", "sleep 30 & wait"]);
+        configure(&mut command);
+        let mut child = command.spawn().unwrap();
+        let pid = child.id();
+        let path = record(&tmp.0.join("children"), pid).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(group_alive(pid));
+        let ctx = Ctx { dry_run: true, root: tmp.0.clone() };
+        stop_left_behind(&ctx, &tmp.0).unwrap();
+        assert!(group_alive(pid) && path.exists(), "a dry run stops nothing");
+        let ctx = Ctx { dry_run: false, ..ctx };
+        stop_left_behind(&ctx, &tmp.0).unwrap();
+        assert!(!group_alive(pid), "the group outlived stop_left_behind");
+        assert!(!path.exists(), "the record is left");
+        assert!(!child.wait().unwrap().success());
     }
 }
