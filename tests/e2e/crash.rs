@@ -15,7 +15,7 @@ use crate::release::{release, release_repo};
 use crate::support::{git_env, Repo};
 
 /// A new change in every package, so that the next release releases all six.
-fn change_everything(repo: &Repo, n: usize) {
+pub fn change_everything(repo: &Repo, n: usize) {
     for f in [
         "crates/core/src/lib.rs",
         "crates/net/src/lib.rs",
@@ -74,6 +74,8 @@ fn resume(repo: &Repo, reg: &Registries, context: &str) {
     // a plain --resume: the lock the killed process left is taken over by itself
     let run = release(repo, reg, &["--resume", "--yes"]);
     assert_eq!(run.code, 0, "{context}: resume failed\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    // every upload was this release's own: none is "already published" by someone
+    assert!(!run.stdout.contains("already published"), "{context}: our uploads reported as someone's:\n{}", run.stdout);
 }
 
 #[test]
@@ -118,6 +120,67 @@ fn killed_at_every_journal_transition_then_resumed() {
     }
     if stride == 1 {
         assert!(crashed_at.len() >= 40, "only {} crash points", crashed_at.len());
+    }
+}
+
+/// Kills inside the write step: `XTASK_FAILPOINT=write:N` aborts at its Nth
+/// point (a temporary file written but not yet moved into place, a file
+/// written, a child running: `cargo update`, `uv lock`, `git add`, `git
+/// commit`). No child may outlive the kill, and the resume must leave no stray
+/// file and finish.
+#[test]
+fn killed_at_every_point_of_the_write_step_then_resumed() {
+    let stride: usize = std::env::var("XTASK_CRASH_STRIDE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    let mut points = vec![];
+    let mut n = 1;
+    let mut cycle = 0;
+    loop {
+        if cycle > 0 {
+            change_everything(&repo, 2000 + cycle);
+        }
+        cycle += 1;
+        let env = reg.env();
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let failpoint = format!("write:{n}");
+        env.push(("XTASK_FAILPOINT", &failpoint));
+        let run = repo.xtask_env(&["release", "--yes", "--jobs", "2"], &env);
+        if run.code == 0 {
+            assert!(n > 1, "write:1 did not stop the release:\n{}", run.stderr);
+            assert_release_complete(&repo, &reg, &format!("{failpoint} (after the write step)"));
+            break;
+        }
+        let prefix = format!("failpoint {failpoint}: ");
+        let label = run.stderr.lines().find_map(|l| l.strip_prefix(&prefix)).map(str::to_string);
+        let label =
+            label.unwrap_or_else(|| panic!("{failpoint}: no abort\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+        let context = format!("crash at {failpoint} ({label})");
+        // the child that was running dies with the release
+        let child: Option<u32> =
+            label.split("(PID ").nth(1).and_then(|r| r.split(')').next()).and_then(|p| p.parse().ok());
+        if let Some(pid) = child {
+            assert!(
+                crate::interrupted::gone_within(pid, Duration::from_secs(5)),
+                "{context}: the child outlived the kill"
+            );
+        }
+        resume(&repo, &reg, &context);
+        if let Some(pid) = child {
+            assert!(!crate::interrupted::group_alive(pid), "{context}: the child's process group outlived the resume");
+        }
+        assert_release_complete(&repo, &reg, &context);
+        points.push(label);
+        n += stride;
+    }
+    eprintln!("write-step crash points covered: {}", points.len());
+    for l in &points {
+        eprintln!("  {l}");
+    }
+    if stride == 1 {
+        assert!(points.iter().any(|l| l.contains("xtask-tmp")), "no kill inside an atomic write: {points:?}");
+        assert!(points.iter().any(|l| l.contains("uv lock")), "no kill during uv lock: {points:?}");
+        assert!(points.iter().any(|l| l.contains("cargo update")), "no kill during cargo update: {points:?}");
     }
 }
 

@@ -11,6 +11,7 @@ mod fixtures;
 #[path = "../../xtask/src/forge/stand_in.rs"]
 mod forge_server;
 mod init;
+mod interrupted;
 mod modes;
 mod plan;
 mod proxy;

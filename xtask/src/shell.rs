@@ -15,12 +15,15 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use xshell::Cmd;
 
 use crate::error::{fail, Code};
+
+mod children;
+pub use children::{stop_left_behind, track as track_children};
 
 static TRACE: AtomicBool = AtomicBool::new(false);
 
@@ -50,7 +53,7 @@ pub fn trace_http(method: &str, url: &str) {
 pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
     let shown = cmd.to_string();
     trace(&shown);
-    let out = cmd.quiet().ignore_status().output().map_err(|e| cannot_run(&shown, e))?;
+    let out = run(cmd, &shown, true).map_err(|e| cannot_run(&shown, e))?;
     if !out.status.success() {
         return Err(failed(&shown, &out.status.to_string(), &out.stdout, &out.stderr, code, help));
     }
@@ -68,7 +71,7 @@ pub fn read(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<String> {
 pub fn probe(cmd: Cmd<'_>) -> Option<String> {
     let shown = cmd.to_string();
     trace(&shown);
-    let out = cmd.quiet().ignore_status().output().ok()?;
+    let out = run(cmd, &shown, true).ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
@@ -76,22 +79,39 @@ pub fn probe(cmd: Cmd<'_>) -> Option<String> {
 pub fn succeeds(cmd: Cmd<'_>) -> bool {
     let shown = cmd.to_string();
     trace(&shown);
-    cmd.quiet().ignore_stdout().ignore_stderr().ignore_status().output().is_ok_and(|o| o.status.success())
+    run(cmd, &shown, false).is_ok_and(|o| o.status.success())
+}
+
+/// Runs `cmd` to its end, stdin closed, stdout and stderr captured (or
+/// discarded), through `start`.
+fn run(cmd: Cmd<'_>, shown: &str, capture: bool) -> std::io::Result<Output> {
+    let mut command = Command::from(cmd);
+    let out = || if capture { Stdio::piped() } else { Stdio::null() };
+    command.stdin(Stdio::null()).stdout(out()).stderr(out());
+    let (child, _running) = start(command, shown)?;
+    child.wait_with_output()
+}
+
+/// The one place a child process starts: in its own process group, never
+/// outliving the xtask, recorded while it runs (`children`). Keep the returned
+/// record until the child has been waited for.
+fn start(mut command: Command, shown: &str) -> std::io::Result<(Child, children::Running)> {
+    children::configure(&mut command);
+    let group = children::leads_group(&command);
+    let child = command.spawn()?;
+    let running = children::started(child.id(), group);
+    failpoint(|| format!("aborting while `{shown}` runs (PID {})", child.id()));
+    Ok((child, running))
 }
 
 /// Query with streamed output: `feed` sees stdout chunk by chunk, so that a
-/// large `git log` is never held in memory whole. xshell cannot stream, so this
-/// is the one place that starts a `std::process::Command` itself.
+/// large `git log` is never held in memory whole (xshell cannot stream).
 pub fn stream(program: &str, args: &[&str], code: Code, help: &str, mut feed: impl FnMut(&[u8])) -> anyhow::Result<()> {
     let shown = format!("{program} {}", args.join(" "));
     trace(&shown);
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| cannot_run(&shown, e))?;
+    let mut command = Command::new(program);
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (mut child, _running) = start(command, &shown).map_err(|e| cannot_run(&shown, e))?;
     let mut stdout = child.stdout.take().expect("piped");
     // stderr is drained on its own thread so that a chatty program cannot block
     let mut stderr = child.stderr.take().expect("piped");
@@ -237,22 +257,68 @@ impl Ctx {
     }
 }
 
+/// The temporary file `write_atomic` writes `path` through: `STEM.xtask-tmp-PID`
+/// beside it (a resume after a kill removes those of the files it restores).
+pub fn temp_file(path: &Path, pid: u32) -> PathBuf {
+    path.with_extension(format!("{TEMP_MARK}{pid}"))
+}
+
+/// What every temporary file name of the tool holds after the file's stem.
+pub const TEMP_MARK: &str = "xtask-tmp-";
+
 /// Writes a file atomically: temp file, fsync, rename, fsync of the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("xtask-tmp-{}", std::process::id()));
+    let tmp = temp_file(path, std::process::id());
     let io = |e: std::io::Error| fs::error("write", path, e);
     {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(bytes).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
+    failpoint(|| format!("aborting after writing {}, before moving it into place", tmp.display()));
     std::fs::rename(&tmp, path).map_err(io)?;
+    failpoint(|| format!("aborting after writing {}", path.display()));
     if let Some(dir) = path.parent() {
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
     }
     Ok(())
+}
+
+/// Failpoints inside a step (the write step and its commit): with
+/// `XTASK_FAILPOINT=write:N` the process aborts at the Nth point while the
+/// step's `Armed` guard lives: a temporary file written but not yet moved into
+/// place, a file written, a child running. The crash tests kill at each.
+static POINTS: std::sync::Mutex<Option<(&'static str, usize)>> = std::sync::Mutex::new(None);
+static POINTS_PASSED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the failpoints of step `name` until the guard is dropped.
+pub fn failpoints(name: &'static str) -> Armed {
+    let target = std::env::var("XTASK_FAILPOINT").ok();
+    let wanted = target.as_deref().and_then(|t| t.strip_prefix(name)?.strip_prefix(':')?.parse::<usize>().ok());
+    if let Some(n) = wanted {
+        *POINTS.lock().unwrap_or_else(|e| e.into_inner()) = Some((name, n));
+    }
+    Armed
+}
+
+/// While it lives, the failpoints of its step count.
+pub struct Armed;
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        *POINTS.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+fn failpoint(what: impl FnOnce() -> String) {
+    let Some((name, target)) = *POINTS.lock().unwrap_or_else(|e| e.into_inner()) else { return };
+    let n = POINTS_PASSED.fetch_add(1, Ordering::SeqCst) + 1;
+    if n == target {
+        eprintln!("failpoint {name}:{n}: {}", what());
+        std::process::abort();
+    }
 }
 
 /// File system calls whose failures carry a code, the path and the next step.
@@ -322,7 +388,9 @@ mod tests {
                     stack.push(path);
                     continue;
                 }
-                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("shell.rs") {
+                // the runner: shell.rs and its submodules (shell/children.rs configures each child)
+                let runner = path.ends_with("shell.rs") || path.parent().is_some_and(|d| d.ends_with("src/shell"));
+                if path.extension().is_none_or(|e| e != "rs") || runner {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();

@@ -71,6 +71,7 @@ impl Job<'_> {
             None => self.cargo_build(sh, &c)?,
         };
         let (outcome, uploaded) = self.cargo_upload(sh, &c, built.as_ref(), i)?;
+        self.on_index(i, outcome);
         self.stage(c.name, i, State::Polling, Stage::Verify, || self.cargo_verify(sh, &c, uploaded.as_deref(), i))?;
         if self.repo.config.smoke_test {
             let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
@@ -98,7 +99,7 @@ impl Job<'_> {
             );
             return Ok(None);
         }
-        let a = self.checked_crate(sh, c, c.packaged())?;
+        let a = self.checked_crate(c, c.packaged())?;
         let dist = self.dist(name);
         self.ctx.create_dir_all(&dist)?;
         let kept = dist.join(&c.file);
@@ -109,13 +110,13 @@ impl Job<'_> {
     }
 
     /// The `.crate` `cargo publish` just uploaded (from this slot), checked.
-    fn uploaded_crate(&self, sh: &Shell, c: &Crate) -> anyhow::Result<Artifact> {
+    fn uploaded_crate(&self, c: &Crate) -> anyhow::Result<Artifact> {
         let fresh = c.target.join("package/tmp-crate").join(&c.file);
-        self.checked_crate(sh, c, if fresh.is_file() { fresh } else { c.packaged() })
+        self.checked_crate(c, if fresh.is_file() { fresh } else { c.packaged() })
     }
 
     /// A `.crate` cargo wrote, with the name and version the plan says.
-    fn checked_crate(&self, sh: &Shell, c: &Crate, path: PathBuf) -> anyhow::Result<Artifact> {
+    fn checked_crate(&self, c: &Crate, path: PathBuf) -> anyhow::Result<Artifact> {
         let a = Artifact::read(path.clone()).map_err(|err| {
             fail(
                 Code::ArtifactInvalid,
@@ -124,7 +125,7 @@ impl Job<'_> {
             )
         })?;
         let member = format!("{}-{}/Cargo.toml", c.name, c.version);
-        let inside = read_from_tar(sh, &path, &member, "the .crate has no Cargo.toml")?;
+        let inside = read_from_tar(&path, &member, "check that cargo packaged the crate; nothing was published")?;
         if !inside.lines().any(|l| l.trim() == format!("version = \"{}\"", c.version)) {
             return Err(fail(
                 Code::ArtifactInvalid,
@@ -158,8 +159,10 @@ impl Job<'_> {
         let built = built.expect("a real run has built the crate");
         let index = self.index.expect("resolved for cargo releases");
         if let Some(cksum) = index.cksum(sh, name, &c.version)? {
-            // ours: what we built, what the journal says we uploaded, or what our
-            // own interrupted `cargo publish` packaged (not yet recorded)
+            // ours: what the journal says we uploaded, what our own interrupted
+            // `cargo publish` packaged (not yet recorded), or what we built
+            // when the journal says we started uploading; someone else's
+            // (already published): what we built, with no upload of ours
             let recorded = record.uploaded.as_ref().map(|u| u.sha256.as_str());
             let interrupted = (publish == Some(Step::Started))
                 .then(|| {
@@ -169,10 +172,17 @@ impl Job<'_> {
                         .find(|a| a.sha256 == cksum)
                 })
                 .flatten();
-            if cksum == built.sha256 || recorded == Some(cksum.as_str()) || interrupted.is_some() {
-                if let Some(a) = interrupted {
-                    self.record_upload(name, &a)?;
+            // this release started the upload, so the version was not there before it
+            let ours = recorded == Some(cksum.as_str())
+                || interrupted.is_some()
+                || (publish.is_some() && cksum == built.sha256);
+            if ours {
+                if publish == Some(Step::Started) {
+                    self.record_upload(name, interrupted.as_ref().unwrap_or(built))?;
                 }
+                return Ok((Outcome::Published, Some(cksum)));
+            }
+            if cksum == built.sha256 {
                 return Ok((Outcome::AlreadyPublished, Some(cksum)));
             }
             return Err(fail(
@@ -184,7 +194,7 @@ impl Job<'_> {
         self.progress.set(i, State::Publishing);
         self.mark(name, Stage::Publish, Step::Started)?;
         self.cargo_publish(sh, c)?;
-        let uploaded = self.uploaded_crate(sh, c)?;
+        let uploaded = self.uploaded_crate(c)?;
         if uploaded.sha256 != built.sha256 {
             println!(
                 "  {name}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \

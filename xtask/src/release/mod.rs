@@ -32,7 +32,7 @@ use crate::error::{fail, Code};
 use crate::git;
 use crate::plan::{self, Entry, Plan};
 use crate::repo::Repo;
-use crate::shell::Ctx;
+use crate::shell::{self, Ctx};
 use crate::version::Version;
 use journal::{GlobalStep, Handle, Journal, Step};
 use write::Show;
@@ -241,8 +241,13 @@ fn take_lock(
     stop: &mut Option<anyhow::Error>,
 ) -> anyhow::Result<Option<lock::Lock>> {
     if !ctx.dry_run {
-        return lock::Lock::acquire(state, clear_stale).map(Some);
+        let lock = lock::Lock::acquire(state, clear_stale)?;
+        // what a killed release left running is stopped before anything is touched
+        shell::stop_left_behind(ctx, state)?;
+        shell::track_children(state);
+        return Ok(Some(lock));
     }
+    shell::stop_left_behind(ctx, state)?;
     let holder = lock::inspect(state)?;
     let (line, blocks) = match &holder {
         lock::Holder::Free => ("would take the release lock".to_string(), false),
@@ -268,6 +273,9 @@ fn restore_interrupted_write(sh: &Shell, ctx: &Ctx, j: &Journal) -> anyhow::Resu
         return Ok(());
     }
     let root = &ctx.root;
+    let mut written: Vec<PathBuf> = j.touched.iter().map(|rel| root.join(rel)).collect();
+    written.push(git::git_dir(sh, root)?.join("xtask-release/journal.json"));
+    remove_temp_files(ctx, &written)?;
     if git::head(sh, root)? != j.base_commit {
         return Ok(()); // a commit was made: `execute` adopts or rejects it
     }
@@ -294,6 +302,27 @@ fn restore_interrupted_write(sh: &Shell, ctx: &Ctx, j: &Journal) -> anyhow::Resu
         )?;
         for rel in j.touched.iter().filter(|rel| !at_head.contains(*rel) && root.join(rel).exists()) {
             ctx.remove_file(&root.join(rel), "created by the interrupted write step")?;
+        }
+    }
+    Ok(())
+}
+
+/// The temporary files a kill inside an atomic write left beside the files
+/// the write step writes (`STEM.xtask-tmp-PID`, `shell::temp_file`).
+fn remove_temp_files(ctx: &Ctx, written: &[PathBuf]) -> anyhow::Result<()> {
+    for path in written {
+        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else { continue };
+        let prefix = format!("{stem}.{}", shell::TEMP_MARK);
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let ours = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+            if ours {
+                ctx.remove_file(&entry.path(), "left by a write the interruption cut short")?;
+            }
         }
     }
     Ok(())
@@ -410,10 +439,12 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
     let created: Vec<String> =
         edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
     h.step(GlobalStep::Write, Step::Started)?;
+    let armed = shell::failpoints("write");
     write::apply(sh, ctx, repo, plan, &edits)?;
     h.step(GlobalStep::Write, Step::Done)?;
     h.step(GlobalStep::Commit, Step::Started)?;
     let c = write::commit(sh, ctx, repo, plan, &created)?;
+    drop(armed);
     h.transition("commit done", |j| {
         j.release_commit = Some(c.clone());
         j.steps.insert(GlobalStep::Commit, Step::Done);

@@ -73,6 +73,7 @@ pub fn run(
     };
     let snapshot = journal.get();
     let slots = Slots(Mutex::new((0..jobs.max(1)).collect()));
+    let on_index = Mutex::new(vec![false; entries.len()]);
     let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), !ctx.dry_run);
     let job = Job {
         ctx,
@@ -85,6 +86,7 @@ pub fn run(
         slots: &slots,
         journal,
         snapshot: &snapshot,
+        on_index: &on_index,
     };
     // a dry run prints its commands in order: one at a time
     let jobs = if ctx.dry_run { 1 } else { jobs };
@@ -101,34 +103,49 @@ pub fn run(
         finished.store(true, Ordering::Relaxed);
         r
     });
-    collect(&entries, results)
+    let on_index = on_index.into_inner().unwrap_or_else(|e| e.into_inner());
+    collect(&entries, results, &journal.get(), &on_index)
 }
 
-/// The outcomes in release order, or the first failure with what got out.
-fn collect(entries: &[&Entry], results: Vec<Option<anyhow::Result<Outcome>>>) -> anyhow::Result<Vec<Outcome>> {
+/// The outcomes in release order, or the first failure with what is public:
+/// every package on its registry at this release's version, whether its own
+/// work finished or not (seen on the index in this run, or uploaded in any run
+/// of this release), and the uploads an interruption cut short.
+fn collect(
+    entries: &[&Entry],
+    results: Vec<Option<anyhow::Result<Outcome>>>,
+    journal: &journal::Journal,
+    on_index: &[bool],
+) -> anyhow::Result<Vec<Outcome>> {
     let mut outcomes = vec![];
-    let mut published = vec![];
     let mut first_error = None;
     for (e, r) in entries.iter().zip(results) {
         match r {
-            Some(Ok(outcome)) => {
-                published.push(e.name.as_str());
-                outcomes.push(outcome);
-            }
+            Some(Ok(outcome)) => outcomes.push(outcome),
             Some(Err(err)) => {
                 first_error.get_or_insert((e.name.clone(), err));
             }
             None => {}
         }
     }
-    if let Some((name, err)) = first_error {
-        eprintln!(
-            "release stopped at {name}; published so far: {}",
-            if published.is_empty() { "nothing".to_string() } else { published.join(", ") }
-        );
-        return Err(err);
+    let Some((name, err)) = first_error else { return Ok(outcomes) };
+    let (mut published, mut cut_short) = (vec![], vec![]);
+    for (i, e) in entries.iter().enumerate() {
+        let done = journal.packages.get(e.key()).is_some_and(|r| r.done);
+        match journal.stage(e.key(), Stage::Publish) {
+            _ if on_index[i] || done => published.push(e.name.as_str()),
+            Some(Step::Done) => published.push(e.name.as_str()),
+            Some(Step::Started) => cut_short.push(e.name.as_str()),
+            None => {}
+        }
     }
-    Ok(outcomes)
+    let list = |names: &[&str]| if names.is_empty() { "nothing".to_string() } else { names.join(", ") };
+    let mut line = format!("release stopped at {name}; published so far: {}", list(&published));
+    if !cut_short.is_empty() {
+        line.push_str(&format!("; upload interrupted, may be public: {}", list(&cut_short)));
+    }
+    eprintln!("{line}");
+    Err(err)
 }
 
 /// Exports the release commit into `tree` through a temporary index.
@@ -167,6 +184,9 @@ pub struct Job<'a> {
     pub journal: &'a Handle,
     /// The journal as it was when this run started (what a resume skips).
     pub snapshot: &'a journal::Journal,
+    /// Which packages this run found on their registry at the release's
+    /// version (uploaded now, earlier, or by someone): "published so far".
+    pub on_index: &'a Mutex<Vec<bool>>,
 }
 
 /// Numbered places to build in, one per concurrent job.
@@ -236,6 +256,13 @@ impl Job<'_> {
             r.outcome = Some(outcome);
         })?;
         Ok(outcome)
+    }
+
+    /// Package `i` is on its registry (a dry run's "would publish" is not).
+    pub fn on_index(&self, i: usize, outcome: Outcome) {
+        if outcome != Outcome::WouldPublish {
+            self.on_index.lock().unwrap_or_else(|e| e.into_inner())[i] = true;
+        }
     }
 
     pub fn record(&self, name: &str) -> Option<journal::PackageRecord> {
@@ -316,7 +343,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads one file out of a `.tar.gz` (a `.crate` or an sdist) with `tar`.
-pub fn read_from_tar(sh: &Shell, archive: &Path, member: &str, what: &str) -> anyhow::Result<String> {
-    shell::read(cmd!(sh, "tar -xzOf {archive} {member}"), Code::ArtifactInvalid, what)
+/// Reads one file out of a `.tar.gz` (a `.crate` or an sdist), in-process;
+/// `missing` is the help when the archive has no such member.
+pub fn read_from_tar(archive: &Path, member: &str, missing: &str) -> anyhow::Result<String> {
+    let bad = |why: String| {
+        fail(
+            Code::ArtifactInvalid,
+            format!("{} is not a readable .tar.gz: {why}", archive.display()),
+            "rebuild it; the release does not publish an archive it cannot read",
+        )
+    };
+    let file = std::fs::File::open(archive).map_err(|e| shell::fs::error("read", archive, e))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    for entry in tar.entries().map_err(|e| bad(e.to_string()))? {
+        let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+        if entry.path().map_err(|e| bad(e.to_string()))?.as_ref() != Path::new(member) {
+            continue;
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).map_err(|e| bad(format!("{member}: {e}")))?;
+        return Ok(text);
+    }
+    Err(fail(Code::ArtifactInvalid, format!("{} has no {member}", archive.display()), missing))
 }

@@ -67,6 +67,7 @@ impl Job<'_> {
             None => self.python_build(sh, e, &py)?,
         };
         let outcome = self.python_upload(sh, &py, &artifacts, i)?;
+        self.on_index(i, outcome);
         self.stage(py.key, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
         if self.repo.config.smoke_test {
             self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
@@ -110,7 +111,7 @@ impl Job<'_> {
             );
             return Ok(vec![]);
         }
-        let artifacts = self.verify_python(sh, e, py)?;
+        let artifacts = self.verify_python(e, py)?;
         self.record_artifacts(py.key, &artifacts)?;
         Ok(artifacts)
     }
@@ -161,7 +162,13 @@ impl Job<'_> {
             }
         }
         if !missing && repair.is_empty() {
-            return Ok(Outcome::AlreadyPublished);
+            // every file there with our checksum: ours when this release
+            // started the upload (some file was missing then), else someone's
+            return match self.stage_state(py.key, Stage::Publish) {
+                Some(Step::Done) => Ok(Outcome::Published),
+                Some(Step::Started) => self.mark(py.key, Stage::Publish, Step::Done).map(|()| Outcome::Published),
+                None => Ok(Outcome::AlreadyPublished),
+            };
         }
         self.progress.set(i, State::Publishing);
         self.mark(py.key, Stage::Publish, Step::Started)?;
@@ -249,7 +256,7 @@ impl Job<'_> {
 
     /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
     /// carries the planned version, and internal requirements are pinned.
-    fn verify_python(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
+    fn verify_python(&self, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
         let (name, stem) = (py.name, &py.stem);
         let artifacts = list_artifacts(&py.dist)?;
         let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
@@ -262,7 +269,11 @@ impl Job<'_> {
                 "check the package's name and version configuration",
             ));
         };
-        let pkg_info = read_from_tar(sh, &sdist.path, &format!("{stem}/PKG-INFO"), "the sdist has no PKG-INFO")?;
+        let pkg_info = read_from_tar(
+            &sdist.path,
+            &format!("{stem}/PKG-INFO"),
+            "check that the build backend writes PKG-INFO into the sdist; nothing was published",
+        )?;
         let inside = pkg_info.lines().find_map(|l| l.strip_prefix("Version: ")).unwrap_or("").trim().to_string();
         if Version::parse(Ecosystem::Python, &inside).ok().as_ref() != e.next.as_ref() {
             return Err(fail(

@@ -294,13 +294,26 @@ pub fn compute_edits(
     Ok(edits)
 }
 
-/// The lockfiles the release updates: tracked ones of the ecosystems it releases.
+/// The lockfiles the release updates: every one that holds a package it
+/// bumps (the Cargo root's, a maturin crate's own, the uv workspace's).
 pub fn lockfiles(repo: &Repo, plan: &Plan) -> Vec<String> {
     let ws = &repo.ws;
     let mut out = vec![];
     if let Some(dir) = &ws.cargo_root {
         let rel = join_rel(dir, "Cargo.lock");
         if plan.releases().any(|e| e.ecosystem == Ecosystem::Cargo) && repo.root.join(&rel).is_file() {
+            out.push(rel);
+        }
+    }
+    // a maturin package's crate outside the Cargo root (pydantic-core) has a
+    // lockfile of its own, at its workspace root, which holds its version too
+    for e in plan.releases().filter(|e| e.ecosystem == Ecosystem::Python) {
+        let Some(p) = ws.index_in(e.ecosystem, &e.name).map(|k| &ws.packages[k]) else { continue };
+        let VersionSource::Crate { manifest, workspace } = &p.version_source else { continue };
+        let crate_root = workspace.as_deref().unwrap_or(manifest);
+        let dir = crate_root.rsplit_once('/').map_or(".", |(dir, _)| dir);
+        let rel = join_rel(dir, "Cargo.lock");
+        if !out.contains(&rel) && repo.root.join(&rel).is_file() {
             out.push(rel);
         }
     }

@@ -38,7 +38,7 @@ impl Pep440 {
 
     pub fn parse(input: &str) -> Result<Pep440, String> {
         let s = input.trim().to_ascii_lowercase();
-        let mut p = Cursor { s: s.as_bytes(), i: 0 };
+        let mut p = Cursor { s: s.as_bytes(), i: 0, too_large: false };
         if p.peek() == Some(b'v') {
             p.i += 1;
         }
@@ -106,8 +106,14 @@ impl Pep440 {
             if !ok {
                 return Err(bad("bad local version label"));
             }
-            v.local = Some(rest.replace(['-', '_'], "."));
+            // normal form: `.` between segments, numeric ones without leading zeros (`+01` is `+1`)
+            let segments: Vec<&str> = rest.split(['.', '-', '_']).map(without_leading_zeros).collect();
+            v.local = Some(segments.join("."));
             p.i = s.len();
+        }
+        // a number past u64 is refused, not read as 0 or dropped (found by fuzz/ pep440_reference)
+        if p.too_large {
+            return Err(bad("a number is too large"));
         }
         if p.i != s.len() {
             return Err(bad(&format!("unexpected `{}`", &s[p.i..])));
@@ -224,9 +230,25 @@ impl fmt::Display for Pep440 {
     }
 }
 
+/// `007` → `7`, `0` and `00` → `0`; anything with a letter as it is.
+fn without_leading_zeros(seg: &str) -> &str {
+    if seg.bytes().all(|c| c.is_ascii_digit()) {
+        let trimmed = seg.trim_start_matches('0');
+        if trimmed.is_empty() {
+            "0"
+        } else {
+            trimmed
+        }
+    } else {
+        seg
+    }
+}
+
 struct Cursor<'a> {
     s: &'a [u8],
     i: usize,
+    /// A run of digits did not fit a u64.
+    too_large: bool,
 }
 
 impl Cursor<'_> {
@@ -241,7 +263,9 @@ impl Cursor<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
-        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()
+        let n = std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok();
+        self.too_large |= n.is_none() && self.i > start;
+        n
     }
     fn separator(&mut self) {
         if matches!(self.peek(), Some(b'.' | b'-' | b'_')) {
@@ -407,6 +431,27 @@ mod tests {
         ] {
             assert_eq!(v(input).to_string(), norm, "{input}");
         }
+    }
+
+    /// Found by the differential target `fuzz/ pep440_reference` (pep440_rs as the judge).
+    #[test]
+    fn reference_findings() {
+        // B11: a pre, post or dev number past u64 was read as 0 (`1.0rc0`), or dropped (`1.0-1844…` read `1.0`)
+        for bad in [
+            "1.0rc18446744073709551616",
+            "1.0.post184467440737095516161",
+            "1.0-18446740040737095516161",
+            "1.0.dev18446744073709551616",
+            "1.0.post1.dev184467440737095516160",
+        ] {
+            assert!(Pep440::parse(bad).is_err(), "{bad} should fail");
+        }
+        assert_eq!(v("1.0rc18446744073709551615").pre, Some((PreKind::Rc, u64::MAX)));
+        // B12: numeric local segments are written without leading zeros (as packaging and uv write them)
+        assert_eq!(v("1.1+09").to_string(), "1.1+9");
+        assert_eq!(v("1.0+Ubuntu0.01.dev0_x").to_string(), "1.0+ubuntu0.1.dev0.x");
+        assert_eq!(v("1.0+00.0a").to_string(), "1.0+0.0a");
+        assert_eq!(v("1.0+01"), v("1.0+1"));
     }
 
     #[test]
