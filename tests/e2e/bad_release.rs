@@ -281,7 +281,8 @@ fn a_version_literal_that_disagrees_with_the_manifest_is_refused_by_preflight() 
         &[],
     );
     assert!(
-        run.stderr.contains("py/packages/models/src/models/__init__.py:1: __version__ is \"1.0.0\", the manifest says 1.2.0"),
+        run.stderr
+            .contains("py/packages/models/src/models/__init__.py:1: __version__ is \"1.0.0\", the manifest says 1.2.0"),
         "{}",
         run.stderr
     );

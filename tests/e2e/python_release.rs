@@ -136,8 +136,7 @@ fn builds_run_in_the_release_trees_workspace_and_honour_its_uv_settings() {
         "{}\n[build-system]\nrequires = [\"stampback\"]\nbuild-backend = \"stampback\"\n",
         project("constrained", "0.1.0")
     );
-    let repo =
-        py_repo(&reg, &[pkg], "\n[tool.uv]\nbuild-constraint-dependencies = [\"stampback<2\"]\n", "");
+    let repo = py_repo(&reg, &[pkg], "\n[tool.uv]\nbuild-constraint-dependencies = [\"stampback<2\"]\n", "");
     // started from a folder that is no project: only the workspace's own settings can constrain the build
     let elsewhere = TempDir::new("elsewhere");
     let index = reg.simple_url();
@@ -226,7 +225,8 @@ fn a_configured_smoke_test_runs_and_an_import_the_wheel_lacks_stops_before_the_u
     let repo = py_repo(&reg, &[sample, slim], "", &config);
     let run = release(&repo, &reg, &["--yes", "--jobs", "1"]).fails_with("XR123");
     assert!(
-        run.stderr.contains("pydantic-ai-slim: the smoke test imports `pydantic_ai.models`, which the wheel does not ship"),
+        run.stderr
+            .contains("pydantic-ai-slim: the smoke test imports `pydantic_ai.models`, which the wheel does not ship"),
         "{}",
         run.stderr
     );
@@ -269,12 +269,7 @@ fn a_failed_build_shows_the_backends_own_output_and_what_to_do() {
 #[test]
 fn a_wheel_whose_platform_pypi_refuses_is_never_uploaded() {
     let reg = Registries::start();
-    let native = Pkg::stamp(
-        "native",
-        "0.1.0",
-        "tag = \"cp311-cp311-linux_x86_64\"",
-        &[("src/native/__init__.py", "")],
-    );
+    let native = Pkg::stamp("native", "0.1.0", "tag = \"cp311-cp311-linux_x86_64\"", &[("src/native/__init__.py", "")]);
     let repo = py_repo(&reg, &[native], "", "");
     let config = std::fs::read_to_string(repo.path().join("xtask-release.toml")).unwrap();
     repo.write("xtask-release.toml", &config.replace("[python]\n", "[python]\nplatform-tags = \"pypi\"\n"));
@@ -285,7 +280,8 @@ fn a_wheel_whose_platform_pypi_refuses_is_never_uploaded() {
     assert!(run.stderr.contains("manylinux"), "{}", run.stderr);
     assert!(files(&reg, "native").is_empty(), "uploaded: {:?}", files(&reg, "native"));
     // without the key, a local index takes any platform (the rule for pypi.org and test.pypi.org is PyPI's)
-    let native = Pkg::stamp("native-any", "0.1.0", "tag = \"cp311-cp311-linux_x86_64\"", &[("src/native_any/__init__.py", "")]);
+    let native =
+        Pkg::stamp("native-any", "0.1.0", "tag = \"cp311-cp311-linux_x86_64\"", &[("src/native_any/__init__.py", "")]);
     reg.reset_remote();
     let repo = py_repo(&reg, &[native], "", "");
     release(&repo, &reg, &["--yes"]).ok();

@@ -248,6 +248,14 @@ codes! {
          the requirement admits, so the package could not be built or installed from the registry. \
          Preflight lists every such dependency before anything is written. Publish the dependency \
          first, or include it in this release.";
+    CertificateUntrusted = "XR122", "an HTTPS server's certificate is not trusted",
+        "A registry or forge answered HTTPS with a certificate that no trusted CA vouches for (or one \
+         for another name, or expired). Trusted are the platform's certificates (the system bundle on \
+         Linux, the keychain on macOS, the Windows store) or, when SSL_CERT_FILE or SSL_CERT_DIR is set, \
+         the certificates there instead, as for curl, uv, cargo and pip; and the built-in web roots. \
+         Behind a TLS-intercepting proxy, install its CA in the system's store or point SSL_CERT_FILE \
+         at a PEM file that holds it. The message names the URL that failed; a certificate error is \
+         final, never retried.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";

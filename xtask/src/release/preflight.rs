@@ -7,7 +7,7 @@ use xshell::{cmd, Shell};
 use std::collections::HashMap;
 
 use super::Options;
-use crate::error::Code;
+use crate::error::{Code, Failure};
 use crate::plan::{Plan, Status};
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
@@ -207,22 +207,31 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
                         out.push(problem(format!("{} {version} is already on {}", e.name, config.python_index_url), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version"));
                     }
                 }
-                Err(err) => out.push(problem(
-                    format!("cannot read {}: {}", config.python_index_url, crate::config::one_line(&format!("{err}"))),
-                    "check [python] index-url and the network",
-                )),
+                Err(err) => out.push(unreadable(&err, "check [python] index-url and the network")),
             },
             Ecosystem::Cargo => {
                 let Some(index) = &index else { continue };
                 match index.cksum(sh, &e.name, version) {
                     Ok(Some(_)) => out.push(problem(format!("{} {version} is already on the cargo registry", e.name), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version")),
                     Ok(None) => {}
-                    Err(err) => out.push(problem(format!("cannot read the cargo index: {err}"), "check [cargo] registry and the network")),
+                    Err(err) => out.push(unreadable(&err, "check [cargo] registry and the network")),
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// A registry that could not be read, as a problem in its own words (they name the URL that
+/// failed): an untrusted certificate keeps its code and its help, anything else gets `fix`.
+fn unreadable(err: &anyhow::Error, fix: &str) -> Problem {
+    match err.downcast_ref::<Failure>() {
+        Some(f) if f.code == Code::CertificateUntrusted => {
+            Problem { problem: f.cause.clone(), fix: f.help.clone(), code: f.code }
+        }
+        Some(f) => problem(format!("cannot read the registry: {}", f.cause), fix),
+        None => problem(format!("cannot read the registry: {}", crate::config::one_line(&format!("{err:#}"))), fix),
+    }
 }
 
 /// Internal dependencies of released packages that this release does not
