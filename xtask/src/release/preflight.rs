@@ -13,6 +13,7 @@ use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
 use crate::shell;
 use crate::version::{Ecosystem, Version};
+use crate::version_files;
 use crate::workspace::DepKind;
 
 pub struct Problem {
@@ -158,6 +159,9 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         }
     }
 
+    out.extend(version_literals(repo, plan));
+    out.extend(smoke_tests(repo));
+
     // credentials: presence only, the values are never read or shown
     if has_python && !opts.dry_run && !registry::uv_has_credentials() {
         out.push(problem(
@@ -220,6 +224,48 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         }
     }
     Ok(out)
+}
+
+/// A `__version__` literal of a released Python package that is not its manifest's version: the
+/// release moves only literals that equal it, so the wheel would say another version (`check`
+/// reports the same, XR136). Tag, manifest and literal agree before anything is written.
+fn version_literals(repo: &Repo, plan: &Plan) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
+    for e in plan.releases().filter(|e| e.ecosystem == Ecosystem::Python) {
+        let Some(p) = ws.index_in(Ecosystem::Python, &e.name).map(|i| &ws.packages[i]) else { continue };
+        for (_, text) in version_files::disagreements(&repo.root, &repo.config, ws, p).into_iter().filter(|d| d.0) {
+            out.push(Problem {
+                problem: format!("{}: {text}", e.name),
+                fix: format!(
+                    "set it to {} (the release then moves both), or read the version at run time (importlib.metadata)",
+                    p.version_text
+                ),
+                code: Code::VersionLiteralDiffers,
+            });
+        }
+    }
+    out
+}
+
+/// `[[smoke-tests]]` entries must name Python packages of the repository.
+fn smoke_tests(repo: &Repo) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
+    for s in &repo.config.smoke_tests {
+        let found = super::python::smoke_package(ws, s).map(|i| ws.packages[i].ecosystem);
+        let why = match found {
+            Ok(Ecosystem::Python) => continue,
+            Ok(Ecosystem::Cargo) => "a crate (a crate's smoke test builds a crate that depends on it)".to_string(),
+            Err(e) => crate::config::one_line(&format!("{e}")),
+        };
+        out.push(Problem {
+            problem: format!("[[smoke-tests]] package = \"{}\": {why}", s.package),
+            fix: "name a Python package of the repository (`cargo xtask plan` lists them), or remove the entry".into(),
+            code: Code::ConfigValue,
+        });
+    }
+    out
 }
 
 /// A registry that could not be read, as a problem in its own words (they name the URL that

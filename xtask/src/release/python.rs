@@ -1,7 +1,12 @@
 //! The Python steps of a package: pin internal requirements in the exported
 //! tree → `uv build` → verify (names, PKG-INFO version and pins) → checksum →
 //! `uv publish` unless the index has our files → poll the simple index and
-//! compare its hashes → smoke test (fresh venv, install from the index, import).
+//! compare its hashes → smoke test (fresh venv, install from the index, import
+//! the modules the wheel ships, or what `[[smoke-tests]]` says).
+//!
+//! uv reads its settings from the folder it runs in: builds run in the release
+//! tree's uv workspace (the project's build constraints and indexes apply),
+//! smoke tests in a folder of their own where no project's settings do.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +18,9 @@ use super::journal::{Outcome, Stage, Step};
 use super::preflight::normalize_dist;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use super::wheel;
 use super::zip;
+use crate::config::SmokeTest;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
 use crate::registry::{self, RemoteFile};
@@ -69,7 +76,7 @@ impl Job<'_> {
         let outcome = self.python_upload(sh, &py, &artifacts, i)?;
         self.stage(py.key, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
         if self.repo.config.smoke_test {
-            self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
+            self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(e, &py, &artifacts))?;
         }
         Ok(outcome)
     }
@@ -97,16 +104,20 @@ impl Job<'_> {
                 Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
                 _ => vec![],
             };
-        self.ctx.exec_env(
-            cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+        // in the release tree's uv workspace, whatever folder the tool was started from: uv reads the
+        // project's settings (build constraints, indexes) from the folder it runs in. Not --quiet: a
+        // failure shows the build backend's own output
+        let workspace = self.tree.join(self.repo.ws.python_root.as_deref().unwrap_or("."));
+        self.ctx.exec_build(
+            cmd!(sh, "uv build --directory {workspace} --no-sources --out-dir {dist} {pkg_dir}"),
             &env,
             Code::BuildFailed,
-            "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
+            &self.build_failed_help(py.name),
         )?;
         if self.ctx.dry_run {
             let stem = &py.stem;
             println!(
-                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel) and compute SHA-256"
+                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel, platform tags, smoke test imports) and compute SHA-256"
             );
             return Ok(vec![]);
         }
@@ -225,16 +236,27 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// A fresh venv, the exact version installed from the index, an import.
-    fn python_smoke(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<()> {
+    /// A fresh venv, the exact version installed from the index, the imports and the command of
+    /// `smoke_of`. Run in `smoke/<package>/`, whose empty uv.toml and .python-version end uv's search
+    /// up the folders (into the repository) for settings: the user's own uv settings apply, as to
+    /// anyone installing the package, and no project's (an `exclude-newer` would hide the upload).
+    fn python_smoke(&self, e: &Entry, py: &Py, artifacts: &[Artifact]) -> anyhow::Result<()> {
         let index_url = &self.repo.config.python_index_url;
         let name = py.name;
-        let venv = self.release.work.join("smoke").join(name);
+        let folder = self.release.work.join("smoke").join(py.key.replace(':', "-"));
+        let venv = folder.join("venv");
         let python = venv_python(&venv);
         let spec = format!("{name}=={}", py.version);
-        let import = format!("import {}", module_name(&self.tree.join(&e.manifest), name));
-        let help = "the version is public: fix it and release a patch (consider yanking)";
-        self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
+        let wheel = artifacts.iter().find(|a| a.name.ends_with(".whl")).map(|a| a.path.as_path());
+        let smoke = self.smoke_of(e, wheel)?;
+        let help = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
+        self.ctx.create_dir_all(&folder)?;
+        for file in ["uv.toml", ".python-version"] {
+            self.ctx.write(&folder.join(file), b"", "empty: no project's uv settings reach the smoke test")?;
+        }
+        let sh = Shell::new()?;
+        sh.change_dir(&folder);
+        self.ctx.exec(cmd!(sh, "uv venv --quiet --no-project --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
         self.ctx.exec(
             cmd!(
                 sh,
@@ -243,8 +265,118 @@ impl Job<'_> {
             Code::SmokeTestFailed,
             help,
         )?;
-        self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
+        if self.ctx.dry_run {
+            println!("  would import {}", smoke.describe());
+        }
+        if !smoke.imports.is_empty() {
+            // -I: the installed package, never a folder or PYTHONPATH of the caller's
+            let import = format!("import {}", smoke.imports.join(", "));
+            self.ctx.exec(cmd!(sh, "{python} -I -c {import}"), Code::SmokeTestFailed, help)?;
+        }
+        if let Some((program, args)) = smoke.run.as_ref().and_then(|r| r.split_first()) {
+            // the environment's own programs first (python, the package's console scripts)
+            let bin = python.parent().map(Path::to_path_buf).unwrap_or_default();
+            let local = bin.join(program);
+            let program = if local.exists() || program == "python" { local } else { PathBuf::from(program) };
+            let path = std::env::join_paths(
+                std::iter::once(bin.clone())
+                    .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+            )
+            .unwrap_or_default();
+            self.ctx.exec(
+                cmd!(sh, "{program} {args...}").env("PATH", path).env("VIRTUAL_ENV", &venv),
+                Code::SmokeTestFailed,
+                help,
+            )?;
+        }
         Ok(())
+    }
+
+    /// What the smoke test of `e` imports and runs: its `[[smoke-tests]]` entry, else the modules
+    /// its wheel ships (none known in a dry run, which builds nothing).
+    fn smoke_of(&self, e: &Entry, wheel: Option<&Path>) -> anyhow::Result<Smoke> {
+        let configured = self.smoke_config(e)?;
+        let (imports, source) = match configured.and_then(|c| c.import.clone()) {
+            Some(imports) => (imports, SmokeSource::Configured),
+            None => match wheel {
+                Some(w) => (wheel::modules(&wheel::files(w)?), SmokeSource::Wheel),
+                None => (vec![], SmokeSource::Wheel),
+            },
+        };
+        Ok(Smoke { imports, source, run: configured.and_then(|c| c.run.clone()) })
+    }
+
+    /// The `[[smoke-tests]]` entry of `e`.
+    fn smoke_config(&self, e: &Entry) -> anyhow::Result<Option<&SmokeTest>> {
+        let ws = &self.repo.ws;
+        let me = ws.index_in(Ecosystem::Python, &e.name);
+        for s in &self.repo.config.smoke_tests {
+            if Some(smoke_package(ws, s)?) == me {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Before anything is uploaded: every wheel's platform tags are ones the index takes, and the
+    /// smoke test imports modules the wheel ships (they are checked once the package is public).
+    fn verify_wheels(&self, e: &Entry, py: &Py, artifacts: &[Artifact], wheel: &Artifact) -> anyhow::Result<()> {
+        let config = &self.repo.config;
+        let rule = config.platform_rule();
+        for a in artifacts.iter().filter(|a| a.name.ends_with(".whl")) {
+            if let Some(tag) = wheel::platforms(&a.name).into_iter().find(|t| !wheel::accepts(rule, t)) {
+                return Err(fail(
+                    Code::PlatformRefused,
+                    format!(
+                        "{}: {} has the platform tag `{tag}`, which PyPI's rule refuses (the rule for {}: [python] platform-tags)",
+                        py.name, a.name, config.python_publish_url
+                    ),
+                    format!(
+                        "nothing of {} was uploaded. PyPI takes manylinux/musllinux wheels, not `linux_*`: build them \
+                         in a manylinux container or with `maturin build --release --manylinux 2_28 --zig`, usually in \
+                         the CI matrix release (maturin-action or cibuildwheel, one job per platform), or pure \
+                         `py3-none-any` ones; `cargo xtask release --abandon` this release if it cannot build them. \
+                         An index that takes every platform: [python] platform-tags = \"any\"",
+                        py.name
+                    ),
+                ));
+            }
+        }
+        if !config.smoke_test {
+            return Ok(());
+        }
+        let smoke = self.smoke_of(e, Some(&wheel.path))?;
+        if smoke.source == SmokeSource::Configured {
+            let files = wheel::files(&wheel.path)?;
+            if let Some(missing) = smoke.imports.iter().find(|m| !wheel::ships(&files, m)) {
+                let ships = wheel::modules(&files);
+                return Err(fail(
+                    Code::SmokeImportMissing,
+                    format!(
+                        "{}: the smoke test imports `{missing}`, which the wheel does not ship (it ships: {})",
+                        py.name,
+                        if ships.is_empty() { "no module".to_string() } else { ships.join(", ") }
+                    ),
+                    format!(
+                        "nothing of {} was uploaded: fix `import` of its [[smoke-tests]] entry in xtask-release.toml, \
+                         or the modules the build packages",
+                        py.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// XR102's next step. The build ran from the release commit, which a resume builds again.
+    pub fn build_failed_help(&self, name: &str) -> String {
+        let commit = &self.release.commit[..12.min(self.release.commit.len())];
+        format!(
+            "nothing of {name} was published. `--resume` rebuilds the same commit ({commit}): a bug in the \
+             source fails there again, while the packages that do not wait for {name} go on publishing each \
+             time. A bug in the source: `cargo xtask release --abandon`, fix it, commit, release again. A cause \
+             outside the source (a missing tool, the network): fix it, then `cargo xtask release --resume`"
+        )
     }
 
     /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
@@ -282,6 +414,7 @@ impl Job<'_> {
             }
         }
         self.verify_literals(e, py, wheel)?;
+        self.verify_wheels(e, py, &artifacts, wheel)?;
         Ok(artifacts)
     }
 
@@ -342,12 +475,39 @@ fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
     Ok(out)
 }
 
-/// The import name: `[tool.uv.build-backend] module-name`, else the
-/// normalized distribution name with underscores.
-fn module_name(manifest: &Path, name: &str) -> String {
-    let configured = std::fs::read_to_string(manifest).ok().and_then(|t| {
-        let doc: toml_edit::DocumentMut = t.parse().ok()?;
-        doc.get("tool")?.get("uv")?.get("build-backend")?.get("module-name")?.as_str().map(str::to_string)
-    });
-    configured.unwrap_or_else(|| normalize_dist(name))
+/// The package a `[[smoke-tests]]` entry names: a bare name is the Python package of that name
+/// (a maturin crate may share it).
+pub fn smoke_package(ws: &crate::workspace::Workspace, s: &SmokeTest) -> anyhow::Result<usize> {
+    let qualified = if s.package.contains(':') { s.package.clone() } else { format!("python:{}", s.package) };
+    ws.lookup(&qualified, "[[smoke-tests]] package")
+}
+
+/// What a smoke test imports and runs (`Job::smoke_of`).
+struct Smoke {
+    imports: Vec<String>,
+    source: SmokeSource,
+    run: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SmokeSource {
+    /// `[[smoke-tests]] import`.
+    Configured,
+    /// The modules the wheel's RECORD lists.
+    Wheel,
+}
+
+impl Smoke {
+    /// For the dry run: what would be imported and run.
+    fn describe(&self) -> String {
+        let what = match (self.source, self.imports.is_empty()) {
+            (SmokeSource::Configured, true) => "nothing ([[smoke-tests]] import = [])".to_string(),
+            (SmokeSource::Configured, false) => format!("{} ([[smoke-tests]])", self.imports.join(", ")),
+            (SmokeSource::Wheel, _) => "the modules the wheel ships (its RECORD)".to_string(),
+        };
+        match &self.run {
+            Some(run) => format!("{what}, then run `{}`", run.join(" ")),
+            None => what,
+        }
+    }
 }
