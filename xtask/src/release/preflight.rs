@@ -253,7 +253,7 @@ fn smoke_tests(repo: &Repo) -> Vec<Problem> {
     let ws = &repo.ws;
     let mut out = vec![];
     for s in &repo.config.smoke_tests {
-        let found = super::python::smoke_package(ws, s).map(|i| ws.packages[i].ecosystem);
+        let found = super::smoke::smoke_package(ws, s).map(|i| ws.packages[i].ecosystem);
         let why = match found {
             Ok(Ecosystem::Python) => continue,
             Ok(Ecosystem::Cargo) => "a crate (a crate's smoke test builds a crate that depends on it)".to_string(),

@@ -18,9 +18,9 @@ use super::journal::{Outcome, Stage, Step};
 use super::preflight::normalize_dist;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use super::smoke::SmokeSource;
 use super::wheel;
 use super::zip;
-use crate::config::SmokeTest;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
 use crate::registry::{self, RemoteFile};
@@ -31,11 +31,11 @@ use crate::workspace::pep508::normalize;
 use crate::workspace::VersionSource;
 
 /// What one Python package is released as.
-struct Py<'a> {
-    name: &'a str,
+pub(super) struct Py<'a> {
+    pub name: &'a str,
     /// The journal's key (`python:NAME` when a crate has the same name).
-    key: &'a str,
-    version: String,
+    pub key: &'a str,
+    pub version: String,
     dist: PathBuf,
     /// `name-version` as distribution file names spell it.
     stem: String,
@@ -236,88 +236,6 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// A fresh venv, the exact version installed from the index, the imports and the command of
-    /// `smoke_of`. Run in `smoke/<package>/`, whose empty uv.toml and .python-version end uv's search
-    /// up the folders (into the repository) for settings: the user's own uv settings apply, as to
-    /// anyone installing the package, and no project's (an `exclude-newer` would hide the upload).
-    fn python_smoke(&self, e: &Entry, py: &Py, artifacts: &[Artifact]) -> anyhow::Result<()> {
-        let index_url = &self.repo.config.python_index_url;
-        let name = py.name;
-        let folder = self.release.work.join("smoke").join(py.key.replace(':', "-"));
-        let venv = folder.join("venv");
-        let python = venv_python(&venv);
-        let spec = format!("{name}=={}", py.version);
-        let wheel = artifacts.iter().find(|a| a.name.ends_with(".whl")).map(|a| a.path.as_path());
-        let smoke = self.smoke_of(e, wheel)?;
-        let help = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
-        self.ctx.create_dir_all(&folder)?;
-        for file in ["uv.toml", ".python-version"] {
-            self.ctx.write(&folder.join(file), b"", "empty: no project's uv settings reach the smoke test")?;
-        }
-        let sh = Shell::new()?;
-        sh.change_dir(&folder);
-        self.ctx.exec(cmd!(sh, "uv venv --quiet --no-project --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
-        self.ctx.exec(
-            cmd!(
-                sh,
-                "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
-            ),
-            Code::SmokeTestFailed,
-            help,
-        )?;
-        if self.ctx.dry_run {
-            println!("  would import {}", smoke.describe());
-        }
-        if !smoke.imports.is_empty() {
-            // -I: the installed package, never a folder or PYTHONPATH of the caller's
-            let import = format!("import {}", smoke.imports.join(", "));
-            self.ctx.exec(cmd!(sh, "{python} -I -c {import}"), Code::SmokeTestFailed, help)?;
-        }
-        if let Some((program, args)) = smoke.run.as_ref().and_then(|r| r.split_first()) {
-            // the environment's own programs first (python, the package's console scripts)
-            let bin = python.parent().map(Path::to_path_buf).unwrap_or_default();
-            let local = bin.join(program);
-            let program = if local.exists() || program == "python" { local } else { PathBuf::from(program) };
-            let path = std::env::join_paths(
-                std::iter::once(bin.clone())
-                    .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-            )
-            .unwrap_or_default();
-            self.ctx.exec(
-                cmd!(sh, "{program} {args...}").env("PATH", path).env("VIRTUAL_ENV", &venv),
-                Code::SmokeTestFailed,
-                help,
-            )?;
-        }
-        Ok(())
-    }
-
-    /// What the smoke test of `e` imports and runs: its `[[smoke-tests]]` entry, else the modules
-    /// its wheel ships (none known in a dry run, which builds nothing).
-    fn smoke_of(&self, e: &Entry, wheel: Option<&Path>) -> anyhow::Result<Smoke> {
-        let configured = self.smoke_config(e)?;
-        let (imports, source) = match configured.and_then(|c| c.import.clone()) {
-            Some(imports) => (imports, SmokeSource::Configured),
-            None => match wheel {
-                Some(w) => (wheel::modules(&wheel::files(w)?), SmokeSource::Wheel),
-                None => (vec![], SmokeSource::Wheel),
-            },
-        };
-        Ok(Smoke { imports, source, run: configured.and_then(|c| c.run.clone()) })
-    }
-
-    /// The `[[smoke-tests]]` entry of `e`.
-    fn smoke_config(&self, e: &Entry) -> anyhow::Result<Option<&SmokeTest>> {
-        let ws = &self.repo.ws;
-        let me = ws.index_in(Ecosystem::Python, &e.name);
-        for s in &self.repo.config.smoke_tests {
-            if Some(smoke_package(ws, s)?) == me {
-                return Ok(Some(s));
-            }
-        }
-        Ok(None)
-    }
-
     /// Before anything is uploaded: every wheel's platform tags are ones the index takes, and the
     /// smoke test imports modules the wheel ships (they are checked once the package is public).
     fn verify_wheels(&self, e: &Entry, py: &Py, artifacts: &[Artifact], wheel: &Artifact) -> anyhow::Result<()> {
@@ -453,7 +371,7 @@ impl Job<'_> {
 }
 
 /// The interpreter of a venv: `bin/python`, or `Scripts/python.exe` on Windows.
-fn venv_python(venv: &Path) -> PathBuf {
+pub(super) fn venv_python(venv: &Path) -> PathBuf {
     if cfg!(windows) {
         venv.join("Scripts").join("python.exe")
     } else {
@@ -473,41 +391,4 @@ fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
-}
-
-/// The package a `[[smoke-tests]]` entry names: a bare name is the Python package of that name
-/// (a maturin crate may share it).
-pub fn smoke_package(ws: &crate::workspace::Workspace, s: &SmokeTest) -> anyhow::Result<usize> {
-    let qualified = if s.package.contains(':') { s.package.clone() } else { format!("python:{}", s.package) };
-    ws.lookup(&qualified, "[[smoke-tests]] package")
-}
-
-/// What a smoke test imports and runs (`Job::smoke_of`).
-struct Smoke {
-    imports: Vec<String>,
-    source: SmokeSource,
-    run: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SmokeSource {
-    /// `[[smoke-tests]] import`.
-    Configured,
-    /// The modules the wheel's RECORD lists.
-    Wheel,
-}
-
-impl Smoke {
-    /// For the dry run: what would be imported and run.
-    fn describe(&self) -> String {
-        let what = match (self.source, self.imports.is_empty()) {
-            (SmokeSource::Configured, true) => "nothing ([[smoke-tests]] import = [])".to_string(),
-            (SmokeSource::Configured, false) => format!("{} ([[smoke-tests]])", self.imports.join(", ")),
-            (SmokeSource::Wheel, _) => "the modules the wheel ships (its RECORD)".to_string(),
-        };
-        match &self.run {
-            Some(run) => format!("{what}, then run `{}`", run.join(" ")),
-            None => what,
-        }
-    }
 }
