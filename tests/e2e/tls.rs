@@ -96,7 +96,7 @@ impl Drop for TlsFront {
 /// A one-package repository whose index is read over HTTPS through `front` (uploads go to pypiserver).
 fn https_repo(reg: &Registries, front: &TlsFront) -> Repo {
     let pkg = Pkg::stamp("secure", "0.1.0", "", &[("src/secure/__init__.py", "")]);
-    let repo = py_repo(&reg, &[pkg], "", "");
+    let repo = py_repo(reg, &[pkg], "", "");
     let config = std::fs::read_to_string(repo.path().join("xtask-release.toml")).unwrap();
     repo.write("xtask-release.toml", &config.replace(&reg.simple_url(), &front.index_url()));
     repo.commit("chore: read the index over HTTPS");
