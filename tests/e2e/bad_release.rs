@@ -263,3 +263,28 @@ fn a_wheel_without_the_version_literal_is_not_published() {
     );
     assert!(reg.python_files("models").is_empty(), "models was published: {:?}", reg.python_files("models"));
 }
+
+/// A `__version__` that disagrees with the manifest (`check` reports XR136) would be published as it is:
+/// preflight refuses it with the same code, before anything is written (tag == manifest == `__version__`).
+#[test]
+fn a_version_literal_that_disagrees_with_the_manifest_is_refused_by_preflight() {
+    let reg = Registries::start();
+    let run = case(
+        &reg,
+        "XR136",
+        |r| {
+            r.write("py/packages/models/src/models/__init__.py", "__version__ = \"1.0.0\"\n");
+            r.commit("chore: a version literal left behind");
+            r.git(&["push", "-q", "origin", "main"]);
+        },
+        &["--yes"],
+        &[],
+    );
+    assert!(
+        run.stderr
+            .contains("py/packages/models/src/models/__init__.py:1: __version__ is \"1.0.0\", the manifest says 1.2.0"),
+        "{}",
+        run.stderr
+    );
+    assert!(reg.python_files("models").is_empty());
+}

@@ -15,12 +15,14 @@ mod interrupted;
 mod modes;
 mod plan;
 mod proxy;
+mod python_release;
 mod python_shapes;
 mod registries;
 mod release;
 mod scale;
 mod support;
 mod tags;
+mod tls;
 mod waits;
 
 // `forge_server` is shared with the unit tests of `xtask::forge`, where it names `crate::registry`.

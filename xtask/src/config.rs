@@ -23,6 +23,9 @@ pub struct Config {
     pub cargo_root: PathBuf,
     pub python_publish_url: String,
     pub python_index_url: String,
+    /// `[python] platform-tags`: which wheel platforms the index accepts; `None`: by the
+    /// publish URL (`platform_rule`).
+    pub python_platform_tags: Option<PlatformRule>,
     /// A registry name known to cargo; `None` is crates.io.
     pub cargo_registry: Option<String>,
     /// `[tags] package`: a template or a list of them. A release writes the
@@ -45,6 +48,8 @@ pub struct Config {
     pub allow_branches: Vec<String>,
     pub remote: String,
     pub smoke_test: bool,
+    /// `[[smoke-tests]]`: what a package's smoke test imports or runs instead of the wheel's modules.
+    pub smoke_tests: Vec<SmokeTest>,
     pub changelog: ChangelogConfig,
     pub forge: ForgeConfig,
 }
@@ -109,6 +114,59 @@ pub struct ForgeConfig {
 
 pub const FORGE_KINDS: &[&str] = &["github", "gitea", "gitlab", "none"];
 
+/// The wheel platform tags an index accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformRule {
+    /// PyPI's upload rule: `any`, `manylinux*`, `musllinux_*`, `macosx_*`, `win*`, `ios_*`,
+    /// `android_*`, never `linux_*` (but `linux_armv6l`/`armv7l`).
+    Pypi,
+    /// Every tag (pypiserver, devpi, most private indexes).
+    Any,
+}
+
+/// The hosts whose uploads follow PyPI's rule.
+const PYPI_UPLOAD_HOSTS: &[&str] = &["upload.pypi.org", "test.pypi.org", "pypi.org"];
+
+/// One `[[smoke-tests]]` entry: a Python package's smoke test, configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeTest {
+    /// The package (`name` or `python:name`).
+    pub package: String,
+    /// The modules to import instead of those the wheel ships (empty: none).
+    pub import: Option<Vec<String>>,
+    /// A command run in the smoke test's environment after the imports (its first word is looked
+    /// up in the environment's `bin` folder first).
+    pub run: Option<Vec<String>>,
+}
+
+fn smoke_test(t: &Table) -> anyhow::Result<SmokeTest> {
+    let package = string(
+        t.get("package").ok_or_else(|| wrong_type("smoke-tests.package", "a package name"))?,
+        "smoke-tests.package",
+    )?;
+    let import = t.get("import").map(|v| strings(v, "smoke-tests.import")).transpose()?;
+    for module in import.iter().flatten() {
+        let identifier = |p: &str| {
+            p.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+        };
+        if !module.split('.').all(identifier) {
+            return Err(wrong_type(
+                "smoke-tests.import",
+                &format!("a list of module names (`{module}` is none), e.g. [\"genkit.plugins.anthropic\"]"),
+            ));
+        }
+    }
+    let run = t.get("run").map(|v| strings(v, "smoke-tests.run")).transpose()?;
+    if run.as_ref().is_some_and(|r| r.is_empty() || r[0].trim().is_empty()) {
+        return Err(wrong_type("smoke-tests.run", "a command as a non-empty list, e.g. [\"mytool\", \"--version\"]"));
+    }
+    if import.is_none() && run.is_none() {
+        return Err(wrong_type("smoke-tests", "tables with `import` (modules), `run` (a command) or both"));
+    }
+    Ok(SmokeTest { package, import, run })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub name: String,
@@ -129,6 +187,7 @@ impl Default for Config {
             cargo_root: PathBuf::from("."),
             python_publish_url: "https://upload.pypi.org/legacy/".into(),
             python_index_url: "https://pypi.org/simple/".into(),
+            python_platform_tags: None,
             cargo_registry: None,
             tag_package: vec![DEFAULT_TAG.into()],
             tag_python: vec![],
@@ -140,6 +199,7 @@ impl Default for Config {
             allow_branches: vec!["main".into()],
             remote: "origin".into(),
             smoke_test: true,
+            smoke_tests: vec![],
             changelog: ChangelogConfig::default(),
             forge: ForgeConfig::default(),
         }
@@ -197,14 +257,15 @@ fn version_file(t: &Table) -> anyhow::Result<VersionFileConfig> {
     Ok(VersionFileConfig { path, package, find })
 }
 
-/// The schema: table → keys. `groups` is an array of tables.
+/// The schema: table → keys. `ARRAYS` are arrays of tables.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("python", &["root", "publish-url", "index-url"]),
+    ("python", &["root", "publish-url", "index-url", "platform-tags"]),
     ("cargo", &["root", "registry"]),
     ("tags", &["package", "umbrella", "python", "cargo", "separate"]),
     ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
     ("release", &["allow-branches", "remote", "smoke-test"]),
+    ("smoke-tests", &["package", "import", "run"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),
 ];
@@ -396,6 +457,17 @@ impl Config {
         (self.tag_patterns(p, group)[0].replace("{version}", version), key)
     }
 
+    /// The wheel platforms the Python index takes: `[python] platform-tags`, else PyPI's rule when
+    /// the publish URL is PyPI's or TestPyPI's, else any.
+    pub fn platform_rule(&self) -> PlatformRule {
+        let host = self.python_publish_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+        self.python_platform_tags.unwrap_or(if PYPI_UPLOAD_HOSTS.contains(&host) {
+            PlatformRule::Pypi
+        } else {
+            PlatformRule::Any
+        })
+    }
+
     /// `--registry NAME` for cargo commands, or nothing for crates.io.
     pub fn cargo_registry_args(&self) -> Vec<String> {
         self.cargo_registry.iter().flat_map(|r| ["--registry".to_string(), r.clone()]).collect()
@@ -445,6 +517,13 @@ impl Config {
         }
         if let Some(v) = get("python", "index-url") {
             c.python_index_url = string(v, "python.index-url")?;
+        }
+        if let Some(v) = get("python", "platform-tags") {
+            c.python_platform_tags = Some(match string(v, "python.platform-tags")?.as_str() {
+                "pypi" => PlatformRule::Pypi,
+                "any" => PlatformRule::Any,
+                _ => return Err(wrong_type("python.platform-tags", "\"pypi\" (PyPI's rule) or \"any\"")),
+            });
         }
         if let Some(v) = get("cargo", "registry") {
             c.cargo_registry = Some(string(v, "cargo.registry")?);
@@ -497,6 +576,14 @@ impl Config {
             })?;
             for f in files.iter() {
                 c.version_files.push(version_file(f)?);
+            }
+        }
+        if let Some(entries) = doc.get("smoke-tests") {
+            let entries = entries.as_array_of_tables().ok_or_else(|| {
+                wrong_type("smoke-tests", "an array of tables ([[smoke-tests]] with package and import or run)")
+            })?;
+            for t in entries.iter() {
+                c.smoke_tests.push(smoke_test(t)?);
             }
         }
         if let Some(v) = get("changelog", "enabled") {
@@ -619,6 +706,8 @@ fn umbrella_versions(g: &Group, ws: &Workspace) -> Option<crate::error::Failure>
         ),
     ))
 }
+/// The schema's arrays of tables.
+const ARRAYS: &[&str] = &["groups", "version-files", "smoke-tests"];
 
 fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
     let tables: Vec<&str> = SCHEMA.iter().map(|(t, _)| *t).collect();
@@ -636,7 +725,7 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
         };
         match item {
             Item::Table(t) => check_table(t)?,
-            Item::ArrayOfTables(a) if key == "groups" || key == "version-files" => {
+            Item::ArrayOfTables(a) if ARRAYS.contains(&key) => {
                 for t in a.iter() {
                     check_table(t)?;
                 }
@@ -645,9 +734,7 @@ fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
                 let t = v.as_inline_table().expect("checked").clone().into_table();
                 check_table(&t)?;
             }
-            _ if key == "groups" || key == "version-files" => {
-                return Err(wrong_type(key, &format!("[[{key}]] tables")))
-            }
+            _ if ARRAYS.contains(&key) => return Err(wrong_type(key, &format!("[[{key}]] tables"))),
             _ => return Err(wrong_type(key, "a table")),
         }
     }
@@ -908,6 +995,40 @@ mod tests {
         assert_eq!(code("[forge]\nkind = 'bitbucket'"), Code::ConfigValue);
         assert_eq!(code("[forge]\nrepository = 'justname'"), Code::ConfigValue);
         assert_eq!(code("[forge]\napi-url = 'api.github.com'"), Code::ConfigValue);
+    }
+
+    #[test]
+    fn smoke_tests_and_platform_tags() {
+        let c = Config::parse(
+            r#"
+            [python]
+            platform-tags = "any"
+            publish-url = "https://upload.pypi.org/legacy/"
+            [[smoke-tests]]
+            package = "genkit-sample"
+            import = []
+            run = ["python", "-c", "import main"]
+            [[smoke-tests]]
+            package = "python:pydantic-ai-slim"
+            import = ["pydantic_ai", "pydantic_ai.agent"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.platform_rule(), PlatformRule::Any, "the key wins over the publish URL");
+        assert_eq!(c.smoke_tests[0].import.as_deref(), Some(&[][..]));
+        assert_eq!(c.smoke_tests[0].run.as_ref().map(|r| r[0].as_str()), Some("python"));
+        assert_eq!(c.smoke_tests[1].import.as_ref().unwrap()[1], "pydantic_ai.agent");
+        assert_eq!(Config::default().platform_rule(), PlatformRule::Pypi);
+        let test_pypi = Config::parse("[python]\npublish-url = 'https://test.pypi.org/legacy/'").unwrap();
+        assert_eq!(test_pypi.platform_rule(), PlatformRule::Pypi);
+        let local = Config::parse("[python]\npublish-url = 'http://127.0.0.1:8080/'").unwrap();
+        assert_eq!(local.platform_rule(), PlatformRule::Any);
+        assert_eq!(code("[python]\nplatform-tags = 'manylinux'"), Code::ConfigValue);
+        assert_eq!(code("[[smoke-tests]]\npackage = 'a'"), Code::ConfigValue);
+        assert_eq!(code("[[smoke-tests]]\npackage = 'a'\nimport = ['genkit-plugin']"), Code::ConfigValue);
+        assert_eq!(code("[[smoke-tests]]\npackage = 'a'\nrun = []"), Code::ConfigValue);
+        assert_eq!(code("[[smoke-tests]]\npackage = 'a'\nimports = []"), Code::ConfigUnknownKey);
+        assert_eq!(code("[smoke-tests]\npackage = 'a'"), Code::ConfigValue);
     }
 
     #[test]

@@ -153,17 +153,22 @@ codes! {
          command exits 1 until all are fixed.";
     PreflightFailed = "XR100", "preflight found problems",
         "Before changing anything, `release` checks the work tree is clean, the branch is allowed, \
-         HEAD is not behind the remote, the clone is not shallow, lockfiles are in sync, no planned tag \
-         exists, no planned version is on its registry, credentials are set and uv/cargo/git are \
-         installed. Every problem is listed with its fix; nothing was changed.";
+         HEAD is not behind the remote, the clone is not shallow, lockfiles are in sync, no version \
+         literal disagrees with its manifest, no planned tag exists, no planned version is on its \
+         registry, credentials are set and uv/cargo/git are installed. Every problem is listed with its \
+         fix; nothing was changed. The failure takes the code of the most specific problem (XR121, \
+         XR122, XR136) when there is one.";
     Confirmation = "XR101", "the release was not confirmed",
         "`release` asks for confirmation on a terminal. When standard input is not a terminal (CI, \
          scripts) it never asks: pass --yes to confirm in advance. Answering anything but `y` stops \
          the release before anything is written.";
     BuildFailed = "XR102", "a package failed to build",
         "`uv build` or `cargo package` failed for a package, from the release commit. Nothing of that \
-         package was published. The message shows the command and its last line of output; fix the \
-         build, then continue with `cargo xtask release --resume`.";
+         package was published. The build's own output is shown above the message (all of it for uv: \
+         the build backend's error). `--resume` builds the same release commit again: a cause outside \
+         the source (a missing tool, the network) is fixed, then resumed; a bug in the source fails \
+         again on every resume, while the packages that do not wait for this one go on publishing. \
+         For a bug in the source: `cargo xtask release --abandon`, fix it, commit, and release again.";
     ArtifactInvalid = "XR103", "a built artifact is not what the plan says",
         "The files a build produced do not have the expected names, or the version written inside \
          them differs from the planned one (or an internal requirement is not pinned). Nothing was \
@@ -184,8 +189,9 @@ codes! {
          a new version.";
     SmokeTestFailed = "XR107", "the smoke test of a published package failed",
         "After publishing, the package is installed from the registry into a fresh environment \
-         (Python: a new venv and an import; crates: a throwaway crate that depends on the exact \
-         version). That failed. The version is public: fix the problem and release a patch; \
+         (Python: a new venv, from a folder where no project's uv settings apply, and an import of the \
+         modules its wheel ships, or what its [[smoke-tests]] entry says to import or run; crates: a \
+         throwaway crate that depends on the exact version). That failed. The version is public: fix the problem and release a patch; \
          yanking the broken version may be wise.";
     PushFailed = "XR108", "pushing the release commit and tags failed",
         "The atomic push of the release commit and its tags was rejected, or a tag did not arrive \
@@ -248,6 +254,29 @@ codes! {
          the requirement admits, so the package could not be built or installed from the registry. \
          Preflight lists every such dependency before anything is written. Publish the dependency \
          first, or include it in this release.";
+    CertificateUntrusted = "XR122", "an HTTPS server's certificate is not trusted",
+        "A registry or forge answered HTTPS with a certificate that no trusted CA vouches for (or one \
+         for another name, or expired). Trusted are the platform's certificates (the system bundle on \
+         Linux, the keychain on macOS, the Windows store) or, when SSL_CERT_FILE or SSL_CERT_DIR is set, \
+         the certificates there instead, as for curl, uv, cargo and pip; and the built-in web roots. \
+         Behind a TLS-intercepting proxy, install its CA in the system's store or point SSL_CERT_FILE \
+         at a PEM file that holds it. The message names the URL that failed; a certificate error is \
+         final, never retried.";
+    SmokeImportMissing = "XR123", "the smoke test imports a module the wheel does not ship",
+        "After publishing, the smoke test installs the package into a fresh environment and imports \
+         the modules its wheel ships (read from the wheel's RECORD: its top-level packages and modules, \
+         and inside a namespace package such as `genkit.plugins.x` the first regular package), or what \
+         the package's [[smoke-tests]] entry says to import. A configured module the wheel does not \
+         ship would fail only after the version is public, so it is refused before anything of the \
+         package is uploaded. Fix `import` in xtask-release.toml, or what the build packages.";
+    PlatformRefused = "XR124", "the index refuses a wheel's platform tag",
+        "A built wheel has a platform tag the target index does not accept, so its upload would fail \
+         (or, after other files, leave a half-published version). PyPI (and TestPyPI) accept `any`, \
+         `manylinux*`, `musllinux_*`, `macosx_*`, `win*`, `ios_*`, `android_*`, and refuse `linux_*` \
+         (what a plain local maturin or setuptools build of an extension gives). The rule applies when \
+         [python] publish-url is PyPI's or TestPyPI's, or when [python] platform-tags = \"pypi\"; \
+         other indexes take every tag (platform-tags = \"any\"). Build the accepted wheels: maturin or \
+         cibuildwheel in manylinux containers, usually the CI matrix release; nothing was uploaded.";
     Internal = "XR099", "unexpected error",
         "Something failed that the tool has no specific code for. The message carries the chain \
          of causes. If it looks like a bug, report it with the command you ran.";
@@ -272,8 +301,9 @@ codes! {
         "A Python package's `__version__ = \"…\"` (or `VERSION = \"…\"`) in its import package is not \
          the version its manifest says. The release moves a literal only when it equals the \
          manifest's version, so this one would stay behind and the published package would report \
-         another version. Set it to the manifest's version (the release then keeps both in step), \
-         or read the version at run time (`importlib.metadata.version`).";
+         another version. `check` reports it, and `release` refuses it in preflight (nothing is \
+         written). Set it to the manifest's version (the release then keeps both in step), or read \
+         the version at run time (`importlib.metadata.version`).";
     ForgeAuth = "XR131", "the forge refused the token",
         "The forge's API answered 401 (the token is missing, wrong or expired) or 403 without a rate \
          limit (the token may not write releases: a GitHub token needs `contents: write`, a GitLab \

@@ -555,9 +555,8 @@ pub fn connect(target: ForgeTarget, env: impl Fn(&str) -> Option<String>) -> Con
         Some(token) => Connection::Ready(Client {
             target,
             token: Token(token),
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(30))
-                .redirects(5)
+            // the platform's certificates too: a forge behind a TLS-intercepting proxy is reached
+            agent: crate::tls::agent()
                 // never send the token to another host on a redirect (ureq's default; said here on purpose)
                 .redirect_auth_headers(ureq::RedirectAuthHeaders::Never)
                 .build(),
@@ -782,6 +781,10 @@ impl Client {
                     }
                 }
                 Err(ureq::Error::Transport(t)) => {
+                    if let Some(why) = crate::tls::certificate_refused(&t) {
+                        let failed = t.url().map_or_else(|| shown.to_string(), |u| u.to_string());
+                        return Err(crate::tls::untrusted(&failed, &why));
+                    }
                     // ureq's transport error names the URL and the cause, never a header
                     last = crate::config::one_line(&t.to_string());
                     None

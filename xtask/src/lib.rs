@@ -20,6 +20,7 @@ pub mod registry;
 pub mod release;
 pub mod repo;
 pub mod shell;
+pub mod tls;
 pub mod version;
 pub mod version_files;
 pub mod workspace;

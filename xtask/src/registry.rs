@@ -8,7 +8,8 @@
 //!   `file://` (the local test registry's kind); `cksum` of the version's line.
 //!
 //! HTTP 429 and 5xx and connection failures are retried with backoff
-//! (honouring `Retry-After`); 404 means "not there".
+//! (honouring `Retry-After`); 404 means "not there"; a certificate that is
+//! not trusted (`crate::tls`) is final.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,13 +30,10 @@ pub struct RemoteFile {
 const ATTEMPTS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).redirects(5).build()
-}
-
-/// GET with retries. `Ok(None)` for 404/410.
+/// GET with retries. `Ok(None)` for 404/410. A certificate the server shows that is not trusted
+/// is final (another attempt gets the same certificate); errors name the URL that failed.
 fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
-    let agent = agent();
+    let agent = crate::tls::agent().build();
     let mut pause = FIRST_BACKOFF;
     let mut last_error = String::new();
     for attempt in 1..=ATTEMPTS {
@@ -60,14 +58,21 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
                     pause = Duration::from_secs(s.min(60));
                 }
             }
-            Err(ureq::Error::Status(code, _)) => {
+            Err(ureq::Error::Status(code, resp)) => {
                 return Err(fail(
                     Code::RegistryUnreachable,
-                    format!("{url} answered HTTP {code}"),
+                    format!("{} answered HTTP {code}", resp.get_url()),
                     "check the index URL in xtask-release.toml and your access to it",
                 ))
             }
-            Err(ureq::Error::Transport(t)) => last_error = t.to_string(),
+            Err(ureq::Error::Transport(t)) => {
+                // after a redirect, the URL that failed is not the one asked for
+                let failed = t.url().map_or_else(|| url.to_string(), |u| u.to_string());
+                if let Some(why) = crate::tls::certificate_refused(&t) {
+                    return Err(crate::tls::untrusted(&failed, &why));
+                }
+                last_error = t.to_string();
+            }
         }
         if attempt < ATTEMPTS {
             std::thread::sleep(pause);

@@ -60,6 +60,25 @@ pub fn output(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
+/// Like `output`, but a failure shows the program's whole output, stdout and stderr, not its tail:
+/// a build backend's own error (a traceback) sits above the builder's summary of it.
+fn output_whole(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
+    let shown = cmd.to_string();
+    trace(&shown);
+    let out = cmd.quiet().ignore_status().output().map_err(|e| cannot_run(&shown, e))?;
+    if !out.status.success() {
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        for l in &lines {
+            eprintln!("  | {l}");
+        }
+        // uv's and cargo's own verdict, else the last line
+        let cause = lines.iter().find(|l| l.starts_with("error")).or(lines.last()).map_or("", |l| l.trim());
+        return Err(fail(code, format!("`{shown}` failed ({}): {cause}", out.status), help));
+    }
+    Ok(out.stdout)
+}
+
 /// Query: like `output`, as trimmed UTF-8 text (lossy).
 pub fn read(cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<String> {
     let out = output(cmd, code, help)?;
@@ -186,6 +205,26 @@ impl Ctx {
         }
         let cmd = env.iter().fold(cmd, |c, (k, v)| c.env(k, v));
         output(cmd, code, help)
+    }
+
+    /// Effect: a build, like `exec_env`; its failure shows all the build printed (`output_whole`).
+    pub fn exec_build(
+        &self,
+        cmd: Cmd<'_>,
+        env: &[(String, String)],
+        code: Code,
+        help: &str,
+    ) -> anyhow::Result<Vec<u8>> {
+        let shown_env: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        if self.dry_run {
+            println!("  would run: {shown_env}{}", self.show(&cmd.to_string()));
+            return Ok(vec![]);
+        }
+        if !env.is_empty() {
+            trace(&format!("environment: {}", shown_env.trim_end()));
+        }
+        let cmd = env.iter().fold(cmd, |c, (k, v)| c.env(k, v));
+        output_whole(cmd, code, help)
     }
 
     /// Effect: writes a file atomically (temp file, fsync, rename).

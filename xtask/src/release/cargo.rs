@@ -90,7 +90,7 @@ impl Job<'_> {
         self.ctx.exec(
             cmd!(sh, "cargo package --quiet --no-metadata -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
             Code::BuildFailed,
-            "fix the build (nothing of this crate was published), then `cargo xtask release --resume`",
+            &self.build_failed_help(c.name),
         )?;
         if self.ctx.dry_run {
             println!(

@@ -19,6 +19,8 @@ mod push;
 mod python;
 pub mod rollback;
 mod schedule;
+mod smoke;
+mod wheel;
 pub mod write;
 mod zip;
 

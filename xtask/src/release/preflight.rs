@@ -7,12 +7,13 @@ use xshell::{cmd, Shell};
 use std::collections::HashMap;
 
 use super::Options;
-use crate::error::Code;
+use crate::error::{Code, Failure};
 use crate::plan::{Plan, Status};
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
 use crate::shell;
 use crate::version::{Ecosystem, Version};
+use crate::version_files;
 use crate::workspace::DepKind;
 
 pub struct Problem {
@@ -158,6 +159,9 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         }
     }
 
+    out.extend(version_literals(repo, plan));
+    out.extend(smoke_tests(repo));
+
     // credentials: presence only, the values are never read or shown
     if has_python && !opts.dry_run && !registry::uv_has_credentials() {
         out.push(problem(
@@ -207,22 +211,73 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
                         out.push(problem(format!("{} {version} is already on {}", e.name, config.python_index_url), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version"));
                     }
                 }
-                Err(err) => out.push(problem(
-                    format!("cannot read {}: {}", config.python_index_url, crate::config::one_line(&format!("{err}"))),
-                    "check [python] index-url and the network",
-                )),
+                Err(err) => out.push(unreadable(&err, "check [python] index-url and the network")),
             },
             Ecosystem::Cargo => {
                 let Some(index) = &index else { continue };
                 match index.cksum(sh, &e.name, version) {
                     Ok(Some(_)) => out.push(problem(format!("{} {version} is already on the cargo registry", e.name), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version")),
                     Ok(None) => {}
-                    Err(err) => out.push(problem(format!("cannot read the cargo index: {err}"), "check [cargo] registry and the network")),
+                    Err(err) => out.push(unreadable(&err, "check [cargo] registry and the network")),
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// A `__version__` literal of a released Python package that is not its manifest's version: the
+/// release moves only literals that equal it, so the wheel would say another version (`check`
+/// reports the same, XR136). Tag, manifest and literal agree before anything is written.
+fn version_literals(repo: &Repo, plan: &Plan) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
+    for e in plan.releases().filter(|e| e.ecosystem == Ecosystem::Python) {
+        let Some(p) = ws.index_in(Ecosystem::Python, &e.name).map(|i| &ws.packages[i]) else { continue };
+        for (_, text) in version_files::disagreements(&repo.root, &repo.config, ws, p).into_iter().filter(|d| d.0) {
+            out.push(Problem {
+                problem: format!("{}: {text}", e.name),
+                fix: format!(
+                    "set it to {} (the release then moves both), or read the version at run time (importlib.metadata)",
+                    p.version_text
+                ),
+                code: Code::VersionLiteralDiffers,
+            });
+        }
+    }
+    out
+}
+
+/// `[[smoke-tests]]` entries must name Python packages of the repository.
+fn smoke_tests(repo: &Repo) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
+    for s in &repo.config.smoke_tests {
+        let found = super::smoke::smoke_package(ws, s).map(|i| ws.packages[i].ecosystem);
+        let why = match found {
+            Ok(Ecosystem::Python) => continue,
+            Ok(Ecosystem::Cargo) => "a crate (a crate's smoke test builds a crate that depends on it)".to_string(),
+            Err(e) => crate::config::one_line(&format!("{e}")),
+        };
+        out.push(Problem {
+            problem: format!("[[smoke-tests]] package = \"{}\": {why}", s.package),
+            fix: "name a Python package of the repository (`cargo xtask plan` lists them), or remove the entry".into(),
+            code: Code::ConfigValue,
+        });
+    }
+    out
+}
+
+/// A registry that could not be read, as a problem in its own words (they name the URL that
+/// failed): an untrusted certificate keeps its code and its help, anything else gets `fix`.
+fn unreadable(err: &anyhow::Error, fix: &str) -> Problem {
+    match err.downcast_ref::<Failure>() {
+        Some(f) if f.code == Code::CertificateUntrusted => {
+            Problem { problem: f.cause.clone(), fix: f.help.clone(), code: f.code }
+        }
+        Some(f) => problem(format!("cannot read the registry: {}", f.cause), fix),
+        None => problem(format!("cannot read the registry: {}", crate::config::one_line(&format!("{err:#}"))), fix),
+    }
 }
 
 /// Internal dependencies of released packages that this release does not

@@ -1,7 +1,12 @@
 //! The Python steps of a package: pin internal requirements in the exported
 //! tree → `uv build` → verify (names, PKG-INFO version and pins) → checksum →
 //! `uv publish` unless the index has our files → poll the simple index and
-//! compare its hashes → smoke test (fresh venv, install from the index, import).
+//! compare its hashes → smoke test (fresh venv, install from the index, import
+//! the modules the wheel ships, or what `[[smoke-tests]]` says).
+//!
+//! uv reads its settings from the folder it runs in: builds run in the release
+//! tree's uv workspace (the project's build constraints and indexes apply),
+//! smoke tests in a folder of their own where no project's settings do.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +18,8 @@ use super::journal::{Outcome, Stage, Step};
 use super::preflight::normalize_dist;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use super::smoke::SmokeSource;
+use super::wheel;
 use super::zip;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
@@ -24,11 +31,11 @@ use crate::workspace::pep508::normalize;
 use crate::workspace::VersionSource;
 
 /// What one Python package is released as.
-struct Py<'a> {
-    name: &'a str,
+pub(super) struct Py<'a> {
+    pub name: &'a str,
     /// The journal's key (`python:NAME` when a crate has the same name).
-    key: &'a str,
-    version: String,
+    pub key: &'a str,
+    pub version: String,
     dist: PathBuf,
     /// `name-version` as distribution file names spell it.
     stem: String,
@@ -70,7 +77,7 @@ impl Job<'_> {
         self.on_index(i, outcome);
         self.stage(py.key, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
         if self.repo.config.smoke_test {
-            self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(sh, e, &py))?;
+            self.stage(py.key, i, State::SmokeTesting, Stage::Smoke, || self.python_smoke(e, &py, &artifacts))?;
         }
         Ok(outcome)
     }
@@ -98,16 +105,20 @@ impl Job<'_> {
                 Some(VersionSource::Vcs(vcs)) => vcs.env(&e.name, &py.version),
                 _ => vec![],
             };
-        self.ctx.exec_env(
-            cmd!(sh, "uv build --quiet --no-sources --out-dir {dist} {pkg_dir}"),
+        // in the release tree's uv workspace, whatever folder the tool was started from: uv reads the
+        // project's settings (build constraints, indexes) from the folder it runs in. Not --quiet: a
+        // failure shows the build backend's own output
+        let workspace = self.tree.join(self.repo.ws.python_root.as_deref().unwrap_or("."));
+        self.ctx.exec_build(
+            cmd!(sh, "uv build --directory {workspace} --no-sources --out-dir {dist} {pkg_dir}"),
             &env,
             Code::BuildFailed,
-            "fix the build (nothing of this package was published), then `cargo xtask release --resume`",
+            &self.build_failed_help(py.name),
         )?;
         if self.ctx.dry_run {
             let stem = &py.stem;
             println!(
-                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel) and compute SHA-256"
+                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel, platform tags, smoke test imports) and compute SHA-256"
             );
             return Ok(vec![]);
         }
@@ -232,26 +243,65 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// A fresh venv, the exact version installed from the index, an import.
-    fn python_smoke(&self, sh: &Shell, e: &Entry, py: &Py) -> anyhow::Result<()> {
-        let index_url = &self.repo.config.python_index_url;
-        let name = py.name;
-        let venv = self.release.work.join("smoke").join(name);
-        let python = venv_python(&venv);
-        let spec = format!("{name}=={}", py.version);
-        let import = format!("import {}", module_name(&self.tree.join(&e.manifest), name));
-        let help = "the version is public: fix it and release a patch (consider yanking)";
-        self.ctx.exec(cmd!(sh, "uv venv --quiet --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
-        self.ctx.exec(
-            cmd!(
-                sh,
-                "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
-            ),
-            Code::SmokeTestFailed,
-            help,
-        )?;
-        self.ctx.exec(cmd!(sh, "{python} -c {import}"), Code::SmokeTestFailed, help)?;
+    /// Before anything is uploaded: every wheel's platform tags are ones the index takes, and the
+    /// smoke test imports modules the wheel ships (they are checked once the package is public).
+    fn verify_wheels(&self, e: &Entry, py: &Py, artifacts: &[Artifact], wheel: &Artifact) -> anyhow::Result<()> {
+        let config = &self.repo.config;
+        let rule = config.platform_rule();
+        for a in artifacts.iter().filter(|a| a.name.ends_with(".whl")) {
+            if let Some(tag) = wheel::platforms(&a.name).into_iter().find(|t| !wheel::accepts(rule, t)) {
+                return Err(fail(
+                    Code::PlatformRefused,
+                    format!(
+                        "{}: {} has the platform tag `{tag}`, which PyPI's rule refuses (the rule for {}: [python] platform-tags)",
+                        py.name, a.name, config.python_publish_url
+                    ),
+                    format!(
+                        "nothing of {} was uploaded. PyPI takes manylinux/musllinux wheels, not `linux_*`: build them \
+                         in a manylinux container or with `maturin build --release --manylinux 2_28 --zig`, usually in \
+                         the CI matrix release (maturin-action or cibuildwheel, one job per platform), or pure \
+                         `py3-none-any` ones; `cargo xtask release --abandon` this release if it cannot build them. \
+                         An index that takes every platform: [python] platform-tags = \"any\"",
+                        py.name
+                    ),
+                ));
+            }
+        }
+        if !config.smoke_test {
+            return Ok(());
+        }
+        let smoke = self.smoke_of(e, Some(&wheel.path))?;
+        if smoke.source == SmokeSource::Configured {
+            let files = wheel::files(&wheel.path)?;
+            if let Some(missing) = smoke.imports.iter().find(|m| !wheel::ships(&files, m)) {
+                let ships = wheel::modules(&files);
+                return Err(fail(
+                    Code::SmokeImportMissing,
+                    format!(
+                        "{}: the smoke test imports `{missing}`, which the wheel does not ship (it ships: {})",
+                        py.name,
+                        if ships.is_empty() { "no module".to_string() } else { ships.join(", ") }
+                    ),
+                    format!(
+                        "nothing of {} was uploaded: fix `import` of its [[smoke-tests]] entry in xtask-release.toml, \
+                         or the modules the build packages",
+                        py.name
+                    ),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// XR102's next step. The build ran from the release commit, which a resume builds again.
+    pub fn build_failed_help(&self, name: &str) -> String {
+        let commit = &self.release.commit[..12.min(self.release.commit.len())];
+        format!(
+            "nothing of {name} was published. `--resume` rebuilds the same commit ({commit}): a bug in the \
+             source fails there again, while the packages that do not wait for {name} go on publishing each \
+             time. A bug in the source: `cargo xtask release --abandon`, fix it, commit, release again. A cause \
+             outside the source (a missing tool, the network): fix it, then `cargo xtask release --resume`"
+        )
     }
 
     /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
@@ -293,6 +343,7 @@ impl Job<'_> {
             }
         }
         self.verify_literals(e, py, wheel)?;
+        self.verify_wheels(e, py, &artifacts, wheel)?;
         Ok(artifacts)
     }
 
@@ -331,7 +382,7 @@ impl Job<'_> {
 }
 
 /// The interpreter of a venv: `bin/python`, or `Scripts/python.exe` on Windows.
-fn venv_python(venv: &Path) -> PathBuf {
+pub(super) fn venv_python(venv: &Path) -> PathBuf {
     if cfg!(windows) {
         venv.join("Scripts").join("python.exe")
     } else {
@@ -351,14 +402,4 @@ fn list_artifacts(dir: &Path) -> anyhow::Result<Vec<Artifact>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
-}
-
-/// The import name: `[tool.uv.build-backend] module-name`, else the
-/// normalized distribution name with underscores.
-fn module_name(manifest: &Path, name: &str) -> String {
-    let configured = std::fs::read_to_string(manifest).ok().and_then(|t| {
-        let doc: toml_edit::DocumentMut = t.parse().ok()?;
-        doc.get("tool")?.get("uv")?.get("build-backend")?.get("module-name")?.as_str().map(str::to_string)
-    });
-    configured.unwrap_or_else(|| normalize_dist(name))
 }

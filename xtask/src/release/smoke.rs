@@ -1,0 +1,139 @@
+//! The smoke test of a published Python package: a fresh venv, the exact version installed from
+//! the index, then the modules its wheel ships imported (`wheel::modules`), or what its
+//! `[[smoke-tests]]` entry says to import and run.
+//!
+//! uv reads settings from the folder it runs in and every folder above it (here: the repository,
+//! whose `exclude-newer` would hide the version just uploaded). Each smoke test runs in
+//! `smoke/<package>/`, whose empty uv.toml and .python-version end that search: the user's own uv
+//! settings apply, as for anyone installing the package, and no project's.
+
+use std::path::{Path, PathBuf};
+
+use xshell::{cmd, Shell};
+
+use super::publish::{Artifact, Job};
+use super::python::{venv_python, Py};
+use super::wheel;
+use crate::config::SmokeTest;
+use crate::error::Code;
+use crate::plan::Entry;
+use crate::version::Ecosystem;
+
+impl Job<'_> {
+    /// A fresh venv, the exact version installed from the index, then the imports and the command
+    /// of `smoke_of`; every step from the package's own folder (see the module's comment).
+    pub(super) fn python_smoke(&self, e: &Entry, py: &Py, artifacts: &[Artifact]) -> anyhow::Result<()> {
+        let index_url = &self.repo.config.python_index_url;
+        let name = py.name;
+        let folder = self.release.work.join("smoke").join(py.key.replace(':', "-"));
+        let venv = folder.join("venv");
+        let python = venv_python(&venv);
+        let spec = format!("{name}=={}", py.version);
+        let wheel = artifacts.iter().find(|a| a.name.ends_with(".whl")).map(|a| a.path.as_path());
+        let smoke = self.smoke_of(e, wheel)?;
+        let help = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
+        self.ctx.create_dir_all(&folder)?;
+        for file in ["uv.toml", ".python-version"] {
+            self.ctx.write(&folder.join(file), b"", "empty: no project's uv settings reach the smoke test")?;
+        }
+        let sh = Shell::new()?;
+        sh.change_dir(&folder);
+        self.ctx.exec(cmd!(sh, "uv venv --quiet --no-project --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
+        self.ctx.exec(
+            cmd!(
+                sh,
+                "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
+            ),
+            Code::SmokeTestFailed,
+            help,
+        )?;
+        if self.ctx.dry_run {
+            println!("  would import {}", smoke.describe());
+        }
+        if !smoke.imports.is_empty() {
+            // -I: the installed package, never a folder or PYTHONPATH of the caller's
+            let import = format!("import {}", smoke.imports.join(", "));
+            self.ctx.exec(cmd!(sh, "{python} -I -c {import}"), Code::SmokeTestFailed, help)?;
+        }
+        if let Some((program, args)) = smoke.run.as_ref().and_then(|r| r.split_first()) {
+            // the environment's own programs first (python, the package's console scripts)
+            let bin = python.parent().map(Path::to_path_buf).unwrap_or_default();
+            let local = bin.join(program);
+            let program = if local.exists() || program == "python" { local } else { PathBuf::from(program) };
+            let path = std::env::join_paths(
+                std::iter::once(bin.clone())
+                    .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+            )
+            .unwrap_or_default();
+            self.ctx.exec(
+                cmd!(sh, "{program} {args...}").env("PATH", path).env("VIRTUAL_ENV", &venv),
+                Code::SmokeTestFailed,
+                help,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What the smoke test of `e` imports and runs: its `[[smoke-tests]]` entry, else the modules
+    /// its wheel ships (none known in a dry run, which builds nothing).
+    pub(super) fn smoke_of(&self, e: &Entry, wheel: Option<&Path>) -> anyhow::Result<Smoke> {
+        let configured = self.smoke_config(e)?;
+        let (imports, source) = match configured.and_then(|c| c.import.clone()) {
+            Some(imports) => (imports, SmokeSource::Configured),
+            None => match wheel {
+                Some(w) => (wheel::modules(&wheel::files(w)?), SmokeSource::Wheel),
+                None => (vec![], SmokeSource::Wheel),
+            },
+        };
+        Ok(Smoke { imports, source, run: configured.and_then(|c| c.run.clone()) })
+    }
+
+    /// The `[[smoke-tests]]` entry of `e`.
+    fn smoke_config(&self, e: &Entry) -> anyhow::Result<Option<&SmokeTest>> {
+        let ws = &self.repo.ws;
+        let me = ws.index_in(Ecosystem::Python, &e.name);
+        for s in &self.repo.config.smoke_tests {
+            if Some(smoke_package(ws, s)?) == me {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The package a `[[smoke-tests]]` entry names: a bare name is the Python package of that name
+/// (a maturin crate may share it).
+pub fn smoke_package(ws: &crate::workspace::Workspace, s: &SmokeTest) -> anyhow::Result<usize> {
+    let qualified = if s.package.contains(':') { s.package.clone() } else { format!("python:{}", s.package) };
+    ws.lookup(&qualified, "[[smoke-tests]] package")
+}
+
+/// What a smoke test imports and runs (`Job::smoke_of`).
+pub(super) struct Smoke {
+    pub imports: Vec<String>,
+    pub source: SmokeSource,
+    pub run: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SmokeSource {
+    /// `[[smoke-tests]] import`.
+    Configured,
+    /// The modules the wheel's RECORD lists.
+    Wheel,
+}
+
+impl Smoke {
+    /// For the dry run: what would be imported and run.
+    fn describe(&self) -> String {
+        let what = match (self.source, self.imports.is_empty()) {
+            (SmokeSource::Configured, true) => "nothing ([[smoke-tests]] import = [])".to_string(),
+            (SmokeSource::Configured, false) => format!("{} ([[smoke-tests]])", self.imports.join(", ")),
+            (SmokeSource::Wheel, _) => "the modules the wheel ships (its RECORD)".to_string(),
+        };
+        match &self.run {
+            Some(run) => format!("{what}, then run `{}`", run.join(" ")),
+            None => what,
+        }
+    }
+}
