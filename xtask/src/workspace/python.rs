@@ -98,6 +98,8 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
         let mut built_from = None;
+        // a virtual project is never built, so it needs no version (pyo3's root: dynamic, no source)
+        let virtual_project = virtual_reason(doc).is_some();
         let (version_text, version_source) = match project.get("version").and_then(Item::as_str) {
             Some(v) => (v.to_string(), VersionSource::Manifest),
             None if dynamic.contains(&"version") => match dynamic_version(ws, member_dir, doc) {
@@ -105,6 +107,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     built_from = found.crate_name;
                     (found.text, found.source)
                 }
+                Err(_) if virtual_project => (String::new(), VersionSource::Missing),
                 Err((code, why)) => {
                     ws.issue(
                         code,
@@ -119,6 +122,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     (String::new(), VersionSource::Missing)
                 }
             },
+            None if virtual_project => (String::new(), VersionSource::Missing),
             None => {
                 ws.issue(
                     Code::MissingVersion,
