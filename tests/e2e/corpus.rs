@@ -332,6 +332,17 @@ fn run_entry(entry: &Entry) -> (Vec<String>, String, Option<String>) {
         if !pairs.iter().any(|(p, c)| normalize(&bare(p)) == normalize(py) && bare(c) == *krate) {
             problems.push(format!("{}: graph does not show {py} built from crate {krate}: {pairs:?}", entry.name));
         }
+        // one version for the pair: the Python one is the crate's read as PEP 440 (maturin's mapping)
+        let next_of = |name: &str, eco: &str| {
+            plan["packages"].as_array().unwrap().iter().find(|p| p["name"] == name && p["ecosystem"] == eco)?
+                ["next_version"]
+                .as_str()
+        };
+        if let (Some(p), Some(c)) = (next_of(py, "python"), next_of(krate, "cargo")) {
+            if Version::parse(Ecosystem::Python, p).ok() != Version::parse(Ecosystem::Python, c).ok() {
+                problems.push(format!("{}: the pair gets two versions: {py} {p}, crate {krate} {c}", entry.name));
+            }
+        }
     }
     let edges = ordering_edges(entry);
     for (from, to) in edges.iter().filter(|(f, t)| !dropped.contains(&(normalize(f), normalize(t)))) {

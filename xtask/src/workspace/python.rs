@@ -140,9 +140,23 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         let version = if matches!(version_source, VersionSource::Missing | VersionSource::Vcs(_)) {
             None
         } else {
-            match Version::parse(Ecosystem::Python, &version_text) {
-                Ok(v) => Some(v),
-                Err(e) => {
+            let crate_file = match &version_source {
+                VersionSource::Crate { manifest, workspace } => Some(workspace.as_ref().unwrap_or(manifest)),
+                _ => None,
+            };
+            match (Version::parse(Ecosystem::Python, &version_text), crate_file) {
+                (Ok(v), _) => Some(v),
+                // maturin reads the crate's SemVer version as PEP 440, and refuses what is none
+                (Err(e), Some(file)) => {
+                    ws.issue(
+                        Code::InvalidVersion,
+                        &name,
+                        format!("{manifest}: maturin reads the version in {file} as PEP 440: {e}"),
+                        format!("in {file}, use a pre-release PEP 440 knows (-alpha.N, -beta.N, -rc.N, -dev.N); maturin refuses this one too"),
+                    );
+                    None
+                }
+                (Err(e), None) => {
                     ws.issue(
                         Code::InvalidVersion,
                         &name,
