@@ -376,6 +376,11 @@ fn run_entry(entry: &Entry) -> (Vec<String>, String, Option<String>) {
                     problems.push(format!("{}: check reports {lock} missing, which .gitignore ignores", entry.name));
                 }
             }
+            // uv refuses a `{ workspace = true }` source for a non-member that a member requires, so in an
+            // entry uv locked, such a source is unused: a warning at most
+            if c["ok"] == false && message.contains("{ workspace = true } but no workspace member") {
+                problems.push(format!("{}: check fails on a source uv accepts: {message}", entry.name));
+            }
             for member in ws.packages.iter().filter(|m| message.contains(&format!("path `{}`", m.dir))) {
                 problems.push(format!("{}: check calls member {} a non-member: {message}", entry.name, member.name));
             }

@@ -83,3 +83,29 @@ fn a_group_version_without_a_pep440_form_is_refused() {
     let run = repo.xtask(&["plan"]).fails_with("XR035");
     assert!(run.stderr.contains("2.0.0-foo.1") && run.stderr.contains("core-py"), "{}", run.stderr);
 }
+
+/// genkit's `[tool.uv.sources] dynamic-tools = { workspace = true }` names no member, and no member requires
+/// it: uv accepts that (`uv lock --check` passes), so `check` warns. A member that requires it is an error,
+/// as it is for uv.
+#[test]
+fn an_unused_workspace_source_is_a_warning() {
+    let repo = Repo::new("unused-source");
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"root\"\nversion = \"0.1.0\"\n\n[tool.uv.workspace]\nmembers = [\"pkgs/*\"]\n\n\
+         [tool.uv.sources]\nghost = { workspace = true }\na = { workspace = true }\n",
+    )
+    .write("pkgs/a/pyproject.toml", &crate::fixtures::py_manifest("a", "0.1.0", &[], &[]))
+    .write("uv.lock", "version = 1\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\nsource = { editable = \"pkgs/a\" }\n\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n")
+    .write("pkgs/a/src/a/__init__.py", "");
+    repo.commit("chore: init");
+    let run = repo.xtask(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("warn membership") && run.stdout.contains("`ghost`"), "{}", run.stdout);
+
+    repo.write("pkgs/a/pyproject.toml", &crate::fixtures::py_manifest("a", "0.1.0", &["ghost>=1"], &[]));
+    repo.commit("feat: needs ghost");
+    let run = repo.xtask(&["check"]);
+    assert!(run.stdout.contains("FAIL unknown-members") && run.stdout.contains("[XR033]"), "{}", run.stdout);
+    assert!(run.stdout.contains("`ghost`") && run.stdout.contains("a requires it"), "{}", run.stdout);
+}

@@ -76,9 +76,15 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             members.insert(normalize(n), n.to_string());
         }
     }
-    let root_sources = workspace_sources(&root_doc);
+    // (source, manifest, the member it applies to; `None`: the root's, for every member)
+    let mut dangling: Vec<(String, String, Option<String>)> = workspace_sources(&root_doc)
+        .into_iter()
+        .filter(|(s, w)| *w && !members.contains_key(s))
+        .map(|(s, _)| (s, root_manifest.clone(), None))
+        .collect();
+    // every requirement's name (normalized), by member
+    let mut required: Vec<(String, std::collections::BTreeSet<String>)> = vec![];
     let mut lock: Option<Option<DocumentMut>> = None;
-    let mut root_reported = false;
 
     for (member_dir, manifest, doc) in &docs {
         let Some(project) = doc.get("project").and_then(Item::as_table_like) else {
@@ -171,25 +177,10 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             a.iter().any(|v| v.as_str().is_some_and(|c| c.trim().starts_with("Private :: Do Not Upload")))
         });
 
-        // the root's sources apply to every member: reported once, with the root
-        let mut sources: Vec<(String, bool, &str)> = if *member_dir == dir {
-            vec![]
-        } else {
-            workspace_sources(doc).into_iter().map(|(s, w)| (s, w, manifest.as_str())).collect()
-        };
-        if !root_reported {
-            root_reported = true;
-            sources.extend(root_sources.iter().map(|(s, w)| (s.clone(), *w, root_manifest.as_str())));
-        }
-        for (src, is_ws, manifest) in &sources {
-            if *is_ws && !members.contains_key(src) {
-                ws.issue(
-                    Code::UnknownMember,
-                    &name,
-                    format!("{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`"),
-                    format!("add the member to [tool.uv.workspace] members in {root_manifest}, or remove the source"),
-                );
-            }
+        // `{ workspace = true }` sources naming no member: judged once every requirement is known
+        if *member_dir != dir {
+            let own = workspace_sources(doc).into_iter().filter(|(s, w)| *w && !members.contains_key(s));
+            dangling.extend(own.map(|(s, _)| (s, manifest.clone(), Some(name.clone()))));
         }
 
         // (requirement, kind, from an extra)
@@ -240,6 +231,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         }
 
         let mut deps = vec![];
+        let mut names = std::collections::BTreeSet::new();
         for (text, kind, optional) in requirements {
             let req = match pep508::parse(&text) {
                 Ok(r) => r,
@@ -248,6 +240,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     continue;
                 }
             };
+            names.insert(normalize(&req.name));
             let Some(target) = members.get(&normalize(&req.name)) else {
                 continue;
             };
@@ -278,6 +271,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 .get("classifiers")
                 .and_then(Item::as_array)
                 .is_some_and(|a| a.iter().any(|v| v.as_str().is_some_and(|c| c.starts_with("License ::"))));
+        required.push((name.clone(), names));
         ws.packages.push(Package {
             name,
             ecosystem: Ecosystem::Python,
@@ -294,7 +288,47 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             built_from,
         });
     }
+    report_dangling_sources(ws, &dangling, &required, &root_manifest);
     Ok(())
+}
+
+/// A `{ workspace = true }` source naming no member stops uv only when a
+/// member it applies to requires that name; otherwise uv ignores it, and
+/// `check` warns.
+fn report_dangling_sources(
+    ws: &mut Workspace,
+    dangling: &[(String, String, Option<String>)],
+    required: &[(String, std::collections::BTreeSet<String>)],
+    root_manifest: &str,
+) {
+    let root_package = required.first().map(|(n, _)| n.clone()).unwrap_or_else(|| root_manifest.to_string());
+    for (src, manifest, member) in dangling {
+        let users: Vec<&str> = required
+            .iter()
+            .filter(|(n, names)| member.as_ref().is_none_or(|m| m == n) && names.contains(src))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let package = member.clone().unwrap_or_else(|| root_package.clone());
+        let what = format!("{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`");
+        let add = format!("add the member to [tool.uv.workspace] members in {root_manifest}");
+        if users.is_empty() {
+            ws.warn(
+                Code::UnknownMember,
+                &package,
+                format!("{what}; no member requires it (uv ignores it)"),
+                format!("remove the source, or {add}"),
+            );
+        } else {
+            let who = users.join(", ");
+            let verb = if users.len() == 1 { "requires" } else { "require" };
+            ws.issue(
+                Code::UnknownMember,
+                &package,
+                format!("{what}, and {who} {verb} it (uv refuses to lock this)"),
+                format!("{add}, or remove the source and the requirement"),
+            );
+        }
+    }
 }
 
 /// `[tool.uv.sources]`: normalized name → whether it is `{ workspace = true }`.
