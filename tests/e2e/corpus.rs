@@ -332,6 +332,17 @@ fn run_entry(entry: &Entry) -> (Vec<String>, String, Option<String>) {
         if !pairs.iter().any(|(p, c)| normalize(&bare(p)) == normalize(py) && bare(c) == *krate) {
             problems.push(format!("{}: graph does not show {py} built from crate {krate}: {pairs:?}", entry.name));
         }
+        // one version for the pair: the Python one is the crate's read as PEP 440 (maturin's mapping)
+        let next_of = |name: &str, eco: &str| {
+            plan["packages"].as_array().unwrap().iter().find(|p| p["name"] == name && p["ecosystem"] == eco)?
+                ["next_version"]
+                .as_str()
+        };
+        if let (Some(p), Some(c)) = (next_of(py, "python"), next_of(krate, "cargo")) {
+            if Version::parse(Ecosystem::Python, p).ok() != Version::parse(Ecosystem::Python, c).ok() {
+                problems.push(format!("{}: the pair gets two versions: {py} {p}, crate {krate} {c}", entry.name));
+            }
+        }
     }
     let edges = ordering_edges(entry);
     for (from, to) in edges.iter().filter(|(f, t)| !dropped.contains(&(normalize(f), normalize(t)))) {
@@ -364,6 +375,11 @@ fn run_entry(entry: &Entry) -> (Vec<String>, String, Option<String>) {
                 if git_ignores(repo.path(), lock) {
                     problems.push(format!("{}: check reports {lock} missing, which .gitignore ignores", entry.name));
                 }
+            }
+            // uv refuses a `{ workspace = true }` source for a non-member that a member requires, so in an
+            // entry uv locked, such a source is unused: a warning at most
+            if c["ok"] == false && message.contains("{ workspace = true } but no workspace member") {
+                problems.push(format!("{}: check fails on a source uv accepts: {message}", entry.name));
             }
             for member in ws.packages.iter().filter(|m| message.contains(&format!("path `{}`", m.dir))) {
                 problems.push(format!("{}: check calls member {} a non-member: {message}", entry.name, member.name));

@@ -6,6 +6,7 @@ mod bad_release;
 mod cli;
 mod corpus;
 mod crash;
+mod discovery;
 mod faults;
 mod fixtures;
 #[path = "../../xtask/src/forge/stand_in.rs"]

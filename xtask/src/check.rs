@@ -49,16 +49,20 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     }
     add("cycles", graph_problems);
 
-    let from_issues = |codes: &[Code]| -> Vec<Problem> {
+    let issues = |codes: &[Code], warning: bool| -> Vec<Problem> {
         ws.issues
             .iter()
-            .filter(|i| codes.contains(&i.code))
+            .filter(|i| codes.contains(&i.code) && i.warning == warning)
             .map(|i| problem(i.code, &i.package, i.message.clone(), i.help.clone()))
             .collect()
     };
+    let from_issues = |codes: &[Code]| issues(codes, false);
     add("unknown-members", from_issues(&[Code::UnknownMember]));
-    // warnings: uv ignores a members entry that matches nothing, so the release does too
-    checks.push(Check { name: "membership", ok: true, problems: from_issues(&[Code::MemberGlob]) });
+    // warnings: uv ignores a members entry that matches nothing (and a source no member requires), so
+    // the release does too
+    let mut warnings = from_issues(&[Code::MemberGlob]);
+    warnings.extend(issues(&[Code::MemberGlob, Code::UnknownMember], true));
+    checks.push(Check { name: "membership", ok: true, problems: warnings });
     let mut add =
         |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
     add(

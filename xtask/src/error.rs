@@ -129,7 +129,17 @@ codes! {
          package of this repository. `cargo xtask plan` lists them all.";
     UnknownMember = "XR033", "dependency on a workspace member that does not exist",
         "A dependency points at a workspace member (a `path` for a crate, `{ workspace = true }` \
-         source for uv) that is not part of the workspace. Add the member or fix the dependency.";
+         source for uv) that is not part of the workspace. Add the member or fix the dependency. \
+         A `{ workspace = true }` source that no member requires is only a warning (`check` lists it \
+         under membership; uv accepts it).";
+    VersionForm = "XR035", "a shared version has no form in the other ecosystem",
+        "A synchronized group that spans crates and Python packages (a maturin package and the crate it \
+         is built from, or a [[groups]] entry) shares one version, written in each ecosystem's form the \
+         way maturin maps them: the crate's SemVer version read as PEP 440 (`1.2.0-rc.1` is `1.2.0rc1`, \
+         `0.23.2-dev.0` is `0.23.2.dev0`) and back. A SemVer pre-release label PEP 440 does not know \
+         (`-foo.1`; maturin refuses it too) has no Python form, and a PEP 440 epoch, post-release or \
+         fourth release number has no SemVer form. Use a pre-release PEP 440 knows (`-alpha.N`, \
+         `-beta.N`, `-rc.N`, `-dev.N`), or take the package out of the group.";
     Git = "XR040", "git failed",
         "A git command failed. The message shows the command and what git said. A repository with \
          no commits has no history to plan from: make a first commit.";

@@ -373,10 +373,11 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
 }
 
 /// A package's version as `graph` shows it: versions from git tags are only
-/// known to the plan (which reads the tags).
+/// known to the plan (which reads the tags); a virtual project may have none.
 fn shown_version(p: &crate::workspace::Package) -> String {
     match p.version_source {
         crate::workspace::VersionSource::Vcs(v) => format!("(version from git tags, {})", v.plugin()),
+        crate::workspace::VersionSource::Missing if p.version_text.is_empty() => "(no version)".into(),
         _ => p.version_text.clone(),
     }
 }

@@ -706,7 +706,18 @@ fn synchronize(
     let mut moved = false;
     for &i in &active {
         let p = &ws.packages[i];
-        let want = target.to_ecosystem(p.ecosystem);
+        let want = target.try_to_ecosystem(p.ecosystem).map_err(|why| {
+            fail(
+                Code::VersionForm,
+                format!(
+                    "synchronized group `{gname}`: {} {target} is to be shared with {} {}, but {why}",
+                    ws.packages[leader].name,
+                    p.ecosystem.as_str(),
+                    p.name
+                ),
+                "use a version both ecosystems can write (see `cargo xtask explain XR035`), or take the package out of the group",
+            )
+        })?;
         if d[i].next.as_ref() == Some(&want) {
             continue;
         }

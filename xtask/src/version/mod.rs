@@ -164,12 +164,27 @@ impl Version {
     }
 
     /// The same version written for another ecosystem (synchronized groups that
-    /// span crates and Python packages).
-    pub fn to_ecosystem(&self, eco: Ecosystem) -> Version {
-        if self.ecosystem() == eco {
-            return self.clone();
+    /// span crates and Python packages), as maturin maps a crate's version to
+    /// its wheel's: the SemVer text read as PEP 440 (`1.2.0-rc.1` → `1.2.0rc1`,
+    /// `0.23.2-dev.0` → `0.23.2.dev0`), and back (`1.2.0b2.dev1` →
+    /// `1.2.0-beta.2.dev.1`). `Err` says why there is none: a SemVer
+    /// pre-release label PEP 440 does not know (`-foo.1`, which maturin
+    /// refuses too), a PEP 440 epoch, post-release or fourth number.
+    pub fn try_to_ecosystem(&self, eco: Ecosystem) -> Result<Version, String> {
+        match (self, eco) {
+            (Version::Sem(v), Ecosystem::Python) => Pep440::parse(&v.to_string()).map(Version::Py).map_err(|_| {
+                format!("{v} has no PEP 440 form: PEP 440 knows the pre-releases alpha, beta, rc and dev, not `-{}`", v.pre)
+            }),
+            (Version::Py(v), Ecosystem::Cargo) => py_to_semver(v).map(Version::Sem),
+            _ => Ok(self.clone()),
         }
-        Version::from_parts(eco, self.triple(), self.pre())
+    }
+
+    /// Like `try_to_ecosystem`; where there is no exact form, the nearest one
+    /// (same release numbers and pre-release kind) for comparisons and
+    /// inference. The plan refuses such versions before writing any (XR035).
+    pub fn to_ecosystem(&self, eco: Ecosystem) -> Version {
+        self.try_to_ecosystem(eco).unwrap_or_else(|_| Version::from_parts(eco, self.triple(), self.pre()))
     }
 
     /// A plain bump. From a pre-release it finalizes when the pre-release already
@@ -246,6 +261,35 @@ pub fn same_version(eco: Ecosystem, a: &str, b: &str) -> bool {
     }
 }
 
+/// A PEP 440 version in SemVer, the way maturin reads it back: pre-release
+/// `alpha.N`/`beta.N`/`rc.N`, then `dev.N`, the local part as build metadata.
+fn py_to_semver(v: &Pep440) -> Result<semver::Version, String> {
+    let none = |what: &str| Err(format!("{v} has no SemVer form: SemVer has no {what}"));
+    if v.epoch != 0 {
+        return none("epoch");
+    }
+    if v.post.is_some() {
+        return none("post-release");
+    }
+    if v.release.iter().skip(3).any(|&n| n != 0) {
+        return none("fourth release number");
+    }
+    let (major, minor, patch) = v.triple();
+    let mut out = semver::Version::new(major, minor, patch);
+    let mut pre: Vec<String> = vec![];
+    if let Some((kind, n)) = v.pre {
+        pre.extend([pre_name(kind).to_string(), n.to_string()]);
+    }
+    if let Some(n) = v.dev {
+        pre.extend(["dev".to_string(), n.to_string()]);
+    }
+    out.pre = semver::Prerelease::new(&pre.join(".")).map_err(|e| format!("{v}: {e}"))?;
+    if let Some(local) = &v.local {
+        out.build = semver::BuildMetadata::new(local).map_err(|e| format!("{v}: {e}"))?;
+    }
+    Ok(out)
+}
+
 pub fn pre_name(kind: PreKind) -> &'static str {
     match kind {
         PreKind::Alpha => "alpha",
@@ -268,13 +312,17 @@ impl PartialOrd for Version {
         match (self, other) {
             (Version::Sem(a), Version::Sem(b)) => Some(a.cmp(b)),
             (Version::Py(a), Version::Py(b)) => Some(a.cmp(b)),
-            // across ecosystems: by release, then final above pre-release
-            _ => Some(
-                self.triple()
-                    .cmp(&other.triple())
-                    .then_with(|| other.is_pre().cmp(&self.is_pre()))
-                    .then_with(|| self.pre().cmp(&other.pre())),
-            ),
+            // across ecosystems: as PEP 440 versions (maturin's reading), else by
+            // release, then final above pre-release
+            _ => match (self.try_to_ecosystem(Ecosystem::Python), other.try_to_ecosystem(Ecosystem::Python)) {
+                (Ok(Version::Py(a)), Ok(Version::Py(b))) => Some(a.cmp(&b)),
+                _ => Some(
+                    self.triple()
+                        .cmp(&other.triple())
+                        .then_with(|| other.is_pre().cmp(&self.is_pre()))
+                        .then_with(|| self.pre().cmp(&other.pre())),
+                ),
+            },
         }
     }
 }
@@ -401,6 +449,33 @@ mod tests {
         assert_eq!(sem("1.2.0-beta.2").to_ecosystem(Ecosystem::Python).to_string(), "1.2.0b2");
         assert!(sem("1.2.0") > py("1.2.0rc1"));
         assert!(sem("1.2.0-rc.2") > py("1.2.0rc1"));
+    }
+
+    /// maturin's mapping: the crate's SemVer text read as PEP 440 (tokenizers' `0.23.2-dev.0`), and back.
+    #[test]
+    fn across_ecosystems_as_maturin_reads_them() {
+        let to_py = |s: &str| sem(s).try_to_ecosystem(Ecosystem::Python).map(|v| v.to_string());
+        let to_sem = |s: &str| py(s).try_to_ecosystem(Ecosystem::Cargo).map(|v| v.to_string());
+        assert_eq!(to_py("0.23.2-dev.0").as_deref(), Ok("0.23.2.dev0"));
+        assert_eq!(to_py("1.0.0-alpha.1").as_deref(), Ok("1.0.0a1"));
+        assert_eq!(to_py("1.0.0-rc.1.dev.2").as_deref(), Ok("1.0.0rc1.dev2"));
+        assert_eq!(to_py("1.0.0+build.5").as_deref(), Ok("1.0.0+build.5"));
+        let unknown = to_py("1.0.0-foo.1").unwrap_err();
+        assert!(unknown.contains("no PEP 440 form") && unknown.contains("-foo.1"), "{unknown}");
+        assert_eq!(to_sem("0.23.2.dev0").as_deref(), Ok("0.23.2-dev.0"));
+        assert_eq!(to_sem("1.2.0b2.dev1").as_deref(), Ok("1.2.0-beta.2.dev.1"));
+        assert_eq!(to_sem("1.2").as_deref(), Ok("1.2.0"));
+        for none in ["1!1.0", "1.0.post1", "1.0.0.1"] {
+            assert!(to_sem(none).is_err(), "{none}");
+        }
+        // every SemVer form maps back to the same PEP 440 version
+        for s in ["0.23.2-dev.0", "1.0.0-alpha.1", "1.2.0-beta.2.dev.1", "2.0.0-rc.3"] {
+            let there = sem(s).to_ecosystem(Ecosystem::Python);
+            assert_eq!(there.to_ecosystem(Ecosystem::Cargo).to_ecosystem(Ecosystem::Python), there, "{s}");
+        }
+        // one version, whichever ecosystem writes it
+        assert_eq!(sem("0.23.2-dev.0").partial_cmp(&py("0.23.2.dev0")), Some(Ordering::Equal));
+        assert!(sem("0.23.2-dev.0") < py("0.23.2a0"));
     }
 
     #[test]

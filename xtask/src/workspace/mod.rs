@@ -145,6 +145,8 @@ pub struct Issue {
     pub package: String,
     pub message: String,
     pub help: String,
+    /// Something the tools accept (uv ignores it): `check` lists it without failing.
+    pub warning: bool,
 }
 
 impl Workspace {
@@ -309,7 +311,16 @@ impl Workspace {
     }
 
     fn issue(&mut self, code: Code, package: &str, message: impl Into<String>, help: impl Into<String>) {
-        self.issues.push(Issue { code, package: package.to_string(), message: message.into(), help: help.into() });
+        let (message, help) = (message.into(), help.into());
+        self.issues.push(Issue { code, package: package.to_string(), message, help, warning: false });
+    }
+
+    /// An issue `check` lists as a warning.
+    fn warn(&mut self, code: Code, package: &str, message: impl Into<String>, help: impl Into<String>) {
+        self.issue(code, package, message, help);
+        if let Some(last) = self.issues.last_mut() {
+            last.warning = true;
+        }
     }
 }
 

@@ -76,9 +76,15 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             members.insert(normalize(n), n.to_string());
         }
     }
-    let root_sources = workspace_sources(&root_doc);
+    // (source, manifest, the member it applies to; `None`: the root's, for every member)
+    let mut dangling: Vec<(String, String, Option<String>)> = workspace_sources(&root_doc)
+        .into_iter()
+        .filter(|(s, w)| *w && !members.contains_key(s))
+        .map(|(s, _)| (s, root_manifest.clone(), None))
+        .collect();
+    // every requirement's name (normalized), by member
+    let mut required: Vec<(String, std::collections::BTreeSet<String>)> = vec![];
     let mut lock: Option<Option<DocumentMut>> = None;
-    let mut root_reported = false;
 
     for (member_dir, manifest, doc) in &docs {
         let Some(project) = doc.get("project").and_then(Item::as_table_like) else {
@@ -98,6 +104,8 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
         let mut built_from = None;
+        // a virtual project is never built, so it needs no version (pyo3's root: dynamic, no source)
+        let virtual_project = virtual_reason(doc).is_some();
         let (version_text, version_source) = match project.get("version").and_then(Item::as_str) {
             Some(v) => (v.to_string(), VersionSource::Manifest),
             None if dynamic.contains(&"version") => match dynamic_version(ws, member_dir, doc) {
@@ -105,6 +113,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     built_from = found.crate_name;
                     (found.text, found.source)
                 }
+                Err(_) if virtual_project => (String::new(), VersionSource::Missing),
                 Err((code, why)) => {
                     ws.issue(
                         code,
@@ -119,6 +128,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     (String::new(), VersionSource::Missing)
                 }
             },
+            None if virtual_project => (String::new(), VersionSource::Missing),
             None => {
                 ws.issue(
                     Code::MissingVersion,
@@ -136,9 +146,23 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         let version = if matches!(version_source, VersionSource::Missing | VersionSource::Vcs(_)) {
             None
         } else {
-            match Version::parse(Ecosystem::Python, &version_text) {
-                Ok(v) => Some(v),
-                Err(e) => {
+            let crate_file = match &version_source {
+                VersionSource::Crate { manifest, workspace } => Some(workspace.as_ref().unwrap_or(manifest)),
+                _ => None,
+            };
+            match (Version::parse(Ecosystem::Python, &version_text), crate_file) {
+                (Ok(v), _) => Some(v),
+                // maturin reads the crate's SemVer version as PEP 440, and refuses what is none
+                (Err(e), Some(file)) => {
+                    ws.issue(
+                        Code::InvalidVersion,
+                        &name,
+                        format!("{manifest}: maturin reads the version in {file} as PEP 440: {e}"),
+                        format!("in {file}, use a pre-release PEP 440 knows (-alpha.N, -beta.N, -rc.N, -dev.N); maturin refuses this one too"),
+                    );
+                    None
+                }
+                (Err(e), None) => {
                     ws.issue(
                         Code::InvalidVersion,
                         &name,
@@ -153,25 +177,10 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             a.iter().any(|v| v.as_str().is_some_and(|c| c.trim().starts_with("Private :: Do Not Upload")))
         });
 
-        // the root's sources apply to every member: reported once, with the root
-        let mut sources: Vec<(String, bool, &str)> = if *member_dir == dir {
-            vec![]
-        } else {
-            workspace_sources(doc).into_iter().map(|(s, w)| (s, w, manifest.as_str())).collect()
-        };
-        if !root_reported {
-            root_reported = true;
-            sources.extend(root_sources.iter().map(|(s, w)| (s.clone(), *w, root_manifest.as_str())));
-        }
-        for (src, is_ws, manifest) in &sources {
-            if *is_ws && !members.contains_key(src) {
-                ws.issue(
-                    Code::UnknownMember,
-                    &name,
-                    format!("{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`"),
-                    format!("add the member to [tool.uv.workspace] members in {root_manifest}, or remove the source"),
-                );
-            }
+        // `{ workspace = true }` sources naming no member: judged once every requirement is known
+        if *member_dir != dir {
+            let own = workspace_sources(doc).into_iter().filter(|(s, w)| *w && !members.contains_key(s));
+            dangling.extend(own.map(|(s, _)| (s, manifest.clone(), Some(name.clone()))));
         }
 
         // (requirement, kind, from an extra)
@@ -222,6 +231,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         }
 
         let mut deps = vec![];
+        let mut names = std::collections::BTreeSet::new();
         for (text, kind, optional) in requirements {
             let req = match pep508::parse(&text) {
                 Ok(r) => r,
@@ -230,6 +240,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                     continue;
                 }
             };
+            names.insert(normalize(&req.name));
             let Some(target) = members.get(&normalize(&req.name)) else {
                 continue;
             };
@@ -260,6 +271,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
                 .get("classifiers")
                 .and_then(Item::as_array)
                 .is_some_and(|a| a.iter().any(|v| v.as_str().is_some_and(|c| c.starts_with("License ::"))));
+        required.push((name.clone(), names));
         ws.packages.push(Package {
             name,
             ecosystem: Ecosystem::Python,
@@ -276,7 +288,47 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             built_from,
         });
     }
+    report_dangling_sources(ws, &dangling, &required, &root_manifest);
     Ok(())
+}
+
+/// A `{ workspace = true }` source naming no member stops uv only when a
+/// member it applies to requires that name; otherwise uv ignores it, and
+/// `check` warns.
+fn report_dangling_sources(
+    ws: &mut Workspace,
+    dangling: &[(String, String, Option<String>)],
+    required: &[(String, std::collections::BTreeSet<String>)],
+    root_manifest: &str,
+) {
+    let root_package = required.first().map(|(n, _)| n.clone()).unwrap_or_else(|| root_manifest.to_string());
+    for (src, manifest, member) in dangling {
+        let users: Vec<&str> = required
+            .iter()
+            .filter(|(n, names)| member.as_ref().is_none_or(|m| m == n) && names.contains(src))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let package = member.clone().unwrap_or_else(|| root_package.clone());
+        let what = format!("{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`");
+        let add = format!("add the member to [tool.uv.workspace] members in {root_manifest}");
+        if users.is_empty() {
+            ws.warn(
+                Code::UnknownMember,
+                &package,
+                format!("{what}; no member requires it (uv ignores it)"),
+                format!("remove the source, or {add}"),
+            );
+        } else {
+            let who = users.join(", ");
+            let verb = if users.len() == 1 { "requires" } else { "require" };
+            ws.issue(
+                Code::UnknownMember,
+                &package,
+                format!("{what}, and {who} {verb} it (uv refuses to lock this)"),
+                format!("{add}, or remove the source and the requirement"),
+            );
+        }
+    }
 }
 
 /// `[tool.uv.sources]`: normalized name → whether it is `{ workspace = true }`.
