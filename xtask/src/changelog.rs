@@ -226,17 +226,21 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
         .collect()
 }
 
-/// `**scope:** description ([abc1234](URL))`, `#N` linked to the forge.
+/// `**scope:** description ([abc1234](URL))`, `#N` linked to the forge; a
+/// breaking change's footer after the description: `description — what broke`.
 fn line(note: &Note, links: Option<&Links>) -> String {
     let mut out = String::new();
     if let Some(scope) = &note.scope {
         let _ = write!(out, "**{scope}:** ");
     }
-    let text = &note.description;
+    let mut text = note.description.clone();
+    if let Some(why) = note.breaking_note.as_deref().filter(|w| !w.eq_ignore_ascii_case(&note.description)) {
+        let _ = write!(text, " — {why}");
+    }
     match links {
         Some(l) => {
             let mut last = 0;
-            for (range, n) in crate::commits::references(text) {
+            for (range, n) in crate::commits::references(&text) {
                 out.push_str(&text[last..range.start]);
                 let _ = write!(out, "[#{n}]({})", l.issue(n));
                 last = range.end;
@@ -245,7 +249,7 @@ fn line(note: &Note, links: Option<&Links>) -> String {
             let _ = write!(out, " ([{}]({}))", note.short(), l.commit(&note.hash));
         }
         None => {
-            out.push_str(text);
+            out.push_str(&text);
             let _ = write!(out, " ({})", note.short());
         }
     }

@@ -34,6 +34,9 @@ pub struct Conventional {
     pub scope: Option<String>,
     pub breaking: bool,
     pub description: String,
+    /// The description of the break: the text of the `BREAKING CHANGE:`
+    /// footer(s), lines joined by spaces (several footers by `; `).
+    pub breaking_note: Option<String>,
 }
 
 impl Conventional {
@@ -76,17 +79,59 @@ pub fn parse(message: &str) -> Option<Conventional> {
     if kind.is_empty() || !kind.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
         return None;
     }
-    let breaking = bang || body.lines().any(is_breaking_footer);
-    Some(Conventional { kind: kind.to_ascii_lowercase(), scope, breaking, description: description.to_string() })
+    let breaking_note = breaking_note(body);
+    let breaking = bang || breaking_note.is_some() || body.lines().any(|l| breaking_footer(l).is_some());
+    Some(Conventional {
+        kind: kind.to_ascii_lowercase(),
+        scope,
+        breaking,
+        description: description.to_string(),
+        breaking_note,
+    })
 }
 
 /// The spec's footer token `BREAKING CHANGE` (or `BREAKING-CHANGE`), followed by
-/// `: ` or ` #`. It must be upper case.
-fn is_breaking_footer(line: &str) -> bool {
+/// `: ` or ` #`; it must be upper case. The value's first line (`#` kept after ` #`).
+fn breaking_footer(line: &str) -> Option<&str> {
     let line = line.trim_end_matches('\r');
-    ["BREAKING CHANGE", "BREAKING-CHANGE"].iter().any(|token| {
-        line.strip_prefix(token).is_some_and(|rest| rest.starts_with(": ") || rest.starts_with(" #") || rest == ":")
+    ["BREAKING CHANGE", "BREAKING-CHANGE"].iter().find_map(|token| {
+        let rest = line.strip_prefix(token)?;
+        match rest.strip_prefix(':') {
+            Some(value) if value.is_empty() || value.starts_with(' ') => Some(value.trim()),
+            Some(_) => None,
+            None => rest.starts_with(" #").then(|| rest.trim()),
+        }
     })
+}
+
+/// Whether a line starts a footer: `Token: value` or `Token #value`, the
+/// token a word (`Refs`, `Signed-off-by`) or `BREAKING CHANGE`.
+fn is_footer(line: &str) -> bool {
+    if breaking_footer(line).is_some() {
+        return true;
+    }
+    let token_len = line.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-').count();
+    token_len > 0 && (line[token_len..].starts_with(": ") || line[token_len..].starts_with(" #"))
+}
+
+/// The description of the break: each `BREAKING CHANGE:` footer's value, which
+/// runs until the next footer (Conventional Commits 1.0, 16), lines joined.
+fn breaking_note(body: &str) -> Option<String> {
+    let mut notes: Vec<String> = vec![];
+    let mut current: Option<Vec<&str>> = None;
+    for line in body.lines().map(|l| l.trim_end_matches('\r')) {
+        if let Some(value) = breaking_footer(line) {
+            notes.extend(current.take().map(|parts| parts.join(" ")));
+            current = Some(vec![value].into_iter().filter(|v| !v.is_empty()).collect());
+        } else if is_footer(line) {
+            notes.extend(current.take().map(|parts| parts.join(" ")));
+        } else if let Some(parts) = current.as_mut() {
+            parts.extend(Some(line.trim()).filter(|l| !l.is_empty()));
+        }
+    }
+    notes.extend(current.map(|parts| parts.join(" ")));
+    notes.retain(|n| !n.is_empty());
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// The `#123` references in a description (`(#123)` from a squash merge, `fixes #4`):
@@ -154,6 +199,25 @@ mod tests {
         assert_eq!(classify("fix: a\n\nthis is a BREAKING CHANGE: maybe"), Change::Fix);
         // the subject line is not a footer
         assert_eq!(classify("BREAKING CHANGE: x"), Change::Other);
+    }
+
+    #[test]
+    fn breaking_footers_describe_the_break() {
+        let note = |m: &str| parse(m).unwrap().breaking_note;
+        assert_eq!(note("feat: x\n\nBREAKING CHANGE: input must now be non-empty").as_deref(), Some("input must now be non-empty"));
+        // a value runs until the next footer, over lines and blank lines
+        assert_eq!(
+            note("fix: x\n\nbody\n\nBREAKING-CHANGE: the file moved\r\nto `~/.x`\r\n\r\nand is TOML\r\nRefs: #1\r\n").as_deref(),
+            Some("the file moved to `~/.x` and is TOML")
+        );
+        assert_eq!(
+            note("feat!: x\n\nBREAKING CHANGE: one\nSigned-off-by: A <a@b>\nBREAKING CHANGE #12").as_deref(),
+            Some("one; #12")
+        );
+        assert_eq!(note("feat!: x\n\nBREAKING CHANGE:"), None, "a breaking change without words");
+        assert!(parse("feat: x\n\nBREAKING CHANGE:").unwrap().breaking);
+        assert_eq!(note("feat!: x\n\nbreaking change: lower case is no footer"), None);
+        assert_eq!(note("feat: x\n\nBREAKING CHANGES: not the token"), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! ancestors of its last tag count.
 //!
 //! For changelogs, the subject of each conventional commit that touches a
-//! package is kept too (type, scope, breaking flag, description: one shared text
-//! buffer, a few dozen bytes a commit), and `analyze` keeps only the notes of the
+//! package is kept too (type, scope, breaking flag, description, and of the body
+//! only a `BREAKING CHANGE:` footer's description: one shared text buffer, a few
+//! dozen bytes a commit), and `analyze` keeps only the notes of the
 //! commits since each package's last tag, and since its last final (non
 //! pre-release) tag for the pre-release rollup, in one list shared by all
 //! packages (`PackageNotes`).
@@ -52,8 +53,9 @@ pub struct Log {
 /// No note: the commit is not conventional or touches no package.
 pub const NO_NOTE: u32 = u32::MAX;
 
-/// A conventional commit's subject as the log parser keeps it: 16 bytes and
-/// the description in `Log::text` (the commit id is the key of `by_hash`).
+/// A conventional commit's subject as the log parser keeps it: 20 bytes, and
+/// the description in `Log::text` followed by the breaking footer's (the
+/// commit id is the key of `by_hash`).
 #[derive(Debug, Clone, Copy)]
 pub struct RawNote {
     /// Index into `Log::kinds`: the commit's own type (`feat`, `refactor` ...).
@@ -64,6 +66,8 @@ pub struct RawNote {
     /// Byte range of the description in `Log::text`.
     pub start: u32,
     pub len: u32,
+    /// Bytes of the breaking footer's description right after it (0: none).
+    pub note_len: u32,
 }
 
 /// One changelog line's worth of a commit: its subject, parsed.
@@ -78,6 +82,9 @@ pub struct Note {
     pub breaking: bool,
     /// The subject after `type(scope)!: `.
     pub description: String,
+    /// What the `BREAKING CHANGE:` footer says about the break (the changelog shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaking_note: Option<String>,
     /// `#123` references in the description.
     pub refs: Vec<u64>,
 }
@@ -108,8 +115,10 @@ struct Packed {
     kind: u32,
     /// Index into `strings`, or `NO_NOTE`.
     scope: u32,
+    /// The description is `text[start..start + len]`, the breaking note the `note_len` bytes after it.
     start: u32,
     len: u32,
+    note_len: u32,
     breaking: bool,
 }
 
@@ -126,7 +135,9 @@ impl NoteStore {
     pub fn get(&self, i: u32) -> Note {
         let p = self.notes[i as usize];
         let id = &self.ids[i as usize * self.id_len..(i as usize + 1) * self.id_len];
-        let description = self.text[p.start as usize..(p.start + p.len) as usize].to_string();
+        let (from, to) = (p.start as usize, (p.start + p.len) as usize);
+        let description = self.text[from..to].to_string();
+        let breaking_note = (p.note_len > 0).then(|| self.text[to..to + p.note_len as usize].to_string());
         Note {
             hash: id.iter().map(|b| format!("{b:02x}")).collect(),
             kind: self.strings[p.kind as usize].clone(),
@@ -134,6 +145,7 @@ impl NoteStore {
             breaking: p.breaking,
             refs: commits::references(&description).into_iter().map(|(_, n)| n).collect(),
             description,
+            breaking_note,
         }
     }
 
@@ -146,7 +158,8 @@ impl NoteStore {
             let id: Vec<u8> = (0..store.id_len)
                 .map(|i| n.hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0))
                 .collect();
-            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, &n.description, &mut ids);
+            let text = Text { description: &n.description, breaking_note: n.breaking_note.as_deref().unwrap_or("") };
+            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, text, &mut ids);
         }
         store
     }
@@ -168,7 +181,7 @@ impl NoteStore {
         kind: &str,
         scope: Option<&str>,
         breaking: bool,
-        description: &str,
+        text: Text,
         ids: &mut HashMap<String, u32>,
     ) {
         if let Some(id) = id {
@@ -177,9 +190,18 @@ impl NoteStore {
         let kind = self.intern(kind, ids);
         let scope = scope.map_or(NO_NOTE, |s| self.intern(s, ids));
         let start = self.text.len() as u32;
-        self.text.push_str(description);
-        self.notes.push(Packed { kind, scope, start, len: description.len() as u32, breaking });
+        self.text.push_str(text.description);
+        self.text.push_str(text.breaking_note);
+        let (len, note_len) = (text.description.len() as u32, text.breaking_note.len() as u32);
+        self.notes.push(Packed { kind, scope, start, len, note_len, breaking });
     }
+}
+
+/// The text a note keeps: its description and the breaking footer's ("" when none).
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    description: &'a str,
+    breaking_note: &'a str,
 }
 
 /// The changelog notes of one package: indices into `store`, which every
@@ -454,7 +476,11 @@ impl LogParser {
         let start = self.log.text.len() as u32;
         self.log.text.push_str(&c.description);
         let len = c.description.len() as u32;
-        self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len });
+        // of the body, only what the changelog shows: the description of a break
+        let note = c.breaking_note.as_deref().unwrap_or("");
+        self.log.text.push_str(note);
+        let note_len = note.len() as u32;
+        self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len, note_len });
         (self.log.notes.len() - 1) as u32
     }
 }
@@ -578,7 +604,8 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
         if *slot != NO_NOTE {
             *slot = used;
             used += 1;
-            text_len += log.notes[log.commits[c].note as usize].len as usize;
+            let raw = log.notes[log.commits[c].note as usize];
+            text_len += (raw.len + raw.note_len) as usize;
         }
     }
     let id_len = if log.oid_len == 0 { 20 } else { log.oid_len as usize };
@@ -599,8 +626,9 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
     for (c, _) in index.iter().enumerate().filter(|(_, &k)| k != NO_NOTE) {
         let raw = log.notes[log.commits[c].note as usize];
         let scope = (raw.scope != NO_NOTE).then(|| log.scopes[raw.scope as usize].as_str());
-        let description = &log.text[raw.start as usize..(raw.start + raw.len) as usize];
-        store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, description, &mut strings);
+        let (from, to) = (raw.start as usize, (raw.start + raw.len) as usize);
+        let text = Text { description: &log.text[from..to], breaking_note: &log.text[to..to + raw.note_len as usize] };
+        store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, text, &mut strings);
     }
     let store = Arc::new(store);
     for h in &mut hs {
@@ -679,23 +707,9 @@ impl<'a> Ancestry<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::VersionSource;
 
     fn pkg(dir: &str) -> Package {
-        Package {
-            name: dir.rsplit('/').next().unwrap().to_string(),
-            ecosystem: crate::version::Ecosystem::Cargo,
-            dir: dir.to_string(),
-            manifest: format!("{dir}/Cargo.toml"),
-            version_text: "1.0.0".into(),
-            version: None,
-            version_source: VersionSource::Manifest,
-            unpublishable: None,
-            deps: vec![],
-            description: None,
-            license: true,
-            built_from: None,
-        }
+        crate::test_support::package(dir)
     }
 
     fn hostile_log(nonce: &str) -> Vec<u8> {

@@ -39,6 +39,7 @@ fn note(seed: char, kind: &str, scope: Option<&str>, breaking: bool, description
         scope: scope.map(str::to_string),
         breaking,
         description: description.into(),
+        breaking_note: None,
         refs: crate::commits::references(description).into_iter().map(|(_, n)| n).collect(),
     }
 }
@@ -501,4 +502,50 @@ fn no_right_place_is_an_error_never_a_guess() {
     let out = insert(Some(unreleased), &at("1.1.0")).unwrap().unwrap();
     assert!(out.starts_with("# 1.1.0 (March 1st, 2026)\n\n### Features\n"), "{out}");
     assert!(out.ends_with("\n\n# 1.0.0 (January 3rd, 2026)\n\n### Added\n\n- a\n") && !out.contains("wip"), "{out}");
+}
+
+/// The notes the history keeps of `messages` (newest first): commits touching `crates/core`.
+fn notes_from_log(messages: &[&str]) -> Vec<Note> {
+    let packages = vec![crate::test_support::package("crates/core")];
+    let nonce = "XTASKRECt";
+    let hash = |i: usize| format!("{:040x}", i + 1);
+    let mut bytes = vec![];
+    for (i, m) in messages.iter().enumerate() {
+        let parent = if i + 1 < messages.len() { hash(i + 1) } else { String::new() };
+        bytes.extend_from_slice(format!("\0{nonce}{} {parent}\0{m}\0\ncrates/core/src/lib.rs\0", hash(i)).as_bytes());
+    }
+    let mut parser = crate::history::LogParser::new(nonce, &packages);
+    parser.feed(&bytes);
+    let log = parser.finish();
+    let hs = crate::history::analyze(&log, &[], &packages, &|_| vec!["core-v{version}".into()]);
+    hs[0].notes.since_tag().collect()
+}
+
+#[test]
+fn breaking_footers_keep_their_description() {
+    let notes = notes_from_log(&[
+        "feat(parser): validate input\n\nThe parser checks what it gets.\n\nBREAKING CHANGE: input must now be non-empty\nRefs: #12",
+        "refactor!: move the config file\n\nBREAKING-CHANGE: it is read from\n`~/.config/core.toml` (#31)\nSigned-off-by: A <a@example.com>",
+        "fix!: drop `--legacy`",
+        "feat: same words\n\nBREAKING CHANGE: same words",
+    ]);
+    let config = ChangelogConfig::default();
+    let links = github();
+    let e = entry("core", Ecosystem::Cargo, "2.0.0", notes, 4, Some("core-v1.2.0"));
+    let s = section(&e, &ctx(&config, Some(&links), "2026-03-01")).unwrap();
+    assert_eq!(s.groups[0].title, BREAKING);
+    let lines: Vec<&str> = s.groups[0].items.iter().map(|i| i.markdown.as_str()).collect();
+    let commit = |n: usize| format!("([{0:.7}](https://github.com/acme/tools/commit/{0}))", format!("{n:040x}"));
+    assert_eq!(
+        lines,
+        [
+            format!("same words {}", commit(4)),
+            format!("drop `--legacy` {}", commit(3)),
+            format!(
+                "move the config file — it is read from `~/.config/core.toml` ([#31](https://github.com/acme/tools/issues/31)) {}",
+                commit(2)
+            ),
+            format!("**parser:** validate input — input must now be non-empty {}", commit(1)),
+        ]
+    );
 }
