@@ -21,6 +21,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::commits::{Convention, AREA_KIND};
 use crate::config::ChangelogConfig;
 use crate::forge::Links;
 use crate::history::Note;
@@ -28,8 +29,8 @@ use crate::plan::{forced_by, Entry, Plan, Status};
 use crate::version::{Ecosystem, Version};
 
 mod style;
-pub use style::Style;
 use std::cmp::Ordering;
+pub use style::Style;
 
 pub const TITLE: &str = "# Changelog";
 pub const BREAKING: &str = "Breaking changes";
@@ -45,6 +46,9 @@ pub struct Context<'a> {
     pub links: Option<&'a Links>,
     /// The release date, `YYYY-MM-DD` (`today()`).
     pub date: &'a str,
+    /// What the notes are: conventional commits, or `area: subject` ones
+    /// (their lines are the subjects as written, under `Changes`).
+    pub convention: Convention,
 }
 
 /// One package's changelog section for one release. Serializable, so a release
@@ -196,10 +200,31 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
     })
 }
 
+/// The title of the group of `area: subject` commits, unless `[changelog.sections]` names one for `change`.
+pub const CHANGES: &str = "Changes";
+
+/// Whether the changelog leaves a note out: a hidden type, or with the `area`
+/// convention a hidden area (`chore`, `ci: ...`, `docs(tokio): ...`); a break never.
+fn hidden(note: &Note, ctx: &Context) -> bool {
+    let hidden = |name: &str| ctx.config.hidden.iter().any(|h| h.eq_ignore_ascii_case(name));
+    match ctx.convention {
+        _ if note.breaking => false,
+        Convention::Conventional => hidden(&note.kind),
+        Convention::Area => {
+            let area = note.scope.as_deref().unwrap_or("");
+            hidden(area.split(['(', ' ', ',', '/']).next().unwrap_or(area))
+        }
+    }
+}
+
 /// Notes (newest first) → groups in display order, oldest commit first in each.
 fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
     let cfg = ctx.config;
+    let area_title = cfg.sections.iter().find(|(k, _)| k == AREA_KIND).map_or(CHANGES, |(_, t)| t.as_str());
     let mut titles: Vec<&str> = vec![BREAKING];
+    if ctx.convention == Convention::Area {
+        titles.push(area_title);
+    }
     for (_, title) in &cfg.sections {
         if !titles.contains(&title.as_str()) {
             titles.push(title);
@@ -210,13 +235,15 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
     for note in notes.iter().rev() {
         let title = if note.breaking {
             BREAKING
-        } else if cfg.hidden.contains(&note.kind) {
+        } else if hidden(note, ctx) {
             continue;
+        } else if ctx.convention == Convention::Area {
+            area_title
         } else {
             cfg.sections.iter().find(|(k, _)| *k == note.kind).map_or(OTHER, |(_, t)| t.as_str())
         };
         let at = titles.iter().position(|t| *t == title).expect("every title is listed");
-        items[at].push(Item { markdown: line(note, ctx.links), commit: Some(note.clone()) });
+        items[at].push(Item { markdown: line(note, ctx), commit: Some(note.clone()) });
     }
     titles
         .iter()
@@ -228,10 +255,15 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
 
 /// `**scope:** description ([abc1234](URL))`, `#N` linked to the forge; a
 /// breaking change's footer after the description: `description — what broke`.
-fn line(note: &Note, links: Option<&Links>) -> String {
+/// An `area: subject` commit's line is its subject as written.
+fn line(note: &Note, ctx: &Context) -> String {
+    let links = ctx.links;
     let mut out = String::new();
-    if let Some(scope) = &note.scope {
-        let _ = write!(out, "**{scope}:** ");
+    match (&note.scope, ctx.convention) {
+        (Some(scope), Convention::Conventional) => {
+            let _ = write!(out, "**{scope}:** ");
+        }
+        _ => {}
     }
     let mut text = note.description.clone();
     if let Some(why) = note.breaking_note.as_deref().filter(|w| !w.eq_ignore_ascii_case(&note.description)) {
@@ -398,11 +430,8 @@ fn example(level: usize) -> &'static str {
 
 fn layout(text: &str) -> Result<Layout<'_>, ParseError> {
     let hs = headings(text);
-    let level = hs
-        .iter()
-        .filter(|h| h.level <= 2)
-        .find(|h| !matches!(kind(h.text), Kind::Other))
-        .map_or(2, |h| h.level);
+    let level =
+        hs.iter().filter(|h| h.level <= 2).find(|h| !matches!(kind(h.text), Kind::Other)).map_or(2, |h| h.level);
     // a `# ` title comes first, except where versions are `# ` headings themselves
     let mut title = None;
     let mut from = 0;
@@ -414,9 +443,7 @@ fn layout(text: &str) -> Result<Layout<'_>, ParseError> {
         Some(i) if level == 2 => {
             return Err(ParseError { line: hs[i].line, message: "a `## ` section comes before the `# ` title".into() })
         }
-        None if level == 2 => {
-            return Err(ParseError { line: 0, message: "no `# ` title (e.g. `# Changelog`)".into() })
-        }
+        None if level == 2 => return Err(ParseError { line: 0, message: "no `# ` title (e.g. `# Changelog`)".into() }),
         _ => {}
     }
     let hashes = "#".repeat(level);
@@ -701,26 +728,29 @@ pub fn validate_workspace(text: &str) -> Result<(), ParseError> {
 
 // ---- the `changelog` command's output -------------------------------------------
 
-/// Every section with the file it goes to, for a person.
-pub fn render_markdown(sections: &[Section]) -> String {
+/// Every section with the file it goes to, for a person, each in its file's
+/// style (`styles[i]` for `sections[i]`: `style_of` the file).
+pub fn render_markdown(sections: &[Section], styles: &[Style]) -> String {
     let mut out = String::new();
-    for (i, s) in sections.iter().enumerate() {
+    for (i, (s, style)) in sections.iter().zip(styles).enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let _ = write!(out, "<!-- {}: {} {} -->\n{}", s.path, s.package, s.version, s.markdown());
+        let _ = write!(out, "<!-- {}: {} {} -->\n{}", s.path, s.package, s.version, s.markdown_in(style));
     }
     out
 }
 
-/// `{"sections": [...]}`: each `Section`'s fields plus its `heading` and `markdown`.
-pub fn render_json(sections: &[Section]) -> String {
+/// `{"sections": [...]}`: each `Section`'s fields plus its `heading` and
+/// `markdown` in its file's style.
+pub fn render_json(sections: &[Section], styles: &[Style]) -> String {
     let list: Vec<serde_json::Value> = sections
         .iter()
-        .map(|s| {
+        .zip(styles)
+        .map(|(s, style)| {
             let mut v = serde_json::to_value(s).expect("plain data");
-            v["heading"] = s.heading().into();
-            v["markdown"] = s.markdown().into();
+            v["heading"] = s.heading_in(style).into();
+            v["markdown"] = s.markdown_in(style).into();
             v
         })
         .collect();

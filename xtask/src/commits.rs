@@ -1,6 +1,45 @@
-//! Conventional Commits 1.0: `type(scope)!: description`, a body, and footers;
-//! a `BREAKING CHANGE:` / `BREAKING-CHANGE:` footer marks a breaking change.
-//! Pure code: takes the message text, returns what it means.
+//! Commit messages in the convention a repository follows (`[commits]
+//! convention`): Conventional Commits 1.0 (`type(scope)!: description`, a body,
+//! and footers; a `BREAKING CHANGE:` / `BREAKING-CHANGE:` footer marks a
+//! breaking change and describes it), or `area: subject` (tokio's: `macros:
+//! upgrade syn to v3`), where the prefix says where, not how much, so the bump
+//! is given by hand. Pure code: takes the message text, returns what it means.
+
+/// How a repository's commit messages say what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Convention {
+    /// Conventional Commits: the type says the bump (`fix` patch, `feat` minor, `!` major).
+    #[default]
+    Conventional,
+    /// `area: subject`: the changelog keeps the subject whole; `--bump` says the bump.
+    Area,
+}
+
+impl Convention {
+    pub const NAMES: &'static [&'static str] = &["conventional", "area"];
+
+    pub fn from_name(name: &str) -> Option<Convention> {
+        match name {
+            "conventional" => Some(Convention::Conventional),
+            "area" => Some(Convention::Area),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Convention::Conventional => "conventional",
+            Convention::Area => "area",
+        }
+    }
+}
+
+/// The kind of every commit of the `area` convention: its prefix is no type.
+pub const AREA_KIND: &str = "change";
+
+/// An area is a short prefix (`rt`, `io,net`, `time (alt timer)`, `tokio-util`),
+/// not a sentence that happens to hold a colon.
+const MAX_AREA: usize = 40;
 
 /// What a commit does to a package, ordered by how far it moves the version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,6 +125,40 @@ pub fn parse(message: &str) -> Option<Conventional> {
         scope,
         breaking,
         description: description.to_string(),
+        breaking_note,
+    })
+}
+
+/// Parses a message in `convention`.
+pub fn parse_as(convention: Convention, message: &str) -> Option<Conventional> {
+    match convention {
+        Convention::Conventional => parse(message),
+        Convention::Area => parse_area(message),
+    }
+}
+
+/// Parses an `area: subject` message: the kind is `AREA_KIND`, the scope the
+/// area (`None` when the subject has none), the description the whole subject,
+/// area included; a breaking footer counts as in Conventional Commits. `None`
+/// for an empty subject.
+pub fn parse_area(message: &str) -> Option<Conventional> {
+    let message = message.trim_start_matches(['\n', '\r', ' ']);
+    let (subject, body) = message.split_once('\n').unwrap_or((message, ""));
+    let subject = subject.trim();
+    if subject.is_empty() {
+        return None;
+    }
+    let area = subject.split_once(": ").map(|(a, _)| a).filter(|a| {
+        a.len() <= MAX_AREA
+            && a.starts_with(|c: char| c.is_alphanumeric())
+            && a.chars().all(|c| c.is_alphanumeric() || " -_,./()+*&".contains(c))
+    });
+    let breaking_note = breaking_note(body);
+    Some(Conventional {
+        kind: AREA_KIND.to_string(),
+        scope: area.map(str::to_string),
+        breaking: breaking_note.is_some() || body.lines().any(|l| breaking_footer(l).is_some()),
+        description: subject.to_string(),
         breaking_note,
     })
 }
@@ -204,10 +277,14 @@ mod tests {
     #[test]
     fn breaking_footers_describe_the_break() {
         let note = |m: &str| parse(m).unwrap().breaking_note;
-        assert_eq!(note("feat: x\n\nBREAKING CHANGE: input must now be non-empty").as_deref(), Some("input must now be non-empty"));
+        assert_eq!(
+            note("feat: x\n\nBREAKING CHANGE: input must now be non-empty").as_deref(),
+            Some("input must now be non-empty")
+        );
         // a value runs until the next footer, over lines and blank lines
         assert_eq!(
-            note("fix: x\n\nbody\n\nBREAKING-CHANGE: the file moved\r\nto `~/.x`\r\n\r\nand is TOML\r\nRefs: #1\r\n").as_deref(),
+            note("fix: x\n\nbody\n\nBREAKING-CHANGE: the file moved\r\nto `~/.x`\r\n\r\nand is TOML\r\nRefs: #1\r\n")
+                .as_deref(),
             Some("the file moved to `~/.x` and is TOML")
         );
         assert_eq!(
@@ -218,6 +295,35 @@ mod tests {
         assert!(parse("feat: x\n\nBREAKING CHANGE:").unwrap().breaking);
         assert_eq!(note("feat!: x\n\nbreaking change: lower case is no footer"), None);
         assert_eq!(note("feat: x\n\nBREAKING CHANGES: not the token"), None);
+    }
+
+    #[test]
+    fn area_subjects() {
+        let c = parse_area("macros: upgrade syn to v3 (#7001)\n\nbody").unwrap();
+        assert_eq!((c.kind.as_str(), c.scope.as_deref()), (AREA_KIND, Some("macros")));
+        assert_eq!(c.description, "macros: upgrade syn to v3 (#7001)", "the area stays in the text");
+        assert!(!c.breaking);
+        assert_eq!(c.change(), Change::Other, "an area says nothing about the bump");
+        for (subject, area) in [
+            ("time (alt timer): ensure timers stay in the same runtime", Some("time (alt timer)")),
+            ("io,net: add `try_io`", Some("io,net")),
+            ("tokio-util: prepare 0.7.19", Some("tokio-util")),
+            ("Revert \"Pin stable to 1.94 for tokio-1.51.x\" (#8106)", None),
+            ("Fix the build: again", Some("Fix the build")),
+            ("`a: b` is a quote: not an area", None),
+            ("feat(api)!: a conventional subject", None),
+        ] {
+            assert_eq!(parse_area(subject).unwrap().scope.as_deref(), area, "{subject}");
+        }
+        let b =
+            parse_area("sync: remove `Semaphore::forget`\n\nBREAKING CHANGE: use `SemaphorePermit::forget`").unwrap();
+        assert!(b.breaking);
+        assert_eq!(b.breaking_note.as_deref(), Some("use `SemaphorePermit::forget`"));
+        assert_eq!(parse_area("\n\n"), None);
+        assert_eq!(parse_as(Convention::Conventional, "macros: upgrade syn").unwrap().kind, "macros");
+        assert_eq!(parse_as(Convention::Area, "macros: upgrade syn").unwrap().kind, AREA_KIND);
+        assert_eq!(Convention::from_name("area"), Some(Convention::Area));
+        assert_eq!(Convention::from_name("angular"), None);
     }
 
     #[test]

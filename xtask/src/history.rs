@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
-use crate::commits::{self, Change};
+use crate::commits::{self, Change, Convention};
 use crate::config::match_tag;
 use crate::error::Code;
 use crate::shell;
@@ -271,7 +271,7 @@ pub struct PackageHistory {
 ///
 /// Its output (hundreds of megabytes for a long history) is parsed as it
 /// streams (`shell::stream`), never held whole.
-pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
+pub fn read_log(root: &Path, packages: &[Package], convention: Convention) -> anyhow::Result<Log> {
     let nonce = nonce();
     let format = format!("--format=%x00{nonce}%H %P%x00%B");
     let args = [
@@ -290,7 +290,7 @@ pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
         "--",
     ];
     let help = "a plan needs at least one commit: commit the work tree first (git add -A && git commit)";
-    let mut parser = LogParser::new(&nonce, packages);
+    let mut parser = LogParser::new(&nonce, packages, convention);
     shell::stream("git", &args, Code::Git, help, |chunk| parser.feed(chunk))?;
     Ok(parser.finish())
 }
@@ -349,10 +349,11 @@ pub struct LogParser {
     root_pkg: Option<u32>,
     kind_ids: HashMap<String, u16>,
     scope_ids: HashMap<String, u32>,
+    convention: Convention,
 }
 
 impl LogParser {
-    pub fn new(nonce: &str, packages: &[Package]) -> LogParser {
+    pub fn new(nonce: &str, packages: &[Package], convention: Convention) -> LogParser {
         let mut marker = vec![0u8];
         marker.extend_from_slice(nonce.as_bytes());
         let dirs: HashMap<String, u32> = packages.iter().enumerate().map(|(i, p)| (p.dir.clone(), i as u32)).collect();
@@ -366,6 +367,7 @@ impl LogParser {
             root_pkg,
             kind_ids: HashMap::new(),
             scope_ids: HashMap::new(),
+            convention,
         };
         p.kind_id("other");
         p
@@ -438,7 +440,9 @@ impl LogParser {
                 }
             }
         }
-        let conventional = commits::parse(&message);
+        // a merge says what its branch did, which that branch's commits list already
+        let merge = self.convention == Convention::Area && parents.len() > 1;
+        let conventional = if merge { None } else { commits::parse_as(self.convention, &message) };
         let change = conventional.as_ref().map_or(Change::Other, |c| c.change());
         let kind = match (&conventional, change) {
             (_, Change::Breaking) => self.kind_id("breaking"),
@@ -743,7 +747,7 @@ mod tests {
             let parent = if n > 1 { h(n - 1) } else { String::new() };
             bytes.extend_from_slice(format!("\0{nonce}{} {parent}\0{msg}\0\n{files}\0", h(n)).as_bytes());
         }
-        let mut parser = LogParser::new(nonce, &packages);
+        let mut parser = LogParser::new(nonce, &packages, Convention::Conventional);
         parser.feed(&bytes);
         let log = parser.finish();
         assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
@@ -778,7 +782,7 @@ mod tests {
         let packages = vec![pkg("crates/a"), pkg("py/b c")];
         let bytes = hostile_log(nonce);
         for chunk in [1, 2, 3, 7, 64, bytes.len()] {
-            let mut p = LogParser::new(nonce, &packages);
+            let mut p = LogParser::new(nonce, &packages, Convention::Conventional);
             for c in bytes.chunks(chunk) {
                 p.feed(c);
             }

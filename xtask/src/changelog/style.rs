@@ -324,8 +324,10 @@ mod tests {
             assert_eq!(DateFormat::find(none), None, "{none}");
         }
         let words = DateFormat::Words { short_month: false, ordinal: true, day_first: false, comma: true };
-        let ordinals: Vec<String> =
-            ["01", "02", "03", "04", "11", "12", "13", "21", "22", "23", "31"].iter().map(|d| words.render(&format!("2026-01-{d}"))).collect();
+        let ordinals: Vec<String> = ["01", "02", "03", "04", "11", "12", "13", "21", "22", "23", "31"]
+            .iter()
+            .map(|d| words.render(&format!("2026-01-{d}")))
+            .collect();
         assert_eq!(
             ordinals,
             [

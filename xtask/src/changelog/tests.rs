@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::*;
+use crate::commits::Convention;
 use crate::forge::Kind as ForgeKind;
 use crate::history::{NoteStore, PackageNotes};
 
@@ -89,7 +90,7 @@ fn github() -> Links {
 }
 
 fn ctx<'a>(config: &'a ChangelogConfig, links: Option<&'a Links>, date: &'a str) -> Context<'a> {
-    Context { config, links, date }
+    Context { config, links, date, convention: Convention::Conventional }
 }
 
 fn every_kind() -> Vec<Note> {
@@ -170,7 +171,7 @@ fn forced_synchronized_and_first_releases() {
     assert_eq!(all[0].groups[0].title, DEPENDENCIES);
     // a first release lists what it has, with no compare link
     assert_eq!(all[2].compare_url, None);
-    golden("changelog-forced.md", &render_markdown(&all));
+    golden("changelog-forced.md", &render_markdown(&all, &vec![Style::default(); all.len()]));
     // a configured `Dependencies` section takes the forced line too: one section, not two
     let mut deps = ChangelogConfig::default();
     deps.sections.push(("deps".into(), DEPENDENCIES.into()));
@@ -182,7 +183,7 @@ fn forced_synchronized_and_first_releases() {
     // sections survive a journal
     let back: Vec<Section> = serde_json::from_str(&serde_json::to_string(&all).unwrap()).unwrap();
     assert_eq!(back, all);
-    let json: serde_json::Value = serde_json::from_str(&render_json(&all)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&render_json(&all, &vec![Style::default(); all.len()])).unwrap();
     assert_eq!(json["sections"][0]["heading"], all[0].heading());
     assert_eq!(json["sections"][2]["groups"][0]["items"][0]["commit"]["hash"], "6".repeat(40));
 }
@@ -506,6 +507,10 @@ fn no_right_place_is_an_error_never_a_guess() {
 
 /// The notes the history keeps of `messages` (newest first): commits touching `crates/core`.
 fn notes_from_log(messages: &[&str]) -> Vec<Note> {
+    notes_from_log_as(Convention::Conventional, messages)
+}
+
+fn notes_from_log_as(convention: Convention, messages: &[&str]) -> Vec<Note> {
     let packages = vec![crate::test_support::package("crates/core")];
     let nonce = "XTASKRECt";
     let hash = |i: usize| format!("{:040x}", i + 1);
@@ -514,7 +519,7 @@ fn notes_from_log(messages: &[&str]) -> Vec<Note> {
         let parent = if i + 1 < messages.len() { hash(i + 1) } else { String::new() };
         bytes.extend_from_slice(format!("\0{nonce}{} {parent}\0{m}\0\ncrates/core/src/lib.rs\0", hash(i)).as_bytes());
     }
-    let mut parser = crate::history::LogParser::new(nonce, &packages);
+    let mut parser = crate::history::LogParser::new(nonce, &packages, convention);
     parser.feed(&bytes);
     let log = parser.finish();
     let hs = crate::history::analyze(&log, &[], &packages, &|_| vec!["core-v{version}".into()]);
@@ -548,4 +553,54 @@ fn breaking_footers_keep_their_description() {
             format!("**parser:** validate input — input must now be non-empty {}", commit(1)),
         ]
     );
+}
+
+#[test]
+fn area_commits_keep_their_area_under_changes() {
+    // tokio's own history (tokio-rs/tokio ea91b33 and its parents), newest first
+    let notes = notes_from_log_as(
+        Convention::Area,
+        &[
+            "rt: rename `shared` to `sharded` in internal ShardedList (#8364)",
+            "chore: prepare Tokio v1.53.1 (#8302)",
+            "sync: add `blocking_acquire` methods to `Semaphore` (#8269)",
+            "time (alt timer): ensure timers stay in the same runtime after `.reset()` (#8169)",
+            "Revert \"Pin stable to 1.94 for tokio-1.51.x\" (#8106)",
+            "sync: remove `Semaphore::forget_permits`\n\nBREAKING CHANGE: use `SemaphorePermit::forget`",
+        ],
+    );
+    assert_eq!(notes.len(), 6);
+    let config = ChangelogConfig::default();
+    let c = Context { config: &config, links: None, date: "2026-08-21", convention: Convention::Area };
+    let e = entry("tokio", Ecosystem::Cargo, "1.54.0", notes.clone(), 6, Some("tokio-1.53.1"));
+    let s = section(&e, &c).unwrap();
+    let shown: Vec<(&str, Vec<&str>)> = s
+        .groups
+        .iter()
+        .map(|g| (g.title.as_str(), g.items.iter().map(|i| i.markdown.split(" (0").next().unwrap()).collect()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (BREAKING, vec!["sync: remove `Semaphore::forget_permits` — use `SemaphorePermit::forget`"]),
+            (
+                CHANGES,
+                vec![
+                    "Revert \"Pin stable to 1.94 for tokio-1.51.x\" (#8106)",
+                    "time (alt timer): ensure timers stay in the same runtime after `.reset()` (#8169)",
+                    "sync: add `blocking_acquire` methods to `Semaphore` (#8269)",
+                    "rt: rename `shared` to `sharded` in internal ShardedList (#8364)",
+                ]
+            ),
+        ],
+        "`chore` is hidden like the type; every other area is kept, in the text"
+    );
+    // the same messages read as Conventional Commits: areas become types, all "Other changes", areas dropped
+    let conventional = notes_from_log(&["macros: upgrade syn to v3"]);
+    assert_eq!((conventional[0].kind.as_str(), conventional[0].description.as_str()), ("macros", "upgrade syn to v3"));
+    // a `[changelog.sections]` title for `change` names the group
+    let mut named = ChangelogConfig::default();
+    named.sections.push(("change".into(), "Changed".into()));
+    let s = section(&e, &Context { config: &named, ..c }).unwrap();
+    assert_eq!(s.groups[1].title, "Changed");
 }

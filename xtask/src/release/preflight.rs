@@ -237,7 +237,11 @@ fn unplaced_changelogs(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Problem>>
     Ok(edits
         .unplaced
         .iter()
-        .map(|u| Problem { problem: u.problem(), fix: super::write::Unplaced::HELP.into(), code: Code::ChangelogUnplaceable })
+        .map(|u| Problem {
+            problem: u.problem(),
+            fix: super::write::Unplaced::HELP.into(),
+            code: Code::ChangelogUnplaceable,
+        })
         .collect())
 }
 
