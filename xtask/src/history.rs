@@ -53,9 +53,8 @@ pub struct Log {
 /// No note: the commit is not conventional or touches no package.
 pub const NO_NOTE: u32 = u32::MAX;
 
-/// A conventional commit's subject as the log parser keeps it: 20 bytes, and
-/// the description in `Log::text` followed by the breaking footer's (the
-/// commit id is the key of `by_hash`).
+/// A conventional commit's subject as the log parser keeps it: 16 bytes, and
+/// its text in `Log::text` (`NoteText`; the commit id is the key of `by_hash`).
 #[derive(Debug, Clone, Copy)]
 pub struct RawNote {
     /// Index into `Log::kinds`: the commit's own type (`feat`, `refactor` ...).
@@ -63,11 +62,9 @@ pub struct RawNote {
     pub breaking: bool,
     /// Index into `Log::scopes`, or `NO_NOTE`.
     pub scope: u32,
-    /// Byte range of the description in `Log::text`.
+    /// Byte range of the text in `Log::text`: the description, or `description\0breaking note`.
     pub start: u32,
     pub len: u32,
-    /// Bytes of the breaking footer's description right after it (0: none).
-    pub note_len: u32,
 }
 
 /// One changelog line's worth of a commit: its subject, parsed.
@@ -84,7 +81,7 @@ pub struct Note {
     pub description: String,
     /// What the `BREAKING CHANGE:` footer says about the break (the changelog shows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breaking_note: Option<String>,
+    pub breaking_note: Option<Box<str>>,
     /// `#123` references in the description.
     pub refs: Vec<u64>,
 }
@@ -115,10 +112,9 @@ struct Packed {
     kind: u32,
     /// Index into `strings`, or `NO_NOTE`.
     scope: u32,
-    /// The description is `text[start..start + len]`, the breaking note the `note_len` bytes after it.
+    /// The range of `text`: the description, or `description\0breaking note`.
     start: u32,
     len: u32,
-    note_len: u32,
     breaking: bool,
 }
 
@@ -135,9 +131,8 @@ impl NoteStore {
     pub fn get(&self, i: u32) -> Note {
         let p = self.notes[i as usize];
         let id = &self.ids[i as usize * self.id_len..(i as usize + 1) * self.id_len];
-        let (from, to) = (p.start as usize, (p.start + p.len) as usize);
-        let description = self.text[from..to].to_string();
-        let breaking_note = (p.note_len > 0).then(|| self.text[to..to + p.note_len as usize].to_string());
+        let (description, breaking_note) = unpack(&self.text[p.start as usize..(p.start + p.len) as usize]);
+        let (description, breaking_note) = (description.to_string(), breaking_note.map(Box::from));
         Note {
             hash: id.iter().map(|b| format!("{b:02x}")).collect(),
             kind: self.strings[p.kind as usize].clone(),
@@ -158,8 +153,8 @@ impl NoteStore {
             let id: Vec<u8> = (0..store.id_len)
                 .map(|i| n.hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0))
                 .collect();
-            let text = Text { description: &n.description, breaking_note: n.breaking_note.as_deref().unwrap_or("") };
-            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, text, &mut ids);
+            let text = pack(&n.description.replace('\0', ""), n.breaking_note.as_deref());
+            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, &text, &mut ids);
         }
         store
     }
@@ -181,7 +176,7 @@ impl NoteStore {
         kind: &str,
         scope: Option<&str>,
         breaking: bool,
-        text: Text,
+        text: &str,
         ids: &mut HashMap<String, u32>,
     ) {
         if let Some(id) = id {
@@ -190,18 +185,28 @@ impl NoteStore {
         let kind = self.intern(kind, ids);
         let scope = scope.map_or(NO_NOTE, |s| self.intern(s, ids));
         let start = self.text.len() as u32;
-        self.text.push_str(text.description);
-        self.text.push_str(text.breaking_note);
-        let (len, note_len) = (text.description.len() as u32, text.breaking_note.len() as u32);
-        self.notes.push(Packed { kind, scope, start, len, note_len, breaking });
+        self.text.push_str(text);
+        self.notes.push(Packed { kind, scope, start, len: text.len() as u32, breaking });
     }
 }
 
-/// The text a note keeps: its description and the breaking footer's ("" when none).
-#[derive(Clone, Copy)]
-struct Text<'a> {
-    description: &'a str,
-    breaking_note: &'a str,
+/// A note's text as kept: the description, and after a NUL the breaking
+/// footer's description when there is one. A NUL cannot be in a commit message
+/// (`git log -z` separates records with it), so it costs one byte, and only
+/// for the notes that have one, instead of a length per note.
+fn pack(description: &str, breaking_note: Option<&str>) -> String {
+    match breaking_note {
+        Some(n) => format!("{description}\0{n}"),
+        None => description.to_string(),
+    }
+}
+
+/// `pack` undone: (description, breaking note).
+fn unpack(text: &str) -> (&str, Option<&str>) {
+    match text.split_once('\0') {
+        Some((d, n)) => (d, Some(n)),
+        None => (text, None),
+    }
 }
 
 /// The changelog notes of one package: indices into `store`, which every
@@ -479,12 +484,13 @@ impl LogParser {
         let kind = self.kind_id(&c.kind);
         let start = self.log.text.len() as u32;
         self.log.text.push_str(&c.description);
-        let len = c.description.len() as u32;
         // of the body, only what the changelog shows: the description of a break
-        let note = c.breaking_note.as_deref().unwrap_or("");
-        self.log.text.push_str(note);
-        let note_len = note.len() as u32;
-        self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len, note_len });
+        if let Some(note) = &c.breaking_note {
+            self.log.text.push('\0');
+            self.log.text.push_str(note);
+        }
+        let len = self.log.text.len() as u32 - start;
+        self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len });
         (self.log.notes.len() - 1) as u32
     }
 }
@@ -608,8 +614,7 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
         if *slot != NO_NOTE {
             *slot = used;
             used += 1;
-            let raw = log.notes[log.commits[c].note as usize];
-            text_len += (raw.len + raw.note_len) as usize;
+            text_len += log.notes[log.commits[c].note as usize].len as usize;
         }
     }
     let id_len = if log.oid_len == 0 { 20 } else { log.oid_len as usize };
@@ -630,8 +635,7 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
     for (c, _) in index.iter().enumerate().filter(|(_, &k)| k != NO_NOTE) {
         let raw = log.notes[log.commits[c].note as usize];
         let scope = (raw.scope != NO_NOTE).then(|| log.scopes[raw.scope as usize].as_str());
-        let (from, to) = (raw.start as usize, (raw.start + raw.len) as usize);
-        let text = Text { description: &log.text[from..to], breaking_note: &log.text[to..to + raw.note_len as usize] };
+        let text = &log.text[raw.start as usize..(raw.start + raw.len) as usize];
         store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, text, &mut strings);
     }
     let store = Arc::new(store);
@@ -751,6 +755,7 @@ mod tests {
         parser.feed(&bytes);
         let log = parser.finish();
         assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
+        assert_eq!(log.text, "e (#5)cba", "of the messages only the descriptions are kept, no body");
         let tags =
             vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
         let hs = analyze(&log, &tags, &packages, &|i| vec![format!("{}-v{{version}}", packages[i].name)]);
@@ -774,6 +779,24 @@ mod tests {
         assert!(Arc::ptr_eq(&a.store, &b.store));
         assert_eq!(a.store.len(), 3);
         assert_eq!(a.since_final[2], b.since_final[0]);
+    }
+
+    #[test]
+    fn a_breaking_footer_is_kept_and_nothing_else_of_the_body() {
+        let packages = vec![pkg("crates/a")];
+        let msg =
+            "fix(io): b\n\nA long body\nthat no changelog shows.\n\nBREAKING CHANGE: reads are buffered\nRefs: #3";
+        let bytes = format!("\0XTASKRECf{} \0{msg}\0\ncrates/a/x\0", "1".repeat(40));
+        let mut parser = LogParser::new("XTASKRECf", &packages, Convention::Conventional);
+        parser.feed(bytes.as_bytes());
+        let log = parser.finish();
+        assert_eq!(log.text, "b\0reads are buffered");
+        let hs = analyze(&log, &[], &packages, &|_| vec!["a-v{version}".into()]);
+        let n = hs[0].notes.since_tag().next().unwrap();
+        assert_eq!((n.description.as_str(), n.breaking_note.as_deref()), ("b", Some("reads are buffered")));
+        // a note built by hand packs and unpacks alike, a NUL in its text dropped
+        let back = NoteStore::from_notes(&[Note { description: "x\0y".into(), ..n.clone() }]).get(0);
+        assert_eq!((back.description.as_str(), back.breaking_note.as_deref()), ("xy", Some("reads are buffered")));
     }
 
     #[test]
