@@ -259,11 +259,8 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
 fn line(note: &Note, ctx: &Context) -> String {
     let links = ctx.links;
     let mut out = String::new();
-    match (&note.scope, ctx.convention) {
-        (Some(scope), Convention::Conventional) => {
-            let _ = write!(out, "**{scope}:** ");
-        }
-        _ => {}
+    if let (Some(scope), Convention::Conventional) = (&note.scope, ctx.convention) {
+        let _ = write!(out, "**{scope}:** ");
     }
     let mut text = note.description.clone();
     if let Some(why) = note.breaking_note.as_deref().filter(|w| !w.eq_ignore_ascii_case(&note.description)) {
