@@ -24,6 +24,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(!scope.is_empty() && !scope.contains(['(', ')', ':', '\n']));
     }
 
+    // A breaking footer's description is one non-empty line, and only a break has one.
+    if let Some(note) = &c.breaking_note {
+        assert!(c.breaking && !note.is_empty() && !note.contains(['\n', '\r']) && note == note.trim());
+    }
+
     // change() agrees with the fields.
     let expected = match (c.breaking, c.kind.as_str()) {
         (true, _) => Change::Breaking,
@@ -34,10 +39,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(c.change(), expected);
 
     // The header written back parses to the same commit (a breaking footer
-    // becomes a `!`, which means the same).
+    // becomes a `!`, which means the same; the footer's words stay behind).
     let scope = c.scope.as_deref().map(|s| format!("({s})")).unwrap_or_default();
     let header = format!("{}{scope}{}: {}", c.kind, if c.breaking { "!" } else { "" }, c.description);
-    assert_eq!(parse(&header).as_ref(), Some(&c), "header {header:?}");
+    let headline = xtask::commits::Conventional { breaking_note: None, ..c.clone() };
+    assert_eq!(parse(&header).as_ref(), Some(&headline), "header {header:?}");
 
     // Leading blank lines are ignored.
     assert_eq!(parse(&format!("\n\r\n {message}")).as_ref(), Some(&c));

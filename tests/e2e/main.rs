@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod bad_release;
+mod changelogs;
 mod cli;
 mod corpus;
 mod crash;

@@ -32,7 +32,7 @@ fn edits(repo: &Repo) -> Vec<(String, String)> {
     let loaded = Loaded::load(Some(repo.path()), None).unwrap();
     let sh = xshell::Shell::new().unwrap();
     let (_, plan) = loaded.plan(&sh, &Options::default()).unwrap();
-    xtask::release::write::compute_edits(&loaded, &plan, &[], xtask::release::write::Show::Nothing).unwrap()
+    xtask::release::write::compute_edits(&loaded, &plan, &[], xtask::release::write::Show::Nothing).unwrap().files
 }
 
 fn edited<'a>(edits: &'a [(String, String)], file: &str) -> &'a str {

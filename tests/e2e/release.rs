@@ -238,7 +238,7 @@ fn mixed_release_end_to_end_then_only_what_changed() {
     assert!(core_log.ends_with("## [1.0.0] - 2026-01-02\n\nFirst release.\n"), "{core_log}");
     let models_log = std::fs::read_to_string(repo.path().join("py/packages/models/CHANGELOG.md")).unwrap();
     assert!(
-        models_log.contains("## [2.0.0] - 2026-01-02\n\n### Breaking changes\n\n- **models:** ids ("),
+        models_log.contains("## [2.0.0] - 2026-01-02\n\n### Breaking changes\n\n- **models:** ids — ids are strings ("),
         "{models_log}"
     );
     let client_log = std::fs::read_to_string(repo.path().join("py/packages/client/CHANGELOG.md")).unwrap();

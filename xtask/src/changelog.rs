@@ -21,11 +21,16 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::commits::{Convention, AREA_KIND};
 use crate::config::ChangelogConfig;
 use crate::forge::Links;
 use crate::history::Note;
 use crate::plan::{forced_by, Entry, Plan, Status};
 use crate::version::{Ecosystem, Version};
+
+mod style;
+use std::cmp::Ordering;
+pub use style::Style;
 
 pub const TITLE: &str = "# Changelog";
 pub const BREAKING: &str = "Breaking changes";
@@ -41,6 +46,9 @@ pub struct Context<'a> {
     pub links: Option<&'a Links>,
     /// The release date, `YYYY-MM-DD` (`today()`).
     pub date: &'a str,
+    /// What the notes are: conventional commits, or `area: subject` ones
+    /// (their lines are the subjects as written, under `Changes`).
+    pub convention: Convention,
 }
 
 /// One package's changelog section for one release. Serializable, so a release
@@ -78,12 +86,15 @@ pub struct Item {
 }
 
 impl Section {
-    /// `## [1.2.0](COMPARE-URL) - 2026-01-02`, or `## [1.2.0] - 2026-01-02`.
+    /// `## [1.2.0](COMPARE-URL) - 2026-01-02`, or `## [1.2.0] - 2026-01-02`:
+    /// the heading in a new file (Keep a Changelog).
     pub fn heading(&self) -> String {
-        match &self.compare_url {
-            Some(url) => format!("## [{}]({url}) - {}", self.version, self.date),
-            None => format!("## [{}] - {}", self.version, self.date),
-        }
+        self.heading_in(&Style::default())
+    }
+
+    /// The heading in a file of `style`.
+    pub fn heading_in(&self, style: &Style) -> String {
+        style.heading(&self.version, &self.date, self.compare_url.as_deref())
     }
 
     /// The section without its heading: the release notes. Ends with one newline.
@@ -111,9 +122,15 @@ impl Section {
         out
     }
 
-    /// Heading and body, ending with one newline.
+    /// Heading and body, ending with one newline (Keep a Changelog).
     pub fn markdown(&self) -> String {
-        format!("{}\n\n{}", self.heading(), self.body())
+        self.markdown_in(&Style::default())
+    }
+
+    /// Heading and body in a file of `style`, ending with one newline.
+    pub fn markdown_in(&self, style: &Style) -> String {
+        let first = style.first_line(&self.date).map(|l| format!("{l}\n\n")).unwrap_or_default();
+        format!("{}\n\n{first}{}", self.heading_in(style), self.body_at(style.group_level))
     }
 }
 
@@ -183,10 +200,31 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
     })
 }
 
+/// The title of the group of `area: subject` commits, unless `[changelog.sections]` names one for `change`.
+pub const CHANGES: &str = "Changes";
+
+/// Whether the changelog leaves a note out: a hidden type, or with the `area`
+/// convention a hidden area (`chore`, `ci: ...`, `docs(tokio): ...`); a break never.
+fn hidden(note: &Note, ctx: &Context) -> bool {
+    let hidden = |name: &str| ctx.config.hidden.iter().any(|h| h.eq_ignore_ascii_case(name));
+    match ctx.convention {
+        _ if note.breaking => false,
+        Convention::Conventional => hidden(&note.kind),
+        Convention::Area => {
+            let area = note.scope.as_deref().unwrap_or("");
+            hidden(area.split(['(', ' ', ',', '/']).next().unwrap_or(area))
+        }
+    }
+}
+
 /// Notes (newest first) → groups in display order, oldest commit first in each.
 fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
     let cfg = ctx.config;
+    let area_title = cfg.sections.iter().find(|(k, _)| k == AREA_KIND).map_or(CHANGES, |(_, t)| t.as_str());
     let mut titles: Vec<&str> = vec![BREAKING];
+    if ctx.convention == Convention::Area {
+        titles.push(area_title);
+    }
     for (_, title) in &cfg.sections {
         if !titles.contains(&title.as_str()) {
             titles.push(title);
@@ -197,13 +235,15 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
     for note in notes.iter().rev() {
         let title = if note.breaking {
             BREAKING
-        } else if cfg.hidden.contains(&note.kind) {
+        } else if hidden(note, ctx) {
             continue;
+        } else if ctx.convention == Convention::Area {
+            area_title
         } else {
             cfg.sections.iter().find(|(k, _)| *k == note.kind).map_or(OTHER, |(_, t)| t.as_str())
         };
         let at = titles.iter().position(|t| *t == title).expect("every title is listed");
-        items[at].push(Item { markdown: line(note, ctx.links), commit: Some(note.clone()) });
+        items[at].push(Item { markdown: line(note, ctx), commit: Some(note.clone()) });
     }
     titles
         .iter()
@@ -213,17 +253,23 @@ fn groups(notes: &[Note], ctx: &Context) -> Vec<Group> {
         .collect()
 }
 
-/// `**scope:** description ([abc1234](URL))`, `#N` linked to the forge.
-fn line(note: &Note, links: Option<&Links>) -> String {
+/// `**scope:** description ([abc1234](URL))`, `#N` linked to the forge; a
+/// breaking change's footer after the description: `description — what broke`.
+/// An `area: subject` commit's line is its subject as written.
+fn line(note: &Note, ctx: &Context) -> String {
+    let links = ctx.links;
     let mut out = String::new();
-    if let Some(scope) = &note.scope {
+    if let (Some(scope), Convention::Conventional) = (&note.scope, ctx.convention) {
         let _ = write!(out, "**{scope}:** ");
     }
-    let text = &note.description;
+    let mut text = note.description.clone();
+    if let Some(why) = note.breaking_note.as_deref().filter(|w| !w.eq_ignore_ascii_case(&note.description)) {
+        let _ = write!(text, " — {why}");
+    }
     match links {
         Some(l) => {
             let mut last = 0;
-            for (range, n) in crate::commits::references(text) {
+            for (range, n) in crate::commits::references(&text) {
                 out.push_str(&text[last..range.start]);
                 let _ = write!(out, "[#{n}]({})", l.issue(n));
                 last = range.end;
@@ -232,7 +278,7 @@ fn line(note: &Note, links: Option<&Links>) -> String {
             let _ = write!(out, " ([{}]({}))", note.short(), l.commit(&note.hash));
         }
         None => {
-            out.push_str(text);
+            out.push_str(&text);
             let _ = write!(out, " ({})", note.short());
         }
     }
@@ -264,9 +310,9 @@ impl std::error::Error for ParseError {}
 /// A changelog's structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
-    /// The `# ` title's text.
-    pub title: String,
-    /// Whether there is an `## [Unreleased]` section.
+    /// The title's text (`# Changelog`); `None` when the versions are `# ` headings (tokio).
+    pub title: Option<String>,
+    /// Whether there is an `[Unreleased]` section.
     pub unreleased: bool,
     /// Version headings, top to bottom: (version as written, without a `v`; 1-based line).
     pub versions: Vec<(String, usize)>,
@@ -287,6 +333,8 @@ struct Heading<'a> {
 enum Kind {
     Unreleased,
     Version(String),
+    /// `## 0.15.x`: a link to an archived changelog of a release series (ruff).
+    Series,
     Other,
 }
 
@@ -325,37 +373,107 @@ fn kind(heading: &str) -> Kind {
     }
     let token = t.split([']', ' ', '(', '\t']).next().unwrap_or("");
     let token = token.strip_prefix(['v', 'V']).unwrap_or(token);
-    let is_version =
-        Version::parse(Ecosystem::Cargo, token).is_ok() || Version::parse(Ecosystem::Python, token).is_ok();
-    if is_version && token.starts_with(|c: char| c.is_ascii_digit()) {
-        Kind::Version(token.to_string())
+    if !token.starts_with(|c: char| c.is_ascii_digit()) {
+        return Kind::Other;
+    }
+    if Version::parse(Ecosystem::Cargo, token).is_ok() || Version::parse(Ecosystem::Python, token).is_ok() {
+        return Kind::Version(token.to_string());
+    }
+    let series = token.strip_suffix(".x").or_else(|| token.strip_suffix(".*"));
+    if series.is_some_and(|s| s.split('.').all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))) {
+        Kind::Series
     } else {
         Kind::Other
     }
 }
 
-/// Reads a changelog: a `# ` title, then `## ` sections that are versions or
-/// `[Unreleased]`. Headings inside code blocks do not count.
-pub fn parse(text: &str) -> Result<Parsed, ParseError> {
+/// A changelog read for writing: its headings, the level its versions are
+/// written at, and where each version section starts.
+struct Layout<'a> {
+    hs: Vec<Heading<'a>>,
+    /// The `#` count of version headings: that of the first version (or
+    /// `[Unreleased]`) heading among `# ` and `## `; 2 when there is none.
+    level: usize,
+    title: Option<String>,
+    /// Indices into `hs` of the headings at `level` after the title, with their kind.
+    sections: Vec<(usize, Kind)>,
+}
+
+impl Layout<'_> {
+    /// The index in `hs` of the newest (topmost) version heading.
+    fn newest(&self) -> Option<usize> {
+        self.sections.iter().find(|(_, k)| matches!(k, Kind::Version(_))).map(|(i, _)| *i)
+    }
+
+    /// The byte range of section `at` (an index into `hs`), heading included.
+    fn span(&self, text: &str, at: usize) -> std::ops::Range<usize> {
+        let end = self.hs[at + 1..].iter().find(|h| h.level <= self.level).map_or(text.len(), |h| h.start);
+        self.hs[at].start..end
+    }
+
+    fn style(&self, text: &str) -> Style {
+        Style::of(text, &self.hs, self.level, self.newest())
+    }
+}
+
+/// The example heading of an error message at `level`.
+fn example(level: usize) -> &'static str {
+    if level == 1 {
+        "`# 1.2.0 (January 2nd, 2026)`"
+    } else {
+        "`## [1.2.0] - 2026-01-02`"
+    }
+}
+
+fn layout(text: &str) -> Result<Layout<'_>, ParseError> {
     let hs = headings(text);
-    let title = match hs.iter().find(|h| h.level <= 2) {
-        Some(h) if h.level == 1 => h.text.to_string(),
-        Some(h) => {
-            return Err(ParseError { line: h.line, message: "a `## ` section comes before the `# ` title".into() })
+    let level =
+        hs.iter().filter(|h| h.level <= 2).find(|h| !matches!(kind(h.text), Kind::Other)).map_or(2, |h| h.level);
+    // a `# ` title comes first, except where versions are `# ` headings themselves
+    let mut title = None;
+    let mut from = 0;
+    match hs.iter().position(|h| h.level <= 2) {
+        Some(i) if hs[i].level == 1 && (level == 2 || kind(hs[i].text) == Kind::Other) => {
+            title = Some(hs[i].text.to_string());
+            from = i + 1;
         }
-        None => return Err(ParseError { line: 0, message: "no `# ` title (e.g. `# Changelog`)".into() }),
-    };
-    let mut parsed = Parsed { title, unreleased: false, versions: vec![] };
-    for h in hs.iter().filter(|h| h.level == 2) {
+        Some(i) if level == 2 => {
+            return Err(ParseError { line: hs[i].line, message: "a `## ` section comes before the `# ` title".into() })
+        }
+        None if level == 2 => return Err(ParseError { line: 0, message: "no `# ` title (e.g. `# Changelog`)".into() }),
+        _ => {}
+    }
+    let hashes = "#".repeat(level);
+    let mut sections = vec![];
+    for (i, h) in hs.iter().enumerate().skip(from) {
+        if h.level != level {
+            continue;
+        }
         match kind(h.text) {
-            Kind::Unreleased => parsed.unreleased = true,
-            Kind::Version(v) => parsed.versions.push((v, h.line)),
             Kind::Other => {
                 return Err(ParseError {
                     line: h.line,
-                    message: format!("`## {}` is not a version heading (`## [1.2.0] - 2026-01-02`)", h.text),
+                    message: format!("`{hashes} {}` is not a version heading ({})", h.text, example(level)),
                 })
             }
+            k => sections.push((i, k)),
+        }
+    }
+    Ok(Layout { hs, level, title, sections })
+}
+
+/// Reads a changelog: a `# ` title, then `## ` sections that are versions,
+/// `[Unreleased]` or links to archived series (`## 0.15.x`); or, without a
+/// title, `# ` version sections (tokio) with `## ` or `### ` groups under
+/// them. Headings inside code blocks do not count.
+pub fn parse(text: &str) -> Result<Parsed, ParseError> {
+    let l = layout(text)?;
+    let mut parsed = Parsed { title: l.title.clone(), unreleased: false, versions: vec![] };
+    for (i, k) in &l.sections {
+        match k {
+            Kind::Unreleased => parsed.unreleased = true,
+            Kind::Version(v) => parsed.versions.push((v.clone(), l.hs[*i].line)),
+            Kind::Series | Kind::Other => {}
         }
     }
     Ok(parsed)
@@ -382,12 +500,12 @@ pub fn check(text: &str, eco: Ecosystem, manifest_version: &str) -> Result<(), S
 /// The notes of `version` in a changelog (the section's body, `\n` line ends),
 /// e.g. to make a forge release from the file of the release commit.
 pub fn notes_of(text: &str, version: &str) -> Option<String> {
-    let want = version.strip_prefix(['v', 'V']).unwrap_or(version);
-    let hs = headings(text);
-    let at = hs.iter().position(|h| h.level == 2 && kind(h.text) == Kind::Version(want.to_string()))?;
-    let from = hs[at].start + text[hs[at].start..].find('\n').map_or(text.len() - hs[at].start, |n| n + 1);
-    let to = hs[at + 1..].iter().find(|h| h.level <= 2).map_or(text.len(), |h| h.start);
-    let body = text[from..to].replace("\r\n", "\n");
+    let want = Kind::Version(version.strip_prefix(['v', 'V']).unwrap_or(version).to_string());
+    let l = layout(text).ok()?;
+    let at = l.sections.iter().find(|(_, k)| *k == want)?.0;
+    let span = l.span(text, at);
+    let from = span.start + text[span.clone()].find('\n').map_or(span.len(), |n| n + 1);
+    let body = text[from..span.end].replace("\r\n", "\n");
     let body = body.trim_matches('\n');
     Some(format!("{body}\n"))
 }
@@ -402,34 +520,99 @@ fn line_end(text: &str) -> &'static str {
     }
 }
 
-/// `existing` with `section` added: a new file (`None` or blank) gets the
-/// title; otherwise the section goes in place of an `## [Unreleased]` section,
-/// or before the first `## ` heading, or at the end, and every other byte is
-/// kept. `None` when the version is already in the file: nothing to write.
-pub fn insert(existing: Option<&str>, section: &Section) -> Option<String> {
+/// Versions compared as SemVer, else as PEP 440; `None` when neither reads both.
+fn compare(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    [Ecosystem::Cargo, Ecosystem::Python].into_iter().find_map(|eco| {
+        let (a, b) = (Version::parse(eco, a).ok()?, Version::parse(eco, b).ok()?);
+        a.partial_cmp(&b)
+    })
+}
+
+/// The style the next section of a changelog is written in (`None`, or a
+/// file that does not parse: Keep a Changelog's).
+pub fn style_of(existing: Option<&str>) -> Style {
+    existing.and_then(|t| layout(t).ok()).map(|l| l.style(existing.unwrap_or_default())).unwrap_or_default()
+}
+
+/// `existing` with `section` added in the file's own style (`style_of`): a
+/// new file (`None` or blank) gets a title. The section goes above the newest
+/// version older than it (for a new release, the top one), taking the place of
+/// an `[Unreleased]` section above it; a file without versions gets it at the
+/// end. Every other byte is kept (CRLF files get CRLF). `Ok(None)`: the
+/// version is there already, nothing to write. An error when there is no
+/// right place: the file does not parse, its versions are not newest first,
+/// or every version in it is newer than the section's.
+pub fn insert(existing: Option<&str>, section: &Section) -> Result<Option<String>, ParseError> {
     let text = match existing {
         Some(t) if !t.trim().is_empty() => t,
-        _ => return Some(format!("{TITLE}\n\n{}", section.markdown())),
+        _ => return Ok(Some(format!("{TITLE}\n\n{}", section.markdown()))),
     };
-    let hs = headings(text);
+    let l = layout(text)?;
     let version = Kind::Version(section.version.clone());
-    if hs.iter().any(|h| h.level == 2 && kind(h.text) == version) {
-        return None;
+    if l.sections.iter().any(|(_, k)| *k == version) {
+        return Ok(None);
     }
     let nl = line_end(text);
-    let md = section.markdown().replace('\n', nl);
-    let h2: Vec<&Heading> = hs.iter().filter(|h| h.level <= 2).collect();
-    if let Some(at) = h2.iter().position(|h| h.level == 2 && kind(h.text) == Kind::Unreleased) {
-        let from = h2[at].start;
-        return Some(match h2.get(at + 1) {
-            Some(next) => format!("{}{md}{nl}{}", &text[..from], &text[next.start..]),
-            None => format!("{}{md}", &text[..from]),
+    let md = section.markdown_in(&l.style(text)).replace('\n', nl);
+    let Some(place) = place(&l, &section.version)? else {
+        return Ok(Some(format!("{}{}{md}", text, separator(text, nl))));
+    };
+    let span = match place {
+        Place::Replace(at) => l.span(text, at),
+        Place::Above(at) => l.hs[at].start..l.hs[at].start,
+    };
+    Ok(Some(if span.end == text.len() {
+        format!("{}{md}", &text[..span.start])
+    } else {
+        format!("{}{md}{nl}{}", &text[..span.start], &text[span.end..])
+    }))
+}
+
+/// Where a new section goes (indices into `Layout::hs`).
+enum Place {
+    /// In place of this `[Unreleased]` section.
+    Replace(usize),
+    /// Right above this heading.
+    Above(usize),
+}
+
+/// The place of `version` in a newest-first file; `None`: at the end (no
+/// version or `[Unreleased]` section yet).
+fn place(l: &Layout, version: &str) -> Result<Option<Place>, ParseError> {
+    let versions: Vec<(usize, &str)> = l
+        .sections
+        .iter()
+        .filter_map(|(i, k)| match k {
+            Kind::Version(v) => Some((*i, v.as_str())),
+            _ => None,
+        })
+        .collect();
+    let unreleased = l.sections.iter().find(|(_, k)| *k == Kind::Unreleased).map(|(i, _)| *i);
+    let Some(&(top, top_version)) = versions.first() else { return Ok(unreleased.map(Place::Replace)) };
+    let line = |i: usize| l.hs[i].line;
+    // the file is newest first, or the tool cannot tell where a version goes
+    if let Some(&(i, newer)) = versions.iter().find(|(_, v)| compare(v, top_version) == Some(Ordering::Greater)) {
+        return Err(ParseError {
+            line: line(i),
+            message: format!(
+                "the sections are not newest first ({newer} at line {} is below {top_version} at line {}), so there \
+                 is no telling where {version} goes",
+                line(i),
+                line(top)
+            ),
         });
     }
-    Some(match h2.iter().find(|h| h.level == 2) {
-        Some(first) => format!("{}{md}{nl}{}", &text[..first.start], &text[first.start..]),
-        None => format!("{}{}{md}", text, separator(text, nl)),
-    })
+    let Some(&(above, _)) = versions.iter().find(|(_, v)| compare(v, version) != Some(Ordering::Greater)) else {
+        let &(last, oldest) = versions.last().expect("not empty");
+        return Err(ParseError {
+            line: line(last),
+            message: format!("every version in it is newer than {version} (the oldest is {oldest})"),
+        });
+    };
+    Ok(Some(match unreleased {
+        Some(u) if above == top && u < top => Place::Replace(u),
+        _ => Place::Above(above),
+    }))
 }
 
 /// What goes between `text` and an appended block: enough line ends for one blank line.
@@ -542,26 +725,29 @@ pub fn validate_workspace(text: &str) -> Result<(), ParseError> {
 
 // ---- the `changelog` command's output -------------------------------------------
 
-/// Every section with the file it goes to, for a person.
-pub fn render_markdown(sections: &[Section]) -> String {
+/// Every section with the file it goes to, for a person, each in its file's
+/// style (`styles[i]` for `sections[i]`: `style_of` the file).
+pub fn render_markdown(sections: &[Section], styles: &[Style]) -> String {
     let mut out = String::new();
-    for (i, s) in sections.iter().enumerate() {
+    for (i, (s, style)) in sections.iter().zip(styles).enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let _ = write!(out, "<!-- {}: {} {} -->\n{}", s.path, s.package, s.version, s.markdown());
+        let _ = write!(out, "<!-- {}: {} {} -->\n{}", s.path, s.package, s.version, s.markdown_in(style));
     }
     out
 }
 
-/// `{"sections": [...]}`: each `Section`'s fields plus its `heading` and `markdown`.
-pub fn render_json(sections: &[Section]) -> String {
+/// `{"sections": [...]}`: each `Section`'s fields plus its `heading` and
+/// `markdown` in its file's style.
+pub fn render_json(sections: &[Section], styles: &[Style]) -> String {
     let list: Vec<serde_json::Value> = sections
         .iter()
-        .map(|s| {
+        .zip(styles)
+        .map(|(s, style)| {
             let mut v = serde_json::to_value(s).expect("plain data");
-            v["heading"] = s.heading().into();
-            v["markdown"] = s.markdown().into();
+            v["heading"] = s.heading_in(style).into();
+            v["markdown"] = s.markdown_in(style).into();
             v
         })
         .collect();

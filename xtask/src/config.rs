@@ -52,6 +52,8 @@ pub struct Config {
     pub smoke_tests: Vec<SmokeTest>,
     pub changelog: ChangelogConfig,
     pub forge: ForgeConfig,
+    /// `[commits] convention`: how the history says what changed.
+    pub convention: crate::commits::Convention,
 }
 
 /// `[changelog]`: where changelogs are written and what they show.
@@ -202,6 +204,7 @@ impl Default for Config {
             smoke_tests: vec![],
             changelog: ChangelogConfig::default(),
             forge: ForgeConfig::default(),
+            convention: crate::commits::Convention::default(),
         }
     }
 }
@@ -268,6 +271,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("smoke-tests", &["package", "import", "run"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),
+    ("commits", &["convention"]),
 ];
 
 impl Config {
@@ -612,6 +616,12 @@ impl Config {
         }
         if let Some(v) = get("changelog", "hidden") {
             c.changelog.hidden = strings(v, "changelog.hidden")?.iter().map(|k| k.to_ascii_lowercase()).collect();
+        }
+        if let Some(v) = get("commits", "convention") {
+            let names = crate::commits::Convention::NAMES.join(" or ");
+            let name = string(v, "commits.convention")?;
+            c.convention = crate::commits::Convention::from_name(&name)
+                .ok_or_else(|| wrong_type("commits.convention", &format!("{names} (\"{name}\" is neither)")))?;
         }
         if let Some(v) = get("forge", "kind") {
             let kind = string(v, "forge.kind")?;
@@ -1029,6 +1039,20 @@ mod tests {
         assert_eq!(code("[[smoke-tests]]\npackage = 'a'\nrun = []"), Code::ConfigValue);
         assert_eq!(code("[[smoke-tests]]\npackage = 'a'\nimports = []"), Code::ConfigUnknownKey);
         assert_eq!(code("[smoke-tests]\npackage = 'a'"), Code::ConfigValue);
+    }
+
+    #[test]
+    fn commit_conventions() {
+        use crate::commits::Convention;
+        assert_eq!(Config::default().convention, Convention::Conventional);
+        assert_eq!(Config::parse("[commits]\nconvention = 'area'").unwrap().convention, Convention::Area);
+        assert_eq!(
+            Config::parse("[commits]\nconvention = 'conventional'").unwrap().convention,
+            Convention::Conventional
+        );
+        assert_eq!(code("[commits]\nconvention = 'angular'"), Code::ConfigValue);
+        assert_eq!(code("[commits]\nconvension = 'area'"), Code::ConfigUnknownKey);
+        assert_eq!(code("[commit]\nconvention = 'area'"), Code::ConfigUnknownKey);
     }
 
     #[test]

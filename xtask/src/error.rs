@@ -295,6 +295,14 @@ codes! {
          tool reads and writes: a `# ` title, then `## [VERSION] - DATE` sections (`## [Unreleased]` \
          is allowed), newest first. The message names the file and the line. Fix the heading, or set \
          [changelog] path to another file.";
+    ChangelogUnplaceable = "XR137", "a changelog has no place for the new section",
+        "A release puts each package's new section above the newest version in its changelog, in the \
+         file's own style (Keep a Changelog's `## [1.2.0] - 2026-01-02`, `## v1.2.0 (2026-01-02)`, \
+         tokio's `# 1.2.0 (January 2nd, 2026)`). Here it found no right place: the file does not parse \
+         as a changelog (a heading at the versions' level that is not a version), its versions are not \
+         newest first, or every version in it is newer than the one released. Preflight stops the \
+         release before anything is written, and the write step refuses too. Fix the file (`cargo \
+         xtask check` names the heading), or point [changelog] path at another file.";
     ChangelogVersion = "XR134", "a changelog's newest section is not the manifest's version",
         "`check` compares each package's changelog with its manifest: the newest `## [VERSION]` \
          section must be the version the manifest holds (the release writes both in one commit). \

@@ -6,8 +6,9 @@
 //! ancestors of its last tag count.
 //!
 //! For changelogs, the subject of each conventional commit that touches a
-//! package is kept too (type, scope, breaking flag, description: one shared text
-//! buffer, a few dozen bytes a commit), and `analyze` keeps only the notes of the
+//! package is kept too (type, scope, breaking flag, description, and of the body
+//! only a `BREAKING CHANGE:` footer's description: one shared text buffer, a few
+//! dozen bytes a commit), and `analyze` keeps only the notes of the
 //! commits since each package's last tag, and since its last final (non
 //! pre-release) tag for the pre-release rollup, in one list shared by all
 //! packages (`PackageNotes`).
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
-use crate::commits::{self, Change};
+use crate::commits::{self, Change, Convention};
 use crate::config::match_tag;
 use crate::error::Code;
 use crate::shell;
@@ -52,8 +53,8 @@ pub struct Log {
 /// No note: the commit is not conventional or touches no package.
 pub const NO_NOTE: u32 = u32::MAX;
 
-/// A conventional commit's subject as the log parser keeps it: 16 bytes and
-/// the description in `Log::text` (the commit id is the key of `by_hash`).
+/// A conventional commit's subject as the log parser keeps it: 16 bytes, and
+/// its text in `Log::text` (`NoteText`; the commit id is the key of `by_hash`).
 #[derive(Debug, Clone, Copy)]
 pub struct RawNote {
     /// Index into `Log::kinds`: the commit's own type (`feat`, `refactor` ...).
@@ -61,7 +62,7 @@ pub struct RawNote {
     pub breaking: bool,
     /// Index into `Log::scopes`, or `NO_NOTE`.
     pub scope: u32,
-    /// Byte range of the description in `Log::text`.
+    /// Byte range of the text in `Log::text`: the description, or `description\0breaking note`.
     pub start: u32,
     pub len: u32,
 }
@@ -78,6 +79,9 @@ pub struct Note {
     pub breaking: bool,
     /// The subject after `type(scope)!: `.
     pub description: String,
+    /// What the `BREAKING CHANGE:` footer says about the break (the changelog shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaking_note: Option<Box<str>>,
     /// `#123` references in the description.
     pub refs: Vec<u64>,
 }
@@ -108,6 +112,7 @@ struct Packed {
     kind: u32,
     /// Index into `strings`, or `NO_NOTE`.
     scope: u32,
+    /// The range of `text`: the description, or `description\0breaking note`.
     start: u32,
     len: u32,
     breaking: bool,
@@ -126,7 +131,8 @@ impl NoteStore {
     pub fn get(&self, i: u32) -> Note {
         let p = self.notes[i as usize];
         let id = &self.ids[i as usize * self.id_len..(i as usize + 1) * self.id_len];
-        let description = self.text[p.start as usize..(p.start + p.len) as usize].to_string();
+        let (description, breaking_note) = unpack(&self.text[p.start as usize..(p.start + p.len) as usize]);
+        let (description, breaking_note) = (description.to_string(), breaking_note.map(Box::from));
         Note {
             hash: id.iter().map(|b| format!("{b:02x}")).collect(),
             kind: self.strings[p.kind as usize].clone(),
@@ -134,6 +140,7 @@ impl NoteStore {
             breaking: p.breaking,
             refs: commits::references(&description).into_iter().map(|(_, n)| n).collect(),
             description,
+            breaking_note,
         }
     }
 
@@ -146,7 +153,8 @@ impl NoteStore {
             let id: Vec<u8> = (0..store.id_len)
                 .map(|i| n.hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0))
                 .collect();
-            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, &n.description, &mut ids);
+            let text = pack(&n.description.replace('\0', ""), n.breaking_note.as_deref());
+            store.push(Some(&id), &n.kind, n.scope.as_deref(), n.breaking, &text, &mut ids);
         }
         store
     }
@@ -168,7 +176,7 @@ impl NoteStore {
         kind: &str,
         scope: Option<&str>,
         breaking: bool,
-        description: &str,
+        text: &str,
         ids: &mut HashMap<String, u32>,
     ) {
         if let Some(id) = id {
@@ -177,8 +185,27 @@ impl NoteStore {
         let kind = self.intern(kind, ids);
         let scope = scope.map_or(NO_NOTE, |s| self.intern(s, ids));
         let start = self.text.len() as u32;
-        self.text.push_str(description);
-        self.notes.push(Packed { kind, scope, start, len: description.len() as u32, breaking });
+        self.text.push_str(text);
+        self.notes.push(Packed { kind, scope, start, len: text.len() as u32, breaking });
+    }
+}
+
+/// A note's text as kept: the description, and after a NUL the breaking
+/// footer's description when there is one. A NUL cannot be in a commit message
+/// (`git log -z` separates records with it), so it costs one byte, and only
+/// for the notes that have one, instead of a length per note.
+fn pack(description: &str, breaking_note: Option<&str>) -> String {
+    match breaking_note {
+        Some(n) => format!("{description}\0{n}"),
+        None => description.to_string(),
+    }
+}
+
+/// `pack` undone: (description, breaking note).
+fn unpack(text: &str) -> (&str, Option<&str>) {
+    match text.split_once('\0') {
+        Some((d, n)) => (d, Some(n)),
+        None => (text, None),
     }
 }
 
@@ -249,7 +276,7 @@ pub struct PackageHistory {
 ///
 /// Its output (hundreds of megabytes for a long history) is parsed as it
 /// streams (`shell::stream`), never held whole.
-pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
+pub fn read_log(root: &Path, packages: &[Package], convention: Convention) -> anyhow::Result<Log> {
     let nonce = nonce();
     let format = format!("--format=%x00{nonce}%H %P%x00%B");
     let args = [
@@ -268,7 +295,7 @@ pub fn read_log(root: &Path, packages: &[Package]) -> anyhow::Result<Log> {
         "--",
     ];
     let help = "a plan needs at least one commit: commit the work tree first (git add -A && git commit)";
-    let mut parser = LogParser::new(&nonce, packages);
+    let mut parser = LogParser::new(&nonce, packages, convention);
     shell::stream("git", &args, Code::Git, help, |chunk| parser.feed(chunk))?;
     Ok(parser.finish())
 }
@@ -350,10 +377,11 @@ pub struct LogParser {
     root_pkg: Option<u32>,
     kind_ids: HashMap<String, u16>,
     scope_ids: HashMap<String, u32>,
+    convention: Convention,
 }
 
 impl LogParser {
-    pub fn new(nonce: &str, packages: &[Package]) -> LogParser {
+    pub fn new(nonce: &str, packages: &[Package], convention: Convention) -> LogParser {
         let mut marker = vec![0u8];
         marker.extend_from_slice(nonce.as_bytes());
         let dirs: HashMap<String, u32> = packages.iter().enumerate().map(|(i, p)| (p.dir.clone(), i as u32)).collect();
@@ -367,6 +395,7 @@ impl LogParser {
             root_pkg,
             kind_ids: HashMap::new(),
             scope_ids: HashMap::new(),
+            convention,
         };
         p.kind_id("other");
         p
@@ -439,7 +468,9 @@ impl LogParser {
                 }
             }
         }
-        let conventional = commits::parse(&message);
+        // a merge says what its branch did, which that branch's commits list already
+        let merge = self.convention == Convention::Area && parents.len() > 1;
+        let conventional = if merge { None } else { commits::parse_as(self.convention, &message) };
         let change = conventional.as_ref().map_or(Change::Other, |c| c.change());
         let kind = match (&conventional, change) {
             (_, Change::Breaking) => self.kind_id("breaking"),
@@ -476,7 +507,12 @@ impl LogParser {
         let kind = self.kind_id(&c.kind);
         let start = self.log.text.len() as u32;
         self.log.text.push_str(&c.description);
-        let len = c.description.len() as u32;
+        // of the body, only what the changelog shows: the description of a break
+        if let Some(note) = &c.breaking_note {
+            self.log.text.push('\0');
+            self.log.text.push_str(note);
+        }
+        let len = self.log.text.len() as u32 - start;
         self.log.notes.push(RawNote { kind, breaking: c.breaking, scope, start, len });
         (self.log.notes.len() - 1) as u32
     }
@@ -622,8 +658,8 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
     for (c, _) in index.iter().enumerate().filter(|(_, &k)| k != NO_NOTE) {
         let raw = log.notes[log.commits[c].note as usize];
         let scope = (raw.scope != NO_NOTE).then(|| log.scopes[raw.scope as usize].as_str());
-        let description = &log.text[raw.start as usize..(raw.start + raw.len) as usize];
-        store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, description, &mut strings);
+        let text = &log.text[raw.start as usize..(raw.start + raw.len) as usize];
+        store.push(None, &log.kinds[raw.kind as usize], scope, raw.breaking, text, &mut strings);
     }
     let store = Arc::new(store);
     for h in &mut hs {
@@ -702,23 +738,9 @@ impl<'a> Ancestry<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::VersionSource;
 
     fn pkg(dir: &str) -> Package {
-        Package {
-            name: dir.rsplit('/').next().unwrap().to_string(),
-            ecosystem: crate::version::Ecosystem::Cargo,
-            dir: dir.to_string(),
-            manifest: format!("{dir}/Cargo.toml"),
-            version_text: "1.0.0".into(),
-            version: None,
-            version_source: VersionSource::Manifest,
-            unpublishable: None,
-            deps: vec![],
-            description: None,
-            license: true,
-            built_from: None,
-        }
+        crate::test_support::package(dir)
     }
 
     fn hostile_log(nonce: &str) -> Vec<u8> {
@@ -752,10 +774,11 @@ mod tests {
             let parent = if n > 1 { h(n - 1) } else { String::new() };
             bytes.extend_from_slice(format!("\0{nonce}{} {parent}\0{msg}\0\n{files}\0", h(n)).as_bytes());
         }
-        let mut parser = LogParser::new(nonce, &packages);
+        let mut parser = LogParser::new(nonce, &packages, Convention::Conventional);
         parser.feed(&bytes);
         let log = parser.finish();
         assert_eq!(log.notes.len(), 4, "the non-conventional commit has no note");
+        assert_eq!(log.text, "e (#5)cba", "of the messages only the descriptions are kept, no body");
         let tags =
             vec![Tag { name: "a-v1.1.0".into(), commit: h(1) }, Tag { name: "a-v1.2.0-rc.1".into(), commit: h(3) }];
         let hs = analyze(&log, &tags, &packages, &|i| vec![format!("{}-v{{version}}", packages[i].name)]);
@@ -782,12 +805,30 @@ mod tests {
     }
 
     #[test]
+    fn a_breaking_footer_is_kept_and_nothing_else_of_the_body() {
+        let packages = vec![pkg("crates/a")];
+        let msg =
+            "fix(io): b\n\nA long body\nthat no changelog shows.\n\nBREAKING CHANGE: reads are buffered\nRefs: #3";
+        let bytes = format!("\0XTASKRECf{} \0{msg}\0\ncrates/a/x\0", "1".repeat(40));
+        let mut parser = LogParser::new("XTASKRECf", &packages, Convention::Conventional);
+        parser.feed(bytes.as_bytes());
+        let log = parser.finish();
+        assert_eq!(log.text, "b\0reads are buffered");
+        let hs = analyze(&log, &[], &packages, &|_| vec!["a-v{version}".into()]);
+        let n = hs[0].notes.since_tag().next().unwrap();
+        assert_eq!((n.description.as_str(), n.breaking_note.as_deref()), ("b", Some("reads are buffered")));
+        // a note built by hand packs and unpacks alike, a NUL in its text dropped
+        let back = NoteStore::from_notes(&[Note { description: "x\0y".into(), ..n.clone() }]).get(0);
+        assert_eq!((back.description.as_str(), back.breaking_note.as_deref()), ("xy", Some("reads are buffered")));
+    }
+
+    #[test]
     fn parses_hostile_messages_in_any_chunking() {
         let nonce = "XTASKRECabc";
         let packages = vec![pkg("crates/a"), pkg("py/b c")];
         let bytes = hostile_log(nonce);
         for chunk in [1, 2, 3, 7, 64, bytes.len()] {
-            let mut p = LogParser::new(nonce, &packages);
+            let mut p = LogParser::new(nonce, &packages, Convention::Conventional);
             for c in bytes.chunks(chunk) {
                 p.feed(c);
             }

@@ -88,10 +88,11 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
             let repo = Repo::load(root, config)?;
             let (_, plan) = repo.plan(sh, &opts)?;
             let sections = repo.changelog(sh, &plan)?;
+            let styles = repo.changelog_styles(&sections);
             let out = match format {
                 ChangelogFormat::Markdown if sections.is_empty() => "nothing to release: no changelog section\n".into(),
-                ChangelogFormat::Markdown => changelog::render_markdown(&sections),
-                ChangelogFormat::Json => changelog::render_json(&sections),
+                ChangelogFormat::Markdown => changelog::render_markdown(&sections, &styles),
+                ChangelogFormat::Json => changelog::render_json(&sections, &styles),
             };
             print!("{out}");
         }

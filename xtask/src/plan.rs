@@ -8,6 +8,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::commits::Change;
+use crate::commits::Convention;
 use crate::config::{check_ref_name, render_tag, Config};
 use crate::error::{fail, Code};
 use crate::graph::Graph;
@@ -337,10 +338,10 @@ pub fn plan(
             // before the first tag the plugins say 0.0.0: the commits decide the first version
             let mut h = history[i].clone();
             h.last_tag = Some(("(no tag yet: the version control gives 0.0.0)".into(), current.clone()));
-            d.push(decide(p.ecosystem, &current, &h, opts)?);
+            d.push(decide(p.ecosystem, &current, &h, config.convention, opts)?);
             continue;
         }
-        d.push(decide(p.ecosystem, &current, &history[i], opts)?);
+        d.push(decide(p.ecosystem, &current, &history[i], config.convention, opts)?);
     }
 
     // Groups and forced dependents feed each other: repeat until nothing moves.
@@ -495,7 +496,13 @@ pub fn forced_by(reason: &str) -> Option<(&str, &str)> {
 }
 
 /// The decision for one selected, publishable package from its own history.
-fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options) -> anyhow::Result<Decision> {
+fn decide(
+    eco: Ecosystem,
+    current: &Version,
+    h: &PackageHistory,
+    convention: Convention,
+    opts: &Options,
+) -> anyhow::Result<Decision> {
     let release = |next: Version, bump: Bump, level: Level, reason: String| Decision {
         status: Status::Release,
         next: Some(next),
@@ -536,6 +543,9 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
             format!("the manifest already says {current}, which has no tag yet (last tag {tag})"),
         ));
     }
+    if convention == Convention::Area {
+        return decide_by_hand(current, h, tag, opts);
+    }
     let change = h.change.unwrap_or(Change::Other);
     let summary = summary(h);
     let (mut level, why) = level_for(eco, current, change);
@@ -557,6 +567,44 @@ fn decide(eco: Ecosystem, current: &Version, h: &PackageHistory, opts: &Options)
         level = l;
         reason = format!("{reason}; --bump {} chosen", l.as_str());
     }
+    bumped(current, level, reason, opts)
+}
+
+/// The `area` convention: commits say where something changed, not how much,
+/// so a package with commits since its last tag is released at the level
+/// `--bump` gives (`--force-unchanged` alone: a patch release of every package).
+fn decide_by_hand(current: &Version, h: &PackageHistory, tag: &str, opts: &Options) -> anyhow::Result<Decision> {
+    let skip =
+        |reason: String| Decision { status: Status::Skip, next: None, bump: Bump::None, level: Level::None, reason };
+    let summary = summary(h);
+    let (level, reason) = match (opts.bump.as_ref(), h.commits.is_empty(), opts.force_unchanged) {
+        (_, true, false) => return Ok(skip(format!("no commits since {tag}"))),
+        (Some(BumpArg::Level(l)), true, true) => {
+            (*l, format!("no commits since {tag}, released because of --force-unchanged; --bump {} chosen", l.as_str()))
+        }
+        (Some(BumpArg::Level(l)), false, _) => (*l, format!("{summary} since {tag}; --bump {} chosen", l.as_str())),
+        (None, true, true) => (Level::Patch, format!("no commits since {tag}, released because of --force-unchanged")),
+        (None, false, true) => (Level::Patch, format!("{summary} since {tag}; patch: --force-unchanged without --bump")),
+        (None, false, false) => {
+            return Ok(skip(format!(
+                "{summary} since {tag}; with the `area` commit convention the bump is yours: pass --bump patch, minor or major"
+            )))
+        }
+        (Some(BumpArg::Version(_)), ..) => unreachable!("an explicit version is decided before the history"),
+    };
+    bumped(current, level, reason, opts)
+}
+
+/// A release of `current` at `level` (at least a patch): a pre-release with
+/// `--pre`, the final release of a pre-release, or a plain bump.
+fn bumped(current: &Version, level: Level, mut reason: String, opts: &Options) -> anyhow::Result<Decision> {
+    let release = |next: Version, bump: Bump, level: Level, reason: String| Decision {
+        status: Status::Release,
+        next: Some(next),
+        bump,
+        level,
+        reason,
+    };
     let level = level.max(Level::Patch);
     if let Some(kind) = opts.pre {
         let next = current.bump_pre(level, kind).map_err(|e| {
@@ -940,6 +988,45 @@ mod tests {
         assert!(p.get("e").unwrap().reason.contains("--force-unchanged"));
         let forced = run(&w, &h, &Config::default(), &Options { force_unchanged: true, ..Default::default() });
         assert_eq!(row(&forced, "e"), ("release", Some("2.0.1"), "patch"));
+    }
+
+    #[test]
+    fn the_area_convention_releases_what_changed_at_the_bump_given() {
+        let area = Config { convention: Convention::Area, ..Config::default() };
+        let w = ws(vec![
+            pkg("tokio", C, "1.53.1", &[]),
+            pkg("tokio-util", C, "0.7.19", &[]),
+            pkg("quiet", C, "1.0.0", &[]),
+        ]);
+        // `macros: upgrade syn to v3` is `Other` in both conventions; a footer still marks a break
+        let h = vec![
+            hist(Some(("tokio-1.53.1", C, "1.53.1")), &[Change::Other, Change::Other]),
+            hist(Some(("tokio-util-0.7.19", C, "0.7.19")), &[Change::Breaking]),
+            hist(Some(("quiet-1.0.0", C, "1.0.0")), &[]),
+        ];
+        let p = run(&w, &h, &area, &Options::default());
+        for name in ["tokio", "tokio-util"] {
+            assert_eq!(row(&p, name), ("skip", None, "none"), "{name}: nothing guesses the bump");
+            assert!(
+                p.get(name).unwrap().reason.contains("pass --bump patch, minor or major"),
+                "{}",
+                p.get(name).unwrap().reason
+            );
+        }
+        assert_eq!(p.get("quiet").unwrap().reason, "no commits since quiet-1.0.0");
+        let minor = Options { bump: Some(BumpArg::Level(Level::Minor)), ..Default::default() };
+        let p = run(&w, &h, &area, &minor);
+        assert_eq!(row(&p, "tokio"), ("release", Some("1.54.0"), "minor"));
+        assert_eq!(row(&p, "tokio-util"), ("release", Some("0.8.0"), "minor"));
+        assert_eq!(row(&p, "quiet"), ("skip", None, "none"), "--bump moves what changed only");
+        assert_eq!(p.get("tokio").unwrap().reason, "2 commits (2 other) since tokio-1.53.1; --bump minor chosen");
+        let forced = run(&w, &h, &area, &Options { force_unchanged: true, ..Default::default() });
+        assert_eq!(row(&forced, "quiet"), ("release", Some("1.0.1"), "patch"));
+        assert_eq!(row(&forced, "tokio"), ("release", Some("1.53.2"), "patch"));
+        // the same history under Conventional Commits: only the footer's break releases
+        let p = run(&w, &h, &Config::default(), &Options::default());
+        assert_eq!(row(&p, "tokio"), ("skip", None, "none"));
+        assert_eq!(row(&p, "tokio-util"), ("release", Some("0.8.0"), "minor"));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Repo {
     }
 
     fn history_and_tags(&self, sh: &Shell) -> anyhow::Result<(Vec<PackageHistory>, Vec<Tag>)> {
-        let log = history::read_log(&self.root, &self.ws.packages)?;
+        let log = history::read_log(&self.root, &self.ws.packages, self.config.convention)?;
         let tags = history::read_tags(sh, &self.root)?;
         let groups = self.config.tag_groups(&self.ws);
         let patterns = |i: usize| self.config.tag_patterns(&self.ws.packages[i], groups[i]);
@@ -150,8 +150,23 @@ impl Repo {
     /// only the files matter).
     pub fn changelog_with(&self, plan: &Plan, links: Option<&Links>) -> Vec<Section> {
         let date = changelog::today();
-        let ctx = changelog::Context { config: &self.config.changelog, links, date: &date };
+        let ctx = changelog::Context {
+            config: &self.config.changelog,
+            links,
+            date: &date,
+            convention: self.config.convention,
+        };
         changelog::sections(plan, &ctx)
+    }
+}
+
+impl Repo {
+    /// The style each section is written in: its file's (`changelog::style_of`).
+    pub fn changelog_styles(&self, sections: &[Section]) -> Vec<changelog::Style> {
+        sections
+            .iter()
+            .map(|s| changelog::style_of(std::fs::read_to_string(self.root.join(&s.path)).ok().as_deref()))
+            .collect()
     }
 }
 

@@ -23,3 +23,21 @@ impl Drop for TempDir {
         }
     }
 }
+
+/// A crate at `dir` (named after its last folder), version 1.0.0, no dependencies.
+pub fn package(dir: &str) -> crate::workspace::Package {
+    crate::workspace::Package {
+        name: dir.rsplit('/').next().unwrap_or(dir).to_string(),
+        ecosystem: crate::version::Ecosystem::Cargo,
+        dir: dir.to_string(),
+        manifest: format!("{dir}/Cargo.toml"),
+        version_text: "1.0.0".into(),
+        version: None,
+        version_source: crate::workspace::VersionSource::Manifest,
+        unpublishable: None,
+        deps: vec![],
+        description: None,
+        license: true,
+        built_from: None,
+    }
+}

@@ -106,8 +106,11 @@ pub fn files(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
     }
     // which files, not their text: the sections without links (no remote lookup)
     let sections = repo.changelog_with(plan, None);
-    let mut files: Vec<String> =
-        write::compute_edits(repo, plan, &sections, Show::Nothing)?.into_iter().map(|(rel, _)| rel).collect();
+    // a changelog without a place for its section is still a file the release
+    // would write: preflight refuses the release until it has one
+    let edits = write::compute_edits(repo, plan, &sections, Show::Nothing)?;
+    let mut files: Vec<String> = edits.files.into_iter().map(|(rel, _)| rel).collect();
+    files.extend(edits.unplaced.into_iter().map(|u| u.path));
     files.extend(write::lockfiles(repo, plan));
     files.sort();
     files.dedup();
@@ -437,7 +440,7 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
         return Ok(head);
     }
     let show = if ctx.dry_run { Show::Sections } else { Show::Changes };
-    let edits = write::compute_edits(repo, plan, &j.changelog, show)?;
+    let edits = write::compute_edits(repo, plan, &j.changelog, show)?.placed()?;
     let created: Vec<String> =
         edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
     h.step(GlobalStep::Write, Step::Started)?;

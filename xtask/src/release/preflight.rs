@@ -130,6 +130,9 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         }
     }
 
+    // every changelog has a place for its section (the write step reads the same files)
+    out.extend(unplaced_changelogs(repo, plan)?);
+
     // lockfiles in sync (read-only checks)
     if let Some(dir) = &repo.ws.cargo_root {
         let dir = root.join(dir);
@@ -278,6 +281,23 @@ fn unreadable(err: &anyhow::Error, fix: &str) -> Problem {
         Some(f) => problem(format!("cannot read the registry: {}", f.cause), fix),
         None => problem(format!("cannot read the registry: {}", crate::config::one_line(&format!("{err:#}"))), fix),
     }
+}
+
+/// The changelogs a release of `plan` could not put its section into, one
+/// problem each (XR137): found before anything is written, never written into
+/// the wrong place.
+fn unplaced_changelogs(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Problem>> {
+    let sections = repo.changelog_with(plan, None);
+    let edits = super::write::compute_edits(repo, plan, &sections, super::write::Show::Nothing)?;
+    Ok(edits
+        .unplaced
+        .iter()
+        .map(|u| Problem {
+            problem: u.problem(),
+            fix: super::write::Unplaced::HELP.into(),
+            code: Code::ChangelogUnplaceable,
+        })
+        .collect())
 }
 
 /// Internal dependencies of released packages that this release does not

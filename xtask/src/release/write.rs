@@ -36,15 +36,46 @@ pub enum Show {
     Sections,
 }
 
+/// What a release writes: the new text of every file it changes, and the
+/// changelogs that have no place for their section.
+#[derive(Debug, Default)]
+pub struct Edits {
+    /// (relative path, text).
+    pub files: Vec<(String, String)>,
+    /// Nothing is written while there is one: preflight lists them, the write step refuses.
+    pub unplaced: Vec<Unplaced>,
+}
+
+/// A changelog the release cannot put its section into (`changelog::insert`).
+#[derive(Debug, Clone)]
+pub struct Unplaced {
+    pub path: String,
+    pub why: changelog::ParseError,
+}
+
+impl Unplaced {
+    pub const HELP: &'static str = "make the file newest first with a heading per version (`cargo xtask check` \
+        reads it), or point [changelog] path at another file; nothing was written";
+
+    pub fn problem(&self) -> String {
+        format!("{} has no place for the new section: {}", self.path, self.why)
+    }
+}
+
+impl Edits {
+    /// The files to write; XR137 when a changelog has no place for its section.
+    pub fn placed(self) -> anyhow::Result<Vec<(String, String)>> {
+        match self.unplaced.first() {
+            None => Ok(self.files),
+            Some(u) => Err(fail(Code::ChangelogUnplaceable, u.problem(), Unplaced::HELP)),
+        }
+    }
+}
+
 /// The new text of every file the release changes (relative path, text):
 /// versions, internal requirements, changelogs (`sections`, as journaled).
 /// Pure apart from reading the files.
-pub fn compute_edits(
-    repo: &Repo,
-    plan: &Plan,
-    sections: &[Section],
-    show: Show,
-) -> anyhow::Result<Vec<(String, String)>> {
+pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show) -> anyhow::Result<Edits> {
     let print = show != Show::Nothing;
     let root = &repo.root;
     let ws = &repo.ws;
@@ -261,18 +292,27 @@ pub fn compute_edits(
 
     // changelogs: a section per released package, and the workspace file
     let config = &repo.config.changelog;
+    let mut unplaced = vec![];
     if config.enabled {
         for s in sections {
             let existing = if root.join(&s.path).is_file() { Some(current(&edits, &mut load, &s.path)?) } else { None };
-            let Some(out) = changelog::insert(existing.as_deref(), s) else {
-                if print {
-                    println!("  changelog {} has {} already", s.path, s.version);
+            let out = match changelog::insert(existing.as_deref(), s) {
+                Ok(Some(out)) => out,
+                Ok(None) => {
+                    if print {
+                        println!("  changelog {} has {} already", s.path, s.version);
+                    }
+                    continue;
                 }
-                continue;
+                Err(why) => {
+                    unplaced.push(Unplaced { path: s.path.clone(), why });
+                    continue;
+                }
             };
+            let heading = s.heading_in(&changelog::style_of(existing.as_deref()));
             store(&mut edits, &s.path, out);
             if print {
-                println!("  changelog {}: {}", s.path, s.heading());
+                println!("  changelog {}: {heading}", s.path);
             }
             if show == Show::Sections {
                 for line in s.body().lines() {
@@ -291,7 +331,7 @@ pub fn compute_edits(
             }
         }
     }
-    Ok(edits)
+    Ok(Edits { files: edits, unplaced })
 }
 
 /// The lockfiles the release updates: every one that holds a package it
