@@ -78,7 +78,10 @@ fn a_group_version_without_a_pep440_form_is_refused() {
     repo.write("Cargo.toml", &crate_manifest("core", "2.0.0-foo.1", ""))
         .write("src/lib.rs", "")
         .write("py/pyproject.toml", &crate::fixtures::py_manifest("core-py", "1.0.0", &[], &[]))
-        .write("xtask-release.toml", "[python]\nroot = \"py\"\n\n[[groups]]\nname = \"all\"\nmembers = [\"core\", \"core-py\"]\n");
+        .write(
+            "xtask-release.toml",
+            "[python]\nroot = \"py\"\n\n[[groups]]\nname = \"all\"\nmembers = [\"core\", \"core-py\"]\n",
+        );
     repo.commit("chore: init");
     let run = repo.xtask(&["plan"]).fails_with("XR035");
     assert!(run.stderr.contains("2.0.0-foo.1") && run.stderr.contains("core-py"), "{}", run.stderr);

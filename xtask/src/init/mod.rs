@@ -318,8 +318,9 @@ fn files_at(
     wanted: &std::collections::BTreeSet<FileAt>,
 ) -> anyhow::Result<Vec<(FileAt, Option<String>)>> {
     let input: String = wanted.iter().map(|(c, p)| format!("{c}:{p}\n")).collect();
-    let out = shell::output(
-        cmd!(sh, "git -C {target} cat-file --batch").stdin(input),
+    let out = shell::output_with_input(
+        cmd!(sh, "git -C {target} cat-file --batch"),
+        input,
         Code::Git,
         "check that the repository is not damaged (git fsck)",
     )?;

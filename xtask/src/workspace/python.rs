@@ -309,7 +309,9 @@ fn report_dangling_sources(
             .map(|(n, _)| n.as_str())
             .collect();
         let package = member.clone().unwrap_or_else(|| root_package.clone());
-        let what = format!("{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`");
+        let what = format!(
+            "{manifest}: [tool.uv.sources] {src} = {{ workspace = true }} but no workspace member is named `{src}`"
+        );
         let add = format!("add the member to [tool.uv.workspace] members in {root_manifest}");
         if users.is_empty() {
             ws.warn(
