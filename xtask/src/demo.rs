@@ -106,14 +106,14 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph { format: crate::flags::GraphFormat::Ascii, deps: None, rdeps: None },
+            crate::flags::Command::Graph { format: crate::graph::Format::Ascii, deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask graph (levels: each level only needs the ones above) ==\n");
         crate::run_command(
             sh,
             Some(&dir),
             None,
-            crate::flags::Command::Graph { format: crate::flags::GraphFormat::Levels, deps: None, rdeps: None },
+            crate::flags::Command::Graph { format: crate::graph::Format::Levels, deps: None, rdeps: None },
         )?;
         println!("\n== cargo xtask changelog --package acme-core (what the release adds to its CHANGELOG.md) ==\n");
         let only_core = crate::plan::Options { packages: vec!["acme-core".into()], ..Default::default() };

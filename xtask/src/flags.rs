@@ -257,7 +257,12 @@ macro_rules! choice_enum {
 }
 
 choice_enum!(PlanFormat { Table = "table", Json = "json", Csv = "csv" });
-choice_enum!(GraphFormat { Levels = "levels", Ascii = "ascii", Dot = "dot", Mermaid = "mermaid", Json = "json" });
+impl Choice for crate::graph::Format {
+    const ALL: &'static [(&'static str, Self)] = {
+        use crate::graph::Format::*;
+        &[("levels", Levels), ("ascii", Ascii), ("dot", Dot), ("mermaid", Mermaid), ("json", Json)]
+    };
+}
 choice_enum!(CheckFormat { Text = "text", Json = "json" });
 choice_enum!(ChangelogFormat { Markdown = "markdown", Json = "json" });
 
@@ -267,7 +272,7 @@ pub enum Command {
     Plan { format: PlanFormat, opts: Options },
     Release(crate::release::Options),
     Rollback(crate::release::rollback::Options),
-    Graph { format: GraphFormat, deps: Option<String>, rdeps: Option<String> },
+    Graph { format: crate::graph::Format, deps: Option<String>, rdeps: Option<String> },
     Check { format: CheckFormat },
     Changelog { format: ChangelogFormat, opts: Options },
     Explain { code: Option<String> },
@@ -330,7 +335,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             yank: args.contains("--yank"),
         }),
         "graph" => {
-            let format = choice(&mut args, "--format", GraphFormat::Levels)?;
+            let format = choice(&mut args, "--format", crate::graph::Format::Levels)?;
             let deps: Option<String> = args.opt_value_from_str("--deps").map_err(usage)?;
             let rdeps: Option<String> = args.opt_value_from_str("--rdeps").map_err(usage)?;
             if deps.is_some() && rdeps.is_some() {

@@ -5,7 +5,6 @@
 //! and build dependencies are edges: dev-dependencies do not order publishing
 //! (cargo strips them; Python dependency groups are not published).
 
-use crate::flags::GraphFormat;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
@@ -198,8 +197,18 @@ impl Graph {
     }
 }
 
+/// How `graph` draws the graph (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Levels,
+    Ascii,
+    Dot,
+    Mermaid,
+    Json,
+}
+
 /// What the `graph` command prints, for the packages in `show` (release order kept).
-pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: GraphFormat) -> String {
+pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Format) -> String {
     let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
     let label = |i: usize| {
         let p = &ws.packages[i];
@@ -235,7 +244,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
     };
     let mut out = String::new();
     match format {
-        GraphFormat::Levels => {
+        Format::Levels => {
             let max = order.iter().map(|&i| graph.levels[i]).max().unwrap_or(0);
             for level in 0..=max {
                 let at: Vec<String> = order.iter().filter(|&&i| graph.levels[i] == level).map(|&i| label(i)).collect();
@@ -249,7 +258,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             }
             out.push_str(&dropped_text());
         }
-        GraphFormat::Ascii => {
+        Format::Ascii => {
             // each package that nothing shown depends on is a root; its dependencies hang below it
             let roots: Vec<usize> = order.iter().copied().filter(|&i| !edges.iter().any(|&(_, b)| b == i)).collect();
             let mut roots = roots;
@@ -261,7 +270,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             }
             out.push_str(&dropped_text());
         }
-        GraphFormat::Dot => {
+        Format::Dot => {
             out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
             for &i in &order {
                 let p = &ws.packages[i];
@@ -296,7 +305,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
             }
             out.push_str("}\n");
         }
-        GraphFormat::Mermaid => {
+        Format::Mermaid => {
             out.push_str("graph BT\n");
             let id = |i: usize| format!("n{i}");
             for &i in &order {
@@ -317,7 +326,7 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Gra
                 let _ = writeln!(out, "  {} -. built from .-> {}", id(*a), id(*b));
             }
         }
-        GraphFormat::Json => {
+        Format::Json => {
             let packages: Vec<serde_json::Value> = order
                 .iter()
                 .map(|&i| {

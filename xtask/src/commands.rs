@@ -1,0 +1,92 @@
+//! The read-only commands, each in named steps: load what it needs, compute,
+//! render, print. `release`, `rollback`, `init` and `demo` own theirs.
+
+use std::collections::BTreeSet;
+
+use xshell::Shell;
+
+use crate::error::{fail, Code};
+use crate::flags::{ChangelogFormat, CheckFormat, PlanFormat};
+use crate::repo::Repo;
+use crate::{changelog, check, graph, plan};
+
+/// `help` and every `--help`.
+pub fn help(text: &str) -> anyhow::Result<()> {
+    print!("{text}");
+    Ok(())
+}
+
+/// `explain [CODE]`: every code with its title, or one code's text.
+pub fn explain(code: Option<&str>) -> anyhow::Result<()> {
+    let Some(code) = code else {
+        for c in Code::ALL {
+            println!("{}  {}", c.id(), c.title());
+        }
+        return Ok(());
+    };
+    let c = Code::parse(code).ok_or_else(|| {
+        fail(Code::Usage, format!("unknown error code `{code}`"), "`cargo xtask explain --list` lists them")
+    })?;
+    println!("{}: {}\n\n{}", c.id(), c.title(), c.text());
+    Ok(())
+}
+
+/// `plan`: the plan, as a table, JSON or CSV.
+pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -> anyhow::Result<()> {
+    let (_, plan) = repo.plan(sh, opts)?;
+    let out = match format {
+        PlanFormat::Json => plan::render_json(&plan),
+        PlanFormat::Csv => plan::render_csv(&plan),
+        PlanFormat::Table => plan::render_table(&plan),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// `changelog`: the sections a release of the plan would write.
+pub fn changelog(sh: &Shell, repo: &Repo, format: ChangelogFormat, opts: &plan::Options) -> anyhow::Result<()> {
+    let (_, plan) = repo.plan(sh, opts)?;
+    let sections = repo.changelog(sh, &plan)?;
+    let styles = repo.changelog_styles(&sections);
+    let out = match format {
+        ChangelogFormat::Markdown if sections.is_empty() => "nothing to release: no changelog section\n".into(),
+        ChangelogFormat::Markdown => changelog::render_markdown(&sections, &styles),
+        ChangelogFormat::Json => changelog::render_json(&sections, &styles),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// `graph`: the internal dependency graph, whole or around one package.
+pub fn graph(repo: &Repo, format: graph::Format, deps: Option<String>, rdeps: Option<String>) -> anyhow::Result<()> {
+    // a version plan cannot read is no blank in the graph either: both fail alike
+    repo.ws.require_plannable()?;
+    let graph = repo.graph()?;
+    let pick = |name: &str, flag: &str| repo.ws.lookup(name, flag);
+    let show: BTreeSet<usize> = match (deps, rdeps) {
+        (Some(n), _) => graph.deps_closure(pick(&n, "--deps")?),
+        (_, Some(n)) => graph.rdeps_closure(pick(&n, "--rdeps")?),
+        _ => (0..repo.ws.packages.len()).collect(),
+    };
+    print!("{}", graph::render(&repo.ws, &graph, &show, format));
+    Ok(())
+}
+
+/// `check`: every check, then a failure naming the ones that failed.
+pub fn check(repo: &Repo, format: CheckFormat) -> anyhow::Result<()> {
+    let checks = check::run(repo);
+    let out = match format {
+        CheckFormat::Json => check::render_json(&checks),
+        CheckFormat::Text => check::render_text(&checks),
+    };
+    print!("{out}");
+    let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.name).collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(fail(
+        Code::CheckFailed,
+        format!("{} check(s) failed: {}", failed.len(), failed.join(", ")),
+        "fix the problems listed above, then run `cargo xtask check` again",
+    ))
+}
