@@ -82,7 +82,10 @@ fn a_group_version_without_a_pep440_form_is_refused() {
     repo.write("Cargo.toml", &crate_manifest("core", "2.0.0-foo.1", ""))
         .write("src/lib.rs", "")
         .write("py/pyproject.toml", &crate::fixtures::py_manifest("core-py", "1.0.0", &[], &[]))
-        .write("xtask-release.toml", "[python]\nroot = \"py\"\n\n[[groups]]\nname = \"all\"\nmembers = [\"core\", \"core-py\"]\n");
+        .write(
+            "xtask-release.toml",
+            "[python]\nroot = \"py\"\n\n[[groups]]\nname = \"all\"\nmembers = [\"core\", \"core-py\"]\n",
+        );
     repo.commit("chore: init");
     let run = repo.xtask(&["plan"]).fails_with("XR035");
     assert!(run.stderr.contains("2.0.0-foo.1") && run.stderr.contains("core-py"), "{}", run.stderr);
@@ -179,7 +182,9 @@ fn a_manifest_behind_its_last_tag_plans_from_the_tag() {
     assert_eq!(check.code, 0, "{}", check.stdout);
     assert!(check.stdout.contains("warn tag-versions"), "{}", check.stdout);
     assert!(
-        check.stdout.contains("[XR038] genkit: py/packages/genkit/pyproject.toml says 0.5.2, behind its last tag py/genkit-v0.6.0"),
+        check.stdout.contains(
+            "[XR038] genkit: py/packages/genkit/pyproject.toml says 0.5.2, behind its last tag py/genkit-v0.6.0"
+        ),
         "{}",
         check.stdout
     );
@@ -234,7 +239,8 @@ fn a_planned_version_whose_tag_exists_elsewhere_is_refused() {
 /// at the top with `tokenizers` its member; otherwise the real layout, `[cargo] root = "tokenizers"`.
 fn tokenizers_outside(root_workspace: bool) -> Repo {
     let repo = Repo::new("maturin-outside");
-    let mut config = String::from("[python]\nroot = \"bindings/python\"\n\n[tags]\npython = \"py-{name}-v{version}\"\n");
+    let mut config =
+        String::from("[python]\nroot = \"bindings/python\"\n\n[tags]\npython = \"py-{name}-v{version}\"\n");
     if root_workspace {
         repo.write("Cargo.toml", "[workspace]\nmembers = [\"tokenizers\"]\nexclude = [\"bindings/python\"]\n");
     } else {

@@ -173,7 +173,10 @@ impl Version {
     pub fn try_to_ecosystem(&self, eco: Ecosystem) -> Result<Version, String> {
         match (self, eco) {
             (Version::Sem(v), Ecosystem::Python) => Pep440::parse(&v.to_string()).map(Version::Py).map_err(|_| {
-                format!("{v} has no PEP 440 form: PEP 440 knows the pre-releases alpha, beta, rc and dev, not `-{}`", v.pre)
+                format!(
+                    "{v} has no PEP 440 form: PEP 440 knows the pre-releases alpha, beta, rc and dev, not `-{}`",
+                    v.pre
+                )
             }),
             (Version::Py(v), Ecosystem::Cargo) => py_to_semver(v).map(Version::Sem),
             _ => Ok(self.clone()),
