@@ -138,6 +138,7 @@ fn kind_name(kind: DepKind) -> &'static str {
         DepKind::Normal => "normal",
         DepKind::Build => "build",
         DepKind::Dev => "dev",
+        DepKind::Compiled => "compiled",
     }
 }
 
@@ -230,7 +231,13 @@ fn compare_uv(ws: &Workspace, expected: &serde_json::Value) -> Vec<String> {
         .collect();
     let our_edges: BTreeSet<(String, String, String)> = ours
         .iter()
-        .flat_map(|(n, p)| p.deps.iter().map(move |d| (n.clone(), normalize(&d.name), kind_name(d.kind).to_string())))
+        .flat_map(|(n, p)| {
+            // a crate compiled into the wheel is cargo's edge, not uv's
+            p.deps
+                .iter()
+                .filter(|d| d.kind != DepKind::Compiled)
+                .map(move |d| (n.clone(), normalize(&d.name), kind_name(d.kind).to_string()))
+        })
         .collect();
     out.extend(diff("uv edges", &expected_edges, &our_edges));
     out
@@ -485,4 +492,59 @@ fn check_accepts_a_single_project_without_uv_lock() {
     repo.commit("chore: init");
     let run = repo.xtask(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+/// The tokenizers snapshot with the Cargo root at its `tokenizers/` crate (the crate it publishes) and the
+/// Python root at `bindings/python`: the maturin crate `tokenizers-python` is outside the Cargo root. The
+/// judge is `cargo metadata` on that crate (run here, on the snapshot with stub sources): the path
+/// dependencies it lists that are members of the Cargo root are what the Python package is planned after.
+#[test]
+fn tokenizers_bindings_outside_the_cargo_root_wait_for_the_crates_they_compile_in() {
+    let entry = entries().into_iter().find(|e| e.name == "tokenizers").expect("the tokenizers entry");
+    let repo = entry.repository();
+    repo.write(
+        "xtask-release.toml",
+        "[cargo]\nroot = \"tokenizers\"\n\n[python]\nroot = \"bindings/python\"\n\n[tags]\npython = \"py-{name}-v{version}\"\n",
+    );
+    repo.commit("chore: release the tokenizers crate and its bindings");
+
+    // the judge: cargo's path dependencies of the maturin crate (stub sources so that cargo reads the manifests)
+    let judge = crate::support::TempDir::new("tokenizers-judge");
+    copy_tree(&entry.dir, &entry.dir, &judge.0);
+    for dir in ["tokenizers", "bindings/python"] {
+        std::fs::create_dir_all(judge.0.join(dir).join("src")).unwrap();
+        std::fs::write(judge.0.join(dir).join("src/lib.rs"), "").unwrap();
+    }
+    let out = std::process::Command::new("cargo")
+        .args(["metadata", "--no-deps", "--offline", "--format-version", "1", "--manifest-path"])
+        .arg(judge.0.join("bindings/python/Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let members = ["tokenizers"]; // cargo's members of the Cargo root (tokenizers/Cargo.toml is one package)
+    let mut expected: Vec<String> = meta["packages"][0]["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"].is_string() && d["kind"].is_null())
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .filter(|n| members.contains(&n.as_str()))
+        .map(|n| format!("cargo:{n}"))
+        .collect();
+    expected.sort();
+    assert_eq!(expected, ["cargo:tokenizers"], "the judge");
+
+    let plan = repo.plan(&[]);
+    let of = |name: &str, eco: &str| {
+        plan["packages"].as_array().unwrap().iter().find(|p| p["name"] == name && p["ecosystem"] == eco).unwrap()
+    };
+    let py = of("tokenizers", "python");
+    assert_eq!(py["dependencies"], serde_json::json!(expected), "{plan}");
+    assert!(py["order"].as_u64() > of("tokenizers", "cargo")["order"].as_u64(), "{plan}");
+    let reason = py["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("crate tokenizers-python in bindings/python/Cargo.toml, outside the Cargo root"),
+        "{reason}"
+    );
 }

@@ -191,12 +191,15 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     tags.extend(repo.config.umbrella_problems(ws).into_iter().map(|f| problem(f.code, "", f.cause, f.help)));
     add("tags", tags);
     // a warning: tags that look like releases, none of them read
-    let unread = xshell::Shell::new()
-        .ok()
-        .and_then(|sh| crate::history::read_tags(&sh, &repo.root).ok())
-        .and_then(|tags| repo.unread_tags(&tags, repo.reads_any(&tags)));
+    let sh = xshell::Shell::new().ok();
+    let all_tags = sh.as_ref().and_then(|sh| crate::history::read_tags(sh, &repo.root).ok()).unwrap_or_default();
+    let unread = repo.unread_tags(&all_tags, repo.reads_any(&all_tags));
     let unread = unread.into_iter().map(|f| problem(f.code, "", f.cause, f.help)).collect();
     checks.push(Check { name: "release-tags", ok: true, problems: unread });
+    // a warning: a manifest behind its last tag (the plan starts from the tag's version)
+    let behind = sh.as_ref().map(|sh| repo.behind_tags(sh, &all_tags)).unwrap_or_default();
+    let behind = behind.into_iter().map(|(name, f)| problem(f.code, &name, f.cause, f.help)).collect();
+    checks.push(Check { name: "tag-versions", ok: true, problems: behind });
     let mut add =
         |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
 

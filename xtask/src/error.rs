@@ -140,6 +140,19 @@ codes! {
          (`-foo.1`; maturin refuses it too) has no Python form, and a PEP 440 epoch, post-release or \
          fourth release number has no SemVer form. Use a pre-release PEP 440 knows (`-alpha.N`, \
          `-beta.N`, `-rc.N`, `-dev.N`), or take the package out of the group.";
+    ManifestBehindTag = "XR038", "a manifest is behind its last tag",
+        "A warning: a package's version (in its manifest, or wherever it is written) is below the \
+         version of its last tag in HEAD's history: the project went back (genkit's manifests say \
+         0.5.2 after `py/genkit-v0.6.0`). The plan starts from the higher of the two, the tag's, so \
+         it never proposes a version that was released already, and its reason says so; the release \
+         writes the new version over the manifest's. `check` lists each such package without \
+         failing. To silence it, set the version to the tag's (what the next release starts from).";
+    TagExists = "XR039", "the planned version's tag already exists",
+        "The tag of a version the plan would release exists already. The plan starts above the last \
+         tag in HEAD's history, so this tag is on a commit outside it: the version was released from \
+         another branch (a maintenance or release branch). Merge that branch so that its tag is read, \
+         or plan a version above it with `--bump VERSION`, or leave the package out with \
+         `--exclude`. A tag that was never a release can be deleted (`git tag -d TAG`).";
     Git = "XR040", "git failed",
         "A git command failed. The message shows the command and what git said. A repository with \
          no commits has no history to plan from: make a first commit.";

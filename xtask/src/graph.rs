@@ -212,7 +212,12 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: For
     let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
     let label = |i: usize| {
         let p = &ws.packages[i];
-        let from = built_from(ws, i).map(|c| format!(", built from crate {c}")).unwrap_or_default();
+        let outside = p.built_from.as_ref().filter(|b| !b.member && !b.name.is_empty());
+        let from = match (built_from(ws, i), outside) {
+            (Some(c), _) => format!(", built from crate {c}"),
+            (None, Some(b)) => format!(", built from crate {} outside the Cargo root", b.name),
+            (None, None) => String::new(),
+        };
         format!("{} {} ({}{from})", p.name, shown_version(p), p.ecosystem.as_str())
     };
     // maturin: the Python package and the crate it is built from (not an order: the build compiles the crate)

@@ -17,6 +17,11 @@ use crate::version::pep440::PreKind;
 use crate::version::{pre_name, Ecosystem, Level, Version};
 use crate::workspace::{pep508, DepKind, VersionSource, Workspace};
 
+mod reason;
+
+pub use reason::forced_by;
+use reason::{Commits, Note, Reason, Rule, Why};
+
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub packages: Vec<String>,
@@ -180,7 +185,7 @@ struct Decision {
     next: Option<Version>,
     bump: Bump,
     level: Level,
-    reason: String,
+    reason: Reason,
 }
 
 pub fn plan(
@@ -190,10 +195,14 @@ pub fn plan(
     config: &Config,
     opts: &Options,
 ) -> anyhow::Result<Plan> {
-    // versions from git tags (hatch-vcs, setuptools-scm, ...): the last tag's, 0.0.0 before the first
+    // versions from git tags (hatch-vcs, setuptools-scm, ...): the last tag's, 0.0.0 before the first;
+    // a manifest behind its last tag (the project went back): the tag's, so no tag is proposed twice
+    let behind = behind_tags(ws, history);
     let filled;
-    let ws = if ws.packages.iter().any(|p| matches!(p.version_source, VersionSource::Vcs(_))) {
-        filled = with_tag_versions(ws, history);
+    let ws = if behind.iter().any(Option::is_some)
+        || ws.packages.iter().any(|p| matches!(p.version_source, VersionSource::Vcs(_)))
+    {
+        filled = planned_versions(ws, history, &behind);
         &filled
     } else {
         ws
@@ -298,33 +307,32 @@ pub fn plan(
 
     let mut d: Vec<Decision> = Vec::with_capacity(n);
     for (i, p) in ws.packages.iter().enumerate() {
-        let excluded = |reason: String| Decision {
+        let excluded = |why: Why| Decision {
             status: Status::Excluded,
             next: None,
             bump: Bump::None,
             level: Level::None,
-            reason,
+            reason: why.into(),
         };
         if let Some(why) = &p.unpublishable {
-            d.push(excluded(format!("never published: {why}")));
+            d.push(excluded(Why::NeverPublished(why.clone())));
             continue;
         }
         if !selected.contains(&i) {
-            d.push(excluded("not selected: no package given with --package needs it".into()));
+            d.push(excluded(Why::NotSelected));
             continue;
         }
         if excluded_by_flag.contains(&i) {
-            d.push(excluded("excluded with --exclude".into()));
+            d.push(excluded(Why::ExcludedByFlag));
             continue;
         }
         if let Some(local) = p.version.as_ref().and_then(Version::local) {
             // PyPI refuses local versions: such a package is not meant for an index
-            d.push(excluded(format!(
-                "never published: version {} has a local part (`+{local}`), which PyPI refuses; remove it from {} to release {}",
-                p.version_text,
-                version_file(p),
-                p.version_text.split('+').next().unwrap_or_default()
-            )));
+            d.push(excluded(Why::LocalVersion {
+                version: p.version_text.clone(),
+                local: local.to_string(),
+                file: version_file(p),
+            }));
             continue;
         }
         let current = p.version.clone().ok_or_else(|| {
@@ -358,16 +366,22 @@ pub fn plan(
             let forced_by = p.deps.iter().filter(|dep| dep.kind != DepKind::Dev).find_map(|dep| {
                 let j = ws.dep_index(p, dep)?;
                 let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
-                (!dep.req.admits(next)).then(|| (dep.name.clone(), dep.req_text.clone(), next.clone()))
+                (!dep.req.admits(next)).then(|| Why::Forced {
+                    dep: dep.name.clone(),
+                    req: dep.req_text.clone(),
+                    next: next.to_string(),
+                })
             });
-            if let Some((dep, req, next)) = forced_by {
+            // a crate the wheel compiles in: any release of it is one of the package
+            let forced_by = forced_by.or_else(|| compiled_in(ws, i, &d));
+            if let Some(why) = forced_by {
                 let current = p.version.clone().expect("checked above");
                 d[i] = Decision {
                     status: Status::Release,
                     next: Some(above(&current, current.bump(Level::Patch), &p.name)?),
                     bump: Bump::Patch,
                     level: Level::Patch,
-                    reason: forced_reason(&dep, &req, &next.to_string()),
+                    reason: why.into(),
                 };
                 moved = true;
             }
@@ -392,6 +406,9 @@ pub fn plan(
                     format!("change {key} in xtask-release.toml"),
                 )
             })?;
+            if history[i].tags.contains(t) {
+                return Err(tag_exists(ws, i, t, dec.next.as_ref()));
+            }
             if let Some(next) = dec.next.as_ref().filter(|v| v.local().is_some()) {
                 return Err(fail(
                     Code::LocalVersion,
@@ -444,7 +461,7 @@ pub fn plan(
             next_version: dec.next.as_ref().map(Version::to_string),
             bump: dec.bump,
             status: dec.status,
-            reason: with_source_note(ws, i, &dec.reason),
+            reason: entry_reason(ws, i, &dec.reason, behind[i].as_ref()),
             level: graph.levels[i],
             order: pos + 1,
             dependencies: graph.deps(i).iter().map(|&j| graph.name(j).to_string()).collect(),
@@ -478,21 +495,35 @@ pub fn plan(
     Ok(Plan { packages, umbrella_tag, files: vec![] })
 }
 
-/// The reason of a package released because a dependency's new version is
-/// outside its requirement. `forced_by` reads it back.
-fn forced_reason(dep: &str, req: &str, next: &str) -> String {
-    format!("forced by {dep}: its requirement `{req}` does not admit {dep} {next}; patch release with the requirement updated")
+/// `XR039`: the tag of package `i`'s planned version exists. Versions are
+/// planned above the last tag in HEAD's history, so this one is elsewhere:
+/// that version was released from another branch.
+fn tag_exists(ws: &Workspace, i: usize, tag: &str, next: Option<&Version>) -> anyhow::Error {
+    let p = &ws.packages[i];
+    let next = next.map(Version::to_string).unwrap_or_default();
+    fail(
+        Code::TagExists,
+        format!(
+            "{} {next} would be tagged `{tag}`, which exists already, on a commit outside HEAD's history (a release from another branch)",
+            p.name
+        ),
+        format!(
+            "merge what was released there (its tag is then read), or plan a version above it with --bump VERSION, or leave {} out with --exclude",
+            ws.id(i)
+        ),
+    )
 }
 
-/// The dependency and its new version that forced a release, read from the
-/// entry's reason (also for plans read back from a journal).
-pub fn forced_by(reason: &str) -> Option<(&str, &str)> {
-    let rest = reason.strip_prefix("forced by ")?;
-    let (dep, rest) = rest.split_once(": its requirement `")?;
-    let (_, rest) = rest.split_once("` does not admit ")?;
-    let next = rest.strip_prefix(dep)?.strip_prefix(' ')?;
-    let (next, _) = next.split_once(';')?;
-    Some((dep, next))
+/// `Why::Compiled` when a crate that package `i`'s wheel compiles in (a
+/// maturin crate outside the Cargo root depends on it by path) is released.
+fn compiled_in(ws: &Workspace, i: usize, d: &[Decision]) -> Option<Why> {
+    let p = &ws.packages[i];
+    p.deps.iter().filter(|dep| dep.kind == DepKind::Compiled).find_map(|dep| {
+        let j = ws.dep_index(p, dep)?;
+        let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
+        let via = p.built_from.as_ref().map(|b| b.name.clone()).unwrap_or_default();
+        Some(Why::Compiled { dep: dep.name.clone(), next: next.to_string(), via })
+    })
 }
 
 /// The decision for one selected, publishable package from its own history.
@@ -503,12 +534,12 @@ fn decide(
     convention: Convention,
     opts: &Options,
 ) -> anyhow::Result<Decision> {
-    let release = |next: Version, bump: Bump, level: Level, reason: String| Decision {
+    let release = |next: Version, bump: Bump, level: Level, why: Why| Decision {
         status: Status::Release,
         next: Some(next),
         bump,
         level,
-        reason,
+        reason: why.into(),
     };
     if let Some(BumpArg::Version(text)) = &opts.bump {
         let next = Version::parse(eco, text).map_err(|e| {
@@ -525,71 +556,60 @@ fn decide(
                 "pick a higher version, or leave this package out with --exclude",
             ));
         }
-        return Ok(release(next, Bump::Explicit, Level::Patch, format!("explicit version from --bump {text}")));
+        return Ok(release(next, Bump::Explicit, Level::Patch, Why::ExplicitVersion(text.clone())));
     }
     let Some((tag, tag_version)) = &h.last_tag else {
-        return Ok(release(
-            current.clone(),
-            Bump::Initial,
-            Level::None,
-            format!("no release tag yet: first release of {current}"),
-        ));
+        return Ok(release(current.clone(), Bump::Initial, Level::None, Why::FirstRelease(current.clone())));
     };
     if *tag_version < *current {
-        return Ok(release(
-            current.clone(),
-            Bump::Explicit,
-            Level::None,
-            format!("the manifest already says {current}, which has no tag yet (last tag {tag})"),
-        ));
+        let why = Why::ManifestAhead { current: current.clone(), tag: tag.clone() };
+        return Ok(release(current.clone(), Bump::Explicit, Level::None, why));
     }
     if convention == Convention::Area {
         return decide_by_hand(current, h, tag, opts);
     }
     let change = h.change.unwrap_or(Change::Other);
-    let summary = summary(h);
-    let (mut level, why) = level_for(eco, current, change);
+    let (mut level, rule) = level_for(eco, current, change);
     let forced = opts.force_unchanged && level == Level::None;
     if level == Level::None && !forced {
-        let reason = if h.commits.is_empty() {
-            format!("no commits since {tag}")
+        let why = if h.commits.is_empty() {
+            Why::NoCommits { tag: tag.clone() }
         } else {
-            format!("no releasable changes since {tag} (only {}); use --force-unchanged to release anyway", kinds(h))
+            Why::NothingReleasable { tag: tag.clone(), kinds: kinds(h) }
         };
-        return Ok(Decision { status: Status::Skip, next: None, bump: Bump::None, level: Level::None, reason });
+        return Ok(skip(why.into()));
     }
-    let mut reason = if forced {
-        format!("no releasable changes since {tag}, released because of --force-unchanged")
+    let mut reason = Reason::new(if forced {
+        Why::ForcedUnchanged { tag: tag.clone(), commits: true }
     } else {
-        format!("{summary} since {tag}: {}{why}", level.as_str())
-    };
+        Why::Changes { commits: commits(h), tag: tag.clone(), level, rule }
+    });
     if let Some(BumpArg::Level(l)) = opts.bump {
         level = l;
-        reason = format!("{reason}; --bump {} chosen", l.as_str());
+        reason = reason.with(Note::BumpChosen(l));
     }
     bumped(current, level, reason, opts)
+}
+
+/// A package that is not released, and why.
+fn skip(reason: Reason) -> Decision {
+    Decision { status: Status::Skip, next: None, bump: Bump::None, level: Level::None, reason }
 }
 
 /// The `area` convention: commits say where something changed, not how much,
 /// so a package with commits since its last tag is released at the level
 /// `--bump` gives (`--force-unchanged` alone: a patch release of every package).
 fn decide_by_hand(current: &Version, h: &PackageHistory, tag: &str, opts: &Options) -> anyhow::Result<Decision> {
-    let skip =
-        |reason: String| Decision { status: Status::Skip, next: None, bump: Bump::None, level: Level::None, reason };
-    let summary = summary(h);
+    let tag = tag.to_string();
+    let touched = || Reason::new(Why::Touched { commits: commits(h), tag: tag.clone() });
+    let unchanged = || Reason::new(Why::ForcedUnchanged { tag: tag.clone(), commits: false });
     let (level, reason) = match (opts.bump.as_ref(), h.commits.is_empty(), opts.force_unchanged) {
-        (_, true, false) => return Ok(skip(format!("no commits since {tag}"))),
-        (Some(BumpArg::Level(l)), true, true) => {
-            (*l, format!("no commits since {tag}, released because of --force-unchanged; --bump {} chosen", l.as_str()))
-        }
-        (Some(BumpArg::Level(l)), false, _) => (*l, format!("{summary} since {tag}; --bump {} chosen", l.as_str())),
-        (None, true, true) => (Level::Patch, format!("no commits since {tag}, released because of --force-unchanged")),
-        (None, false, true) => (Level::Patch, format!("{summary} since {tag}; patch: --force-unchanged without --bump")),
-        (None, false, false) => {
-            return Ok(skip(format!(
-                "{summary} since {tag}; with the `area` commit convention the bump is yours: pass --bump patch, minor or major"
-            )))
-        }
+        (_, true, false) => return Ok(skip(Why::NoCommits { tag: tag.clone() }.into())),
+        (Some(BumpArg::Level(l)), true, true) => (*l, unchanged().with(Note::BumpChosen(*l))),
+        (Some(BumpArg::Level(l)), false, _) => (*l, touched().with(Note::BumpChosen(*l))),
+        (None, true, true) => (Level::Patch, unchanged()),
+        (None, false, true) => (Level::Patch, touched().with(Note::PatchWithoutBump)),
+        (None, false, false) => return Ok(skip(touched().with(Note::BumpIsYours))),
         (Some(BumpArg::Version(_)), ..) => unreachable!("an explicit version is decided before the history"),
     };
     bumped(current, level, reason, opts)
@@ -597,8 +617,8 @@ fn decide_by_hand(current: &Version, h: &PackageHistory, tag: &str, opts: &Optio
 
 /// A release of `current` at `level` (at least a patch): a pre-release with
 /// `--pre`, the final release of a pre-release, or a plain bump.
-fn bumped(current: &Version, level: Level, mut reason: String, opts: &Options) -> anyhow::Result<Decision> {
-    let release = |next: Version, bump: Bump, level: Level, reason: String| Decision {
+fn bumped(current: &Version, level: Level, reason: Reason, opts: &Options) -> anyhow::Result<Decision> {
+    let release = |next: Version, bump: Bump, level: Level, reason: Reason| Decision {
         status: Status::Release,
         next: Some(next),
         bump,
@@ -614,18 +634,17 @@ fn bumped(current: &Version, level: Level, mut reason: String, opts: &Options) -
                 "use a later pre-release kind (alpha < beta < rc), or finalize with a plain release",
             )
         })?;
-        return Ok(release(next, Bump::Pre, level, format!("{reason}; {} pre-release", pre_name(kind))));
+        return Ok(release(next, Bump::Pre, level, reason.with(Note::Pre(kind))));
     }
     let next = above(current, current.bump(level), "the package")?;
-    let bump = if current.is_pre() {
-        reason = format!("{reason}; finalizes the pre-release {current}");
-        sync_bump(current, &next)
-    } else {
-        match level {
-            Level::Major => Bump::Major,
-            Level::Minor => Bump::Minor,
-            _ => Bump::Patch,
-        }
+    if current.is_pre() {
+        let bump = sync_bump(current, &next);
+        return Ok(release(next, bump, level, reason.with(Note::Finalizes(current.clone()))));
+    }
+    let bump = match level {
+        Level::Major => Bump::Major,
+        Level::Minor => Bump::Minor,
+        _ => Bump::Patch,
     };
     Ok(release(next, bump, level, reason))
 }
@@ -642,38 +661,52 @@ fn above(current: &Version, next: Version, name: &str) -> anyhow::Result<Version
     ))
 }
 
-/// The bump level a change calls for, and a note when the pre-1.0 rules apply.
-fn level_for(eco: Ecosystem, current: &Version, change: Change) -> (Level, &'static str) {
+/// The bump level a change calls for, and the rule where the pre-1.0 ones apply.
+fn level_for(eco: Ecosystem, current: &Version, change: Change) -> (Level, Rule) {
     let below_1 = current.triple().0 == 0;
     match (change, below_1, eco) {
-        (Change::Other, ..) => (Level::None, ""),
-        (Change::Fix, ..) => (Level::Patch, ""),
-        (Change::Breaking, false, _) => (Level::Major, ""),
-        (Change::Breaking, true, _) => (Level::Minor, " (below 1.0 a breaking change bumps the minor version)"),
-        (Change::Feature, false, _) => (Level::Minor, ""),
-        (Change::Feature, true, Ecosystem::Python) => (Level::Minor, ""),
-        (Change::Feature, true, Ecosystem::Cargo) => {
-            (Level::Patch, " (below 1.0 cargo treats 0.y as the compatibility boundary)")
-        }
+        (Change::Other, ..) => (Level::None, Rule::Plain),
+        (Change::Fix, ..) => (Level::Patch, Rule::Plain),
+        (Change::Breaking, false, _) => (Level::Major, Rule::Plain),
+        (Change::Breaking, true, _) => (Level::Minor, Rule::BreakingBelow1),
+        (Change::Feature, false, _) => (Level::Minor, Rule::Plain),
+        (Change::Feature, true, Ecosystem::Python) => (Level::Minor, Rule::Plain),
+        (Change::Feature, true, Ecosystem::Cargo) => (Level::Patch, Rule::CargoFeatureBelow1),
     }
 }
 
-fn summary(h: &PackageHistory) -> String {
-    let n = h.commits.len();
-    format!("{n} commit{} ({})", if n == 1 { "" } else { "s" }, kinds(h))
+fn commits(h: &PackageHistory) -> Commits {
+    Commits { count: h.commits.len(), kinds: kinds(h) }
 }
 
 fn kinds(h: &PackageHistory) -> String {
     h.kinds.iter().map(|(k, c)| format!("{c} {k}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Gives every member of group `gi` the largest next version among them.
-/// Returns whether anything changed.
-/// Package `i`'s workspace with the versions of packages versioned by git
-/// tags filled in: the last tag's, or 0.0.0 before the first tag.
-fn with_tag_versions(ws: &Workspace, history: &[PackageHistory]) -> Workspace {
+/// Each package whose manifest version is below its last tag's (the project
+/// went back: genkit's 0.5.2 after `py/genkit-v0.6.0`): that tag and version.
+fn behind_tags(ws: &Workspace, history: &[PackageHistory]) -> Vec<Option<(String, Version)>> {
+    ws.packages
+        .iter()
+        .zip(history)
+        .map(|(p, h)| {
+            let current = p.version.as_ref().filter(|v| v.local().is_none())?;
+            let (tag, version) = h.last_tag.as_ref().filter(|(_, v)| v > current)?;
+            (!matches!(p.version_source, VersionSource::Vcs(_))).then(|| (tag.clone(), version.clone()))
+        })
+        .collect()
+}
+
+/// The workspace with the versions the plan starts from: for packages versioned
+/// by git tags the last tag's (0.0.0 before the first tag), and the last tag's
+/// for a manifest `behind` it (its text stays the manifest's: the plan shows
+/// it, and the release writes the new version over it).
+fn planned_versions(ws: &Workspace, history: &[PackageHistory], behind: &[Option<(String, Version)>]) -> Workspace {
     let mut ws = ws.clone();
-    for (p, h) in ws.packages.iter_mut().zip(history) {
+    for ((p, h), behind) in ws.packages.iter_mut().zip(history).zip(behind) {
+        if let Some((_, v)) = behind {
+            p.version = Some(v.clone());
+        }
         if matches!(p.version_source, VersionSource::Vcs(_)) {
             let v = h
                 .last_tag
@@ -690,8 +723,8 @@ fn with_tag_versions(ws: &Workspace, history: &[PackageHistory]) -> Workspace {
 /// The crate (workspace index) maturin builds Python package `i` from, when it is a member here.
 pub fn maturin_crate(ws: &Workspace, i: usize) -> Option<usize> {
     let p = &ws.packages[i];
-    let name = p.built_from.as_deref().filter(|_| p.ecosystem == Ecosystem::Python)?;
-    ws.index_in(Ecosystem::Cargo, name)
+    let built = p.built_from.as_ref().filter(|b| b.member && p.ecosystem == Ecosystem::Python)?;
+    ws.index_in(Ecosystem::Cargo, &built.name)
 }
 
 /// Whether packages `a` and `b` are a maturin package and its crate.
@@ -700,7 +733,7 @@ fn is_pair(ws: &Workspace, a: usize, b: usize) -> bool {
 }
 
 /// Where package `p`'s version is written, for a help line.
-fn version_file(p: &crate::workspace::Package) -> String {
+pub fn version_file(p: &crate::workspace::Package) -> String {
     match &p.version_source {
         VersionSource::File { path, .. } => path.clone(),
         VersionSource::Crate { manifest, workspace } => workspace.clone().unwrap_or_else(|| manifest.clone()),
@@ -708,30 +741,37 @@ fn version_file(p: &crate::workspace::Package) -> String {
     }
 }
 
-/// The reason, with where the version of a maturin or VCS-versioned package comes from.
-fn with_source_note(ws: &Workspace, i: usize, reason: &str) -> String {
+/// The reason an entry shows: its decision's, then that its manifest is
+/// behind its last tag, then where its version comes from.
+fn entry_reason(ws: &Workspace, i: usize, reason: &Reason, behind: Option<&(String, Version)>) -> String {
+    let mut reason = reason.clone();
+    if let Some((tag, from)) = behind {
+        let manifest = ws.packages[i].version_text.clone();
+        reason = reason.with(Note::BehindTag { manifest, tag: tag.clone(), from: from.clone() });
+    }
+    if let Some(note) = source_note(ws, i) {
+        reason = reason.with(note);
+    }
+    reason.to_string()
+}
+
+/// Where the version of a maturin or VCS-versioned package comes from, for its reason.
+fn source_note(ws: &Workspace, i: usize) -> Option<Note> {
     let p = &ws.packages[i];
-    let note = match &p.version_source {
+    match &p.version_source {
         VersionSource::Crate { manifest, workspace } => {
-            let from = p.built_from.as_deref().map(|c| format!("crate {c}, ")).unwrap_or_default();
+            let (crate_name, outside) =
+                p.built_from.as_ref().map_or((String::new(), false), |b| (b.name.clone(), !b.member));
             let file = workspace.as_deref().map(|w| format!("{w} [workspace.package]")).unwrap_or(manifest.clone());
-            format!("maturin: one version with {from}in {file}")
+            Some(Note::Maturin { crate_name, file, outside })
         }
-        VersionSource::Vcs(v) => {
-            format!("version from git tags ({}): nothing to write, the build is told it", v.plugin())
-        }
-        _ => match maturin_crate(ws, i) {
-            Some(j) => format!("maturin: built from crate {}", ws.packages[j].name),
-            None => return reason.to_string(),
-        },
-    };
-    if reason.is_empty() {
-        note
-    } else {
-        format!("{reason}; {note}")
+        VersionSource::Vcs(v) => Some(Note::Vcs(*v)),
+        _ => maturin_crate(ws, i).map(|j| Note::BuiltFrom(ws.packages[j].name.clone())),
     }
 }
 
+/// Gives every member of group `gi` the largest next version among them.
+/// Returns whether anything changed.
 fn synchronize(
     ws: &Workspace,
     d: &mut [Decision],
@@ -785,7 +825,12 @@ fn synchronize(
             next: Some(want.clone()),
             bump,
             level: d[leader].level,
-            reason: format!("synchronized group `{gname}`: shares version {want} with {}", ws.packages[leader].name),
+            reason: Why::Synchronized {
+                group: gname.to_string(),
+                version: want.clone(),
+                with: ws.packages[leader].name.clone(),
+            }
+            .into(),
         };
         moved = true;
     }
@@ -1132,6 +1177,84 @@ mod tests {
         let f = err.downcast_ref::<crate::error::Failure>().unwrap();
         assert_eq!(f.code, Code::UnknownPackage);
         assert!(f.help.contains("did you mean `app`"));
+    }
+
+    #[test]
+    fn a_manifest_behind_its_last_tag_is_planned_from_the_tag() {
+        // genkit: 0.5.2 in the manifests after the 0.6.0 tags
+        let w = ws(vec![
+            pkg("genkit", P, "0.5.2", &[]),
+            pkg("plugin", P, "0.5.2", &[("genkit", ">=0.5.2,<0.7")]),
+            pkg("quiet", P, "0.5.2", &[]),
+        ]);
+        let h = vec![
+            hist(Some(("py/genkit-v0.6.0", P, "0.6.0")), &[Change::Feature]),
+            hist(Some(("py/plugin-v0.6.0", P, "0.6.0")), &[]),
+            hist(Some(("py/quiet-v0.6.0", P, "0.6.0")), &[]),
+        ];
+        let p = run(&w, &h, &Config::default(), &Options::default());
+        assert_eq!(row(&p, "genkit"), ("release", Some("0.7.0"), "minor"));
+        assert_eq!(p.get("genkit").unwrap().version, "0.5.2", "the entry shows the manifest's version");
+        assert!(
+            p.get("genkit")
+                .unwrap()
+                .reason
+                .ends_with("; the manifest says 0.5.2, behind its last tag py/genkit-v0.6.0: planned from 0.6.0"),
+            "{}",
+            p.get("genkit").unwrap().reason
+        );
+        assert_eq!(row(&p, "plugin"), ("release", Some("0.6.1"), "patch"), "forced, from its tag's version");
+        assert_eq!(forced_by(&p.get("plugin").unwrap().reason), Some(("genkit", "0.7.0")));
+        assert_eq!(row(&p, "quiet"), ("skip", None, "none"));
+        assert!(p.get("quiet").unwrap().reason.contains("behind its last tag py/quiet-v0.6.0"));
+        let forced = run(&w, &h, &Config::default(), &Options { force_unchanged: true, ..Default::default() });
+        assert_eq!(row(&forced, "quiet"), ("release", Some("0.6.1"), "patch"));
+        // --bump VERSION must be above the tag's version too
+        let low = Options { bump: Some(BumpArg::Version("0.6.0".into())), ..Default::default() };
+        let err = plan(&w, &Graph::new(&w).unwrap(), &h, &Config::default(), &low).unwrap_err();
+        assert_eq!(err.downcast_ref::<crate::error::Failure>().unwrap().code, Code::BadBump);
+    }
+
+    #[test]
+    fn a_planned_tag_that_exists_elsewhere_is_refused() {
+        let w = ws(vec![pkg("lib", P, "1.0.0", &[])]);
+        let mut h = vec![hist(Some(("lib-v1.0.0", P, "1.0.0")), &[Change::Fix])];
+        h[0].tags = vec!["lib-v1.0.0".into(), "lib-v1.0.1".into()];
+        let err = plan(&w, &Graph::new(&w).unwrap(), &h, &Config::default(), &Options::default()).unwrap_err();
+        let f = err.downcast_ref::<crate::error::Failure>().unwrap();
+        assert_eq!(f.code, Code::TagExists);
+        assert!(f.cause.contains("`lib-v1.0.1`") && f.help.contains("--bump VERSION"), "{f:?}");
+    }
+
+    #[test]
+    fn a_crate_compiled_into_a_wheel_forces_it() {
+        // tokenizers: the Python package's maturin crate (outside the Cargo root) depends on the crate by path
+        let mut py = pkg("tokenizers", P, "0.22.1", &[]);
+        py.built_from = Some(crate::workspace::BuiltFrom {
+            name: "tokenizers-python".into(),
+            manifest: "bindings/python/Cargo.toml".into(),
+            member: false,
+        });
+        py.deps.push(Dep {
+            name: "tokenizers".into(),
+            kind: DepKind::Compiled,
+            req_text: String::new(),
+            req: Req::Any,
+            optional: false,
+        });
+        let w = ws(vec![pkg("tokenizers", C, "0.22.1", &[]), py]);
+        let h = vec![
+            hist(Some(("tokenizers-v0.22.1", C, "0.22.1")), &[Change::Fix]),
+            hist(Some(("py-tokenizers-v0.22.1", P, "0.22.1")), &[]),
+        ];
+        let config = Config { tag_python: vec!["py-{name}-v{version}".into()], ..Config::default() };
+        let p = run(&w, &h, &config, &Options::default());
+        let py = p.packages.iter().find(|e| e.ecosystem == P).unwrap();
+        assert_eq!((py.status, py.next_version.as_deref()), (Status::Release, Some("0.22.2")));
+        assert_eq!(py.dependencies, ["cargo:tokenizers"]);
+        assert!(py.order > 1, "after the crate");
+        assert_eq!(forced_by(&py.reason), Some(("tokenizers", "0.22.2")));
+        assert!(py.reason.contains("a path dependency of crate tokenizers-python"), "{}", py.reason);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::git;
 use crate::graph::Graph;
 use crate::history::{self, PackageHistory, Tag};
 use crate::plan::{self, Options, Plan};
-use crate::workspace::Workspace;
+use crate::version::Version;
+use crate::workspace::{VersionSource, Workspace};
 
 pub struct Repo {
     pub root: PathBuf,
@@ -100,6 +101,50 @@ impl Repo {
                     .any(|v| crate::version::Version::parse(p.ecosystem, v).is_ok())
             })
         })
+    }
+
+    /// `XR038` for each publishable package whose version is below its last
+    /// tag's (the highest of its tags in HEAD's history, as `plan` reads it):
+    /// (package name, warning). Asks git only about tags above a version.
+    pub fn behind_tags(&self, sh: &Shell, tags: &[Tag]) -> Vec<(String, Failure)> {
+        let groups = self.config.tag_groups(&self.ws);
+        let mut out = vec![];
+        for (i, p) in self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()) {
+            let Some(current) = p.version.as_ref().filter(|_| !matches!(p.version_source, VersionSource::Vcs(_)))
+            else {
+                continue;
+            };
+            let patterns = self.config.tag_patterns(p, groups[i]);
+            let mut above: Vec<(Version, &Tag)> = tags
+                .iter()
+                .filter_map(|t| {
+                    let text = patterns.iter().find_map(|pat| crate::config::match_tag(pat, &t.name))?;
+                    Some((Version::parse(p.ecosystem, text).ok()?, t))
+                })
+                .filter(|(v, _)| v > current)
+                .collect();
+            above.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+            let Some((version, tag)) =
+                above.into_iter().find(|(_, t)| git::is_ancestor(sh, &self.root, &t.commit, "HEAD"))
+            else {
+                continue;
+            };
+            let file = plan::version_file(p);
+            out.push((
+                p.name.clone(),
+                Failure::new(
+                    Code::ManifestBehindTag,
+                    format!(
+                        "{file} says {}, behind its last tag {}: plan and release start from {version}",
+                        p.version_text, tag.name
+                    ),
+                    format!(
+                        "the next release writes a version above {version}; to silence this, set {file} to {version}"
+                    ),
+                ),
+            ));
+        }
+        out
     }
 
     /// `XR044` when tags look like releases but none is read (`any_read`).

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::Options;
 use crate::error::{Code, Failure};
-use crate::plan::{Plan, Status};
+use crate::plan::Plan;
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
 use crate::shell;
@@ -37,6 +37,11 @@ pub fn failure_code(problems: &[Problem]) -> Code {
 fn git(sh: &Shell, root: &std::path::Path, args: &[&str]) -> Option<String> {
     shell::probe(cmd!(sh, "git --no-optional-locks -C {root} {args...}"))
 }
+
+/// The fix for a planned version a registry has: a fresh release runs only when
+/// no unfinished one is recorded, so it was published before, not interrupted.
+const PUBLISHED_BEFORE: &str =
+    "that version was published before (no unfinished release is recorded): plan one above it with --bump VERSION, or leave the package out with --exclude";
 
 pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Result<Vec<Problem>> {
     let root = &repo.root;
@@ -121,7 +126,11 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     let tags = plan.tags();
     for t in &tags {
         if local_tags.lines().any(|l| l == t) {
-            out.push(problem(format!("tag `{t}` already exists"), format!("a release of this version was started: `cargo xtask release --resume`, or delete the tag (git tag -d {t}) if it is stale")));
+            // no unfinished release is recorded (a fresh release runs only then): nothing to resume
+            out.push(problem(
+                format!("tag `{t}` already exists, and no unfinished release is recorded"),
+                format!("that version was tagged before: plan one above it (--bump VERSION), or delete the tag (git tag -d {t}) if it never was a release"),
+            ));
         } else if remote_tags.lines().any(|l| l.ends_with(&format!("refs/tags/{t}"))) {
             out.push(problem(
                 format!("tag `{t}` already exists on {remote}"),
@@ -211,7 +220,10 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
                             || f.filename.starts_with(&format!("{prefix}-"))
                     });
                     if present {
-                        out.push(problem(format!("{} {version} is already on {}", e.name, config.python_index_url), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version"));
+                        out.push(problem(
+                            format!("{} {version} is already on {}", e.name, config.python_index_url),
+                            PUBLISHED_BEFORE,
+                        ));
                     }
                 }
                 Err(err) => out.push(unreadable(&err, "check [python] index-url and the network")),
@@ -219,7 +231,10 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             Ecosystem::Cargo => {
                 let Some(index) = &index else { continue };
                 match index.cksum(sh, &e.name, version) {
-                    Ok(Some(_)) => out.push(problem(format!("{} {version} is already on the cargo registry", e.name), "if an earlier release was interrupted, continue it with --resume; otherwise plan a new version")),
+                    Ok(Some(_)) => out.push(problem(
+                        format!("{} {version} is already on the cargo registry", e.name),
+                        PUBLISHED_BEFORE,
+                    )),
                     Ok(None) => {}
                     Err(err) => out.push(unreadable(&err, "check [cargo] registry and the network")),
                 }
@@ -308,10 +323,12 @@ fn unpublished_dependencies(sh: &Shell, repo: &Repo, plan: &Plan, index: Option<
     let mut known: HashMap<String, Result<Vec<String>, String>> = HashMap::new();
     let mut missing: Vec<String> = vec![];
     for e in plan.releases() {
-        let Some(p) = ws.index_of(&e.name).map(|i| &ws.packages[i]) else { continue };
-        for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev) {
-            let Some(q) = ws.index_of(&d.name).map(|i| &ws.packages[i]) else { continue };
-            if plan.get(&q.name).is_some_and(|qe| qe.status == Status::Release) {
+        let Some(p) = ws.index_in(e.ecosystem, &e.name).map(|i| &ws.packages[i]) else { continue };
+        // a crate compiled into a wheel is built from the tree, never fetched from its registry
+        for d in p.deps.iter().filter(|d| d.kind != DepKind::Dev && d.kind != DepKind::Compiled) {
+            let Some(q) = ws.dep_index(p, d).map(|i| &ws.packages[i]) else { continue };
+            let released = |x: &crate::plan::Entry| x.name == q.name && x.ecosystem == q.ecosystem;
+            if plan.releases().any(released) {
                 continue;
             }
             if let Some(why) = &q.unpublishable {

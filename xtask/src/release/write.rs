@@ -269,6 +269,13 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show)
             manifests.push((rel, dir.clone(), Ecosystem::Cargo));
         }
     }
+    // a maturin crate outside the Cargo root requires the crates it compiles in
+    for b in ws.packages.iter().filter_map(|p| p.built_from.as_ref()).filter(|b| !b.member) {
+        if !manifests.iter().any(|(m, _, _)| *m == b.manifest) {
+            let dir = b.manifest.rsplit_once('/').map_or(".", |(dir, _)| dir).to_string();
+            manifests.push((b.manifest.clone(), dir, Ecosystem::Cargo));
+        }
+    }
     for (rel, dir, eco) in manifests {
         let text = current(&edits, &mut load, &rel)?;
         let (out, changes) = match eco {

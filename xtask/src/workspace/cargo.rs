@@ -234,6 +234,26 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     Ok(())
 }
 
+/// The members of the Cargo root that a crate outside it (`doc`, in folder
+/// `crate_dir`: a maturin crate) depends on by path, normal and build
+/// dependencies: what the Python package built from it compiles in.
+pub(super) fn compiled_members(ws: &Workspace, doc: &DocumentMut, crate_dir: &str) -> Vec<Dep> {
+    let mut out: Vec<Dep> = vec![];
+    for dep in path_deps(doc, crate_dir, crate_dir, None).into_iter().filter(|d| d.kind != DepKind::Dev) {
+        let Some(Ok(path)) = &dep.path else { continue };
+        let member = ws.packages.iter().find(|p| p.ecosystem == Ecosystem::Cargo && p.dir == *path);
+        let Some(member) = member else { continue };
+        if out.iter().any(|d| d.name == member.name) {
+            continue; // named again in a target table or as a build dependency
+        }
+        let req_text = dep.req_text.unwrap_or_default();
+        // one that does not parse still orders publishing (the maturin build refuses it itself)
+        let req = Req::parse(Ecosystem::Cargo, &req_text).unwrap_or(Req::Any);
+        out.push(Dep { name: member.name.clone(), kind: DepKind::Compiled, req_text, req, optional: false });
+    }
+    out
+}
+
 /// A dependency written with a path (directly or through `[workspace.dependencies]`).
 struct PathDep {
     key: String,

@@ -52,8 +52,21 @@ pub struct Package {
     pub description: Option<String>,
     pub license: bool,
     /// A maturin package: the crate it is built from (`[tool.maturin]
-    /// manifest-path`), by name, when that crate is a member here.
-    pub built_from: Option<String>,
+    /// manifest-path`), a member of the Cargo root here or not.
+    pub built_from: Option<BuiltFrom>,
+}
+
+/// The crate a maturin package is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltFrom {
+    /// Its `[package] name` ("" when it has none that can be read).
+    pub name: String,
+    /// Its `Cargo.toml`, relative to the repository root.
+    pub manifest: String,
+    /// Whether it is a member of the Cargo root discovered here. One that is
+    /// not is released only as the Python package's version: its path
+    /// dependencies on members are the package's `DepKind::Compiled` edges.
+    pub member: bool,
 }
 
 /// Where a package's version is written (the release writes it back there).
@@ -122,6 +135,11 @@ pub enum DepKind {
     Normal,
     Build,
     Dev,
+    /// A maturin package's edge to a crate of the Cargo root that the crate it
+    /// is built from (outside the root) depends on by path: the wheel compiles
+    /// it in, so the package is published after it and released whenever it is.
+    /// Names a crate whatever the package's own ecosystem.
+    Compiled,
 }
 
 /// A dependency on another package of this repository.
@@ -267,9 +285,11 @@ impl Workspace {
         }
     }
 
-    /// The package a dependency of `p` points at (same ecosystem first).
+    /// The package a dependency of `p` points at: of `p`'s own ecosystem, a
+    /// crate for a compiled-in one.
     pub fn dep_index(&self, p: &Package, d: &Dep) -> Option<usize> {
-        self.index_in(p.ecosystem, &d.name)
+        let eco = if d.kind == DepKind::Compiled { Ecosystem::Cargo } else { p.ecosystem };
+        self.index_in(eco, &d.name)
     }
 
     /// Fails on the first issue that makes planning impossible.

@@ -10,7 +10,9 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item};
 
 use super::pep508::{self, normalize};
-use super::{expand_members, glob_excluder, join_rel, read_toml, Dep, DepKind, Package, Vcs, VersionSource, Workspace};
+use super::{
+    expand_members, glob_excluder, join_rel, read_toml, BuiltFrom, Dep, DepKind, Package, Vcs, VersionSource, Workspace,
+};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 
@@ -103,14 +105,14 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             .and_then(Item::as_array)
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
-        let mut built_from = None;
+        let mut built_from: Option<MaturinCrate> = None;
         // a virtual project is never built, so it needs no version (pyo3's root: dynamic, no source)
         let virtual_project = virtual_reason(doc).is_some();
         let (version_text, version_source) = match project.get("version").and_then(Item::as_str) {
             Some(v) => (v.to_string(), VersionSource::Manifest),
             None if dynamic.contains(&"version") => match dynamic_version(ws, member_dir, doc) {
                 Ok(found) => {
-                    built_from = found.crate_name;
+                    built_from = found.maturin;
                     (found.text, found.source)
                 }
                 Err(_) if virtual_project => (String::new(), VersionSource::Missing),
@@ -141,7 +143,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
         };
         if built_from.is_none() && backend(doc) == Some("maturin") {
             // a static version: still built from the crate (shown by `graph`)
-            built_from = maturin_crate(ws, member_dir, doc).ok().and_then(|c| c.name);
+            built_from = maturin_crate(ws, member_dir, doc).ok();
         }
         let version = if matches!(version_source, VersionSource::Missing | VersionSource::Vcs(_)) {
             None
@@ -264,6 +266,8 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             };
             deps.push(Dep { name: target.clone(), kind, req_text: req.specifier.clone(), req: parsed, optional });
         }
+        // a maturin crate outside the Cargo root: the crates it compiles in order this package
+        deps.extend(built_from.as_ref().map(|c| c.compiled.clone()).unwrap_or_default());
 
         let description = project.get("description").and_then(Item::as_str).map(str::to_string);
         let license = project.get("license").is_some()
@@ -285,7 +289,7 @@ pub(super) fn discover(ws: &mut Workspace, python_root: &Path) -> anyhow::Result
             deps,
             description,
             license,
-            built_from,
+            built_from: built_from.map(|c| c.built_from),
         });
     }
     report_dangling_sources(ws, &dangling, &required, &root_manifest);
@@ -353,8 +357,8 @@ fn workspace_sources(doc: &DocumentMut) -> Vec<(String, bool)> {
 struct Found {
     text: String,
     source: VersionSource,
-    /// maturin: the crate it comes from, when that crate is a member here.
-    crate_name: Option<String>,
+    /// maturin: the crate it comes from.
+    maturin: Option<MaturinCrate>,
 }
 
 /// `[build-system] build-backend`.
@@ -396,9 +400,9 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
     let err = |why: String| (Code::DynamicVersion, why);
     if backend(doc) == Some("maturin") {
         let c = maturin_crate(ws, member_dir, doc).map_err(err)?;
-        return Ok(Found { text: c.text, source: c.source, crate_name: c.name });
+        return Ok(Found { text: c.text.clone(), source: c.source.clone(), maturin: Some(c) });
     }
-    let vcs = |v: Vcs| Ok(Found { text: String::new(), source: VersionSource::Vcs(v), crate_name: None });
+    let vcs = |v: Vcs| Ok(Found { text: String::new(), source: VersionSource::Vcs(v), maturin: None });
     let hatch_source = get(&["hatch", "version", "source"]).and_then(Item::as_str);
     match hatch_source {
         Some("vcs") => return vcs(Vcs::SetuptoolsScm),
@@ -446,7 +450,7 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
                 ),
             })
         })?;
-        return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern }, crate_name: None });
+        return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern }, maturin: None });
     }
     let candidates: Vec<(String, String)> = if let Some(p) = pdm_path {
         vec![(p.to_string(), "__version__".into())]
@@ -463,7 +467,7 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
         return Ok(Found {
             text: text.trim().to_string(),
             source: VersionSource::File { path: rel, pattern: None },
-            crate_name: None,
+            maturin: None,
         });
     } else {
         return Err(err("no version source: none of [tool.hatch.version] path or source, [tool.pdm.version], \
@@ -477,7 +481,7 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
             continue;
         };
         if let Some(v) = find_assignment(&text, var) {
-            return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern: None }, crate_name: None });
+            return Ok(Found { text: v, source: VersionSource::File { path: rel, pattern: None }, maturin: None });
         }
         return Err(err(format!("{rel} has no `{var} = \"...\"` line")));
     }
@@ -491,8 +495,9 @@ fn dynamic_version(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Resul
 struct MaturinCrate {
     text: String,
     source: VersionSource,
-    /// The crate's name when it is a member of the Cargo workspace here.
-    name: Option<String>,
+    built_from: BuiltFrom,
+    /// A crate outside the Cargo root: the members it depends on by path.
+    compiled: Vec<Dep>,
 }
 
 /// `[tool.maturin] manifest-path` (default `Cargo.toml` next to the
@@ -516,7 +521,8 @@ fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<
             },
             _ => return Err(format!("maturin builds it from {manifest}, which has no version")),
         };
-        return Ok(MaturinCrate { text: c.version_text.clone(), source, name: Some(c.name.clone()) });
+        let built_from = BuiltFrom { name: c.name.clone(), manifest, member: true };
+        return Ok(MaturinCrate { text: c.version_text.clone(), source, built_from, compiled: vec![] });
     }
     // a crate outside the Cargo workspace discovered here: read it directly
     let text = std::fs::read_to_string(ws.root.join(&manifest)).map_err(|e| {
@@ -525,12 +531,20 @@ fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<
     let crate_doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         format!("{manifest} is not valid TOML: {}", crate::config::one_line(&e.to_string()))
     })?;
+    let crate_dir = manifest.rsplit_once('/').map_or(".".to_string(), |(d, _)| d.to_string());
+    let built_from = BuiltFrom {
+        name: crate_doc.get("package").and_then(|p| p.get("name")).and_then(Item::as_str).unwrap_or("").to_string(),
+        manifest: manifest.clone(),
+        member: false,
+    };
+    let compiled = super::cargo::compiled_members(ws, &crate_doc, &crate_dir);
     let version = crate_doc.get("package").and_then(|p| p.get("version"));
     if let Some(v) = version.and_then(Item::as_str) {
         return Ok(MaturinCrate {
             text: v.to_string(),
             source: VersionSource::Crate { manifest, workspace: None },
-            name: None,
+            built_from,
+            compiled,
         });
     }
     let inherits = version.and_then(|v| v.get("workspace")).and_then(Item::as_bool) == Some(true);
@@ -538,7 +552,7 @@ fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<
         return Err(format!("maturin builds it from {manifest}, which has no [package] version"));
     }
     // the workspace root: the nearest folder above with a [workspace] Cargo.toml
-    let mut dir = manifest.rsplit_once('/').map_or(".".to_string(), |(d, _)| d.to_string());
+    let mut dir = crate_dir;
     while dir != "." {
         dir = dir.rsplit_once('/').map_or(".".to_string(), |(d, _)| d.to_string());
         let root = join_rel(&dir, "Cargo.toml");
@@ -551,7 +565,8 @@ fn maturin_crate(ws: &Workspace, member_dir: &str, doc: &DocumentMut) -> Result<
         return Ok(MaturinCrate {
             text: v.to_string(),
             source: VersionSource::Crate { manifest, workspace: Some(root) },
-            name: None,
+            built_from,
+            compiled,
         });
     }
     Err(format!("{manifest} says version.workspace = true but no Cargo workspace above it was found"))
