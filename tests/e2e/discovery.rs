@@ -312,3 +312,30 @@ fn a_maturin_crate_outside_the_cargo_root_is_named_and_waits_for_its_path_crates
         );
     }
 }
+
+/// tokio ignores its Cargo.lock: a lockfile git does not track is no part of
+/// a release (the plan does not list it, the release does not update it);
+/// the same for an ignored uv.lock. A tracked one still is.
+#[test]
+fn an_ignored_lockfile_is_not_released() {
+    let repo = Repo::new("ignored-lock");
+    crate::fixtures::mixed_files(&repo);
+    repo.write(".gitignore", "/target\nCargo.lock\nuv.lock\n");
+    repo.commit("chore: initial import");
+    repo.change("crates/core/src/lib.rs", "feat(core): add a parser");
+    repo.change("py/packages/models/src/models/__init__.py", "fix(models): ids");
+    // both lockfiles exist in the work tree, ignored
+    repo.write("Cargo.lock", "version = 4\n");
+    repo.write("py/uv.lock", "version = 1\n");
+    let plan = repo.plan(&[]);
+    let files: Vec<&str> = plan["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(!files.iter().any(|f| f.ends_with(".lock")), "ignored lockfiles listed: {files:?}");
+    assert!(files.contains(&"crates/core/CHANGELOG.md"), "{files:?}");
+    // tracked (forced past .gitignore), the Cargo root's lockfile is part of the release again
+    repo.git(&["add", "-f", "Cargo.lock"]);
+    repo.commit("chore: track the lockfile");
+    let plan = repo.plan(&[]);
+    let files: Vec<&str> = plan["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(files.contains(&"Cargo.lock"), "{files:?}");
+    assert!(!files.contains(&"py/uv.lock"), "{files:?}");
+}

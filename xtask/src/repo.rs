@@ -84,7 +84,7 @@ impl Repo {
             eprint!("{}", crate::error::render_warning(&w));
         }
         let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
-        plan.files = crate::release::files(self, &plan)?;
+        plan.files = crate::release::files(sh, self, &plan)?;
         Ok((graph, plan))
     }
 

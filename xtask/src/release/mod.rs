@@ -100,7 +100,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
 /// Every file a release of `plan` writes, relative to the root: what
 /// `plan --format json` lists. Fails as the write step would (before anything
 /// is written), e.g. on a `[[version-files]]` entry that matches nothing.
-pub fn files(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
+pub fn files(sh: &Shell, repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
     if plan.releases().next().is_none() {
         return Ok(vec![]);
     }
@@ -111,7 +111,7 @@ pub fn files(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
     let edits = write::compute_edits(repo, plan, &sections, Show::Nothing)?;
     let mut files: Vec<String> = edits.files.into_iter().map(|(rel, _)| rel).collect();
     files.extend(edits.unplaced.into_iter().map(|u| u.path));
-    files.extend(write::lockfiles(repo, plan));
+    files.extend(write::lockfiles(sh, repo, plan)?);
     files.sort();
     files.dedup();
     Ok(files)

@@ -142,32 +142,27 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     // every changelog has a place for its section (the write step reads the same files)
     out.extend(unplaced_changelogs(repo, plan)?);
 
-    // lockfiles in sync (read-only checks)
-    if let Some(dir) = &repo.ws.cargo_root {
-        let dir = root.join(dir);
-        if has_cargo && dir.join("Cargo.lock").is_file() {
+    // the lockfiles the release updates are in sync (read-only checks); an
+    // ignored one is no part of the release
+    for rel in super::write::lockfiles(sh, repo, plan)? {
+        let dir = root.join(&rel);
+        let dir = dir.parent().unwrap_or(root);
+        if rel.ends_with("Cargo.lock") {
             let ok = shell::succeeds(cmd!(
                 sh,
                 "cargo metadata --locked --format-version 1 --manifest-path {dir}/Cargo.toml"
             ));
             if !ok {
                 out.push(problem(
-                    "Cargo.lock is out of sync with the manifests (`cargo metadata --locked` fails)",
-                    "run `cargo update --workspace` and commit Cargo.lock",
+                    format!("{rel} is out of sync with the manifests (`cargo metadata --locked` fails)"),
+                    format!("run `cargo update --workspace` and commit {rel}"),
                 ));
             }
-        }
-    }
-    if let Some(dir) = &repo.ws.python_root {
-        let dir = root.join(dir);
-        if has_python && have_uv && dir.join("uv.lock").is_file() {
-            let ok = shell::succeeds(cmd!(sh, "uv lock --check --quiet --directory {dir}"));
-            if !ok {
-                out.push(problem(
-                    "uv.lock is out of sync with the manifests (`uv lock --check` fails)",
-                    "run `uv lock` and commit uv.lock",
-                ));
-            }
+        } else if have_uv && !shell::succeeds(cmd!(sh, "uv lock --check --quiet --directory {dir}")) {
+            out.push(problem(
+                format!("{rel} is out of sync with the manifests (`uv lock --check` fails)"),
+                format!("run `uv lock` and commit {rel}"),
+            ));
         }
     }
 

@@ -341,9 +341,28 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show)
     Ok(Edits { files: edits, unplaced })
 }
 
-/// The lockfiles the release updates: every one that holds a package it
-/// bumps (the Cargo root's, a maturin crate's own, the uv workspace's).
-pub fn lockfiles(repo: &Repo, plan: &Plan) -> Vec<String> {
+/// The lockfiles the release updates: every one git tracks that holds a
+/// package it bumps (the Cargo root's, a maturin crate's own, the uv
+/// workspace's). An ignored or untracked lockfile (tokio ignores its
+/// Cargo.lock) is the user's own: no part of the release.
+pub fn lockfiles(sh: &Shell, repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
+    let candidates = lockfile_candidates(repo, plan);
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    let root = &repo.root;
+    let asked = &candidates;
+    let listed = shell::read(
+        cmd!(sh, "git -C {root} ls-files -- {asked...}"),
+        Code::Git,
+        "check that the repository is not damaged (git fsck)",
+    )?;
+    let tracked: Vec<&str> = listed.lines().collect();
+    Ok(candidates.into_iter().filter(|c| tracked.contains(&c.as_str())).collect())
+}
+
+/// The lockfiles on disk that hold a package `plan` bumps, tracked or not.
+fn lockfile_candidates(repo: &Repo, plan: &Plan) -> Vec<String> {
     let ws = &repo.ws;
     let mut out = vec![];
     if let Some(dir) = &ws.cargo_root {
@@ -381,7 +400,7 @@ pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, 
         let changelog = rel.ends_with(&changelogs.path) || changelogs.workspace.as_deref() == Some(rel.as_str());
         ctx.write(&root.join(rel), text.as_bytes(), if changelog { "changelog section" } else { "version bump" })?;
     }
-    for rel in lockfiles(repo, plan) {
+    for rel in lockfiles(sh, repo, plan)? {
         let path = root.join(&rel);
         let dir = path.parent().expect("a lockfile is in a folder");
         if rel.ends_with("Cargo.lock") {
