@@ -22,7 +22,12 @@ What it writes in tests/corpus/NAME/:
 - SOURCE: repository, commit and the options, as TOML;
 - expected-cargo.json: `cargo metadata --no-deps --offline` on a full
   checkout of the commit, reduced to members (name, version, manifest,
-  publish) and internal edges (from, to, kind);
+  publish) and internal edges (from, to, kind); when the root manifest has a
+  `[patch.<registry>]` entry with a path, also the edges cargo's resolver
+  makes through it (`cargo metadata --all-features` with the resolve, offline
+  when the cache allows, else from the registry: a dependency a patch
+  resolves to a member is internal; `"via": "resolve"`), and SOURCE says so
+  (`cargo-edges`);
 - expected-uv.json: uv's view from the committed uv.lock at the Python root,
   or from a fresh `uv lock` there when none is committed (needs PyPI):
   members (name, version or null when dynamic, virtual) and internal edges
@@ -179,8 +184,56 @@ def cargo_expected(checkout, cargo_root):
                 edge["rename"] = d["rename"]
             if edge not in edges:
                 edges.append(edge)
+    resolved = None
+    if has_path_patch(manifest):
+        resolved = "resolve (cargo metadata --all-features): the edges [patch] entries make"
+        seen = {(e["from"], e["to"], e["kind"], e.get("target")) for e in edges}
+        from_resolve = resolve_edges(manifest, env, checkout)
+        for key in seen - {(e["from"], e["to"], e["kind"], e.get("target")) for e in from_resolve}:
+            raise SystemExit(f"the resolve lacks the path edge {key}")
+        for e in from_resolve:
+            if (e["from"], e["to"], e["kind"], e.get("target")) not in seen:
+                edges.append(dict(e, via="resolve"))
     edges.sort(key=lambda e: (e["from"], e["to"], e["kind"], e.get("target", "")))
-    return {"judge": version, "members": out_members, "edges": edges}
+    return {"judge": version, "members": out_members, "edges": edges, "resolved": resolved}
+
+
+def has_path_patch(manifest):
+    """Whether the workspace root has a `[patch.<registry>]` entry with a path
+    (one that may point at a member)."""
+    with open(manifest, "rb") as f:
+        doc = tomllib.load(f)
+    return any(isinstance(spec, dict) and "path" in spec
+               for table in doc.get("patch", {}).values() for spec in table.values())
+
+
+def resolve_edges(manifest, env, checkout):
+    """Member -> member edges of cargo's resolve, every feature on (optional
+    dependencies too), every target: what the resolver makes of path
+    dependencies and of registry requirements a [patch] entry redirects."""
+    base = ["cargo", "metadata", "--all-features", "--format-version", "1", "--manifest-path", str(manifest)]
+    run = subprocess.run(base + ["--offline"], capture_output=True, env=env, cwd=checkout)
+    if run.returncode != 0:  # the cache lacks some index entries: ask the registry
+        run = subprocess.run(base, capture_output=True, env=env, cwd=checkout)
+    if run.returncode != 0:
+        raise SystemExit(f"cargo metadata (with the resolve) failed:\n{run.stderr.decode()}")
+    meta = json.loads(run.stdout)
+    ids = set(meta["workspace_members"])
+    names = {p["id"]: p["name"] for p in meta["packages"]}
+    edges = []
+    for node in meta["resolve"]["nodes"]:
+        if node["id"] not in ids:
+            continue
+        for d in node["deps"]:
+            if d["pkg"] not in ids:
+                continue
+            for k in d["dep_kinds"]:
+                edge = {"from": names[node["id"]], "to": names[d["pkg"]], "kind": k["kind"] or "normal"}
+                if k.get("target"):
+                    edge["target"] = k["target"]
+                if edge not in edges:
+                    edges.append(edge)
+    return edges
 
 
 def uv_expected(lock_path):
@@ -322,6 +375,9 @@ def main():
             source["cargo-root"] = cargo_root
             expected = cargo_expected(checkout, cargo_root)
             source["cargo-judge"] = expected.pop("judge")
+            resolved = expected.pop("resolved")
+            if resolved:
+                source["cargo-edges"] = resolved
             (dest / "expected-cargo.json").write_text(json.dumps(expected, indent=1) + "\n")
         if python_root is not None:
             source["python-root"] = python_root

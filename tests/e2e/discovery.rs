@@ -339,3 +339,48 @@ fn an_ignored_lockfile_is_not_released() {
     assert!(files.contains(&"Cargo.lock"), "{files:?}");
     assert!(!files.contains(&"py/uv.lock"), "{files:?}");
 }
+
+/// tokio's shape: no member depends on another by path; every internal edge is
+/// a registry requirement that the root's `[patch.<registry>]` redirects to a
+/// member's folder (here the `local` registry, tokio's is crates-io). The
+/// dependency is published first, and a breaking release of it forces the
+/// dependent and moves its requirement.
+#[test]
+fn internal_dependencies_through_a_patch_order_and_force_the_release() {
+    let reg = Registries::start();
+    let repo = Repo::new("patched");
+    repo.write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"app\", \"core\"]\n\n[patch.local]\ncore = { path = \"core\" }\n",
+    )
+    .write("core/Cargo.toml", &crate_manifest("core", "1.0.0", ""))
+    .write("core/src/lib.rs", "pub fn core() {}\n")
+    .write("app/Cargo.toml", &crate_manifest("app", "0.1.0", "core = { version = \"1.0\", registry = \"local\" }\n"))
+    .write("app/src/lib.rs", "pub fn app() { core::core() }\n")
+    .write("xtask-release.toml", "[cargo]\nregistry = \"local\"\n")
+    .write(".gitignore", "target/\n");
+    tool(&repo, &reg, "cargo", &["generate-lockfile", "--quiet"], ".");
+    repo.commit("chore: initial import");
+    let remote = reg.remote().display().to_string();
+    repo.git(&["remote", "add", "origin", &remote]);
+    repo.git(&["push", "-q", "origin", "main"]);
+
+    // the dependency comes first: app waits for core
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "core", "cargo")["level"], 0, "{plan}");
+    assert_eq!(entry(&plan, "app", "cargo")["level"], 1, "{plan}");
+    release(&repo, &reg, &["--yes"]).ok();
+    assert_eq!(reg.crate_versions("app").len(), 1);
+
+    // a breaking change in core forces app, whose requirement moves to core's new version
+    repo.change("core/src/lib.rs", "feat(core)!: a new core");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let plan = repo.plan(&[]);
+    assert_eq!(next(&plan, "core", "cargo"), "2.0.0", "{plan}");
+    assert_eq!(entry(&plan, "app", "cargo")["status"], "release", "app is forced: {plan}");
+    let run = release(&repo, &reg, &["--yes"]).ok();
+    assert!(run.stdout.contains("released 2 package(s)"), "{}", run.stdout);
+    let app = repo.git(&["show", "HEAD:app/Cargo.toml"]);
+    assert!(app.contains("core = { version = \"2.0.0\", registry = \"local\" }"), "{app}");
+    assert_eq!(reg.crate_versions("core").len(), 2);
+}

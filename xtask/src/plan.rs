@@ -993,7 +993,14 @@ mod tests {
     }
 
     fn ws(packages: Vec<Package>) -> Workspace {
-        Workspace { root: "/x".into(), packages, issues: vec![], cargo_root: None, python_root: None }
+        Workspace {
+            root: "/x".into(),
+            packages,
+            issues: vec![],
+            cargo_root: None,
+            python_root: None,
+            cargo_patches: vec![],
+        }
     }
 
     fn run(ws: &Workspace, h: &[PackageHistory], config: &Config, opts: &Options) -> Plan {

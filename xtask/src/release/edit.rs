@@ -150,27 +150,49 @@ pub struct ReqChange {
     pub to: String,
 }
 
-/// Updates path dependencies (every dependency table, target-specific ones and
-/// `[workspace.dependencies]`) on released crates whose `version` no longer
-/// admits the new version. `dir` is the manifest's folder; `released` maps a
-/// crate folder to (name, new version).
+/// Updates internal dependencies (every dependency table, target-specific ones
+/// and `[workspace.dependencies]`) on released crates whose `version` no longer
+/// admits the new version: path dependencies, and registry requirements that a
+/// `[patch]` redirects to a member (tokio's `tokio = "1.2.0"`). `dir` is the
+/// manifest's folder; `released` maps a crate folder to (name, new version);
+/// `patched` maps (registry, crate name) to the same for patched crates.
 pub fn update_cargo_requirements(
     text: &str,
     file: &str,
     dir: &str,
     released: &HashMap<String, (String, Version)>,
+    patched: &HashMap<(String, String), (String, Version)>,
 ) -> anyhow::Result<(String, Vec<ReqChange>)> {
     let mut doc = parse(text, file)?;
     let mut changes = vec![];
     let mut visit = |table: &mut dyn toml_edit::TableLike| {
-        for (_, entry) in table.iter_mut() {
+        for (key, entry) in table.iter_mut() {
+            // `tokio = "1.2.0"`: a registry requirement, internal through a patch
+            if let Some(old) = entry.as_str().map(str::to_string) {
+                let Some((name, new)) = patched.get(&("crates-io".to_string(), key.get().to_string())) else {
+                    continue;
+                };
+                if Req::parse(Ecosystem::Cargo, &old).is_ok_and(|r| r.admits(new)) {
+                    continue;
+                }
+                let to = new_cargo_req(&old, new);
+                set_str(entry, &to);
+                changes.push(ReqChange { dependency: name.clone(), from: old, to });
+                continue;
+            }
             let Some(spec) = entry.as_table_like_mut() else {
                 continue;
             };
-            let Some(path) = spec.get("path").and_then(Item::as_str) else {
-                continue;
+            let target = match spec.get("path").and_then(Item::as_str) {
+                Some(path) => released.get(&join_rel(dir, path)),
+                None if spec.get("workspace").is_some() => None, // its [workspace.dependencies] entry moves
+                None => {
+                    let registry = spec.get("registry").and_then(Item::as_str).unwrap_or("crates-io");
+                    let crate_name = spec.get("package").and_then(Item::as_str).unwrap_or(key.get());
+                    patched.get(&(registry.to_string(), crate_name.to_string()))
+                }
             };
-            let Some((name, new)) = released.get(&join_rel(dir, path)) else {
+            let Some((name, new)) = target else {
                 continue;
             };
             let Some(old) = spec.get("version").and_then(Item::as_str).map(str::to_string) else {
@@ -389,14 +411,30 @@ mod tests {
     fn cargo_requirements_by_path() {
         let text = "[package]\nname = \"app\"\n\n[dependencies]\ncore = { version = \"1.0\", path = \"../core\" } # keep\nother = \"1\"\n\n[target.'cfg(unix)'.dev-dependencies]\nc2 = { package = \"core\", path = \"../core\", version = \"=1.0.0\" }\n";
         let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("2.0.0")))]);
-        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &released).unwrap();
+        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &released, &HashMap::new()).unwrap();
         assert_eq!(changes.len(), 2);
         assert!(out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"), "{out}");
         assert!(out.contains("version = \"=2.0.0\""), "{out}");
         let same = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("1.0.0")))]);
-        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same).unwrap();
+        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same, &HashMap::new()).unwrap();
         assert!(changes.is_empty());
         assert_eq!(out, text);
+    }
+
+    /// tokio: `tokio = "1.2.0"` is internal through `[patch.crates-io] tokio = { path = "tokio" }`.
+    #[test]
+    fn cargo_requirements_through_a_patch() {
+        let text = "[package]\nname = \"tokio-test\"\n\n[dependencies]\ntokio = \"1.2.0\" # patched\nbytes = \"1\"\n\n[dev-dependencies]\ntokio = { version = \"1.2.0\", features = [\"full\"] }\nmine = { version = \"1\", registry = \"corp\" }\n";
+        let patched = HashMap::from([
+            (("crates-io".to_string(), "tokio".to_string()), ("tokio".to_string(), sem("2.0.0"))),
+            (("crates-io".to_string(), "mine".to_string()), ("mine".to_string(), sem("2.0.0"))),
+        ]);
+        let (out, changes) = update_cargo_requirements(text, "f", "tokio-test", &HashMap::new(), &patched).unwrap();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(out.contains("tokio = \"2.0.0\" # patched"), "{out}");
+        assert!(out.contains("tokio = { version = \"2.0.0\", features = [\"full\"] }"), "{out}");
+        assert!(out.contains("mine = { version = \"1\", registry = \"corp\" }"), "another registry's patch: {out}");
+        assert!(out.contains("bytes = \"1\""), "{out}");
     }
 
     #[test]

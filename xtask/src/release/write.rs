@@ -261,6 +261,15 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show)
             }
         }
     }
+    // crates a [patch] redirects to a member, by (registry, name)
+    let cargo_patched: HashMap<(String, String), (String, Version)> = ws
+        .cargo_patches
+        .iter()
+        .filter_map(|(registry, name)| {
+            let e = plan.releases().find(|e| e.ecosystem == Ecosystem::Cargo && e.name == *name)?;
+            Some(((registry.clone(), name.clone()), (name.clone(), e.next.clone()?)))
+        })
+        .collect();
     let mut manifests: Vec<(String, String, Ecosystem)> =
         ws.packages.iter().map(|p| (p.manifest.clone(), p.dir.clone(), p.ecosystem)).collect();
     if let Some(dir) = &ws.cargo_root {
@@ -280,7 +289,7 @@ pub fn compute_edits(repo: &Repo, plan: &Plan, sections: &[Section], show: Show)
         let text = current(&edits, &mut load, &rel)?;
         let (out, changes) = match eco {
             Ecosystem::Cargo if !cargo_released.is_empty() => {
-                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released).map_err(edit_err)?
+                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released, &cargo_patched).map_err(edit_err)?
             }
             Ecosystem::Python if !py_released.is_empty() => {
                 edit::update_python_requirements(&text, &rel, &py_released).map_err(edit_err)?

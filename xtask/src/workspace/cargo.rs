@@ -64,6 +64,11 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
     }
     docs.sort_by(|a, b| a.0.cmp(&b.0));
 
+    let patches = patched_members(&root_doc, &dir, &docs);
+    ws.cargo_patches = patches.keys().cloned().collect();
+    ws.cargo_patches.sort();
+    // (dependent's index, patched member, kind, requirement), resolved once every version is known
+    let mut pending: Vec<(usize, String, DepKind, String)> = vec![];
     let mut name_by_dir: HashMap<String, String> = HashMap::new();
     for (m, _, doc) in &docs {
         if let Some(name) = doc.get("package").and_then(|p| p.get("name")).and_then(Item::as_str) {
@@ -165,7 +170,20 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
                     format!("add `{key}` to [workspace.dependencies] in {root_manifest}"),
                 );
             }
-            let Some(path) = dep.path else { continue };
+            let Some(path) = dep.path else {
+                // a registry requirement: internal when a [patch] entry redirects it to a member
+                let registry = dep.registry.clone().unwrap_or_else(|| "crates-io".into());
+                let dep_name = dep.package.clone().unwrap_or_else(|| key.to_string());
+                if let Some(target) = patches.get(&(registry, dep_name)) {
+                    pending.push((
+                        ws.packages.len(),
+                        target.clone(),
+                        dep.kind,
+                        dep.req_text.clone().unwrap_or_default(),
+                    ));
+                }
+                continue;
+            };
             let dep_name = dep.package.clone().unwrap_or_else(|| key.to_string());
             let req_text = dep.req_text.clone().unwrap_or_default();
             let target = path.as_ref().ok().and_then(|p| name_by_dir.get(p));
@@ -231,7 +249,57 @@ pub(super) fn discover(ws: &mut Workspace, cargo_root: &std::path::Path) -> anyh
             built_from: None,
         });
     }
+    add_patched_edges(ws, pending);
     Ok(())
+}
+
+/// `[patch.<registry>]` entries of the root manifest that point at a member's
+/// folder: (registry, crate name) → the member's name. tokio's crates depend
+/// on each other only this way (`tokio = "1.2.0"`, patched to `tokio/`).
+fn patched_members(
+    root_doc: &DocumentMut,
+    dir: &str,
+    docs: &[(String, String, DocumentMut)],
+) -> HashMap<(String, String), String> {
+    let mut out = HashMap::new();
+    let Some(tables) = root_doc.get("patch").and_then(Item::as_table_like) else { return out };
+    for (registry, table) in tables.iter() {
+        let Some(table) = table.as_table_like() else { continue };
+        for (key, spec) in table.iter() {
+            let Some(path) = spec.get("path").and_then(Item::as_str) else { continue };
+            let Some(folder) = join_within(dir, path) else { continue };
+            let member = docs.iter().find(|(d, _, _)| *d == folder);
+            let Some(name) = member.and_then(|(_, _, doc)| doc.get("package")?.get("name")?.as_str()) else { continue };
+            // `[patch.crates-io] alias = { path = "x", package = "real" }` patches `real`
+            let patched = spec.get("package").and_then(Item::as_str).unwrap_or(key);
+            if patched == name {
+                out.insert((registry.to_string(), patched.to_string()), name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The edges of registry requirements a patch redirects to a member, as
+/// cargo's resolver makes them: only where the member's version satisfies the
+/// requirement (otherwise cargo warns that the patch was not used and takes
+/// the registry's crate).
+fn add_patched_edges(ws: &mut Workspace, pending: Vec<(usize, String, DepKind, String)>) {
+    for (from, target, kind, req_text) in pending {
+        let member = ws.packages.iter().find(|p| p.ecosystem == Ecosystem::Cargo && p.name == target);
+        let Some(version) = member.and_then(|p| p.version.clone()) else { continue };
+        let Ok(req) = Req::parse(Ecosystem::Cargo, if req_text.is_empty() { "*" } else { &req_text }) else { continue };
+        if !req.admits(&version) {
+            continue;
+        }
+        if ws.packages[from].name == target {
+            continue; // a crate's dev-dependency on itself (its published version) is no edge
+        }
+        let deps = &mut ws.packages[from].deps;
+        if !deps.iter().any(|d| d.name == target && d.kind == kind) {
+            deps.push(Dep { name: target, kind, req_text, req, optional: false });
+        }
+    }
 }
 
 /// The members of the Cargo root that a crate outside it (`doc`, in folder
@@ -263,6 +331,9 @@ struct PathDep {
     /// lies outside the repository. `None` for a dependency without a path.
     path: Option<Result<String, String>>,
     req_text: Option<String>,
+    /// `registry = "..."`: the registry a dependency without a path comes from
+    /// (`None`: crates.io), which names the `[patch.<registry>]` table that applies.
+    registry: Option<String>,
     /// `key.workspace = true` without a `[workspace.dependencies]` entry.
     missing_workspace_entry: bool,
 }
@@ -295,14 +366,28 @@ fn path_deps(doc: &DocumentMut, member_dir: &str, ws_dir: &str, ws_deps: Option<
     for (table, kind) in tables {
         for (key, entry) in table.iter() {
             let Some(spec) = entry.as_table_like() else {
-                continue; // `name = "1.0"`: from a registry
+                // `name = "1.0"`: from a registry (internal only through a [patch])
+                let req_text = entry.as_str().map(str::to_string);
+                let (package, path, registry, missing_workspace_entry) = (None, None, None, false);
+                out.push(PathDep {
+                    key: key.to_string(),
+                    kind,
+                    package,
+                    path,
+                    req_text,
+                    registry,
+                    missing_workspace_entry,
+                });
+                continue;
             };
+            let string = |s: &dyn TableLike, k: &str| s.get(k).and_then(Item::as_str).map(str::to_string);
             let mut dep = PathDep {
                 key: key.to_string(),
                 kind,
-                package: spec.get("package").and_then(Item::as_str).map(str::to_string),
+                package: string(spec, "package"),
                 path: spec.get("path").and_then(Item::as_str).map(|p| resolve(member_dir, p)),
-                req_text: spec.get("version").and_then(Item::as_str).map(str::to_string),
+                req_text: string(spec, "version"),
+                registry: string(spec, "registry"),
                 missing_workspace_entry: false,
             };
             if spec.get("workspace").and_then(Item::as_bool) == Some(true) {
@@ -311,9 +396,13 @@ fn path_deps(doc: &DocumentMut, member_dir: &str, ws_dir: &str, ws_deps: Option<
                     Some(s) => {
                         dep.package = dep.package.or(s.get("package").and_then(Item::as_str).map(str::to_string));
                         dep.path = s.get("path").and_then(Item::as_str).map(|p| resolve(ws_dir, p));
-                        dep.req_text = dep.req_text.or(s.get("version").and_then(Item::as_str).map(str::to_string));
+                        dep.req_text = dep.req_text.or(string(s, "version"));
+                        dep.registry = dep.registry.or(string(s, "registry"));
                     }
-                    None if shared.and_then(Item::as_str).is_some() => {} // `dep = "1.0"` in the workspace
+                    // `dep = "1.0"` in the workspace
+                    None if shared.and_then(Item::as_str).is_some() => {
+                        dep.req_text = dep.req_text.or(shared.and_then(Item::as_str).map(str::to_string));
+                    }
                     None => dep.missing_workspace_entry = true,
                 }
             }

@@ -32,6 +32,9 @@ pub struct Workspace {
     pub cargo_root: Option<String>,
     /// Relative folder of the uv workspace or project, when there is one.
     pub python_root: Option<String>,
+    /// Crates the Cargo root's `[patch.<registry>]` redirects to a member:
+    /// (registry, crate name). A registry requirement on one is internal.
+    pub cargo_patches: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,6 +178,7 @@ impl Workspace {
             issues: vec![],
             cargo_root: None,
             python_root: None,
+            cargo_patches: vec![],
         };
         for (key, dir) in [("[cargo] root", &config.cargo_root), ("[python] root", &config.python_root)] {
             if !root.join(dir).is_dir() {
