@@ -153,9 +153,9 @@ pub fn run(repo: &Repo) -> Vec<Check> {
 
     // tag names for the current versions must be valid refs
     let mut tags = vec![];
-    let tag_groups = repo.config.tag_groups(ws);
+    let tag_groups = crate::tags::tag_groups(&repo.config, ws);
     for (i, p) in ws.packages.iter().enumerate() {
-        let (t, key) = repo.config.tag_of(p, tag_groups[i], &p.version_text);
+        let (t, key) = crate::tags::tag_of(&repo.config, p, tag_groups[i], &p.version_text);
         if let Err(why) = check_ref_name(&t) {
             tags.push(problem(
                 Code::TagFormat,
@@ -165,13 +165,13 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             ));
         }
         let same = ws.packages.iter().enumerate().find(|&(k, q)| {
-            let pair = |a: usize, b: usize| crate::plan::maturin_crate(ws, a) == Some(b);
+            let pair = |a: usize, b: usize| ws.maturin_crate(a) == Some(b);
             !(pair(i, k) || pair(k, i))
                 && q.ecosystem < p.ecosystem
                 && q.unpublishable.is_none()
                 && p.unpublishable.is_none()
                 && (tag_groups[k].is_none() || tag_groups[k] != tag_groups[i])
-                && repo.config.tag_of(q, tag_groups[k], &q.version_text).0 == t
+                && crate::tags::tag_of(&repo.config, q, tag_groups[k], &q.version_text).0 == t
         });
         if let Some((_, q)) = same {
             tags.push(problem(
@@ -188,7 +188,9 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             ));
         }
     }
-    tags.extend(repo.config.umbrella_problems(ws).into_iter().map(|f| problem(f.code, "", f.cause, f.help)));
+    tags.extend(
+        crate::tags::umbrella_problems(&repo.config, ws).into_iter().map(|f| problem(f.code, "", f.cause, f.help)),
+    );
     add("tags", tags);
     // a warning: tags that look like releases, none of them read
     let sh = xshell::Shell::new().ok();

@@ -8,7 +8,6 @@ use toml_edit::{DocumentMut, Item, Table};
 
 use crate::error::{fail, Code};
 use crate::version::Ecosystem;
-use crate::workspace::{Package, Workspace};
 
 pub const FILE_NAME: &str = "xtask-release.toml";
 
@@ -328,139 +327,6 @@ impl Config {
         }
     }
 
-    /// Makes a group of each ecosystem umbrella: every publishable package of
-    /// the ecosystem that no `[[groups]]` names and `[tags] separate` does not
-    /// list, released under the umbrella's tag and so at one version. A
-    /// maturin package and its crate share one version: when one of them is
-    /// under an umbrella and the other in no group, the other joins it (and
-    /// shares its tag). Run once, after discovery (`Repo::load`).
-    pub fn add_umbrella_groups(&mut self, ws: &Workspace) {
-        let configured = self.groups.clone();
-        let in_group = |i: usize, groups: &[Group]| {
-            groups.iter().position(|g| g.members.iter().any(|m| ws.index_of(m) == Some(i)))
-        };
-        let separate: Vec<usize> = self.tag_separate.iter().filter_map(|m| ws.index_of(m)).collect();
-        for eco in [Ecosystem::Cargo, Ecosystem::Python] {
-            let Some(templates) = self.umbrella_of(eco).map(<[String]>::to_vec) else { continue };
-            let members: Vec<String> = (0..ws.packages.len())
-                .filter(|&i| {
-                    let p = &ws.packages[i];
-                    p.ecosystem == eco
-                        && p.unpublishable.is_none()
-                        && in_group(i, &configured).is_none()
-                        && !separate.contains(&i)
-                })
-                .map(|i| ws.id(i))
-                .collect();
-            if !members.is_empty() {
-                let name = format!("[tags] {}", eco.as_str());
-                self.groups.push(Group { name, members, tag: templates, umbrella: Some(eco) });
-            }
-        }
-        for i in 0..ws.packages.len() {
-            let Some(j) = crate::plan::maturin_crate(ws, i) else { continue };
-            let (gi, gj) = (in_group(i, &self.groups), in_group(j, &self.groups));
-            let join = match (gi, gj) {
-                (Some(g), None) if !separate.contains(&j) => Some((g, j)),
-                (None, Some(g)) if !separate.contains(&i) => Some((g, i)),
-                _ => None,
-            };
-            if let Some((g, k)) = join.filter(|(g, _)| self.groups[*g].umbrella.is_some()) {
-                self.groups[g].members.push(ws.id(k));
-            }
-        }
-    }
-
-    /// What stops a plan about the ecosystem umbrellas (`check` lists them
-    /// all): members at different versions (one tag holds one version), a
-    /// maturin pair split between two groups, unknown `separate` names.
-    pub fn umbrella_problems(&self, ws: &Workspace) -> Vec<crate::error::Failure> {
-        use crate::error::Failure;
-        let mut out = vec![];
-        for m in &self.tag_separate {
-            if ws.index_of(m).is_none() {
-                out.push(Failure::new(
-                    Code::UnknownPackage,
-                    format!("[tags] separate names unknown package `{m}`"),
-                    "fix [tags] separate in xtask-release.toml (`cargo xtask graph` lists the packages)",
-                ));
-            }
-        }
-        for g in self.groups.iter().filter(|g| g.umbrella.is_some()) {
-            if let Some(f) = umbrella_versions(g, ws) {
-                out.push(f);
-            }
-        }
-        for i in 0..ws.packages.len() {
-            let Some(j) = crate::plan::maturin_crate(ws, i) else { continue };
-            let group = |k: usize| self.groups.iter().find(|g| g.members.iter().any(|m| ws.index_of(m) == Some(k)));
-            let (a, b) = (group(i), group(j));
-            let umbrella = a.is_some_and(|g| g.umbrella.is_some()) || b.is_some_and(|g| g.umbrella.is_some());
-            if umbrella && a.map(|g| &g.name) != b.map(|g| &g.name) {
-                let name = |g: Option<&Group>| g.map_or("no group".to_string(), |g| format!("`{}`", g.name));
-                out.push(Failure::new(
-                    Code::UmbrellaVersions,
-                    format!(
-                        "python {} is built from crate {} (one version), but they are released apart: {} and {}",
-                        ws.packages[i].name,
-                        ws.packages[j].name,
-                        name(a),
-                        name(b)
-                    ),
-                    format!(
-                        "put both in one [[groups]] with a `tag`, e.g. members = [\"{}\", \"{}\"]",
-                        ws.id(i),
-                        ws.id(j)
-                    ),
-                ));
-            }
-        }
-        out
-    }
-
-    /// For each package of `ws`, the index in `groups` of the group with a
-    /// `tag` it is a member of. Computed once per command: names resolve in
-    /// one pass over the members.
-    pub fn tag_groups(&self, ws: &Workspace) -> Vec<Option<usize>> {
-        let mut out = vec![None; ws.packages.len()];
-        for (gi, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.tag.is_empty()) {
-            for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
-                out[i].get_or_insert(gi);
-            }
-        }
-        out
-    }
-
-    /// A package's tag patterns, the written one first: its group's `tag`
-    /// templates (`group` from `tag_groups`), then its ecosystem's, each with
-    /// `{name}` filled in (a configured group's name, or the package's) and
-    /// `{version}` left.
-    pub fn tag_patterns(&self, p: &Package, group: Option<usize>) -> Vec<String> {
-        let group = group.map(|g| &self.groups[g]);
-        let from_group = group.into_iter().flat_map(|g| {
-            let name = if g.umbrella.is_some() { &p.name } else { &g.name };
-            g.tag.iter().map(move |t| t.replace("{name}", name))
-        });
-        let own: Vec<String> = self.tag_templates(p.ecosystem).iter().map(|t| t.replace("{name}", &p.name)).collect();
-        let mut out: Vec<String> = vec![];
-        for t in from_group.chain(own) {
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
-        out
-    }
-
-    /// The tag a release of a package at `version` creates, and the key that sets its template.
-    pub fn tag_of(&self, p: &Package, group: Option<usize>, version: &str) -> (String, String) {
-        let key = match group.map(|g| &self.groups[g]) {
-            Some(g) if g.umbrella.is_some() => g.name.clone(),
-            Some(g) => format!("[[groups]] `{}` tag", g.name),
-            None => self.tag_key(p.ecosystem),
-        };
-        (self.tag_patterns(p, group)[0].replace("{version}", version), key)
-    }
-
     /// The wheel platforms the Python index takes: `[python] platform-tags`, else PyPI's rule when
     /// the publish URL is PyPI's or TestPyPI's, else any.
     pub fn platform_rule(&self) -> PlatformRule {
@@ -670,52 +536,6 @@ impl Config {
     }
 }
 
-/// An umbrella group whose publishable members are not at one version: the
-/// most common version first, then the others by name.
-fn umbrella_versions(g: &Group, ws: &Workspace) -> Option<crate::error::Failure> {
-    use crate::workspace::VersionSource;
-    // normal form -> (as written, members)
-    let mut by_version: std::collections::BTreeMap<String, (String, Vec<String>)> = Default::default();
-    for i in g.members.iter().filter_map(|m| ws.index_of(m)) {
-        let p = &ws.packages[i];
-        let Some(v) = p.version.as_ref().filter(|_| !matches!(p.version_source, VersionSource::Vcs(_))) else {
-            continue; // a version from git tags is the umbrella tag's anyway
-        };
-        let e = by_version.entry(v.to_ecosystem(Ecosystem::Python).to_string()).or_default();
-        e.0.clone_from(&p.version_text);
-        e.1.push(ws.id(i));
-    }
-    if by_version.len() < 2 {
-        return None;
-    }
-    let (main, (shown, most)) = by_version.iter().max_by_key(|(v, (_, ids))| (ids.len(), std::cmp::Reverse(*v)))?;
-    let mut others: Vec<(&String, &String)> = by_version
-        .iter()
-        .filter(|(v, _)| *v != main)
-        .flat_map(|(_, (text, ids))| ids.iter().map(move |id| (id, text)))
-        .collect();
-    others.sort();
-    let listed: Vec<String> = others.iter().take(8).map(|(id, v)| format!("{id} {v}")).collect();
-    let more = if others.len() > 8 { format!(" and {} more", others.len() - 8) } else { String::new() };
-    let names: Vec<String> = others.iter().map(|(id, _)| format!("{id:?}")).collect();
-    let what = if g.umbrella == Some(Ecosystem::Cargo) { "crate" } else { "Python package" };
-    Some(crate::error::Failure::new(
-        Code::UmbrellaVersions,
-        format!(
-            "{} = {:?} releases every {what} under one tag, at one version, but {} {} at {shown} and {}{more} differ",
-            g.name,
-            g.tag[0],
-            most.len(),
-            if most.len() == 1 { "is" } else { "are" },
-            listed.join(", ")
-        ),
-        format!(
-            "list the others in xtask-release.toml as [tags] separate = [{}] (they keep tags of their own), \
-             or give them version {shown}",
-            names.join(", ")
-        ),
-    ))
-}
 /// The schema's arrays of tables.
 const ARRAYS: &[&str] = &["groups", "version-files", "smoke-tests"];
 
@@ -791,14 +611,6 @@ fn templates(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
         return Err(wrong_type(key, "a tag template or a non-empty list of them (the first is written)"));
     }
     Ok(list)
-}
-
-/// The version part of `tag` when it matches `pattern` (a template whose
-/// `{name}` is filled in): `core-v{version}` matches `core-v1.2.0` with `1.2.0`.
-pub fn match_tag<'a>(pattern: &str, tag: &'a str) -> Option<&'a str> {
-    let (prefix, suffix) = pattern.split_once("{version}")?;
-    let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
-    (!v.is_empty()).then_some(v)
 }
 
 fn strings(item: &Item, key: &str) -> anyhow::Result<Vec<String>> {
@@ -955,9 +767,6 @@ mod tests {
         assert_eq!(c.tag_key(Ecosystem::Python), "[tags] python");
         assert_eq!(c.groups[0].tag, ["v{version}", "release-{version}"]);
         assert_eq!(Config::default().tag_templates(Ecosystem::Python), [DEFAULT_TAG]);
-        assert_eq!(match_tag("core-v{version}", "core-v1.2.0"), Some("1.2.0"));
-        assert_eq!(match_tag("py/core-v{version}", "core-v1.2.0"), None);
-        assert_eq!(match_tag("v{version}", "v"), None);
         assert_eq!(code("[tags]\npackage = []"), Code::ConfigValue);
         assert_eq!(code("[tags]\npackage = ['{name}-v{version}', 'v{version}']"), Code::TagFormat);
         assert_eq!(code("[[groups]]\nname = 'g'\nmembers = []\ntag = 'v'"), Code::TagFormat);

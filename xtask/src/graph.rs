@@ -221,11 +221,8 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: For
         format!("{} {} ({}{from})", p.name, shown_version(p), p.ecosystem.as_str())
     };
     // maturin: the Python package and the crate it is built from (not an order: the build compiles the crate)
-    let pairs: Vec<(usize, usize)> = order
-        .iter()
-        .filter_map(|&i| Some((i, crate::plan::maturin_crate(ws, i)?)))
-        .filter(|(_, j)| show.contains(j))
-        .collect();
+    let pairs: Vec<(usize, usize)> =
+        order.iter().filter_map(|&i| Some((i, ws.maturin_crate(i)?))).filter(|(_, j)| show.contains(j)).collect();
     let edges: Vec<(usize, usize)> =
         graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
     let dropped: Vec<(usize, usize)> =
@@ -398,7 +395,7 @@ fn shown_version(p: &crate::workspace::Package) -> String {
 
 /// The crate a maturin package is built from, by name, when it is a member here.
 fn built_from(ws: &Workspace, i: usize) -> Option<&str> {
-    crate::plan::maturin_crate(ws, i).map(|j| ws.packages[j].name.as_str())
+    ws.maturin_crate(i).map(|j| ws.packages[j].name.as_str())
 }
 
 fn tree(

@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
 use crate::commits::{self, Change, Convention};
-use crate::config::match_tag;
 use crate::error::Code;
 use crate::shell;
+use crate::tags::match_tag;
 use crate::version::{Ecosystem, Version};
 use crate::workspace::Package;
 

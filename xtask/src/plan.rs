@@ -232,7 +232,7 @@ pub fn plan(
     // A maturin package and the crate it is built from share one version: an
     // implicit group of the pair (or the Python package joins the crate's group).
     for (i, p) in ws.packages.iter().enumerate() {
-        let Some(j) = maturin_crate(ws, i) else { continue };
+        let Some(j) = ws.maturin_crate(i) else { continue };
         let configured = |k: usize| config.groups.iter().any(|g| g.members.iter().any(|m| ws.index_of(m) == Some(k)));
         if configured(i) || configured(j) {
             continue;
@@ -272,14 +272,14 @@ pub fn plan(
     }
 
     // an ecosystem umbrella holds one version: members at others stop the plan
-    if let Some(f) = config.umbrella_problems(ws).into_iter().next() {
+    if let Some(f) = crate::tags::umbrella_problems(config, ws).into_iter().next() {
         return Err(anyhow::Error::new(f));
     }
 
     // one name in two ecosystems with one tag template: whose tags are whose is unknowable
-    let tag_groups = config.tag_groups(ws);
+    let tag_groups = crate::tags::tag_groups(config, ws);
     for (i, p) in ws.packages.iter().enumerate() {
-        let tag = |k: usize| config.tag_of(&ws.packages[k], tag_groups[k], "1").0;
+        let tag = |k: usize| crate::tags::tag_of(config, &ws.packages[k], tag_groups[k], "1").0;
         let twin = ws.packages[..i].iter().enumerate().find(|&(k, q)| {
             !is_pair(ws, i, k)
                 && q.ecosystem != p.ecosystem
@@ -396,7 +396,7 @@ pub fn plan(
         let p = &ws.packages[i];
         let dec = &d[i];
         let group = tag_groups[i];
-        let tagged = dec.next.as_ref().map(|v| config.tag_of(p, group, &v.to_string()));
+        let tagged = dec.next.as_ref().map(|v| crate::tags::tag_of(config, p, group, &v.to_string()));
         let tag = tagged.as_ref().map(|(t, _)| t.clone());
         if let Some((t, key)) = &tagged {
             check_ref_name(t).map_err(|why| {
@@ -720,16 +720,9 @@ fn planned_versions(ws: &Workspace, history: &[PackageHistory], behind: &[Option
     ws
 }
 
-/// The crate (workspace index) maturin builds Python package `i` from, when it is a member here.
-pub fn maturin_crate(ws: &Workspace, i: usize) -> Option<usize> {
-    let p = &ws.packages[i];
-    let built = p.built_from.as_ref().filter(|b| b.member && p.ecosystem == Ecosystem::Python)?;
-    ws.index_in(Ecosystem::Cargo, &built.name)
-}
-
 /// Whether packages `a` and `b` are a maturin package and its crate.
 fn is_pair(ws: &Workspace, a: usize, b: usize) -> bool {
-    maturin_crate(ws, a) == Some(b) || maturin_crate(ws, b) == Some(a)
+    ws.maturin_crate(a) == Some(b) || ws.maturin_crate(b) == Some(a)
 }
 
 /// Where package `p`'s version is written, for a help line.
@@ -766,7 +759,7 @@ fn source_note(ws: &Workspace, i: usize) -> Option<Note> {
             Some(Note::Maturin { crate_name, file, outside })
         }
         VersionSource::Vcs(v) => Some(Note::Vcs(*v)),
-        _ => maturin_crate(ws, i).map(|j| Note::BuiltFrom(ws.packages[j].name.clone())),
+        _ => ws.maturin_crate(i).map(|j| Note::BuiltFrom(ws.packages[j].name.clone())),
     }
 }
 

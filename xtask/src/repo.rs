@@ -50,12 +50,17 @@ impl Repo {
             None => Config::load(&root.join(FILE_NAME), false)?,
         };
         let ws = Workspace::discover(&root, &config)?;
-        config.add_umbrella_groups(&ws);
+        crate::tags::add_umbrella_groups(&mut config, &ws);
         Ok(Repo { root, config, ws })
     }
 
     pub fn graph(&self) -> anyhow::Result<Graph> {
         Graph::new(&self.ws)
+    }
+
+    /// What the edits of a release read: root, workspace, configuration.
+    pub fn tree(&self) -> crate::edits::Tree<'_> {
+        crate::edits::Tree { root: &self.root, ws: &self.ws, config: &self.config }
     }
 
     /// One `git log` and one `git for-each-ref`, then per-package analysis.
@@ -66,8 +71,8 @@ impl Repo {
     fn history_and_tags(&self, sh: &Shell) -> anyhow::Result<(Vec<PackageHistory>, Vec<Tag>)> {
         let log = history::read_log(&self.root, &self.ws.packages, self.config.convention)?;
         let tags = history::read_tags(sh, &self.root)?;
-        let groups = self.config.tag_groups(&self.ws);
-        let patterns = |i: usize| self.config.tag_patterns(&self.ws.packages[i], groups[i]);
+        let groups = crate::tags::tag_groups(&self.config, &self.ws);
+        let patterns = |i: usize| crate::tags::tag_patterns(&self.config, &self.ws.packages[i], groups[i]);
         Ok((history::analyze(&log, &tags, &self.ws.packages, &patterns), tags))
     }
 
@@ -84,20 +89,22 @@ impl Repo {
             eprint!("{}", crate::error::render_warning(&w));
         }
         let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
-        plan.files = crate::release::files(sh, self, &plan)?;
+        // which files, not their text: the sections without links (no remote lookup)
+        let sections = self.changelog_with(&plan, None);
+        plan.files = crate::edits::files(sh, self.tree(), &plan, &sections)?;
         Ok((graph, plan))
     }
 
     /// Whether any publishable package's tag patterns match one of `tags`
     /// (whatever its commit): what `check` asks without reading the log.
     pub fn reads_any(&self, tags: &[Tag]) -> bool {
-        let groups = self.config.tag_groups(&self.ws);
+        let groups = crate::tags::tag_groups(&self.config, &self.ws);
         self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()).any(|(i, p)| {
-            let patterns = self.config.tag_patterns(p, groups[i]);
+            let patterns = crate::tags::tag_patterns(&self.config, p, groups[i]);
             tags.iter().any(|t| {
                 patterns
                     .iter()
-                    .filter_map(|pat| crate::config::match_tag(pat, &t.name))
+                    .filter_map(|pat| crate::tags::match_tag(pat, &t.name))
                     .any(|v| crate::version::Version::parse(p.ecosystem, v).is_ok())
             })
         })
@@ -107,18 +114,18 @@ impl Repo {
     /// tag's (the highest of its tags in HEAD's history, as `plan` reads it):
     /// (package name, warning). Asks git only about tags above a version.
     pub fn behind_tags(&self, sh: &Shell, tags: &[Tag]) -> Vec<(String, Failure)> {
-        let groups = self.config.tag_groups(&self.ws);
+        let groups = crate::tags::tag_groups(&self.config, &self.ws);
         let mut out = vec![];
         for (i, p) in self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()) {
             let Some(current) = p.version.as_ref().filter(|_| !matches!(p.version_source, VersionSource::Vcs(_)))
             else {
                 continue;
             };
-            let patterns = self.config.tag_patterns(p, groups[i]);
+            let patterns = crate::tags::tag_patterns(&self.config, p, groups[i]);
             let mut above: Vec<(Version, &Tag)> = tags
                 .iter()
                 .filter_map(|t| {
-                    let text = patterns.iter().find_map(|pat| crate::config::match_tag(pat, &t.name))?;
+                    let text = patterns.iter().find_map(|pat| crate::tags::match_tag(pat, &t.name))?;
                     Some((Version::parse(p.ecosystem, text).ok()?, t))
                 })
                 .filter(|(v, _)| v > current)
@@ -150,7 +157,7 @@ impl Repo {
     /// `XR044` when tags look like releases but none is read (`any_read`).
     pub fn unread_tags(&self, tags: &[Tag], any_read: bool) -> Option<Failure> {
         let (count, examples) = history::unread_release_tags(tags, any_read)?;
-        let groups = self.config.tag_groups(&self.ws);
+        let groups = crate::tags::tag_groups(&self.config, &self.ws);
         let mut templates: Vec<String> = vec![];
         for (i, p) in self.ws.packages.iter().enumerate().filter(|(_, p)| p.unpublishable.is_none()) {
             let t = match groups[i].map(|g| &self.config.groups[g]) {

@@ -478,7 +478,7 @@ fn synchronized(
         let mut key: Vec<(String, String)> = ts
             .iter()
             .filter_map(|(template, t)| {
-                let v = crate::config::match_tag(&template.replace("{name}", &p.name), &t.name)?;
+                let v = crate::tags::match_tag(&template.replace("{name}", &p.name), &t.name)?;
                 let v = Version::parse(p.ecosystem, v).ok()?.to_ecosystem(Ecosystem::Python).to_string();
                 Some((v, t.commit.clone()))
             })

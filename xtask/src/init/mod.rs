@@ -76,7 +76,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()
         fail(Code::Internal, format!("init wrote a configuration it cannot read: {e:#}"), "report this")
     })?;
     if let Some(ws) = &look.ws {
-        config.add_umbrella_groups(ws);
+        crate::tags::add_umbrella_groups(&mut config, ws);
     }
     println!("init: {}", target.display());
     print!("{}", report(&look, &inferred, &config));
@@ -567,16 +567,16 @@ fn report(look: &Look, inferred: &infer::Inferred, config: &Config) -> String {
         line(&mut s, "release branch", &b.value, &b.why);
     }
     if let Some(ws) = &look.ws {
-        for problem in config.umbrella_problems(ws) {
+        for problem in crate::tags::umbrella_problems(config, ws) {
             let _ = writeln!(s, "note: `plan` will stop: {} ({})", problem.cause, problem.help);
         }
         s.push_str("last release per package (what `plan` starts from):\n");
-        let groups = config.tag_groups(ws);
+        let groups = crate::tags::tag_groups(config, ws);
         for (i, p) in ws.packages.iter().enumerate() {
             let last = if p.unpublishable.is_some() {
                 "never published".to_string()
             } else {
-                last_release(&config.tag_patterns(p, groups[i]), p.ecosystem, &f.tags, &look.history)
+                last_release(&crate::tags::tag_patterns(config, p, groups[i]), p.ecosystem, &f.tags, &look.history)
                     .unwrap_or_else(|| format!("none: a first release of {}", p.version_text))
             };
             let _ = writeln!(s, "  {:<24} {last}", ws.id(i));
@@ -592,7 +592,7 @@ fn last_release(patterns: &[String], eco: Ecosystem, tags: &[TagRef], history: &
         .filter_map(|t| {
             let v = patterns
                 .iter()
-                .filter_map(|pat| crate::config::match_tag(pat, &t.name))
+                .filter_map(|pat| crate::tags::match_tag(pat, &t.name))
                 .find_map(|v| Version::parse(eco, v).ok())?;
             Some((v, t.name.clone()))
         })

@@ -9,7 +9,6 @@
 
 mod announce;
 mod cargo;
-pub mod edit;
 mod journal;
 mod lock;
 mod preflight;
@@ -30,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use xshell::{cmd, Shell};
 
+use crate::edits::Show;
 use crate::error::{fail, Code};
 use crate::git;
 use crate::plan::{self, Entry, Plan};
@@ -37,7 +37,6 @@ use crate::repo::Repo;
 use crate::shell::{self, Ctx};
 use crate::version::Version;
 use journal::{GlobalStep, Handle, Journal, Step};
-use write::Show;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -95,26 +94,6 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
         ));
     }
     fresh(sh, &ctx, &state, config, opts)
-}
-
-/// Every file a release of `plan` writes, relative to the root: what
-/// `plan --format json` lists. Fails as the write step would (before anything
-/// is written), e.g. on a `[[version-files]]` entry that matches nothing.
-pub fn files(sh: &Shell, repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<String>> {
-    if plan.releases().next().is_none() {
-        return Ok(vec![]);
-    }
-    // which files, not their text: the sections without links (no remote lookup)
-    let sections = repo.changelog_with(plan, None);
-    // a changelog without a place for its section is still a file the release
-    // would write: preflight refuses the release until it has one
-    let edits = write::compute_edits(repo, plan, &sections, Show::Nothing)?;
-    let mut files: Vec<String> = edits.files.into_iter().map(|(rel, _)| rel).collect();
-    files.extend(edits.unplaced.into_iter().map(|u| u.path));
-    files.extend(write::lockfiles(sh, repo, plan)?);
-    files.sort();
-    files.dedup();
-    Ok(files)
 }
 
 fn dry_run_banner(ctx: &Ctx, what: &str) {
@@ -440,7 +419,7 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
         return Ok(head);
     }
     let show = if ctx.dry_run { Show::Sections } else { Show::Changes };
-    let edits = write::compute_edits(repo, plan, &j.changelog, show)?.placed()?;
+    let edits = crate::edits::compute_edits(repo.tree(), plan, &j.changelog, show)?.placed()?;
     let created: Vec<String> =
         edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();
     h.step(GlobalStep::Write, Step::Started)?;

@@ -144,7 +144,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
 
     // the lockfiles the release updates are in sync (read-only checks); an
     // ignored one is no part of the release
-    for rel in super::write::lockfiles(sh, repo, plan)? {
+    for rel in crate::edits::lockfiles(sh, repo.tree(), plan)? {
         let dir = root.join(&rel);
         let dir = dir.parent().unwrap_or(root);
         if rel.ends_with("Cargo.lock") {
@@ -298,13 +298,13 @@ fn unreadable(err: &anyhow::Error, fix: &str) -> Problem {
 /// the wrong place.
 fn unplaced_changelogs(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Problem>> {
     let sections = repo.changelog_with(plan, None);
-    let edits = super::write::compute_edits(repo, plan, &sections, super::write::Show::Nothing)?;
+    let edits = crate::edits::compute_edits(repo.tree(), plan, &sections, crate::edits::Show::Nothing)?;
     Ok(edits
         .unplaced
         .iter()
         .map(|u| Problem {
             problem: u.problem(),
-            fix: super::write::Unplaced::HELP.into(),
+            fix: crate::edits::Unplaced::HELP.into(),
             code: Code::ChangelogUnplaceable,
         })
         .collect())

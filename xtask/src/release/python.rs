@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use xshell::{cmd, Shell};
 
-use super::edit;
 use super::journal::{Outcome, Stage, Step};
 use super::preflight::normalize_dist;
 use super::progress::State;
@@ -21,6 +20,7 @@ use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
 use super::smoke::SmokeSource;
 use super::wheel;
 use super::zip;
+use crate::edits::manifest as edit;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
 use crate::registry::{self, RemoteFile};

@@ -171,6 +171,13 @@ pub struct Issue {
 }
 
 impl Workspace {
+    /// The crate (workspace index) maturin builds Python package `i` from, when it is a member here.
+    pub fn maturin_crate(&self, i: usize) -> Option<usize> {
+        let p = &self.packages[i];
+        let built = p.built_from.as_ref().filter(|b| b.member && p.ecosystem == Ecosystem::Python)?;
+        self.index_in(Ecosystem::Cargo, &built.name)
+    }
+
     pub fn discover(root: &Path, config: &Config) -> anyhow::Result<Workspace> {
         let mut ws = Workspace {
             root: root.to_path_buf(),
