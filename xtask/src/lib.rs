@@ -76,3 +76,78 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Check { format } => commands::check(&Repo::load(root, config)?, format),
     }
 }
+
+#[cfg(test)]
+mod tidy {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// The crate's modules import one another without a circle: each
+    /// top-level module (`plan`, `release`, `edits`, ...) uses only modules on
+    /// floors below it, read from the `crate::NAME` paths of its non-test code
+    /// (ARCHITECTURE.md, "Codemap"). A new arrow that closes a circle names it here.
+    #[test]
+    fn modules_import_without_a_circle() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        let modules: BTreeSet<String> = lib
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod ")))
+            .map(|l| l.trim_end_matches(';').to_string())
+            .collect();
+        let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for m in &modules {
+            let mut files = vec![];
+            let (file, dir) = (src.join(format!("{m}.rs")), src.join(m));
+            files.extend(file.is_file().then_some(file));
+            if dir.is_dir() {
+                let mut stack = vec![dir];
+                while let Some(d) = stack.pop() {
+                    for e in std::fs::read_dir(d).unwrap() {
+                        let p = e.unwrap().path();
+                        if p.is_dir() {
+                            stack.push(p);
+                        } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
+                            files.push(p);
+                        }
+                    }
+                }
+            }
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (at, _) in code.match_indices("crate::") {
+                    let rest = &code[at + 7..];
+                    // `crate::plan::Plan`, or `crate::{changelog, plan::Plan}`
+                    let names: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(list) => list.split('}').next().unwrap_or("").split(',').collect(),
+                        None => vec![rest],
+                    };
+                    for n in names {
+                        let name: String = n.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                        if name != *m && modules.contains(&name) {
+                            uses.entry(m.clone()).or_default().insert(name);
+                        }
+                    }
+                }
+            }
+        }
+        // a circle: a module that reaches itself
+        let reaches = |from: &str| {
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<&str> = uses.get(from).into_iter().flatten().map(String::as_str).collect();
+            while let Some(m) = stack.pop() {
+                if seen.insert(m.to_string()) {
+                    stack.extend(uses.get(m).into_iter().flatten().map(String::as_str));
+                }
+            }
+            seen
+        };
+        let circles: Vec<String> = modules
+            .iter()
+            .filter(|m| reaches(m).contains(*m))
+            .map(|m| format!("{m} -> {:?}", uses.get(m).cloned().unwrap_or_default()))
+            .collect();
+        assert!(circles.is_empty(), "modules in an import circle:\n{}", circles.join("\n"));
+    }
+}

@@ -209,7 +209,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
         match e.ecosystem {
             Ecosystem::Python => match registry::pypi_files(&config.python_index_url, &e.name) {
                 Ok(files) => {
-                    let prefix = format!("{}-{version}", normalize_dist(&e.name));
+                    let prefix = format!("{}-{version}", super::wheel::normalize_dist(&e.name));
                     let present = files.unwrap_or_default().into_iter().any(|f| {
                         f.filename.starts_with(&format!("{prefix}.tar.gz"))
                             || f.filename.starts_with(&format!("{prefix}-"))
@@ -366,9 +366,4 @@ fn unpublished_dependencies(sh: &Shell, repo: &Repo, plan: &Plan, index: Option<
             .into(),
         code: Code::DependencyNotPublished,
     })
-}
-
-/// The distribution file name prefix of a Python package (`My-Pkg` → `my_pkg`).
-pub fn normalize_dist(name: &str) -> String {
-    crate::workspace::pep508::normalize(name).replace('-', "_")
 }

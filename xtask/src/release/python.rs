@@ -14,11 +14,10 @@ use std::path::{Path, PathBuf};
 use xshell::{cmd, Shell};
 
 use super::journal::{Outcome, Stage, Step};
-use super::preflight::normalize_dist;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
-use super::smoke::SmokeSource;
 use super::wheel;
+use super::wheel::normalize_dist;
 use super::zip;
 use crate::edits::manifest as edit;
 use crate::error::{fail, Code};
@@ -271,7 +270,7 @@ impl Job<'_> {
             return Ok(());
         }
         let smoke = self.smoke_of(e, Some(&wheel.path))?;
-        if smoke.source == SmokeSource::Configured {
+        if smoke.configured() {
             let files = wheel::files(&wheel.path)?;
             if let Some(missing) = smoke.imports.iter().find(|m| !wheel::ships(&files, m)) {
                 let ships = wheel::modules(&files);

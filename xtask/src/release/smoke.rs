@@ -115,6 +115,13 @@ pub(super) struct Smoke {
     pub run: Option<Vec<String>>,
 }
 
+impl Smoke {
+    /// Whether `[[smoke-tests]]` named the imports (checked against the wheel before the upload).
+    pub fn configured(&self) -> bool {
+        self.source == SmokeSource::Configured
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum SmokeSource {
     /// `[[smoke-tests]] import`.

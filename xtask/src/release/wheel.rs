@@ -13,6 +13,11 @@ use super::zip;
 use crate::config::PlatformRule;
 use crate::error::{fail, Code};
 
+/// The distribution file name prefix of a Python package (`My-Pkg` → `my_pkg`).
+pub fn normalize_dist(name: &str) -> String {
+    crate::workspace::pep508::normalize(name).replace('-', "_")
+}
+
 /// The paths the wheel's RECORD lists (`NAME-VERSION.dist-info/RECORD`, named like the file).
 pub fn files(wheel: &Path) -> anyhow::Result<Vec<String>> {
     let file = wheel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
