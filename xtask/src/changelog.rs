@@ -25,7 +25,7 @@ use crate::commits::{Convention, AREA_KIND};
 use crate::config::ChangelogConfig;
 use crate::forge::Links;
 use crate::history::Note;
-use crate::plan::{forced_by, Entry, Plan, Status};
+use crate::plan::{Cause, Entry, Plan, Status};
 use crate::version::{Ecosystem, Version};
 
 mod style;
@@ -168,7 +168,7 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
         _ => None,
     };
     let mut groups = groups(&notes, ctx);
-    if let Some((dep, dep_version)) = forced_by(&entry.reason) {
+    if let Cause::Forced { dep, version: dep_version } = &entry.cause {
         let item = Item { markdown: format!("Updated **{dep}** to {dep_version}."), commit: None };
         // a configured `Dependencies` section (e.g. for `deps` commits) takes the line too
         match groups.iter_mut().find(|g| g.title == DEPENDENCIES) {
@@ -179,8 +179,7 @@ pub fn section(entry: &Entry, ctx: &Context) -> Option<Section> {
     let summary = groups.is_empty().then(|| {
         if entry.last_tag.is_none() {
             "First release.".to_string()
-        } else if let Some(group) = entry.reason.strip_prefix("synchronized group `").and_then(|r| r.split('`').next())
-        {
+        } else if let Cause::Synchronized { group } = &entry.cause {
             format!("Released with the synchronized group `{group}`; no notable changes of its own.")
         } else {
             "No notable changes.".to_string()

@@ -19,7 +19,6 @@ use crate::workspace::{pep508, DepKind, VersionSource, Workspace};
 
 mod reason;
 
-pub use reason::forced_by;
 use reason::{Commits, Note, Reason, Rule, Why};
 
 #[derive(Debug, Clone, Default)]
@@ -123,6 +122,22 @@ pub struct Entry {
     /// name: `python:NAME` for a Python package that shares its name with a crate.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
+    /// The reason, typed, for the code that acts on it (the changelog's
+    /// Dependencies line, its summary); `reason` is its rendering, shown only.
+    #[serde(skip)]
+    pub cause: Cause,
+}
+
+/// What the code below `plan` needs to know of an entry's reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cause {
+    #[default]
+    Other,
+    /// Released because dependency `dep` moves to `version` (a requirement that
+    /// no longer admits it, or a crate compiled into the wheel).
+    Forced { dep: String, version: String },
+    /// Released with the synchronized group `group`.
+    Synchronized { group: String },
 }
 
 impl Entry {
@@ -462,6 +477,7 @@ pub fn plan(
             bump: dec.bump,
             status: dec.status,
             reason: entry_reason(ws, i, &dec.reason, behind[i].as_ref()),
+            cause: dec.reason.cause(),
             level: graph.levels[i],
             order: pos + 1,
             dependencies: graph.deps(i).iter().map(|&j| graph.name(j).to_string()).collect(),
@@ -1103,8 +1119,8 @@ mod tests {
         assert_eq!(row(&p, "core"), ("release", Some("2.0.0"), "major"));
         assert_eq!(row(&p, "mid"), ("release", Some("0.4.1"), "patch"));
         assert!(p.get("mid").unwrap().reason.contains("forced by core"));
-        assert_eq!(forced_by(&p.get("mid").unwrap().reason), Some(("core", "2.0.0")));
-        assert_eq!(forced_by(&p.get("core").unwrap().reason), None);
+        assert_eq!(p.get("mid").unwrap().cause, Cause::Forced { dep: "core".into(), version: "2.0.0".into() });
+        assert_eq!(p.get("core").unwrap().cause, Cause::Other);
         // 0.4.1 still satisfies top's ^0.4.0: top is not forced
         assert_eq!(row(&p, "top"), ("skip", None, "none"));
         assert_eq!(row(&p, "loose"), ("skip", None, "none"));
@@ -1204,7 +1220,7 @@ mod tests {
             p.get("genkit").unwrap().reason
         );
         assert_eq!(row(&p, "plugin"), ("release", Some("0.6.1"), "patch"), "forced, from its tag's version");
-        assert_eq!(forced_by(&p.get("plugin").unwrap().reason), Some(("genkit", "0.7.0")));
+        assert_eq!(p.get("plugin").unwrap().cause, Cause::Forced { dep: "genkit".into(), version: "0.7.0".into() });
         assert_eq!(row(&p, "quiet"), ("skip", None, "none"));
         assert!(p.get("quiet").unwrap().reason.contains("behind its last tag py/quiet-v0.6.0"));
         let forced = run(&w, &h, &Config::default(), &Options { force_unchanged: true, ..Default::default() });
@@ -1253,7 +1269,7 @@ mod tests {
         assert_eq!((py.status, py.next_version.as_deref()), (Status::Release, Some("0.22.2")));
         assert_eq!(py.dependencies, ["cargo:tokenizers"]);
         assert!(py.order > 1, "after the crate");
-        assert_eq!(forced_by(&py.reason), Some(("tokenizers", "0.22.2")));
+        assert_eq!(py.cause, Cause::Forced { dep: "tokenizers".into(), version: "0.22.2".into() });
         assert!(py.reason.contains("a path dependency of crate tokenizers-python"), "{}", py.reason);
     }
 

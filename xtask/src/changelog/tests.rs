@@ -155,8 +155,10 @@ fn forced_synchronized_and_first_releases() {
     forced.reason =
         "forced by core: its requirement `1.2` does not admit core 2.0.0; patch release with the requirement updated"
             .into();
+    forced.cause = Cause::Forced { dep: "core".into(), version: "2.0.0".into() };
     let mut synced = entry("py-core", Ecosystem::Python, "2.0.0", vec![], 0, Some("py-core-v1.2.0"));
     synced.reason = "synchronized group `core`: shares version 2.0.0 with core".into();
+    synced.cause = Cause::Synchronized { group: "core".into() };
     let mut first =
         entry("cli", Ecosystem::Cargo, "0.1.0", vec![note('6', "feat", None, false, "everything")], 1, None);
     first.reason = "no release tag yet: first release of 0.1.0".into();
@@ -310,6 +312,7 @@ fn workspace_changelog_gets_one_section_per_release() {
     app.reason =
         "forced by core: its requirement `1.2` does not admit core 1.3.0; patch release with the requirement updated"
             .into();
+    app.cause = Cause::Forced { dep: "core".into(), version: "1.3.0".into() };
     let plan1 = Plan { packages: vec![core.clone(), app], umbrella_tag: None, files: vec![] };
     let heading1 = workspace_heading(&plan1, "2026-03-01");
     assert_eq!(heading1, "## 2026-03-01");

@@ -16,6 +16,17 @@ pub struct Reason {
 }
 
 impl Reason {
+    /// What code acts on: the dependency that forced the release, or its group.
+    pub fn cause(&self) -> super::Cause {
+        match &self.why {
+            Why::Forced { dep, next, .. } | Why::Compiled { dep, next, .. } => {
+                super::Cause::Forced { dep: dep.clone(), version: next.clone() }
+            }
+            Why::Synchronized { group, .. } => super::Cause::Synchronized { group: group.clone() },
+            _ => super::Cause::Other,
+        }
+    }
+
     pub fn new(why: Why) -> Reason {
         Reason { why, notes: vec![] }
     }
@@ -94,13 +105,13 @@ pub enum Why {
         commits: Commits,
         tag: String,
     },
-    /// A dependency's new version is outside the requirement on it (`forced_by` reads it back).
+    /// A dependency's new version is outside the requirement on it (`Reason::cause`).
     Forced {
         dep: String,
         req: String,
         next: String,
     },
-    /// A crate compiled into the wheel is released (`forced_by` reads it back):
+    /// A crate compiled into the wheel is released (`Reason::cause`):
     /// `via` is the maturin crate, outside the Cargo root, that depends on it by path.
     Compiled {
         dep: String,
@@ -237,19 +248,6 @@ impl fmt::Display for Note {
     }
 }
 
-/// The dependency and its new version that forced a release (`Why::Forced`
-/// or `Why::Compiled`), read from the rendered reason: plans read back from a
-/// journal carry only the text.
-pub fn forced_by(reason: &str) -> Option<(&str, &str)> {
-    let (dep, rest) = reason.strip_prefix("forced by ")?.split_once(": ")?;
-    let rest = match rest.strip_prefix("its requirement `") {
-        Some(r) => r.split_once("` does not admit ")?.1,
-        None => rest.strip_prefix("the wheel compiles in crate ")?,
-    };
-    let next = rest.strip_prefix(dep)?.strip_prefix(' ')?;
-    Some((dep, next.split([';', ' ']).next()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,7 +278,10 @@ mod tests {
     #[test]
     fn forced_reasons_read_back() {
         let forced = Why::Forced { dep: "core".into(), req: "^1.2".into(), next: "2.0.0".into() };
-        assert_eq!(forced_by(&forced.to_string()), Some(("core", "2.0.0")));
+        assert_eq!(
+            Reason::new(forced.clone()).cause(),
+            super::super::Cause::Forced { dep: "core".into(), version: "2.0.0".into() }
+        );
         let compiled = Reason::new(Why::Compiled {
             dep: "tokenizers".into(),
             next: "0.22.2".into(),
@@ -291,8 +292,11 @@ mod tests {
             file: "b/Cargo.toml".into(),
             outside: true,
         });
-        assert_eq!(forced_by(&compiled.to_string()), Some(("tokenizers", "0.22.2")));
-        assert_eq!(forced_by("no commits since core-v1.0.0"), None);
+        assert_eq!(
+            compiled.cause(),
+            super::super::Cause::Forced { dep: "tokenizers".into(), version: "0.22.2".into() }
+        );
+        assert_eq!(Reason::new(Why::NoCommits { tag: "core-v1.0.0".into() }).cause(), super::super::Cause::Other);
     }
 
     #[test]
