@@ -210,14 +210,21 @@ pub fn plan(
     config: &Config,
     opts: &Options,
 ) -> anyhow::Result<Plan> {
-    // versions from git tags (hatch-vcs, setuptools-scm, ...): the last tag's, 0.0.0 before the first;
+    // versions from git tags (hatch-vcs, setuptools-scm, ...): the last tag's, 0.0.0 before the first
+    let with_vcs;
+    let ws = if ws.packages.iter().any(|p| matches!(p.version_source, VersionSource::Vcs(_))) {
+        with_vcs = with_tag_versions(ws, history);
+        &with_vcs
+    } else {
+        ws
+    };
+    // an ecosystem umbrella holds one version: judged on the versions as written
+    let umbrella_problem = crate::tags::umbrella_problems(config, ws).into_iter().next();
     // a manifest behind its last tag (the project went back): the tag's, so no tag is proposed twice
     let behind = behind_tags(ws, history);
     let filled;
-    let ws = if behind.iter().any(Option::is_some)
-        || ws.packages.iter().any(|p| matches!(p.version_source, VersionSource::Vcs(_)))
-    {
-        filled = planned_versions(ws, history, &behind);
+    let ws = if behind.iter().any(Option::is_some) {
+        filled = from_last_tags(ws, &behind);
         &filled
     } else {
         ws
@@ -287,7 +294,7 @@ pub fn plan(
     }
 
     // an ecosystem umbrella holds one version: members at others stop the plan
-    if let Some(f) = crate::tags::umbrella_problems(config, ws).into_iter().next() {
+    if let Some(f) = umbrella_problem {
         return Err(anyhow::Error::new(f));
     }
 
@@ -713,16 +720,24 @@ fn behind_tags(ws: &Workspace, history: &[PackageHistory]) -> Vec<Option<(String
         .collect()
 }
 
-/// The workspace with the versions the plan starts from: for packages versioned
-/// by git tags the last tag's (0.0.0 before the first tag), and the last tag's
-/// for a manifest `behind` it (its text stays the manifest's: the plan shows
+/// The workspace with the last tag's version for each manifest `behind` it:
+/// what the plan starts from. The text stays the manifest's (the plan shows
 /// it, and the release writes the new version over it).
-fn planned_versions(ws: &Workspace, history: &[PackageHistory], behind: &[Option<(String, Version)>]) -> Workspace {
+fn from_last_tags(ws: &Workspace, behind: &[Option<(String, Version)>]) -> Workspace {
     let mut ws = ws.clone();
-    for ((p, h), behind) in ws.packages.iter_mut().zip(history).zip(behind) {
+    for (p, behind) in ws.packages.iter_mut().zip(behind) {
         if let Some((_, v)) = behind {
             p.version = Some(v.clone());
         }
+    }
+    ws
+}
+
+/// The workspace with the versions of packages versioned by git tags filled
+/// in: the last tag's, or 0.0.0 before the first tag.
+fn with_tag_versions(ws: &Workspace, history: &[PackageHistory]) -> Workspace {
+    let mut ws = ws.clone();
+    for (p, h) in ws.packages.iter_mut().zip(history) {
         if matches!(p.version_source, VersionSource::Vcs(_)) {
             let v = h
                 .last_tag
