@@ -13,11 +13,10 @@
 //! `XTASK_FUZZ_SKIP_KNOWN=1` would tolerate it again (for the next known bug).
 #![no_main]
 
-
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use toml_edit::{DocumentMut, Value};
-use xtask::release::edit::{set_package_version, set_workspace_version};
+use xtask::edits::manifest::{set_package_version, set_workspace_version};
 use xtask::version::pep440::PreKind;
 use xtask::version::{Ecosystem, Level, Version};
 

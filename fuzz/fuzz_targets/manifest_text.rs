@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use libfuzzer_sys::fuzz_target;
 use toml_edit::{DocumentMut, ImDocument, Item, Value};
-use xtask::release::edit::{
+use xtask::edits::manifest::{
     pin_python_requirements, set_file_version, set_package_version, set_workspace_version, update_cargo_requirements,
     update_python_requirements,
 };
@@ -104,8 +104,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let sem = Version::parse(Ecosystem::Cargo, "2.0.0").unwrap();
-    let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem))]);
-    if let Ok((out, _)) = update_cargo_requirements(&text, "Cargo.toml", "crates/app", &released) {
+    let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem.clone()))]);
+    // registry requirements a [patch] redirects to a member (tokio's shape) move too
+    let patched = HashMap::from([(("crates-io".to_string(), "core".to_string()), ("core".to_string(), sem))]);
+    if let Ok((out, _)) = update_cargo_requirements(&text, "Cargo.toml", "crates/app", &released, &patched) {
         out.parse::<DocumentMut>().expect("updated Cargo.toml parses");
     }
     let _ = set_file_version(&text, "1.0", "2.0");

@@ -5,7 +5,7 @@
 //! No real maturin or VCS-plugin build here: maturin, hatchling, hatch-vcs, setuptools-scm and
 //! uv-dynamic-versioning are not among the test tools (`uv build` would fetch them from an index the tests
 //! point at a local one), so these tests check discovery, the plan, the edits a release writes
-//! (`release::write::compute_edits`) and the build command a dry run prints, environment included.
+//! (`edits::compute_edits`) and the build command a dry run prints, environment included.
 
 use xtask::plan::Options;
 use xtask::repo::Repo as Loaded;
@@ -32,7 +32,7 @@ fn edits(repo: &Repo) -> Vec<(String, String)> {
     let loaded = Loaded::load(Some(repo.path()), None).unwrap();
     let sh = xshell::Shell::new().unwrap();
     let (_, plan) = loaded.plan(&sh, &Options::default()).unwrap();
-    xtask::release::write::compute_edits(&loaded, &plan, &[], xtask::release::write::Show::Nothing).unwrap().files
+    xtask::edits::compute_edits(loaded.tree(), &plan, &[], xtask::edits::Show::Nothing).unwrap().files
 }
 
 fn edited<'a>(edits: &'a [(String, String)], file: &str) -> &'a str {
