@@ -142,6 +142,7 @@ fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Ve
         .iter()
         .flat_map(|t| target.delete_calls(t).into_iter().map(move |call| format!("{call} (the {kind} release of {t})")))
         .collect();
+    // one `would` line per call
     ctx.effect(calls.join("\n  would "), || forge_delete_each(target, j, manual))
 }
 
