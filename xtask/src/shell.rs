@@ -350,7 +350,7 @@ impl Ctx {
 
     /// Effect: writes a file atomically (temp file, fsync, rename).
     pub fn write(&self, path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<()> {
-        self.write_with(path, what, || Ok(bytes.to_vec()))
+        self.effect(format_args!("write: {} ({what})", self.show_path(path)), || write_atomic(path, bytes))
     }
 
     /// Effect: like `write`, with bytes computed only when the file is
