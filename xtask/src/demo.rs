@@ -124,7 +124,12 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             crate::flags::Command::Changelog { format: crate::flags::ChangelogFormat::Markdown, opts: only_core },
         )?;
         println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
-        let release = crate::release::Options { dry_run: true, offline: true, no_push: true, ..Default::default() };
+        let release = crate::release::Options {
+            mode: crate::shell::Mode::DryRun,
+            offline: true,
+            no_push: true,
+            ..Default::default()
+        };
         if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {
             // a machine without uv, for instance: the dry run still shows every step
             eprint!("{}", crate::error::render(&err).1);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::error::{fail, Code};
 use crate::plan::{BumpArg, Options};
+use crate::shell::Mode;
 use crate::version::{parse_pre, Level};
 
 pub const HELP: &str = "\
@@ -331,7 +332,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         }
         "release" => Command::Release(release_options(&mut args)?),
         "rollback" => Command::Rollback(crate::release::rollback::Options {
-            dry_run: args.contains("--dry-run"),
+            mode: Mode::dry_run_if(args.contains("--dry-run")),
             yank: args.contains("--yank"),
         }),
         "graph" => {
@@ -360,7 +361,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         "demo" => Command::Demo { keep: args.contains("--keep") },
         "init" => Command::Init(crate::init::Options {
             into: args.opt_value_from_os_str("--into", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
-            dry_run: args.contains("--dry-run"),
+            mode: Mode::dry_run_if(args.contains("--dry-run")),
             yes: args.contains("--yes"),
         }),
         _ => unreachable!("every command has a help text"),
@@ -425,7 +426,8 @@ fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::rel
             ));
         }
     }
-    Ok(crate::release::Options { plan, dry_run, jobs, yes, no_push, offline, resume, abandon, clear_stale_lock })
+    let mode = Mode::dry_run_if(dry_run);
+    Ok(crate::release::Options { plan, mode, jobs, yes, no_push, offline, resume, abandon, clear_stale_lock })
 }
 
 pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> {

@@ -6,8 +6,10 @@
 //! - **Queries** (`read`, `output`, `probe`, `succeeds`, `stream`) only look:
 //!   `git rev-parse`, `git ls-remote`, `cargo metadata --locked`. They run in
 //!   every mode, a dry run included.
-//! - **Effects** go through `Ctx` (`exec`, `write`, `create_dir_all`, ...): in a
-//!   dry run they print what they would do and do nothing.
+//! - **Effects** go through `Ctx` (`exec`, `write`, `create_dir_all`, ...,
+//!   and `effect` for any other step): each is described once, and the
+//!   `Mode` decides whether it happens; in a dry run the description is
+//!   printed (`  would ...`) instead.
 //!
 //! All of them print `+ COMMAND` to stderr under `--verbose` (or
 //! `XTASK_TRACE=1`), and turn a failure into a coded error that shows the
@@ -203,38 +205,135 @@ fn failed(shown: &str, status: &str, stdout: &[u8], stderr: &[u8], code: Code, h
     fail(code, format!("`{shown}` failed ({status}): {last}"), help)
 }
 
+/// What a run does with its effects: `Write` makes them, `DryRun` prints
+/// what it would do and makes none. The only place the mode is branched on
+/// (a unit test keeps it so): everywhere else a step describes its effect once
+/// (`Ctx::effect`) and this decides whether it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Write,
+    DryRun,
+}
+
+impl Mode {
+    /// `--dry-run` given or not.
+    pub fn dry_run_if(dry_run: bool) -> Mode {
+        if dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Write
+        }
+    }
+
+    /// A value that differs by mode (a banner, a label, what stands for a
+    /// commit a dry run does not make).
+    pub fn pick<T>(self, dry: T, write: T) -> T {
+        match self {
+            Mode::DryRun => dry,
+            Mode::Write => write,
+        }
+    }
+
+    /// Like `pick`, computing only the value of this mode.
+    pub fn pick_with<T>(self, dry: impl FnOnce() -> T, write: impl FnOnce() -> T) -> T {
+        match self {
+            Mode::DryRun => dry(),
+            Mode::Write => write(),
+        }
+    }
+}
+
 /// The effect switch: runs commands and changes files, or, in a dry run, prints
-/// what it would do. Everything a release or rollback changes goes through it.
+/// what it would do. Everything a release, rollback or init changes goes
+/// through it.
 #[derive(Debug, Clone)]
 pub struct Ctx {
-    pub dry_run: bool,
+    pub mode: Mode,
     /// The repository, shown as a relative prefix in printed commands.
     pub root: PathBuf,
 }
 
 impl Ctx {
+    pub fn new(mode: Mode, root: PathBuf) -> Ctx {
+        Ctx { mode, root }
+    }
+
+    /// A step with an effect, described once: a real run traces `what`
+    /// (under `--verbose`) and runs `act`; a dry run prints `  would {what}`
+    /// and returns `T::default()`. Steps that only make sense after an
+    /// effect (verifying what was built, polling for what was uploaded) are
+    /// effects too.
+    pub fn effect<T: Default>(
+        &self,
+        what: impl std::fmt::Display,
+        act: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.effect_or(what, T::default(), act)
+    }
+
+    /// `effect`, where a dry run's result is `dry` (what a real run is
+    /// expected to find, e.g. what the journal says was uploaded).
+    pub fn effect_or<T>(
+        &self,
+        what: impl std::fmt::Display,
+        dry: T,
+        act: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.switch(Some(&what), true, dry, act)
+    }
+
+    /// An effect a dry run skips without a word: a folder (the write into it
+    /// is printed), the removal of a record of the tool's own, a question to
+    /// the person, instructions for after a real run.
+    pub fn quietly<T: Default>(&self, act: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        self.switch(None, false, T::default(), act)
+    }
+
+    /// Reasons a real run stops at: it stops at the first; a dry run keeps
+    /// them all, to report them, and goes on to show the rest.
+    pub fn stops(&self, reasons: Vec<anyhow::Error>) -> anyhow::Result<Vec<anyhow::Error>> {
+        let mut reasons = reasons.into_iter();
+        match self.mode {
+            Mode::Write => reasons.next().map_or(Ok(vec![]), Err),
+            Mode::DryRun => Ok(reasons.collect()),
+        }
+    }
+
+    /// The mode switch itself. `traced`: a command traces itself when it runs.
+    fn switch<T>(
+        &self,
+        what: Option<&dyn std::fmt::Display>,
+        traced: bool,
+        dry: T,
+        act: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        match (self.mode, what) {
+            (Mode::DryRun, Some(what)) => {
+                println!("  would {what}");
+                Ok(dry)
+            }
+            (Mode::DryRun, None) => Ok(dry),
+            (Mode::Write, what) => {
+                if let (true, Some(what)) = (traced, what) {
+                    trace(&what.to_string());
+                }
+                act()
+            }
+        }
+    }
+
     /// Effect: runs `cmd` (or prints it in a dry run) and returns its stdout.
     pub fn exec(&self, cmd: Cmd<'_>, code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
-        if self.dry_run {
-            println!("  would run: {}", self.show(&cmd.to_string()));
-            return Ok(vec![]);
-        }
-        output(cmd, code, help)
+        let what = format!("run: {}", self.show(&cmd.to_string()));
+        self.switch(Some(&what), false, vec![], || output(cmd, code, help))
     }
 
     /// Effect: like `exec`, with environment variables the command needs (not
     /// secrets: they are shown, in a dry run and in the trace, before the command).
     pub fn exec_env(&self, cmd: Cmd<'_>, env: &[(String, String)], code: Code, help: &str) -> anyhow::Result<Vec<u8>> {
-        let shown_env: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-        if self.dry_run {
-            println!("  would run: {shown_env}{}", self.show(&cmd.to_string()));
-            return Ok(vec![]);
-        }
-        if !env.is_empty() {
-            trace(&format!("environment: {}", shown_env.trim_end()));
-        }
-        let cmd = env.iter().fold(cmd, |c, (k, v)| c.env(k, v));
-        output(cmd, code, help)
+        let what = format!("run: {}{}", shown_env(env), self.show(&cmd.to_string()));
+        self.switch(Some(&what), false, vec![], || output(with_env(cmd, env), code, help))
     }
 
     /// Effect: a build, like `exec_env`; its failure shows all the build printed (`output_whole`).
@@ -245,25 +344,24 @@ impl Ctx {
         code: Code,
         help: &str,
     ) -> anyhow::Result<Vec<u8>> {
-        let shown_env: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-        if self.dry_run {
-            println!("  would run: {shown_env}{}", self.show(&cmd.to_string()));
-            return Ok(vec![]);
-        }
-        if !env.is_empty() {
-            trace(&format!("environment: {}", shown_env.trim_end()));
-        }
-        let cmd = env.iter().fold(cmd, |c, (k, v)| c.env(k, v));
-        output_whole(cmd, code, help)
+        let what = format!("run: {}{}", shown_env(env), self.show(&cmd.to_string()));
+        self.switch(Some(&what), false, vec![], || output_whole(with_env(cmd, env), code, help))
     }
 
     /// Effect: writes a file atomically (temp file, fsync, rename).
     pub fn write(&self, path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<()> {
-        if self.dry_run {
-            println!("  would write: {} ({what})", self.show_path(path));
-            return Ok(());
-        }
-        write_atomic(path, bytes)
+        self.effect(format_args!("write: {} ({what})", self.show_path(path)), || write_atomic(path, bytes))
+    }
+
+    /// Effect: like `write`, with bytes computed only when the file is
+    /// written (from files a dry run has not made).
+    pub fn write_with(
+        &self,
+        path: &Path,
+        what: &str,
+        bytes: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+    ) -> anyhow::Result<()> {
+        self.effect(format_args!("write: {} ({what})", self.show_path(path)), || write_atomic(path, &bytes()?))
     }
 
     /// Effect: writes many files under `dir` (a copied folder), each
@@ -272,48 +370,33 @@ impl Ctx {
         if files.is_empty() {
             return Ok(());
         }
-        if self.dry_run {
-            println!("  would write: {} file(s) under {}/ ({what})", files.len(), self.show_path(dir));
-            return Ok(());
-        }
-        for (path, bytes) in files {
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
+        let shown = format!("write: {} file(s) under {}/ ({what})", files.len(), self.show_path(dir));
+        self.effect(shown, || {
+            for (path, bytes) in files {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                write_atomic(path, bytes)?;
             }
-            write_atomic(path, bytes)?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     pub fn create_dir_all(&self, path: &Path) -> anyhow::Result<()> {
-        if self.dry_run {
-            return Ok(()); // a folder alone changes nothing a person sees; the write into it is printed
-        }
-        fs::create_dir_all(path)
+        self.quietly(|| fs::create_dir_all(path))
     }
 
     pub fn remove_dir_all(&self, path: &Path, what: &str) -> anyhow::Result<()> {
-        if self.dry_run {
-            println!("  would remove: {} ({what})", self.show_path(path));
-            return Ok(());
-        }
-        fs::remove_dir_all(path)
+        self.effect(format_args!("remove: {} ({what})", self.show_path(path)), || fs::remove_dir_all(path))
     }
 
     pub fn remove_file(&self, path: &Path, what: &str) -> anyhow::Result<()> {
-        if self.dry_run {
-            println!("  would remove: {} ({what})", self.show_path(path));
-            return Ok(());
-        }
-        fs::remove_file(path)
+        self.effect(format_args!("remove: {} ({what})", self.show_path(path)), || fs::remove_file(path))
     }
 
     pub fn rename(&self, from: &Path, to: &Path, what: &str) -> anyhow::Result<()> {
-        if self.dry_run {
-            println!("  would move: {} -> {} ({what})", self.show_path(from), self.show_path(to));
-            return Ok(());
-        }
-        fs::rename(from, to)
+        let shown = format!("move: {} -> {} ({what})", self.show_path(from), self.show_path(to));
+        self.effect(shown, || fs::rename(from, to))
     }
 
     /// Paths relative to the repository read better.
@@ -324,6 +407,19 @@ impl Ctx {
     pub fn show_path(&self, p: &Path) -> String {
         self.show(&p.display().to_string())
     }
+}
+
+/// Environment variables as a command line shows them: `K=V ` each.
+fn shown_env(env: &[(String, String)]) -> String {
+    env.iter().map(|(k, v)| format!("{k}={v} ")).collect()
+}
+
+/// `cmd` with `env` set, traced before the command (not secrets: they are shown).
+fn with_env<'a>(cmd: Cmd<'a>, env: &[(String, String)]) -> Cmd<'a> {
+    if !env.is_empty() {
+        trace(&format!("environment: {}", shown_env(env).trim_end()));
+    }
+    env.iter().fold(cmd, |c, (k, v)| c.env(k, v))
 }
 
 /// The temporary file `write_atomic` writes `path` through: `STEM.xtask-tmp-PID`
@@ -483,6 +579,69 @@ mod tests {
             }
         }
         assert!(offenders.is_empty(), "subprocesses outside shell.rs:\n{}", offenders.join("\n"));
+    }
+
+    /// The dry run is one switch: only this module (the mode switch) and
+    /// flags.rs (which parses `--dry-run`) may branch on the mode. Anywhere
+    /// else a step describes its effect once (`Ctx::effect`) and the mode
+    /// decides whether it happens; a value that differs by mode is picked
+    /// here (`Mode::pick`), never by an `if` of the caller's.
+    #[test]
+    fn no_dry_run_branch_outside_the_mode_switch() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = vec![];
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let switch = path.ends_with("shell.rs")
+                    || path.ends_with("flags.rs")
+                    || path.parent().is_some_and(|d| d.ends_with("src/shell"));
+                if path.extension().is_none_or(|e| e != "rs") || switch {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.trim_start();
+                    if code.starts_with("//") {
+                        continue;
+                    }
+                    if branches_on_mode(code) {
+                        offenders.push(format!("{}:{}: {}", path.display(), n + 1, code));
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "{} dry-run branch(es) outside the mode switch (shell.rs):\n{}",
+            offenders.len(),
+            offenders.join("\n")
+        );
+    }
+
+    /// A line that reads the mode as a flag (`dry_run`, the identifier) or
+    /// branches on a `Mode` (`if`/`match`/`==` with `Mode::` or `.mode`).
+    fn branches_on_mode(code: &str) -> bool {
+        let ident = |c: char| c.is_alphanumeric() || c == '_';
+        let flag = code
+            .match_indices("dry_run")
+            .any(|(at, m)| !code[..at].ends_with(ident) && !code[at + m.len()..].starts_with(ident));
+        let branch = ["if ", "match ", "=>", "==", "!=", "matches!"].iter().any(|b| code.contains(b));
+        flag || (branch && (code.contains("Mode::") || code.contains(".mode ") || code.contains(".mode)")))
+    }
+
+    #[test]
+    fn the_tidy_check_sees_a_branch() {
+        assert!(branches_on_mode("if ctx.dry_run {"));
+        assert!(branches_on_mode("let jobs = if opts.mode == Mode::DryRun { 1 } else { jobs };"));
+        assert!(branches_on_mode("match self.ctx.mode {"));
+        assert!(!branches_on_mode("fn dry_run_banner(ctx: &Ctx) {"));
+        assert!(!branches_on_mode("let ctx = Ctx::new(Mode::DryRun, root);"));
     }
 
     /// What a query is fed reaches the program's stdin (`git cat-file --batch` reads its requests there).

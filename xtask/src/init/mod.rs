@@ -27,7 +27,7 @@ use crate::config::{Config, FILE_NAME};
 use crate::error::{fail, Code};
 use crate::history;
 use crate::repo::Repo;
-use crate::shell::{self, Ctx};
+use crate::shell::{self, Ctx, Mode};
 use crate::version::{Ecosystem, Version};
 use crate::workspace::{VersionSource, Workspace};
 use infer::{Found, Pkg, TagRef, Why};
@@ -35,7 +35,7 @@ use infer::{Found, Pkg, TagRef, Why};
 #[derive(Debug)]
 pub struct Options {
     pub into: Option<PathBuf>,
-    pub dry_run: bool,
+    pub mode: Mode,
     pub yes: bool,
 }
 
@@ -141,24 +141,31 @@ pub fn run(sh: &Shell, root: Option<&Path>, opts: &Options) -> anyhow::Result<()
             "commit or stash them first, so that what init writes is a change of its own",
         ));
     }
-    if opts.dry_run {
-        for c in changes.iter().filter(|c| c.diff) {
-            let old = c.old.as_ref().map(|o| String::from_utf8_lossy(o).into_owned());
-            print!("{}", diff::unified(&c.rel, old.as_deref(), &String::from_utf8_lossy(&c.new)));
-        }
-        for r in &refusals {
-            println!("note: without --dry-run, init would stop: {}", crate::error::render(r).1.trim_end());
-        }
-    } else if let Some(first) = refusals.into_iter().next() {
-        return Err(first);
+    let ctx = Ctx::new(opts.mode, target.clone());
+    // a dry run shows each change as a diff, then what it would write
+    print!("{}", ctx.mode.pick_with(|| diffs(&changes), String::new));
+    for r in ctx.stops(refusals)? {
+        println!("note: without --dry-run, init would stop: {}", crate::error::render(&r).1.trim_end());
     }
-    write(&Ctx { dry_run: opts.dry_run, root: target.clone() }, &target, &changes)?;
-    if opts.dry_run {
-        println!("dry run: nothing was written");
-    } else {
-        println!("done. Commit these files, then run `cargo xtask check` and `cargo xtask plan`");
-    }
+    write(&ctx, &target, &changes)?;
+    println!(
+        "{}",
+        ctx.mode.pick(
+            "dry run: nothing was written",
+            "done. Commit these files, then run `cargo xtask check` and `cargo xtask plan`"
+        )
+    );
     Ok(())
+}
+
+/// The unified diff of every change that shows one.
+fn diffs(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for c in changes.iter().filter(|c| c.diff) {
+        let old = c.old.as_ref().map(|o| String::from_utf8_lossy(o).into_owned());
+        out.push_str(&diff::unified(&c.rel, old.as_deref(), &String::from_utf8_lossy(&c.new)));
+    }
+    out
 }
 
 /// `dir`, which must be the top of a git work tree.

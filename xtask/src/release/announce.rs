@@ -24,38 +24,32 @@ pub fn run(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, h: &Handle, no
     let kind = target.kind.title();
     if no_push {
         println!("  no {kind} releases: the tags were not pushed (--no-push)");
-        if !ctx.dry_run {
+        // what to do after the push; a dry run pushes nothing to come back to
+        ctx.quietly(|| {
             println!("  after pushing, make them by hand:");
             for r in &releases {
                 println!("    {}: {}", r.tag, target.links().new_release(&r.tag, &r.name, r.prerelease));
             }
-        }
+            Ok(())
+        })?;
         return Ok(());
     }
-    if ctx.dry_run {
-        let token = matches!(forge::connect_env(target.clone()), Connection::Ready(_));
-        let vars = target.kind.token_vars().join(" or ");
-        println!(
-            "  {kind} releases on {} (token from {vars}: {})",
-            target.repository,
-            if token { "set" } else { "not set" }
-        );
-        for r in &releases {
-            println!("  {} `{}`{}:", r.tag, r.name, if r.prerelease { " (pre-release)" } else { "" });
-            for call in target.create_calls(&r.tag) {
-                println!("    would {call}");
-            }
-        }
-        return Ok(());
-    }
-    let client = match forge::connect_env(target) {
+    let connection = forge::connect_env(target.clone());
+    let calls = Calls { target: &target, releases: &releases, token: matches!(connection, Connection::Ready(_)) };
+    ctx.effect(calls, || create(h, connection, &releases, kind))
+}
+
+/// Makes each release (one that exists is left alone), journaling the ones
+/// made; without a token, tells the person how to make them.
+fn create(h: &Handle, connection: Connection, releases: &[NewRelease], kind: &str) -> anyhow::Result<()> {
+    let client = match connection {
         Connection::Ready(c) => c,
         Connection::NoToken(manual) => {
-            print!("  {}", manual.instructions(&releases));
+            print!("  {}", manual.instructions(releases));
             return Ok(());
         }
     };
-    for r in &releases {
+    for r in releases {
         match client.create(r)? {
             Created::Created(made) => {
                 h.transition("forge release created", |j| j.forge_releases.push(r.tag.clone()))?;
@@ -65,6 +59,28 @@ pub fn run(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, h: &Handle, no
         }
     }
     Ok(())
+}
+
+/// The forge calls of the releases, as a dry run shows them.
+struct Calls<'a> {
+    target: &'a ForgeTarget,
+    releases: &'a [NewRelease],
+    token: bool,
+}
+
+impl std::fmt::Display for Calls<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (target, vars) = (self.target, self.target.kind.token_vars().join(" or "));
+        let token = if self.token { "set" } else { "not set" };
+        write!(f, "make {} releases on {} (token from {vars}: {token}):", target.kind.title(), target.repository)?;
+        for r in self.releases {
+            write!(f, "\n  {} `{}`{}:", r.tag, r.name, if r.prerelease { " (pre-release)" } else { "" })?;
+            for call in target.create_calls(&r.tag) {
+                write!(f, "\n    would {call}")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A release per tag: a package's tag gets its changelog section as notes, the

@@ -48,6 +48,24 @@ impl Crate<'_> {
     }
 }
 
+/// The question to the cargo index, as a dry run shows it.
+struct CksumCheck<'a> {
+    name: &'a str,
+    version: &'a str,
+    /// The journal says the upload finished before an interruption.
+    uploaded: bool,
+}
+
+impl std::fmt::Display for CksumCheck<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ask the cargo index whether it has {} {}, with which cksum", self.name, self.version)?;
+        if self.uploaded {
+            write!(f, " (uploaded before the interruption, says the journal)")?;
+        }
+        Ok(())
+    }
+}
+
 impl Job<'_> {
     pub fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
         let ws_dir = match self.repo.ws.cargo_root.as_deref() {
@@ -92,13 +110,15 @@ impl Job<'_> {
             Code::BuildFailed,
             &self.build_failed_help(c.name),
         )?;
-        if self.ctx.dry_run {
-            println!(
-                "  would verify {} (name, version inside) and compute its SHA-256",
-                self.ctx.show_path(&c.packaged())
-            );
-            return Ok(None);
-        }
+        let what =
+            format!("verify {} (name, version inside) and compute its SHA-256", self.ctx.show_path(&c.packaged()));
+        // a dry run built nothing: `None`
+        self.ctx.effect(what, || self.cargo_keep(c).map(Some))
+    }
+
+    /// The `.crate` cargo packaged, checked, kept in `dist` and recorded.
+    fn cargo_keep(&self, c: &Crate) -> anyhow::Result<Artifact> {
+        let name = c.name;
         let a = self.checked_crate(c, c.packaged())?;
         let dist = self.dist(name);
         self.ctx.create_dir_all(&dist)?;
@@ -106,7 +126,7 @@ impl Job<'_> {
         self.ctx.write(&kept, &crate::shell::fs::read(&a.path)?, "the .crate, kept for a resume")?;
         let kept = Artifact { path: kept, ..a };
         self.record_artifacts(name, std::slice::from_ref(&kept))?;
-        Ok(Some(kept))
+        Ok(kept)
     }
 
     /// The `.crate` `cargo publish` just uploaded (from this slot), checked.
@@ -146,16 +166,35 @@ impl Job<'_> {
         i: usize,
     ) -> anyhow::Result<(Outcome, Option<String>)> {
         let name = c.name;
-        let record = self.record(name).unwrap_or_default();
         let publish = self.stage_state(name, Stage::Publish);
-        if self.ctx.dry_run {
-            if publish == Some(Step::Done) {
-                println!("  {name}: uploaded before the interruption (journal); the index is asked again");
-                return Ok((Outcome::Published, None));
-            }
-            self.cargo_publish(sh, c)?;
-            return Ok((Outcome::WouldPublish, None));
+        // a dry run built nothing to compare with the registry: the journal's word stands for the answer
+        let uploaded = publish == Some(Step::Done);
+        let ask = CksumCheck { name, version: &c.version, uploaded };
+        let expected = uploaded.then_some((Outcome::Published, None));
+        let known = self.ctx.effect_or(ask, expected, || self.cargo_on_registry(sh, c, built, publish))?;
+        if let Some(known) = known {
+            return Ok(known);
         }
+        self.progress.set(i, State::Publishing);
+        self.mark(name, Stage::Publish, Step::Started)?;
+        self.cargo_publish(sh, c)?;
+        // the checksum the verify step compares with: a dry run uploaded nothing
+        let sha = self.ctx.quietly(|| self.cargo_record_upload(c, built).map(Some))?;
+        Ok((self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published), sha))
+    }
+
+    /// Whether the registry has `c`: ours (an upload of this release's,
+    /// finished or interrupted), someone's with our checksum, or another
+    /// build (an error); `None` when it is not there.
+    fn cargo_on_registry(
+        &self,
+        sh: &Shell,
+        c: &Crate,
+        built: Option<&Artifact>,
+        publish: Option<Step>,
+    ) -> anyhow::Result<Option<(Outcome, Option<String>)>> {
+        let name = c.name;
+        let record = self.record(name).unwrap_or_default();
         let built = built.expect("a real run has built the crate");
         let index = self.index.expect("resolved for cargo releases");
         if let Some(cksum) = index.cksum(sh, name, &c.version)? {
@@ -180,10 +219,10 @@ impl Job<'_> {
                 if publish == Some(Step::Started) {
                     self.record_upload(name, interrupted.as_ref().unwrap_or(built))?;
                 }
-                return Ok((Outcome::Published, Some(cksum)));
+                return Ok(Some((Outcome::Published, Some(cksum))));
             }
             if cksum == built.sha256 {
-                return Ok((Outcome::AlreadyPublished, Some(cksum)));
+                return Ok(Some((Outcome::AlreadyPublished, Some(cksum))));
             }
             return Err(fail(
                 Code::ChecksumMismatch,
@@ -191,18 +230,22 @@ impl Job<'_> {
                 "this version was published from another build: release a new version",
             ));
         }
-        self.progress.set(i, State::Publishing);
-        self.mark(name, Stage::Publish, Step::Started)?;
-        self.cargo_publish(sh, c)?;
+        Ok(None)
+    }
+
+    /// The `.crate` `cargo publish` uploaded, recorded; its SHA-256.
+    fn cargo_record_upload(&self, c: &Crate, built: Option<&Artifact>) -> anyhow::Result<String> {
+        let built = built.expect("a real run has built the crate");
         let uploaded = self.uploaded_crate(c)?;
         if uploaded.sha256 != built.sha256 {
             println!(
-                "  {name}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \
-                 the registry is checked against the uploaded bytes"
+                "  {}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \
+                 the registry is checked against the uploaded bytes",
+                c.name
             );
         }
-        self.record_upload(name, &uploaded)?;
-        Ok((Outcome::Published, Some(uploaded.sha256)))
+        self.record_upload(c.name, &uploaded)?;
+        Ok(uploaded.sha256)
     }
 
     fn cargo_publish(&self, sh: &Shell, c: &Crate) -> anyhow::Result<()> {
@@ -229,10 +272,12 @@ impl Job<'_> {
     /// with the uploaded bytes.
     fn cargo_verify(&self, sh: &Shell, c: &Crate, ours: Option<&str>, i: usize) -> anyhow::Result<()> {
         let (name, version) = (c.name, &c.version);
-        if self.ctx.dry_run {
-            println!("  would poll the cargo index until it lists {name} {version}, then compare its cksum");
-            return Ok(());
-        }
+        let what = format!("poll the cargo index until it lists {name} {version}, then compare its cksum");
+        self.ctx.effect(what, || self.cargo_compare(sh, c, ours, i))
+    }
+
+    fn cargo_compare(&self, sh: &Shell, c: &Crate, ours: Option<&str>, i: usize) -> anyhow::Result<()> {
+        let (name, version) = (c.name, &c.version);
         let ours = match ours {
             Some(o) => o.to_string(),
             None => self.record(name).and_then(|r| r.uploaded).map(|u| u.sha256).unwrap_or_default(),

@@ -187,8 +187,8 @@ pub fn state_dir(git_dir: &Path) -> PathBuf {
 }
 
 /// The journal of a running release. A dry run has one too, kept in memory
-/// only (`Handle::dry`): the same code decides what to skip, and nothing is
-/// written.
+/// only (its folder `None`, which `Mode::pick` chooses): the same code decides
+/// what to skip, and nothing is written.
 pub struct Handle {
     /// `None` in a dry run.
     path: Option<PathBuf>,
@@ -199,20 +199,20 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub fn create(dir: &Path, journal: Journal) -> anyhow::Result<Handle> {
-        fs::create_dir_all(dir)?;
-        let h = Handle::new(Some(dir.join("journal.json")), journal);
+    /// A new journal in `dir`, written at once; with no folder (a dry run),
+    /// one that records in memory and never touches the disk.
+    pub fn create(dir: Option<&Path>, journal: Journal) -> anyhow::Result<Handle> {
+        if let Some(dir) = dir {
+            fs::create_dir_all(dir)?;
+        }
+        let h = Handle::new(dir.map(|d| d.join("journal.json")), journal);
         h.transition("release started", |_| {})?;
         Ok(h)
     }
 
-    pub fn resume(dir: &Path, journal: Journal) -> Handle {
-        Handle::new(Some(dir.join("journal.json")), journal)
-    }
-
-    /// A journal that records in memory and never touches the disk.
-    pub fn dry(journal: Journal) -> Handle {
-        Handle::new(None, journal)
+    /// The journal `dir` holds, to continue; in memory only with no folder.
+    pub fn resume(dir: Option<&Path>, journal: Journal) -> Handle {
+        Handle::new(dir.map(|d| d.join("journal.json")), journal)
     }
 
     fn new(path: Option<PathBuf>, journal: Journal) -> Handle {

@@ -236,10 +236,10 @@ mod tests {
         let d = tmp.0.clone();
         let info = LockInfo { pid: 4_194_305, host: hostname(), started_unix: 1 };
         std::fs::write(d.join("lock.json"), serde_json::to_string(&info).unwrap()).unwrap();
-        let dry = crate::shell::Ctx { dry_run: true, root: d.clone() };
+        let dry = crate::shell::Ctx::new(crate::shell::Mode::DryRun, d.clone());
         clear_if_gone(&dry, &d).unwrap();
         assert!(d.join("lock.json").exists(), "a dry run removed the lock");
-        let real = crate::shell::Ctx { dry_run: false, root: d.clone() };
+        let real = crate::shell::Ctx::new(crate::shell::Mode::Write, d.clone());
         clear_if_gone(&real, &d).unwrap();
         assert!(!d.join("lock.json").exists());
         // a live holder's lock stays

@@ -34,14 +34,14 @@ use crate::error::{fail, Code};
 use crate::git;
 use crate::plan::{self, Entry, Plan};
 use crate::repo::Repo;
-use crate::shell::{self, Ctx};
+use crate::shell::{self, Ctx, Mode};
 use crate::version::Version;
 use journal::{GlobalStep, Handle, Journal, Step};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub plan: plan::Options,
-    pub dry_run: bool,
+    pub mode: Mode,
     /// `--jobs`; `None` when not given (4).
     pub jobs: Option<usize>,
     pub yes: bool,
@@ -68,7 +68,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let root = Repo::locate(root)?;
     let state = journal::state_dir(&git::git_dir(sh, &root)?);
     let existing = Handle::load(&state)?;
-    let ctx = Ctx { dry_run: opts.dry_run, root: root.clone() };
+    let ctx = Ctx::new(opts.mode, root.clone());
     if opts.abandon {
         return abandon(&ctx, &state, existing, opts);
     }
@@ -97,9 +97,9 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
 }
 
 fn dry_run_banner(ctx: &Ctx, what: &str) {
-    if ctx.dry_run {
-        println!("\ndry run: nothing is written, published or pushed; these are the commands and files of {what}\n");
-    }
+    let banner =
+        format!("\ndry run: nothing is written, published or pushed; these are the commands and files of {what}\n\n");
+    print!("{}", ctx.mode.pick(banner.as_str(), ""));
 }
 
 /// A new release: plan, preflight, confirm, lock, journal, execute.
@@ -128,14 +128,9 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
             format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
             "fix each problem as its `fix:` line says, then run the release again",
         );
-        if !ctx.dry_run {
-            return Err(err);
-        }
-        stop = Some(err);
+        stop = ctx.stops(vec![err])?.pop();
     }
-    if !ctx.dry_run {
-        confirm(opts.yes, releases)?;
-    }
+    ctx.quietly(|| confirm(opts.yes, releases))?;
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;
     let changelog = repo.changelog(sh, &plan)?;
@@ -145,11 +140,10 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
         started_unix: journal::now_unix(),
         base_commit: git::head(sh, root)?,
         // a detached HEAD is a preflight problem; a dry run goes on to show the rest
-        branch: if ctx.dry_run {
-            git::branch(sh, root).unwrap_or_else(|| "HEAD".into())
-        } else {
-            git::require_branch(sh, root)?
-        },
+        branch: ctx.mode.pick_with(
+            || Ok(git::branch(sh, root).unwrap_or_else(|| "HEAD".into())),
+            || git::require_branch(sh, root),
+        )?,
         plan: plan.clone(),
         no_push: opts.no_push,
         touched,
@@ -161,7 +155,8 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
         packages: Default::default(),
         finished: false,
     };
-    let handle = if ctx.dry_run { Handle::dry(journal) } else { Handle::create(state, journal)? };
+    // a dry run's journal lives in memory
+    let handle = Handle::create(ctx.mode.pick(None, Some(state)), journal)?;
     let result = execute(sh, ctx, state, &repo, &plan, &handle, opts);
     drop(lock);
     finish(ctx, result, stop)
@@ -189,7 +184,7 @@ fn resume(
     let repo = Repo::load(Some(&ctx.root), config)?;
     let plan = j.plan.clone();
     print!("{}", plan::render_table(&plan));
-    let handle = if ctx.dry_run { Handle::dry(j) } else { Handle::resume(state, j) };
+    let handle = Handle::resume(ctx.mode.pick(None, Some(state)), j);
     let result = execute(sh, ctx, state, &repo, &plan, &handle, opts);
     drop(lock);
     finish(ctx, result, stop)
@@ -199,12 +194,14 @@ fn resume(
 /// that found a reason a real run would stop reports it last.
 fn finish(ctx: &Ctx, result: anyhow::Result<()>, stop: Option<anyhow::Error>) -> anyhow::Result<()> {
     if let Err(err) = result {
-        if !ctx.dry_run {
+        // a dry run recorded nothing
+        ctx.quietly(|| {
             eprintln!(
                 "the release is recorded in .git/xtask-release/journal.json: continue it with `cargo xtask release --resume` \
                  (nothing is published twice), or see what is public and drop it with `--abandon`"
             );
-        }
+            Ok(())
+        })?;
         return Err(err);
     }
     match stop {
@@ -224,14 +221,23 @@ fn take_lock(
     clear_stale: bool,
     stop: &mut Option<anyhow::Error>,
 ) -> anyhow::Result<Option<lock::Lock>> {
-    if !ctx.dry_run {
-        let lock = lock::Lock::acquire(state, clear_stale)?;
-        // what a killed release left running is stopped before anything is touched
-        shell::stop_left_behind(ctx, state)?;
-        shell::track_children(state);
-        return Ok(Some(lock));
-    }
+    // a dry run takes no lock: it says what a real run would find
+    let lock = ctx.mode.pick_with(
+        || lock_seen(state, clear_stale, stop).map(|()| None),
+        || lock::Lock::acquire(state, clear_stale).map(Some),
+    )?;
+    // what a killed release left running is stopped before anything is touched
     shell::stop_left_behind(ctx, state)?;
+    ctx.quietly(|| {
+        shell::track_children(state);
+        Ok(())
+    })?;
+    Ok(lock)
+}
+
+/// What a dry run says of the release lock, and the reason a real run would
+/// stop there, kept in `stop`.
+fn lock_seen(state: &Path, clear_stale: bool, stop: &mut Option<anyhow::Error>) -> anyhow::Result<()> {
     let holder = lock::inspect(state)?;
     let (line, blocks) = match &holder {
         lock::Holder::Free => ("would take the release lock".to_string(), false),
@@ -245,7 +251,7 @@ fn take_lock(
     if blocks && stop.is_none() {
         *stop = Some(fail(Code::Locked, lock::describe(&holder), "wait for it to finish, or see --clear-stale-lock"));
     }
-    Ok(None)
+    Ok(())
 }
 
 /// After a crash in the write step, HEAD is still the base commit and some of
@@ -383,11 +389,7 @@ fn execute(
     }
     h.finish()?;
     ctx.remove_dir_all(&release.work, "the exported tree and artifacts of the finished release")?;
-    println!(
-        "{} {} package(s)",
-        if ctx.dry_run { "dry run complete: would release" } else { "released" },
-        releases.len()
-    );
+    println!("{} {} package(s)", ctx.mode.pick("dry run complete: would release", "released"), releases.len());
     Ok(())
 }
 
@@ -418,7 +420,7 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
         })?;
         return Ok(head);
     }
-    let show = if ctx.dry_run { Show::Sections } else { Show::Changes };
+    let show = ctx.mode.pick(Show::Sections, Show::Changes);
     let edits = crate::edits::compute_edits(repo.tree(), plan, &j.changelog, show)?.placed()?;
     let created: Vec<String> =
         edits.iter().filter(|(rel, _)| !root.join(rel).exists()).map(|(r, _)| r.clone()).collect();

@@ -169,15 +169,17 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     out.extend(version_literals(repo, plan));
     out.extend(smoke_tests(repo));
 
-    // credentials: presence only, the values are never read or shown
-    if has_python && !opts.dry_run && !registry::uv_has_credentials() {
+    // credentials: presence only, the values are never read or shown; a dry
+    // run publishes nothing and needs none
+    let publishes = opts.mode.pick(false, true);
+    if has_python && publishes && !registry::uv_has_credentials() {
         out.push(problem(
             "no credentials for `uv publish`",
             "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD (or UV_PUBLISH_TRUSTED_PUBLISHING=always in CI)",
         ));
     }
     let registry = config.cargo_registry.as_deref();
-    if has_cargo && !opts.dry_run && !registry::cargo_has_credentials(root, registry) {
+    if has_cargo && publishes && !registry::cargo_has_credentials(root, registry) {
         let var = registry.map_or("CARGO_REGISTRY_TOKEN".to_string(), |r| {
             format!("CARGO_REGISTRIES_{}_TOKEN", registry::env_name(r))
         });

@@ -74,7 +74,7 @@ pub fn run(
     let snapshot = journal.get();
     let slots = Slots(Mutex::new((0..jobs.max(1)).collect()));
     let on_index = Mutex::new(vec![false; entries.len()]);
-    let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), !ctx.dry_run);
+    let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), ctx.mode.pick(false, true));
     let job = Job {
         ctx,
         repo,
@@ -89,7 +89,7 @@ pub fn run(
         on_index: &on_index,
     };
     // a dry run prints its commands in order: one at a time
-    let jobs = if ctx.dry_run { 1 } else { jobs };
+    let jobs = ctx.mode.pick(1, jobs);
     let finished = AtomicBool::new(false);
     let results = std::thread::scope(|scope| {
         // the live table's clock

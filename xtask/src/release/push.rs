@@ -26,17 +26,15 @@ pub fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, no_push: bool
         Code::PushFailed,
         "the packages are published; merge the remote branch (git pull --no-rebase, which keeps the tagged release commit), then `cargo xtask release --resume` pushes the branch and tags",
     )?;
-    if ctx.dry_run {
-        println!("  would check with `git ls-remote --tags {remote}` that every tag arrived");
-    } else {
+    ctx.effect(format_args!("check with `git ls-remote --tags {remote}` that every tag arrived"), || {
         check_remote_tags(sh, repo, release)?;
         println!(
             "  pushed {branch} and {} tag(s) to {remote}; every tag points at {}",
             release.tags.len(),
             &release.commit[..12.min(release.commit.len())]
         );
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn check_remote_tags(sh: &Shell, repo: &Repo, release: &Release) -> anyhow::Result<()> {

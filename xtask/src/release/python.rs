@@ -42,6 +42,32 @@ pub(super) struct Py<'a> {
     pins: HashMap<String, Version>,
 }
 
+/// What the index has of a package's files (`Job::python_on_index`).
+struct IndexAnswer {
+    /// Every file there with our checksum: nothing to upload.
+    done: Option<Outcome>,
+    /// Files our interrupted upload left different on the index.
+    repair: Vec<PathBuf>,
+}
+
+/// The question to the index, as a dry run shows it.
+struct IndexCheck<'a> {
+    index: String,
+    files: &'a str,
+    /// The journal says the upload finished before an interruption.
+    uploaded: bool,
+}
+
+impl std::fmt::Display for IndexCheck<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ask {} which of the files {}* it has, with which sha256", self.index, self.files)?;
+        if self.uploaded {
+            write!(f, " (uploaded before the interruption, says the journal)")?;
+        }
+        Ok(())
+    }
+}
+
 impl Job<'_> {
     pub fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
         let version = e.next_version.clone().expect("released");
@@ -87,17 +113,12 @@ impl Job<'_> {
         let manifest = self.tree.join(&e.manifest);
         let pkg_dir = self.tree.join(&e.path);
         let dist = &py.dist;
-        if self.ctx.dry_run {
-            println!(
-                "  would write: {} (internal requirements pinned with ==, extras and markers kept)",
-                self.ctx.show_path(&manifest)
-            );
-        } else {
+        self.ctx.write_with(&manifest, "internal requirements pinned with ==, extras and markers kept", || {
             let text = shell::fs::read_to_string(&manifest)?;
-            let pinned = edit::pin_python_requirements(&text, &e.manifest, &py.pins)?;
-            self.ctx.write(&manifest, pinned.as_bytes(), "internal requirements pinned")?;
-            shell::fs::remove_dir_all(dist)?;
-        }
+            Ok(edit::pin_python_requirements(&text, &e.manifest, &py.pins)?.into_bytes())
+        })?;
+        // what an earlier, interrupted build left
+        self.ctx.quietly(|| shell::fs::remove_dir_all(dist))?;
         // a version from git tags: the exported tree has no .git, so the plugin is told the version
         let env =
             match self.repo.ws.index_in(Ecosystem::Python, &e.name).map(|k| &self.repo.ws.packages[k].version_source) {
@@ -114,16 +135,14 @@ impl Job<'_> {
             Code::BuildFailed,
             &self.build_failed_help(py.name),
         )?;
-        if self.ctx.dry_run {
-            let stem = &py.stem;
-            println!(
-                "  would verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel, platform tags, smoke test imports) and compute SHA-256"
-            );
-            return Ok(vec![]);
-        }
-        let artifacts = self.verify_python(e, py)?;
-        self.record_artifacts(py.key, &artifacts)?;
-        Ok(artifacts)
+        let stem = &py.stem;
+        let what = format!("verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel, platform tags, smoke test imports) and compute SHA-256");
+        // a dry run built nothing: no artifacts
+        self.ctx.effect(what, || {
+            let artifacts = self.verify_python(e, py)?;
+            self.record_artifacts(py.key, &artifacts)?;
+            Ok(artifacts)
+        })
     }
 
     /// Uploads what the index does not have. Same checksum there: nothing to
@@ -133,20 +152,45 @@ impl Job<'_> {
         let config = &self.repo.config;
         let index_url = &config.python_index_url;
         let name = py.name;
-        if self.ctx.dry_run {
-            if self.stage_state(py.key, Stage::Publish) == Some(Step::Done) {
-                println!("  {name}: uploaded before the interruption (journal); the index is asked again");
-                return Ok(Outcome::Published);
-            }
-            let publish_url = &config.python_publish_url;
-            let files = py.dist.join(format!("{}*", py.stem));
-            self.ctx.exec(
-                cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files}"),
-                Code::PublishFailed,
-                "",
-            )?;
-            return Ok(Outcome::WouldPublish);
+        // a dry run built nothing to compare with the index: the journal's word stands for the answer
+        let uploaded = self.stage_state(py.key, Stage::Publish) == Some(Step::Done);
+        let expected = IndexAnswer { done: uploaded.then_some(Outcome::Published), repair: vec![] };
+        let ask = IndexCheck { index: format!("{index_url}{}/", normalize(name)), files: &py.stem, uploaded };
+        let answer = self.ctx.effect_or(ask, expected, || self.python_on_index(py, artifacts))?;
+        if let Some(outcome) = answer.done {
+            return Ok(outcome);
         }
+        let repair = answer.repair;
+        self.progress.set(i, State::Publishing);
+        self.mark(py.key, Stage::Publish, Step::Started)?;
+        let publish_url = &config.python_publish_url;
+        if !repair.is_empty() {
+            self.ctx.exec(
+                cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"),
+                Code::PublishFailed,
+                "the index keeps a partial file from the interrupted upload and refuses to replace it: delete that file on the index, then `cargo xtask release --resume`",
+            )?;
+        }
+        // a dry run has no files yet: it names them as uv would find them
+        let files: Vec<PathBuf> = self.ctx.mode.pick_with(
+            || vec![py.dist.join(format!("{}*", py.stem))],
+            || artifacts.iter().map(|a| a.path.clone()).collect(),
+        );
+        self.ctx.exec(
+            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
+            Code::PublishFailed,
+            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
+        )?;
+        self.mark(py.key, Stage::Publish, Step::Done)?;
+        Ok(self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published))
+    }
+
+    /// What the index has of `artifacts`: all of them with our checksums
+    /// (nothing to upload: `done`), or what to upload, with the files an
+    /// interrupted upload of ours left different (`repair`).
+    fn python_on_index(&self, py: &Py, artifacts: &[Artifact]) -> anyhow::Result<IndexAnswer> {
+        let index_url = &self.repo.config.python_index_url;
+        let name = py.name;
         let interrupted = self.stage_state(py.key, Stage::Publish) == Some(Step::Started);
         let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
         let mut missing = false;
@@ -174,43 +218,27 @@ impl Job<'_> {
         if !missing && repair.is_empty() {
             // every file there with our checksum: ours when this release
             // started the upload (some file was missing then), else someone's
-            return match self.stage_state(py.key, Stage::Publish) {
-                Some(Step::Done) => Ok(Outcome::Published),
-                Some(Step::Started) => self.mark(py.key, Stage::Publish, Step::Done).map(|()| Outcome::Published),
-                None => Ok(Outcome::AlreadyPublished),
+            let done = match self.stage_state(py.key, Stage::Publish) {
+                Some(Step::Done) => Outcome::Published,
+                Some(Step::Started) => self.mark(py.key, Stage::Publish, Step::Done).map(|()| Outcome::Published)?,
+                None => Outcome::AlreadyPublished,
             };
+            return Ok(IndexAnswer { done: Some(done), repair });
         }
-        self.progress.set(i, State::Publishing);
-        self.mark(py.key, Stage::Publish, Step::Started)?;
-        let publish_url = &config.python_publish_url;
-        if !repair.is_empty() {
-            self.ctx.exec(
-                cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"),
-                Code::PublishFailed,
-                "the index keeps a partial file from the interrupted upload and refuses to replace it: delete that file on the index, then `cargo xtask release --resume`",
-            )?;
-        }
-        let files: Vec<&Path> = artifacts.iter().map(|a| a.path.as_path()).collect();
-        self.ctx.exec(
-            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
-            Code::PublishFailed,
-            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
-        )?;
-        self.mark(py.key, Stage::Publish, Step::Done)?;
-        Ok(Outcome::Published)
+        Ok(IndexAnswer { done: None, repair })
     }
 
     /// Polls the index until it lists every file, then compares each hash.
     fn python_verify(&self, py: &Py, artifacts: &[Artifact], i: usize) -> anyhow::Result<()> {
         let index_url = &self.repo.config.python_index_url;
+        let what =
+            format!("poll {index_url}{}/ until it lists every file, then compare each #sha256", normalize(py.name));
+        self.ctx.effect(what, || self.python_compare(py, artifacts, i))
+    }
+
+    fn python_compare(&self, py: &Py, artifacts: &[Artifact], i: usize) -> anyhow::Result<()> {
+        let index_url = &self.repo.config.python_index_url;
         let name = py.name;
-        if self.ctx.dry_run {
-            println!(
-                "  would poll {index_url}{}/ until it lists every file, then compare each #sha256",
-                normalize(name)
-            );
-            return Ok(());
-        }
         let served: Vec<RemoteFile> = registry::poll(poll_timeout(), || {
             let remote = registry::pypi_files(index_url, name)?.unwrap_or_default();
             let all = artifacts.iter().all(|a| remote.iter().any(|r| r.filename == a.name));

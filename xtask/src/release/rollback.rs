@@ -14,12 +14,12 @@ use crate::error::{fail, Code};
 use crate::forge::{self, Connection};
 use crate::git;
 use crate::repo::Repo;
-use crate::shell::Ctx;
+use crate::shell::{Ctx, Mode};
 use crate::version::Ecosystem;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub dry_run: bool,
+    pub mode: Mode,
     pub yank: bool,
 }
 
@@ -35,14 +35,13 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
             "delete tags by hand: git tag -d TAG && git push REMOTE --delete refs/tags/TAG",
         ));
     };
-    let ctx = Ctx { dry_run: opts.dry_run, root: root.clone() };
-    let _lock = if opts.dry_run { None } else { Some(Lock::acquire(&state, false)?) };
+    let ctx = Ctx::new(opts.mode, root.clone());
+    // a dry run takes no lock
+    let _lock = ctx.quietly(|| Lock::acquire(&state, false).map(Some))?;
     let remote = &repo.config.remote;
     let mut manual: Vec<String> = vec![];
     println!("rolling back the release of {}", j.tags.join(", "));
-    if opts.dry_run {
-        println!("dry run: nothing is deleted or yanked\n");
-    }
+    print!("{}", ctx.mode.pick("dry run: nothing is deleted or yanked\n\n", ""));
 
     // forge releases first: a release whose tag is gone turns into a draft
     forge_delete(sh, &ctx, &repo, &j, &mut manual)?;
@@ -111,7 +110,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
             "do them by hand; the tags are already gone",
         ));
     }
-    println!("rollback {}", if opts.dry_run { "dry run complete" } else { "complete" });
+    println!("rollback {}", ctx.mode.pick("dry run complete", "complete"));
     Ok(())
 }
 
@@ -138,14 +137,18 @@ fn forge_delete(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Ve
         return Ok(());
     };
     let kind = target.kind.title();
-    if ctx.dry_run {
-        for t in &j.forge_releases {
-            for call in target.delete_calls(t) {
-                println!("  would {call} (the {kind} release of {t})");
-            }
-        }
-        return Ok(());
-    }
+    let calls: Vec<String> = j
+        .forge_releases
+        .iter()
+        .flat_map(|t| target.delete_calls(t).into_iter().map(move |call| format!("{call} (the {kind} release of {t})")))
+        .collect();
+    // one `would` line per call
+    ctx.effect(calls.join("\n  would "), || forge_delete_each(target, j, manual))
+}
+
+/// `forge_delete`'s calls, or what is left for the person.
+fn forge_delete_each(target: forge::ForgeTarget, j: &Journal, manual: &mut Vec<String>) -> anyhow::Result<()> {
+    let kind = target.kind.title();
     let client = match forge::connect_env(target) {
         Connection::Ready(c) => c,
         Connection::NoToken(m) => {

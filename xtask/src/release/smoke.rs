@@ -19,6 +19,8 @@ use crate::error::Code;
 use crate::plan::Entry;
 use crate::version::Ecosystem;
 
+const SMOKE_HELP: &str = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
+
 impl Job<'_> {
     /// A fresh venv, the exact version installed from the index, then the imports and the command
     /// of `smoke_of`; every step from the package's own folder (see the module's comment).
@@ -31,7 +33,7 @@ impl Job<'_> {
         let spec = format!("{name}=={}", py.version);
         let wheel = artifacts.iter().find(|a| a.name.ends_with(".whl")).map(|a| a.path.as_path());
         let smoke = self.smoke_of(e, wheel)?;
-        let help = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
+        let help = SMOKE_HELP;
         self.ctx.create_dir_all(&folder)?;
         for file in ["uv.toml", ".python-version"] {
             self.ctx.write(&folder.join(file), b"", "empty: no project's uv settings reach the smoke test")?;
@@ -47,9 +49,12 @@ impl Job<'_> {
             Code::SmokeTestFailed,
             help,
         )?;
-        if self.ctx.dry_run {
-            println!("  would import {}", smoke.describe());
-        }
+        self.ctx.effect(format_args!("import {}", smoke.describe()), || self.smoke_run(&sh, &smoke, &python, &venv))
+    }
+
+    /// The imports and the command of the smoke test, in the venv at `venv`.
+    fn smoke_run(&self, sh: &Shell, smoke: &Smoke, python: &Path, venv: &Path) -> anyhow::Result<()> {
+        let help = SMOKE_HELP;
         if !smoke.imports.is_empty() {
             // -I: the installed package, never a folder or PYTHONPATH of the caller's
             let import = format!("import {}", smoke.imports.join(", "));
@@ -66,7 +71,7 @@ impl Job<'_> {
             )
             .unwrap_or_default();
             self.ctx.exec(
-                cmd!(sh, "{program} {args...}").env("PATH", path).env("VIRTUAL_ENV", &venv),
+                cmd!(sh, "{program} {args...}").env("PATH", path).env("VIRTUAL_ENV", venv),
                 Code::SmokeTestFailed,
                 help,
             )?;
@@ -131,7 +136,7 @@ pub(super) enum SmokeSource {
 }
 
 impl Smoke {
-    /// For the dry run: what would be imported and run.
+    /// What is imported and run: the smoke step's description (a dry run prints it).
     fn describe(&self) -> String {
         let what = match (self.source, self.imports.is_empty()) {
             (SmokeSource::Configured, true) => "nothing ([[smoke-tests]] import = [])".to_string(),

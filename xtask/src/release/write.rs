@@ -65,7 +65,8 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String
     }
     // initial releases of the versions already in the manifests change nothing:
     // then HEAD itself is the release commit
-    let staged = ctx.dry_run || !shell::succeeds(cmd!(sh, "git -C {root} diff --cached --quiet"));
+    // (a dry run staged nothing: it shows the commit a release makes)
+    let staged = ctx.mode.pick_with(|| true, || !shell::succeeds(cmd!(sh, "git -C {root} diff --cached --quiet")));
     let write = git::WRITE;
     if staged {
         ctx.exec(
@@ -76,8 +77,7 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String
     } else {
         println!("  no file changed (initial releases of the current versions): tagging HEAD");
     }
-    let commit = if ctx.dry_run { "RELEASE_COMMIT".to_string() } else { git::head(sh, root)? };
-    Ok(commit)
+    ctx.mode.pick_with(|| Ok("RELEASE_COMMIT".to_string()), || git::head(sh, root))
 }
 
 /// Creates each tag on `commit`; a tag already there is kept, a tag on another

@@ -23,6 +23,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Ctx;
+#[cfg(test)]
+use super::Mode;
 
 /// Where running children are recorded (`.git/xtask-release/children`), while a release holds the lock.
 static RECORDS: Mutex<Option<PathBuf>> = Mutex::new(None);
@@ -126,25 +128,27 @@ pub fn stop_left_behind(ctx: &Ctx, state: &Path) -> anyhow::Result<()> {
         // gone cannot have been reused while its members live
         let ours = !recorded.is_empty() && start_time(pid).is_none_or(|now| now == recorded);
         if ours && group_alive(pid) {
-            if ctx.dry_run {
-                println!("  would stop process group {pid}, left running by the interrupted release");
-                continue;
-            }
-            println!("  stopping process group {pid}, left running by the interrupted release");
-            kill_group(pid);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while group_alive(pid) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            if group_alive(pid) {
-                eprintln!("warning: process group {pid} is still running after SIGKILL");
-            }
+            ctx.effect(format_args!("stop process group {pid}, left running by the interrupted release"), || {
+                println!("  stopping process group {pid}, left running by the interrupted release");
+                stop_group(pid);
+                Ok(())
+            })?;
         }
-        if !ctx.dry_run {
-            super::fs::remove_file(&path)?;
-        }
+        ctx.quietly(|| super::fs::remove_file(&path))?;
     }
     Ok(())
+}
+
+/// Kills process group `pid` and waits (10 s at most) until it is gone.
+fn stop_group(pid: u32) {
+    kill_group(pid);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while group_alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if group_alive(pid) {
+        eprintln!("warning: process group {pid} is still running after SIGKILL");
+    }
 }
 
 /// The start time of `pid` (Linux: clock ticks since boot, `/proc/PID/stat` field 22).
@@ -237,10 +241,10 @@ mod tests {
         let path = record(&tmp.0.join("children"), pid).unwrap();
         std::thread::sleep(Duration::from_millis(100));
         assert!(group_alive(pid));
-        let ctx = Ctx { dry_run: true, root: tmp.0.clone() };
+        let ctx = Ctx::new(Mode::DryRun, tmp.0.clone());
         stop_left_behind(&ctx, &tmp.0).unwrap();
         assert!(group_alive(pid) && path.exists(), "a dry run stops nothing");
-        let ctx = Ctx { dry_run: false, ..ctx };
+        let ctx = Ctx { mode: Mode::Write, ..ctx };
         stop_left_behind(&ctx, &tmp.0).unwrap();
         assert!(!group_alive(pid), "the group outlived stop_left_behind");
         assert!(!path.exists(), "the record is left");
