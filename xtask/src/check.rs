@@ -154,6 +154,10 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     // tag names for the current versions must be valid refs
     let mut tags = vec![];
     let tag_groups = crate::tags::tag_groups(&repo.config, ws);
+    // each package's tag at its current version, and that version
+    let current: Vec<(String, String)> = (ws.packages.iter().enumerate())
+        .map(|(i, p)| (crate::tags::tag_of(&repo.config, p, tag_groups[i], &p.version_text).0, p.version_text.clone()))
+        .collect();
     for (i, p) in ws.packages.iter().enumerate() {
         let (t, key) = crate::tags::tag_of(&repo.config, p, tag_groups[i], &p.version_text);
         if let Err(why) = check_ref_name(&t) {
@@ -164,16 +168,9 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 format!("change {key} in xtask-release.toml"),
             ));
         }
-        let same = ws.packages.iter().enumerate().find(|&(k, q)| {
-            let pair = |a: usize, b: usize| ws.maturin_crate(a) == Some(b);
-            !(pair(i, k) || pair(k, i))
-                && q.ecosystem < p.ecosystem
-                && q.unpublishable.is_none()
-                && p.unpublishable.is_none()
-                && (tag_groups[k].is_none() || tag_groups[k] != tag_groups[i])
-                && crate::tags::tag_of(&repo.config, q, tag_groups[k], &q.version_text).0 == t
-        });
-        if let Some((_, q)) = same {
+        // reported once, on the later ecosystem
+        let earlier = |k: usize| (ws.packages[k].ecosystem < p.ecosystem || k == i).then(|| current[k].clone());
+        if let Some(q) = crate::tags::twin(ws, &tag_groups, i, earlier).map(|k| &ws.packages[k]) {
             tags.push(problem(
                 Code::TagCollision,
                 &p.name,

@@ -6,7 +6,7 @@
 
 use crate::config::{Config, Group};
 use crate::error::Code;
-use crate::version::Ecosystem;
+use crate::version::{Ecosystem, Version};
 use crate::workspace::{Package, Workspace};
 
 /// The version part of `tag` when it matches `pattern` (a template whose
@@ -143,6 +143,34 @@ pub fn tag_of(config: &Config, p: &Package, group: Option<usize>, version: &str)
         None => config.tag_key(p.ecosystem),
     };
     (tag_patterns(config, p, group)[0].replace("{version}", version), key)
+}
+
+/// The package whose tag would be the same as package `i`'s: the one
+/// collision check that `plan` and `check` share (`XR043`). `tagged(k)` is
+/// the tag package `k` would get and the version it is tagged at, `None` for
+/// a package not compared (the caller decides which: earlier entries, the
+/// other ecosystem…; compute tags once, this is called for every package).
+/// Never a twin: an unpublishable package, a member of `i`'s tag group, or
+/// `i`'s maturin pair at the same version (they share a tag by design).
+pub fn twin(
+    ws: &Workspace,
+    groups: &[Option<usize>],
+    i: usize,
+    tagged: impl Fn(usize) -> Option<(String, String)>,
+) -> Option<usize> {
+    let (tag, mine) = tagged(i)?;
+    let p = &ws.packages[i];
+    let normal =
+        |k: usize, v: &str| Version::parse(ws.packages[k].ecosystem, v).ok().map(|v| v.to_ecosystem(Ecosystem::Python));
+    let pair = |k: usize| ws.maturin_crate(i) == Some(k) || ws.maturin_crate(k) == Some(i);
+    (0..ws.packages.len()).filter(|&k| k != i).find(|&k| {
+        let Some((_, version)) = tagged(k).filter(|(t, _)| *t == tag) else { return false };
+        let same_version = version == mine || normal(k, &version).is_some_and(|v| Some(v) == normal(i, &mine));
+        ws.packages[k].unpublishable.is_none()
+            && p.unpublishable.is_none()
+            && (groups[k].is_none() || groups[k] != groups[i])
+            && !(pair(k) && same_version)
+    })
 }
 
 /// An umbrella group whose publishable members are not at one version: the

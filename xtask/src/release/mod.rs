@@ -36,6 +36,7 @@ use crate::plan::{self, Entry, Plan};
 use crate::repo::Repo;
 use crate::shell::{self, Ctx, Mode};
 use crate::version::Version;
+use crate::workspace::PackageId;
 use journal::{GlobalStep, Handle, Journal, Step};
 
 #[derive(Debug, Clone, Default)]
@@ -474,15 +475,15 @@ pub struct Release {
 
 /// The versions every package has in the release commit: next for released
 /// ones, current for the rest.
-pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<String, Version> {
-    // keyed `ecosystem:name`: a crate and a Python package may share a name (and release together)
-    repo.ws
-        .packages
-        .iter()
-        .filter_map(|p| {
-            let planned = plan.packages.iter().find(|e| e.ecosystem == p.ecosystem && e.name == p.name);
-            let v = planned.and_then(|e| e.next.clone()).or_else(|| p.version.clone())?;
-            Some((format!("{}:{}", p.ecosystem.as_str(), p.name), v))
+pub fn release_versions(repo: &Repo, plan: &Plan) -> HashMap<PackageId, Version> {
+    // by identity: a crate and a Python package may share a name (and release together)
+    let planned: HashMap<PackageId, &Version> =
+        plan.packages.iter().filter_map(|e| Some((e.id(), e.next.as_ref()?))).collect();
+    (0..repo.ws.packages.len())
+        .filter_map(|i| {
+            let id = repo.ws.package_id(i);
+            let v = planned.get(&id).map(|v| (*v).clone()).or_else(|| repo.ws.packages[i].version.clone())?;
+            Some((id, v))
         })
         .collect()
 }

@@ -27,6 +27,7 @@ use crate::registry::CargoIndex;
 use crate::repo::Repo;
 use crate::shell::{self, Ctx};
 use crate::version::{Ecosystem, Version};
+use crate::workspace::PackageId;
 
 /// How long to wait for a registry to serve a new version (`XTASK_POLL_TIMEOUT`, seconds).
 pub fn poll_timeout() -> Duration {
@@ -177,7 +178,7 @@ pub struct Job<'a> {
     pub repo: &'a Repo,
     pub release: &'a Release,
     pub tree: &'a Path,
-    pub versions: &'a HashMap<String, Version>,
+    pub versions: &'a HashMap<PackageId, Version>,
     pub index: Option<&'a CargoIndex>,
     pub progress: &'a Progress,
     pub slots: &'a Slots,

@@ -27,7 +27,7 @@ use crate::shell;
 use crate::version::{Ecosystem, Version};
 use crate::version_files;
 use crate::workspace::pep508::normalize;
-use crate::workspace::VersionSource;
+use crate::workspace::{PackageId, VersionSource};
 
 /// What one Python package is released as.
 pub(super) struct Py<'a> {
@@ -86,7 +86,9 @@ impl Job<'_> {
                 .filter_map(|p| {
                     Some((
                         normalize(&p.name),
-                        self.versions.get(&format!("python:{}", p.name))?.to_ecosystem(Ecosystem::Python),
+                        self.versions
+                            .get(&PackageId { ecosystem: Ecosystem::Python, name: p.name.clone() })?
+                            .to_ecosystem(Ecosystem::Python),
                     ))
                 })
                 .collect(),

@@ -22,6 +22,38 @@ use crate::config::{one_line, Config};
 use crate::error::{fail, Code};
 use crate::version::{Ecosystem, Req, Version};
 
+/// A package's identity: its ecosystem and name (a crate and a Python
+/// package may have one name). Rendered only here: `shown` for people,
+/// `journal_key` for the release journal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageId {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+}
+
+impl PackageId {
+    /// Its name, or `ecosystem:name` when `shared` (a package of the other
+    /// ecosystem has the same name).
+    pub fn shown(&self, shared: bool) -> String {
+        if shared {
+            format!("{}:{}", self.ecosystem.as_str(), self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// Its key in the release journal and its artifact folder's name: its
+    /// name, or `python:NAME` for a Python package that shares its name with
+    /// a crate (the crate keeps its name, so journals stay readable).
+    pub fn journal_key(&self, shared: bool) -> String {
+        if shared && self.ecosystem == Ecosystem::Python {
+            format!("python:{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Workspace {
     /// Absolute path of the repository root.
@@ -283,17 +315,24 @@ impl Workspace {
         }
     }
 
-    /// How package `i` is named in the plan's dependencies, the graph and the
-    /// journal: its name, or `ecosystem:name` when a package of the other
-    /// ecosystem has the same name.
-    pub fn id(&self, i: usize) -> String {
+    /// Package `i`'s identity: ecosystem and name.
+    pub fn package_id(&self, i: usize) -> PackageId {
+        let p = &self.packages[i];
+        PackageId { ecosystem: p.ecosystem, name: p.name.clone() }
+    }
+
+    /// Whether a package of the other ecosystem has package `i`'s name
+    /// (normalized): then its name alone does not say which one it is.
+    pub fn shares_name(&self, i: usize) -> bool {
         let p = &self.packages[i];
         let key = pep508::normalize(&p.name);
-        if self.packages.iter().any(|q| q.ecosystem != p.ecosystem && pep508::normalize(&q.name) == key) {
-            format!("{}:{}", p.ecosystem.as_str(), p.name)
-        } else {
-            p.name.clone()
-        }
+        self.packages.iter().any(|q| q.ecosystem != p.ecosystem && pep508::normalize(&q.name) == key)
+    }
+
+    /// How package `i` is named in the plan's dependencies, the graph and
+    /// messages (`PackageId::shown`).
+    pub fn id(&self, i: usize) -> String {
+        self.package_id(i).shown(self.shares_name(i))
     }
 
     /// The package a dependency of `p` points at: of `p`'s own ecosystem, a
