@@ -4,6 +4,7 @@
 mod bad_input;
 mod bad_release;
 mod changelogs;
+mod ci;
 mod cli;
 mod corpus;
 mod crash;

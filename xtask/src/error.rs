@@ -375,6 +375,20 @@ codes! {
          `[tags] package`), put them in a [[groups]] of their own, or give them the umbrella's \
          version. A maturin package and the crate it is built from share one version, so they \
          cannot be released apart: put both in one [[groups]] with a `tag`.";
+    ShallowClone = "XR048", "the clone is shallow: its history and tags are cut off",
+        "A shallow clone (`git clone --depth N`, and actions/checkout's default `fetch-depth: 1`) \
+         holds only the last commits and none of the older tags, so a plan made there would read \
+         no last release and propose every package as a first release of its whole history. \
+         `plan`, `changelog` and `release` stop instead. Fetch the rest: `git fetch --unshallow \
+         --tags`, or in GitHub Actions check out with `fetch-depth: 0` (actions/checkout), in \
+         GitLab CI set `GIT_DEPTH: 0`.";
+    TagsNotFetched = "XR049", "the remote has release tags that the clone lacks",
+        "The clone has no tags, but the remote it came from has tags that are this repository's \
+         releases (they match the packages' tag templates). Without them a plan reads no last \
+         release and proposes every package as a first release, and a release would try to make \
+         tags that exist on the remote. Fetch them: `git fetch --tags` (actions/checkout: \
+         `fetch-depth: 0`, or `fetch-tags: true`). A remote that cannot be reached is not \
+         checked.";
     InitDirty = "XR140", "the repository init would change has uncommitted changes",
         "`cargo xtask init` changes files of a repository (the configuration, and with --into the \
          xtask's source, the workspace manifest, .cargo/config.toml, .gitignore). It refuses to \

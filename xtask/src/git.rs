@@ -83,6 +83,62 @@ pub fn is_ancestor(sh: &Shell, root: &Path, ancestor: &str, rev: &str) -> bool {
     shell::succeeds(cmd!(sh, "git -C {root} merge-base --is-ancestor {ancestor} {rev}"))
 }
 
+/// The folder git keeps a repository's shared state in (`.git`, or a
+/// worktree's common folder), found without running git.
+fn common_dir(root: &Path) -> Option<PathBuf> {
+    let dot = root.ancestors().map(|d| d.join(".git")).find(|d| d.exists())?;
+    let dir = if dot.is_dir() {
+        dot
+    } else {
+        let text = std::fs::read_to_string(&dot).ok()?;
+        let linked = text.trim().strip_prefix("gitdir:")?.trim().to_string();
+        dot.parent()?.join(linked)
+    };
+    match std::fs::read_to_string(dir.join("commondir")) {
+        Ok(common) => Some(dir.join(common.trim())),
+        Err(_) => Some(dir),
+    }
+}
+
+/// Whether the repository is a shallow clone (`git clone --depth`): git lists
+/// the commits where its history is cut in `shallow`. Read without running git.
+pub fn is_shallow(root: &Path) -> bool {
+    common_dir(root).is_some_and(|d| d.join("shallow").exists())
+}
+
+/// Whether `remote` is set to fetch no tags (`git clone --no-tags` writes
+/// `tagopt = --no-tags` to its section of `.git/config`). Read without running git.
+pub fn fetches_no_tags(root: &Path, remote: &str) -> bool {
+    let Some(text) = common_dir(root).and_then(|d| std::fs::read_to_string(d.join("config")).ok()) else {
+        return false;
+    };
+    let header = format!("[remote \"{remote}\"]");
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == header;
+        } else if inside {
+            let setting = line.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim()));
+            if setting.is_some_and(|(k, v)| k == "tagopt" && v == "--no-tags") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The remote's tags as `remote_tags` reads them, or `None` when the remote
+/// cannot be read (none, offline, credentials needed: git is told never to
+/// ask). For checks that are no reason to stop when the remote is away.
+pub fn remote_tags_if_reachable(sh: &Shell, root: &Path, remote: &str) -> Option<HashMap<String, String>> {
+    let mut ls = cmd!(sh, "git -C {root} ls-remote --tags {remote}").env("GIT_TERMINAL_PROMPT", "0");
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+        ls = ls.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+    }
+    let listed = shell::probe(ls)?;
+    Some(parse_ls_remote_tags(&listed))
+}
+
 /// Tags on the remote and the commits they point at (peeled), read with
 /// `git ls-remote` (no fetch: nothing is written to `.git`).
 pub fn remote_tags(sh: &Shell, root: &Path, remote: &str) -> anyhow::Result<HashMap<String, String>> {

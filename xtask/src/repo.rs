@@ -69,11 +69,58 @@ impl Repo {
     }
 
     fn history_and_tags(&self, sh: &Shell) -> anyhow::Result<(Vec<PackageHistory>, Vec<Tag>)> {
+        self.require_whole_history()?;
         let log = history::read_log(&self.root, &self.ws.packages, self.config.convention)?;
         let tags = history::read_tags(sh, &self.root)?;
+        if tags.is_empty() {
+            self.require_remote_tags(sh)?;
+        }
         let groups = crate::tags::tag_groups(&self.config, &self.ws);
         let patterns = |i: usize| crate::tags::tag_patterns(&self.config, &self.ws.packages[i], groups[i]);
         Ok((history::analyze(&log, &tags, &self.ws.packages, &patterns), tags))
+    }
+
+    /// `XR048`: a shallow clone (CI's default checkout) would plan every
+    /// package as a first release.
+    fn require_whole_history(&self) -> anyhow::Result<()> {
+        if !git::is_shallow(&self.root) {
+            return Ok(());
+        }
+        Err(fail(
+            Code::ShallowClone,
+            format!("{} is a shallow clone: the history and tags before its cut are missing", self.root.display()),
+            "fetch them: git fetch --unshallow --tags (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        ))
+    }
+
+    /// `XR049`: a clone with no tags whose remote has release tags. Asked of
+    /// the remote only where tags are likely left behind: in CI (`CI` set) or
+    /// a clone that fetches none (`tagopt = --no-tags`); an unreachable
+    /// remote is no reason to stop.
+    fn require_remote_tags(&self, sh: &Shell) -> anyhow::Result<()> {
+        let remote = &self.config.remote;
+        if std::env::var_os("CI").is_none() && !git::fetches_no_tags(&self.root, remote) {
+            return Ok(());
+        }
+        let Some(on_remote) = git::remote_tags_if_reachable(sh, &self.root, remote) else { return Ok(()) };
+        let groups = crate::tags::tag_groups(&self.config, &self.ws);
+        let patterns: Vec<String> = (0..self.ws.packages.len())
+            .filter(|&i| self.ws.packages[i].unpublishable.is_none())
+            .flat_map(|i| crate::tags::tag_patterns(&self.config, &self.ws.packages[i], groups[i]))
+            .collect();
+        let mut releases: Vec<&String> =
+            on_remote.keys().filter(|t| patterns.iter().any(|p| crate::tags::match_tag(p, t).is_some())).collect();
+        if releases.is_empty() {
+            return Ok(());
+        }
+        releases.sort();
+        let shown: Vec<&str> = releases.iter().take(3).map(|t| t.as_str()).collect();
+        let more = if releases.len() > 3 { format!(" and {} more", releases.len() - 3) } else { String::new() };
+        Err(fail(
+            Code::TagsNotFetched,
+            format!("this clone has no tags, but `{remote}` has release tags: {}{more}", shown.join(", ")),
+            "fetch them: git fetch --tags (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        ))
     }
 
     /// The plan (what `plan`, `changelog` and `release` start from). A plan

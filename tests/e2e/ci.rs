@@ -1,0 +1,87 @@
+//! Releasing from CI: what a CI checkout lacks (history, tags) is found
+//! before anything is planned from it.
+
+use crate::fixtures::py_manifest;
+use crate::support::{entry, Repo, TempDir};
+
+/// A repository with a released package and a fix since, pushed to a bare
+/// remote: what CI clones.
+fn released_on_a_remote() -> (Repo, TempDir) {
+    let repo = Repo::new("ci-origin");
+    repo.write("pyproject.toml", &py_manifest("untether", "0.35.4", &[], &[])).write("src/untether/__init__.py", "");
+    repo.commit("chore: release 0.35.4");
+    repo.tag("untether-v0.35.4");
+    repo.change("src/untether/__init__.py", "fix: a fix");
+    repo.change("src/untether/__init__.py", "fix: another");
+    let remote = TempDir::new("ci-remote");
+    repo.git(&["clone", "-q", "--bare", &repo.root_arg(), &remote.0.join("r.git").display().to_string()]);
+    (repo, remote)
+}
+
+/// A clone of `remote` made with `args` (`--depth 1`, `--no-tags`), as a CI checkout.
+fn ci_clone(remote: &TempDir, args: &[&str]) -> Repo {
+    let clone = Repo { tmp: TempDir::new("ci-clone") };
+    let url = format!("file://{}", remote.0.join("r.git").display());
+    let mut all = vec!["clone", "-q"];
+    all.extend(args);
+    all.extend([url.as_str(), "."]);
+    clone.git(&all);
+    clone
+}
+
+/// actions/checkout's default (`fetch-depth: 1`, no tags): a plan there would call every package a first
+/// release. `plan` and `release --dry-run` stop with what to fetch, and change nothing; after the fetch they
+/// read the last tag.
+#[test]
+fn a_shallow_clone_stops_plan_and_release_with_what_to_fetch() {
+    let (_origin, remote) = released_on_a_remote();
+    let clone = ci_clone(&remote, &["--depth", "1"]);
+    let before = clone.fingerprint();
+    for args in [&["plan"][..], &["plan", "--format", "json"], &["release", "--dry-run"], &["changelog"]] {
+        let run = clone.xtask(args).fails_with("XR048");
+        assert!(run.stderr.contains("shallow"), "{args:?}:\n{}", run.stderr);
+        assert!(run.stderr.contains("git fetch --unshallow --tags"), "{args:?}:\n{}", run.stderr);
+        assert!(run.stderr.contains("fetch-depth: 0"), "{args:?}:\n{}", run.stderr);
+    }
+    assert_eq!(before, clone.fingerprint(), "a refused plan changes nothing");
+
+    clone.git(&["fetch", "-q", "--unshallow", "--tags"]);
+    let plan = clone.plan(&[]);
+    assert_eq!(entry(&plan, "untether")["last_tag"], "untether-v0.35.4");
+    assert_eq!(entry(&plan, "untether")["next_version"], "0.35.5");
+}
+
+/// A full clone without tags (`git clone --no-tags`, `fetch-tags: false`): the remote has release tags
+/// that the clone lacks, so `plan` stops with `git fetch --tags`; once fetched it reads them.
+#[test]
+fn a_clone_without_the_remotes_tags_stops_plan_with_what_to_fetch() {
+    let (_origin, remote) = released_on_a_remote();
+    let clone = ci_clone(&remote, &["--no-tags"]);
+    assert_eq!(clone.git(&["tag"]).trim(), "", "the clone has no tags");
+    for args in [&["plan"][..], &["release", "--dry-run"]] {
+        let run = clone.xtask(args).fails_with("XR049");
+        assert!(run.stderr.contains("untether-v0.35.4"), "{args:?}:\n{}", run.stderr);
+        assert!(run.stderr.contains("git fetch --tags"), "{args:?}:\n{}", run.stderr);
+    }
+
+    clone.git(&["fetch", "-q", "--tags"]);
+    let plan = clone.plan(&[]);
+    assert_eq!(entry(&plan, "untether")["last_tag"], "untether-v0.35.4");
+
+    // in CI (`CI` set, as GitHub Actions and GitLab set it) a clone whose tags went missing another way
+    let lost = ci_clone(&remote, &[]);
+    lost.git(&["tag", "-d", "untether-v0.35.4"]);
+    lost.xtask_env(&["plan"], &[("CI", "true")]).fails_with("XR049");
+
+    // a remote with no release tags yet (a first release) is no reason to stop
+    let (_fresh, fresh_remote) = {
+        let repo = Repo::new("ci-first");
+        repo.write("pyproject.toml", &py_manifest("untether", "0.1.0", &[], &[])).write("src/untether/__init__.py", "");
+        repo.commit("feat: first");
+        let remote = TempDir::new("ci-first-remote");
+        repo.git(&["clone", "-q", "--bare", &repo.root_arg(), &remote.0.join("r.git").display().to_string()]);
+        (repo, remote)
+    };
+    let first = ci_clone(&fresh_remote, &["--no-tags"]);
+    assert_eq!(entry(&first.plan(&[]), "untether")["bump"], "initial");
+}
