@@ -16,6 +16,7 @@ fn help_texts_are_stable() {
         (vec!["explain", "--help"], "help-explain.txt"),
         (vec!["demo", "--help"], "help-demo.txt"),
         (vec!["init", "--help"], "help-init.txt"),
+        (vec!["completions", "--help"], "help-completions.txt"),
         (vec!["help", "plan"], "help-plan.txt"),
     ] {
         let run = xtask(&args).ok();
@@ -167,4 +168,51 @@ fn check_reports_every_problem() {
     );
     assert_eq!((found[1].0.as_str(), found[1].1.as_str()), ("XR130", "net"), "{found:?}");
     assert!(found[1].2.starts_with("crates/net/CHANGELOG.md: "), "{found:?}");
+}
+
+/// `completions bash` loaded into a real bash: what Tab offers after `cargo xtask` words, and that
+/// every other cargo command still goes to the completion cargo had before.
+#[test]
+fn bash_completions_complete_commands_flags_and_values() {
+    let script = xtask(&["completions", "bash"]).ok().stdout;
+    let dir = crate::support::TempDir::new("completions");
+    let file = dir.0.join("xtask.bash");
+    std::fs::write(&file, &script).unwrap();
+    let complete = |line: &str| -> Vec<String> {
+        // cargo's completion before ours: a stand-in that answers `cargo-own`
+        let program = format!(
+            "_cargo() {{ COMPREPLY=(cargo-own); }}; complete -F _cargo cargo; source {}; \
+             COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             [[ \"{line}\" == *' ' ]] && COMP_WORDS+=(\"\") && COMP_CWORD=${{#COMP_WORDS[@]}}-1; \
+             _cargo_xtask_or_cargo cargo; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display()
+        );
+        let out = std::process::Command::new("bash").args(["--norc", "-c", &program]).output().unwrap();
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(String::from).collect()
+    };
+    assert_eq!(complete("cargo xtask pl"), ["plan"]);
+    assert_eq!(complete("cargo xtask co"), ["completions"]);
+    assert_eq!(complete("cargo xtask --root /tmp pl"), ["plan"]);
+    assert_eq!(complete("cargo xtask plan --fo"), ["--format", "--force-unchanged"]);
+    assert_eq!(complete("cargo xtask plan --format "), ["table", "json", "csv"]);
+    assert_eq!(complete("cargo xtask graph --format m"), ["mermaid"]);
+    assert_eq!(complete("cargo xtask release --dr"), ["--dry-run"]);
+    assert_eq!(complete("cargo xtask release --pre "), ["rc", "alpha", "beta"]);
+    assert_eq!(complete("cargo xtask completions "), ["bash", "zsh", "fish"]);
+    assert!(complete("cargo xtask explain XR04").contains(&"XR048".to_string()));
+    assert_eq!(complete("cargo bui"), ["cargo-own"], "other cargo commands keep their completion");
+
+    // the other shells' scripts hold the same table (no zsh or fish on this machine to run them)
+    let zsh = xtask(&["completions", "zsh"]).ok().stdout;
+    assert!(
+        zsh.starts_with("#compdef")
+            && zsh.contains("_cargo-xtask()")
+            && zsh.contains("--format=[table (default), json or csv]"),
+        "{zsh}"
+    );
+    let fish = xtask(&["completions", "fish"]).ok().stdout;
+    assert!(fish.contains("complete -c cargo -n '__fish_seen_subcommand_from xtask; and __fish_seen_subcommand_from plan' -l format -x -a 'table json csv'"), "{fish}");
+    assert_eq!(xtask(&["completions", "tcsh"]).code, 2);
+    assert_eq!(xtask(&["completions"]).code, 2);
 }

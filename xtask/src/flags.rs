@@ -16,16 +16,17 @@ USAGE:
     cargo xtask <COMMAND> [--root DIR] [--config FILE] [OPTIONS]
 
 COMMANDS:
-    plan       Show what a release would do: versions, order, reasons
-    graph      Show the internal dependency graph
-    release    Release: bump, commit, tag, publish in dependency order, push
-    rollback   Delete the last release's tags (and yank with --yank)
-    changelog  Show the changelog sections the next release would write
-    check      Run health checks on the repository
-    explain    Explain an error code (e.g. `cargo xtask explain XR030`)
-    demo       Run plan and graph on a bundled example repository
-    init       Configure this repository, or copy the xtask into another one
-    help       Show this text, or a command's (`cargo xtask help plan`)
+    plan         Show what a release would do: versions, order, reasons
+    graph        Show the internal dependency graph
+    release      Release: bump, commit, tag, publish in dependency order, push
+    rollback     Delete the last release's tags (and yank with --yank)
+    changelog    Show the changelog sections the next release would write
+    check        Run health checks on the repository
+    explain      Explain an error code (e.g. `cargo xtask explain XR030`)
+    demo         Run plan and graph on a bundled example repository
+    init         Configure this repository, or copy the xtask into another one
+    completions  Print shell completions: bash, zsh or fish
+    help         Show this text, or a command's (`cargo xtask help plan`)
 
 GLOBAL OPTIONS:
     --root DIR      Repository to act on (default: the one containing the xtask)
@@ -206,6 +207,22 @@ OPTIONS:
     -h, --help    Show this text
 ";
 
+pub const COMPLETIONS_HELP: &str = "\
+cargo xtask completions: print shell completions
+
+USAGE:
+    cargo xtask completions bash|zsh|fish
+
+Prints a completion script for `cargo xtask`: its commands, their flags and
+the values they take. Load it in the shell's start-up file:
+    bash   source <(cargo xtask completions bash)        (~/.bashrc)
+    zsh    source <(cargo xtask completions zsh)         (~/.zshrc, after compinit)
+    fish   cargo xtask completions fish | source         (config.fish)
+
+OPTIONS:
+    -h, --help    Show this text
+";
+
 pub const INIT_HELP: &str = "\
 cargo xtask init: set a repository up for xtask-release
 
@@ -266,6 +283,7 @@ impl Choice for crate::graph::Format {
 }
 choice_enum!(CheckFormat { Text = "text", Json = "json" });
 choice_enum!(ChangelogFormat { Markdown = "markdown", Json = "json" });
+choice_enum!(CompletionShell { Bash = "bash", Zsh = "zsh", Fish = "fish" });
 
 #[derive(Debug)]
 pub enum Command {
@@ -279,6 +297,25 @@ pub enum Command {
     Explain { code: Option<String> },
     Demo { keep: bool },
     Init(crate::init::Options),
+    Completions(CompletionShell),
+}
+
+/// A command's help text, by its name (`help` is the top one).
+pub fn command_help(name: &str) -> Option<&'static str> {
+    match name {
+        "plan" => Some(PLAN_HELP),
+        "release" => Some(RELEASE_HELP),
+        "rollback" => Some(ROLLBACK_HELP),
+        "changelog" => Some(CHANGELOG_HELP),
+        "graph" => Some(GRAPH_HELP),
+        "check" => Some(CHECK_HELP),
+        "explain" => Some(EXPLAIN_HELP),
+        "demo" => Some(DEMO_HELP),
+        "init" => Some(INIT_HELP),
+        "completions" => Some(COMPLETIONS_HELP),
+        "help" => Some(HELP),
+        _ => None,
+    }
 }
 
 pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
@@ -290,19 +327,7 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
         config: args.opt_value_from_os_str("--config", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
     };
     let sub = args.subcommand().map_err(usage)?;
-    let text = |s: &str| match s {
-        "plan" => Some(PLAN_HELP),
-        "release" => Some(RELEASE_HELP),
-        "rollback" => Some(ROLLBACK_HELP),
-        "changelog" => Some(CHANGELOG_HELP),
-        "graph" => Some(GRAPH_HELP),
-        "check" => Some(CHECK_HELP),
-        "explain" => Some(EXPLAIN_HELP),
-        "demo" => Some(DEMO_HELP),
-        "init" => Some(INIT_HELP),
-        "help" => Some(HELP),
-        _ => None,
-    };
+    let text = command_help;
     let Some(sub) = sub else {
         if help {
             return Ok((global, Command::Help(HELP)));
@@ -359,6 +384,16 @@ pub fn parse(raw: Vec<OsString>) -> anyhow::Result<(Global, Command)> {
             Command::Explain { code: if list { None } else { code } }
         }
         "demo" => Command::Demo { keep: args.contains("--keep") },
+        "completions" => {
+            let shell: Option<String> = args.opt_free_from_str().map_err(usage)?;
+            let Some(shell) = shell else {
+                return Err(usage_msg(
+                    "completions needs a shell".into(),
+                    "e.g. `cargo xtask completions bash` (bash, zsh or fish)",
+                ));
+            };
+            Command::Completions(word(&shell, "completions")?)
+        }
         "init" => Command::Init(crate::init::Options {
             into: args.opt_value_from_os_str("--into", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
             mode: Mode::dry_run_if(args.contains("--dry-run")),
@@ -459,6 +494,18 @@ fn choice<T: Choice + PartialEq>(args: &mut pico_args::Arguments, flag: &'static
     let words: Vec<&str> = T::ALL.iter().map(|(w, _)| *w).collect();
     let default_word = T::ALL.iter().find(|(_, c)| *c == default).map_or("", |(w, _)| *w);
     Err(usage_msg(format!("{flag} `{v}` is not one of {}", words.join(", ")), &format!("use {flag} {default_word}")))
+}
+
+/// A free word that must be one of `T`'s (`completions bash`).
+fn word<T: Choice>(v: &str, command: &str) -> anyhow::Result<T> {
+    if let Some((_, c)) = T::ALL.iter().find(|(w, _)| *w == v) {
+        return Ok(*c);
+    }
+    let words: Vec<&str> = T::ALL.iter().map(|(w, _)| *w).collect();
+    Err(usage_msg(
+        format!("{command} `{v}` is not one of {}", words.join(", ")),
+        &format!("e.g. `cargo xtask {command} {}`", words[0]),
+    ))
 }
 
 fn finish(args: pico_args::Arguments) -> anyhow::Result<()> {

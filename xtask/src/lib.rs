@@ -8,6 +8,7 @@ pub mod changelog;
 pub mod check;
 pub mod commands;
 pub mod commits;
+pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod edits;
@@ -68,6 +69,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Explain { code } => commands::explain(code.as_deref()),
         Command::Demo { keep } => demo::run(sh, keep),
         Command::Init(opts) => init::run(sh, root, &opts),
+        Command::Completions(shell) => completions::run(shell),
         Command::Plan { format, opts } => commands::plan(sh, &Repo::load(root, config)?, format, &opts),
         Command::Changelog { format, opts } => commands::changelog(sh, &Repo::load(root, config)?, format, &opts),
         Command::Release(opts) => release::run(sh, root, config, &opts),
