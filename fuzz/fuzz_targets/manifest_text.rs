@@ -96,7 +96,7 @@ fuzz_target!(|data: &[u8]| {
     let py = |s: &str| Version::parse(Ecosystem::Python, s).unwrap();
     let versions = HashMap::from([("a".to_string(), py("2.0.0")), ("b-c".to_string(), py("1.0rc1"))]);
     if strict() || !blank_string(&text) {
-        if let Ok((out, _)) = update_python_requirements(&text, "pyproject.toml", &versions) {
+        if let Ok((out, _)) = update_python_requirements(&text, "pyproject.toml", &versions, &HashMap::new()) {
             out.parse::<DocumentMut>().expect("updated pyproject parses");
         }
         if let Ok(out) = pin_python_requirements(&text, "pyproject.toml", &versions) {
@@ -107,7 +107,7 @@ fuzz_target!(|data: &[u8]| {
     let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem.clone()))]);
     // registry requirements a [patch] redirects to a member (tokio's shape) move too
     let patched = HashMap::from([(("crates-io".to_string(), "core".to_string()), ("core".to_string(), sem))]);
-    if let Ok((out, _)) = update_cargo_requirements(&text, "Cargo.toml", "crates/app", &released, &patched) {
+    if let Ok((out, _)) = update_cargo_requirements(&text, "Cargo.toml", "crates/app", &released, &patched, &HashMap::new()) {
         out.parse::<DocumentMut>().expect("updated Cargo.toml parses");
     }
     let _ = set_file_version(&text, "1.0", "2.0");

@@ -135,8 +135,10 @@ fn shallow_clones_and_published_versions_are_refused() {
     let env = reg.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let before = shallow.fingerprint();
-    let run = shallow.xtask_env(&["release", "--yes"], &env).fails_with("XR100");
-    assert!(run.stderr.contains("the clone is shallow"), "{}", run.stderr);
+    // the plan stops first (XR048, before preflight's own check could list it)
+    let run = shallow.xtask_env(&["release", "--yes"], &env).fails_with("XR048");
+    assert!(run.stderr.contains("is a shallow clone"), "{}", run.stderr);
+    assert!(run.stderr.contains("git fetch --unshallow --tags"), "{}", run.stderr);
     assert_eq!(before, shallow.fingerprint());
 
     // a planned version that is already on its registry

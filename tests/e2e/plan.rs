@@ -395,3 +395,42 @@ fn one_name_in_two_ecosystems() {
     let py = plan["packages"].as_array().unwrap().iter().find(|e| e["ecosystem"] == "python" && e["name"] == "polars");
     assert_eq!(py.unwrap()["tag"], "polars-v1.0.0");
 }
+
+/// autogen's shape, met in a real release: autogen-studio requires `autogen-core>=0.4.9.2,<0.7` while the
+/// workspace's autogen-core is 0.7.5 — it installs an older line from the index on purpose. A release of
+/// autogen-core neither forces autogen-studio nor rewrites that requirement (it was rewritten to `<1`);
+/// a dependent whose requirement admitted 0.7.5 and not the next version still is.
+#[test]
+fn a_requirement_that_admits_neither_version_is_left_alone() {
+    let repo = Repo::new("deliberate-old-line");
+    repo.write("pyproject.toml", "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n")
+        .write("packages/core/pyproject.toml", &py_manifest("core", "0.7.5", &[], &[]))
+        .write("packages/core/src/core/__init__.py", "")
+        .write("packages/studio/pyproject.toml", &py_manifest("studio", "0.4.2", &["core>=0.4.9.2,<0.7"], &["core"]))
+        .write("packages/studio/src/studio/__init__.py", "")
+        .write("packages/app/pyproject.toml", &py_manifest("app", "0.7.5", &["core>=0.7.5,<0.8"], &["core"]))
+        .write("packages/app/src/app/__init__.py", "");
+    repo.commit("chore: release");
+    for t in ["core-v0.7.5", "studio-v0.4.2", "app-v0.7.5"] {
+        repo.tag(t);
+    }
+    repo.change("packages/core/src/core/__init__.py", "feat!: a breaking change");
+
+    let plan = repo.plan(&[]);
+    assert_eq!(entry(&plan, "core")["next_version"], "0.8.0");
+    assert_eq!(entry(&plan, "app")["status"], "release", "app's `<0.8` admitted 0.7.5: forced");
+    assert!(
+        entry(&plan, "app")["reason"].as_str().unwrap().contains("forced by core"),
+        "{}",
+        entry(&plan, "app")["reason"]
+    );
+    assert_eq!(
+        entry(&plan, "studio")["status"],
+        "skip",
+        "studio's `<0.7` admits neither: {}",
+        entry(&plan, "studio")["reason"]
+    );
+    let files: Vec<&str> = plan["files"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(files.contains(&"packages/app/pyproject.toml"), "{files:?}");
+    assert!(!files.contains(&"packages/studio/pyproject.toml"), "studio's requirement is not rewritten: {files:?}");
+}

@@ -155,13 +155,15 @@ pub struct ReqChange {
 /// admits the new version: path dependencies, and registry requirements that a
 /// `[patch]` redirects to a member (tokio's `tokio = "1.2.0"`). `dir` is the
 /// manifest's folder; `released` maps a crate folder to (name, new version);
-/// `patched` maps (registry, crate name) to the same for patched crates.
+/// `patched` maps (registry, crate name) to the same for patched crates;
+/// `current` a crate's name to the version it has now (`moves_with`).
 pub fn update_cargo_requirements(
     text: &str,
     file: &str,
     dir: &str,
     released: &HashMap<String, (String, Version)>,
     patched: &HashMap<(String, String), (String, Version)>,
+    current: &HashMap<String, Version>,
 ) -> anyhow::Result<(String, Vec<ReqChange>)> {
     let mut doc = parse(text, file)?;
     let mut changes = vec![];
@@ -172,7 +174,7 @@ pub fn update_cargo_requirements(
                 let Some((name, new)) = patched.get(&("crates-io".to_string(), key.get().to_string())) else {
                     continue;
                 };
-                if Req::parse(Ecosystem::Cargo, &old).is_ok_and(|r| r.admits(new)) {
+                if !moves_with(Ecosystem::Cargo, &old, current.get(name), new) {
                     continue;
                 }
                 let to = new_cargo_req(&old, new);
@@ -198,7 +200,7 @@ pub fn update_cargo_requirements(
             let Some(old) = spec.get("version").and_then(Item::as_str).map(str::to_string) else {
                 continue;
             };
-            if Req::parse(Ecosystem::Cargo, &old).is_ok_and(|r| r.admits(new)) {
+            if !moves_with(Ecosystem::Cargo, &old, current.get(name), new) {
                 continue;
             }
             let to = new_cargo_req(&old, new);
@@ -295,7 +297,7 @@ fn rewrite_python(
     file: &str,
     versions: &HashMap<String, Version>,
     published_only: bool,
-    respec: impl Fn(&str, &Version) -> Option<String>,
+    respec: impl Fn(&str, &str, &Version) -> Option<String>,
 ) -> anyhow::Result<(String, Vec<ReqChange>)> {
     let mut doc = parse(text, file)?;
     let mut changes = vec![];
@@ -311,7 +313,7 @@ fn rewrite_python(
             let Some(v) = versions.get(&pep508::normalize(&req.name)) else {
                 continue;
             };
-            let Some(spec) = respec(&req.specifier, v) else {
+            let Some(spec) = respec(&req.name, &req.specifier, v) else {
                 continue;
             };
             let new = req.with_specifier(&s, &spec);
@@ -326,22 +328,29 @@ fn rewrite_python(
     Ok((same_layout(text, doc.to_string()), changes))
 }
 
-/// Updates requirements on released packages that no longer admit the new version.
+/// Updates requirements on released packages that no longer admit the new
+/// version (`moves_with`); `released` and `current` are keyed by normalized name.
 pub fn update_python_requirements(
     text: &str,
     file: &str,
     released: &HashMap<String, Version>,
+    current: &HashMap<String, Version>,
 ) -> anyhow::Result<(String, Vec<ReqChange>)> {
-    rewrite_python(text, file, released, false, |old, new| {
-        let admits = Req::parse(Ecosystem::Python, old).is_ok_and(|r| r.admits(new));
-        (!admits).then(|| new_python_spec(old, new))
+    let current = |name: &str| current.get(&pep508::normalize(name));
+    rewrite_python(text, file, released, false, |name, old, new| {
+        moves_with(Ecosystem::Python, old, current(name), new).then(|| new_python_spec(old, new))
     })
+}
+
+/// `Req::moves_with` for a requirement as written; one that does not parse moves.
+fn moves_with(eco: Ecosystem, old: &str, current: Option<&Version>, new: &Version) -> bool {
+    Req::parse(eco, old).map_or(true, |r| r.moves_with(current, new))
 }
 
 /// For the build tree: every published internal requirement pinned to `==version`,
 /// extras and markers kept.
 pub fn pin_python_requirements(text: &str, file: &str, versions: &HashMap<String, Version>) -> anyhow::Result<String> {
-    Ok(rewrite_python(text, file, versions, true, |_, v| Some(format!("=={v}")))?.0)
+    Ok(rewrite_python(text, file, versions, true, |_, _, v| Some(format!("=={v}")))?.0)
 }
 
 #[cfg(test)]
@@ -411,12 +420,14 @@ mod tests {
     fn cargo_requirements_by_path() {
         let text = "[package]\nname = \"app\"\n\n[dependencies]\ncore = { version = \"1.0\", path = \"../core\" } # keep\nother = \"1\"\n\n[target.'cfg(unix)'.dev-dependencies]\nc2 = { package = \"core\", path = \"../core\", version = \"=1.0.0\" }\n";
         let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("2.0.0")))]);
-        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &released, &HashMap::new()).unwrap();
+        let (out, changes) =
+            update_cargo_requirements(text, "f", "crates/app", &released, &HashMap::new(), &HashMap::new()).unwrap();
         assert_eq!(changes.len(), 2);
         assert!(out.contains("core = { version = \"2.0.0\", path = \"../core\" } # keep"), "{out}");
         assert!(out.contains("version = \"=2.0.0\""), "{out}");
         let same = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("1.0.0")))]);
-        let (out, changes) = update_cargo_requirements(text, "f", "crates/app", &same, &HashMap::new()).unwrap();
+        let (out, changes) =
+            update_cargo_requirements(text, "f", "crates/app", &same, &HashMap::new(), &HashMap::new()).unwrap();
         assert!(changes.is_empty());
         assert_eq!(out, text);
     }
@@ -429,7 +440,8 @@ mod tests {
             (("crates-io".to_string(), "tokio".to_string()), ("tokio".to_string(), sem("2.0.0"))),
             (("crates-io".to_string(), "mine".to_string()), ("mine".to_string(), sem("2.0.0"))),
         ]);
-        let (out, changes) = update_cargo_requirements(text, "f", "tokio-test", &HashMap::new(), &patched).unwrap();
+        let (out, changes) =
+            update_cargo_requirements(text, "f", "tokio-test", &HashMap::new(), &patched, &HashMap::new()).unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
         assert!(out.contains("tokio = \"2.0.0\" # patched"), "{out}");
         assert!(out.contains("tokio = { version = \"2.0.0\", features = [\"full\"] }"), "{out}");
@@ -437,11 +449,28 @@ mod tests {
         assert!(out.contains("bytes = \"1\""), "{out}");
     }
 
+    /// autogen-studio's `autogen-core<0.7` beside a workspace autogen-core 0.7.5: left as written.
+    #[test]
+    fn a_requirement_that_admitted_neither_version_stays() {
+        let text = "[project]\nname = \"studio\"\ndependencies = [\"core>=0.4,<0.7\", \"app>=0.7,<0.8\"]\n";
+        let released = HashMap::from([("core".to_string(), py("0.8.0")), ("app".to_string(), py("0.8.0"))]);
+        let current = HashMap::from([("core".to_string(), py("0.7.5")), ("app".to_string(), py("0.7.5"))]);
+        let (out, changes) = update_python_requirements(text, "f", &released, &current).unwrap();
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(out.contains("\"core>=0.4,<0.7\"") && !out.contains("\"app>=0.7,<0.8\""), "{out}");
+        let text = "[dependencies]\ncore = { version = \"0.4\", path = \"../core\" }\n";
+        let released = HashMap::from([("crates/core".to_string(), ("core".to_string(), sem("0.8.0")))]);
+        let current = HashMap::from([("core".to_string(), sem("0.7.5"))]);
+        let (out, _) =
+            update_cargo_requirements(text, "f", "crates/app", &released, &HashMap::new(), &current).unwrap();
+        assert_eq!(out, text);
+    }
+
     #[test]
     fn python_requirements_keep_extras_and_markers() {
         let text = "[project]\nname = \"client\"\ndependencies = [\n  \"Models[speed] >=1.2,<2 ; python_version >= '3.9'\", # internal\n  \"requests>=2\",\n]\n[project.optional-dependencies]\ncli = [\"tool>=0.1\"]\n[dependency-groups]\ndev = [\"models==1.2.0\"]\n";
         let released = HashMap::from([("models".to_string(), py("2.0.0"))]);
-        let (out, changes) = update_python_requirements(text, "f", &released).unwrap();
+        let (out, changes) = update_python_requirements(text, "f", &released, &HashMap::new()).unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
         assert!(out.contains("\"Models[speed] >=1.2,<3 ; python_version >= '3.9'\", # internal"), "{out}");
         assert!(out.contains("dev = [\"models==2.0.0\"]"), "{out}");

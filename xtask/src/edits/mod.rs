@@ -331,6 +331,13 @@ fn requirements(w: &mut Writer<'_>, plan: &Plan) -> anyhow::Result<()> {
             Some(((registry.clone(), name.clone()), (name.clone(), e.next.clone()?)))
         })
         .collect();
+    // the versions they have now: a requirement that did not admit it either is left alone
+    let current = |eco: Ecosystem, key: fn(&str) -> String| -> HashMap<String, Version> {
+        let of_eco = ws.packages.iter().filter(|p| p.ecosystem == eco);
+        of_eco.filter_map(|p| Some((key(&p.name), p.version.clone()?))).collect()
+    };
+    let (cargo_current, py_current) =
+        (current(Ecosystem::Cargo, str::to_string), current(Ecosystem::Python, normalize));
     let mut manifests: Vec<(String, String, Ecosystem)> =
         ws.packages.iter().map(|p| (p.manifest.clone(), p.dir.clone(), p.ecosystem)).collect();
     if let Some(dir) = &ws.cargo_root {
@@ -350,10 +357,11 @@ fn requirements(w: &mut Writer<'_>, plan: &Plan) -> anyhow::Result<()> {
         let text = w.current(&rel)?;
         let (out, changes) = match eco {
             Ecosystem::Cargo if !cargo_released.is_empty() => {
-                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released, &cargo_patched).map_err(edit_err)?
+                edit::update_cargo_requirements(&text, &rel, &dir, &cargo_released, &cargo_patched, &cargo_current)
+                    .map_err(edit_err)?
             }
             Ecosystem::Python if !py_released.is_empty() => {
-                edit::update_python_requirements(&text, &rel, &py_released).map_err(edit_err)?
+                edit::update_python_requirements(&text, &rel, &py_released, &py_current).map_err(edit_err)?
             }
             _ => continue,
         };

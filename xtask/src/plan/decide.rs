@@ -106,7 +106,7 @@ fn force_dependents(ws: &Workspace, graph: &Graph, d: &mut [Decision]) -> anyhow
         let forced_by = p.deps.iter().filter(|dep| dep.kind != DepKind::Dev).find_map(|dep| {
             let j = ws.dep_index(p, dep)?;
             let next = d[j].next.as_ref().filter(|_| d[j].status == Status::Release)?;
-            (!dep.req.admits(next)).then(|| Why::Forced {
+            dep.req.moves_with(ws.packages[j].version.as_ref(), next).then(|| Why::Forced {
                 dep: dep.name.clone(),
                 req: dep.req_text.clone(),
                 next: next.to_string(),

@@ -370,6 +370,17 @@ impl Req {
             _ => true,
         }
     }
+
+    /// Whether this requirement on a package moving from `current` to `next`
+    /// moves with it (a dependent's requirement a release rewrites, or that
+    /// forces the dependent's release): it no longer admits the package, having
+    /// admitted the version it has now. One that admits neither asks for an
+    /// older line from the index on purpose (autogen-studio's
+    /// `autogen-core<0.7` beside autogen-core 0.7.5) and is left as written.
+    /// An unknown current version moves.
+    pub fn moves_with(&self, current: Option<&Version>, next: &Version) -> bool {
+        !self.admits(next) && current.is_none_or(|c| self.admits(c))
+    }
 }
 
 #[cfg(test)]
