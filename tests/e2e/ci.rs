@@ -2,6 +2,8 @@
 //! before anything is planned from it.
 
 use crate::fixtures::py_manifest;
+use crate::registries::Registries;
+use crate::release::release_repo;
 use crate::support::{entry, Repo, TempDir};
 
 /// A repository with a released package and a fix since, pushed to a bare
@@ -84,4 +86,56 @@ fn a_clone_without_the_remotes_tags_stops_plan_with_what_to_fetch() {
     };
     let first = ci_clone(&fresh_remote, &["--no-tags"]);
     assert_eq!(entry(&first.plan(&[]), "untether")["bump"], "initial");
+}
+
+/// In GitHub Actions (`GITHUB_ACTIONS=true`) a failure is also an `::error::` annotation on stdout, and a
+/// release appends the plan and what was published to the job summary (`$GITHUB_STEP_SUMMARY`); a dry run
+/// says it would and leaves the file alone. Outside GitHub Actions neither appears.
+#[test]
+fn in_github_actions_errors_are_annotations_and_a_release_writes_the_job_summary() {
+    let (_origin, remote) = released_on_a_remote();
+    let shallow = ci_clone(&remote, &["--depth", "1"]);
+    let run = shallow.xtask_env(&["plan"], &[("GITHUB_ACTIONS", "true")]).fails_with("XR048");
+    let note = run.stdout.lines().find(|l| l.starts_with("::error ")).unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(
+        note.starts_with("::error title=error[XR048]::")
+            && note.contains("%0Ahelp: fetch them: git fetch --unshallow --tags"),
+        "{note}"
+    );
+    let run = shallow.xtask(&["plan"]).fails_with("XR048");
+    assert!(!run.stdout.contains("::error"), "outside GitHub Actions: {}", run.stdout);
+
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    let dir = TempDir::new("summary");
+    let summary = dir.0.join("step_summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let mut env = reg.env();
+    env.push(("GITHUB_ACTIONS".into(), "true".into()));
+    env.push(("GITHUB_STEP_SUMMARY".into(), summary.display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let dry = repo.xtask_env(&["release", "--dry-run"], &env).ok();
+    assert!(dry.stdout.contains("would append the plan and what was published to the job summary"), "{}", dry.stdout);
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "earlier step\n", "a dry run leaves the summary alone");
+
+    repo.xtask_env(&["release", "--yes"], &env).ok();
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier step\n## xtask-release: 6 package(s) released\n"), "{text}");
+    assert!(
+        text.contains("| core | cargo | 1.0.0 (first release) | `core-v1.0.0` | published and verified |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| client | python | 0.5.0 (first release) | `client-v0.5.0` | published and verified |"),
+        "{text}"
+    );
+
+    // the next release: a change in core, the rest skipped with their reason
+    repo.change("crates/core/src/lib.rs", "fix: a fix");
+    std::fs::write(&summary, "").unwrap();
+    repo.xtask_env(&["release", "--yes"], &env).ok();
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("| core | cargo | 1.0.0 → 1.0.1 | `core-v1.0.1` | published and verified |"), "{text}");
+    assert!(text.contains("| models | python | 1.2.0 |  | skip: no commits since models-v1.2.0 |"), "{text}");
 }

@@ -434,6 +434,14 @@ pub fn render(err: &anyhow::Error) -> (Code, String) {
     (Code::Internal, out)
 }
 
+/// Any error as a GitHub Actions `::error::` annotation (`ci::error_annotation`).
+pub fn annotation(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<Failure>() {
+        Some(f) => crate::ci::error_annotation(f.code.id(), &f.cause, &f.help),
+        None => crate::ci::error_annotation(Code::Internal.id(), &format!("{err:#}"), ""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

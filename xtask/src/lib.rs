@@ -6,6 +6,7 @@
 
 pub mod changelog;
 pub mod check;
+pub mod ci;
 pub mod commands;
 pub mod commits;
 pub mod completions;
@@ -57,6 +58,9 @@ pub fn cli() -> ExitCode {
         Err(err) => {
             let (code, text) = error::render(&err);
             eprint!("{text}");
+            if ci::github_actions() {
+                println!("{}", error::annotation(&err));
+            }
             ExitCode::from(if code == Code::Usage { 2 } else { 1 })
         }
     }

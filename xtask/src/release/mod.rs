@@ -19,6 +19,7 @@ mod python;
 pub mod rollback;
 mod schedule;
 mod smoke;
+mod summary;
 mod wheel;
 pub mod write;
 mod zip;
@@ -387,6 +388,12 @@ fn execute(
     println!("\n== summary");
     for (e, outcome) in releases.iter().zip(&outcomes) {
         println!("  {} {} ({}): {}", e.name, e.next_version.as_deref().unwrap_or(""), e.ecosystem.as_str(), outcome);
+    }
+    if let Some(file) = crate::ci::step_summary() {
+        let md = summary::markdown(&repo.config, plan, &outcomes);
+        ctx.effect("append the plan and what was published to the job summary ($GITHUB_STEP_SUMMARY)", || {
+            summary::append(&file, &md)
+        })?;
     }
     h.finish()?;
     ctx.remove_dir_all(&release.work, "the exported tree and artifacts of the finished release")?;
