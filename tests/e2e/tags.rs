@@ -74,6 +74,9 @@ fn a_plan_that_reads_no_tag_says_so_in_plan_check_and_release() {
         assert!(run.stderr.contains(shape) && run.stderr.contains("cargo xtask init"), "{shape}:\n{}", run.stderr);
         let plan = run.json();
         assert_eq!(entry(&plan, "untether", "python")["bump"], "initial");
+        // and in the JSON, for tools that read it
+        assert_eq!(plan["warnings"][0]["code"], "XR044", "{shape}: {plan}");
+        assert!(plan["warnings"][0]["help"].as_str().unwrap().contains("cargo xtask init"), "{shape}: {plan}");
 
         let table = repo.xtask(&["plan"]).ok();
         assert!(table.stderr.contains("warning[XR044]"), "{}", table.stderr);
@@ -95,6 +98,7 @@ fn a_plan_that_reads_no_tag_says_so_in_plan_check_and_release() {
     let run = repo.xtask(&["plan"]).ok();
     assert!(!run.stderr.contains("XR044"), "{}", run.stderr);
     assert!(!repo.xtask(&["check"]).stdout.contains("XR044"));
+    assert!(repo.plan(&[]).get("warnings").is_none(), "no warnings, no key");
 }
 
 // ---- per-ecosystem umbrella tags ------------------------------------------------------------------

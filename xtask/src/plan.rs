@@ -171,6 +171,24 @@ pub struct Plan {
     /// Filled by `Repo::plan`, which reads the files; empty in a pure plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// What the plan warns about (`XR044`: tags that look like releases, none
+    /// read), also printed on stderr. Filled by `Repo::plan`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning as plan JSON shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Warning {
+    pub code: String,
+    pub cause: String,
+    pub help: String,
+}
+
+impl From<&crate::error::Failure> for Warning {
+    fn from(f: &crate::error::Failure) -> Warning {
+        Warning { code: f.code.id().to_string(), cause: f.cause.clone(), help: f.help.clone() }
+    }
 }
 
 impl Plan {
@@ -240,7 +258,7 @@ pub fn plan(
         packages.push(e);
     }
     let umbrella_tag = entry::umbrella_tag(config, &packages)?;
-    Ok(Plan { packages, umbrella_tag, files: vec![] })
+    Ok(Plan { packages, umbrella_tag, files: vec![], warnings: vec![] })
 }
 
 /// The packages `--package` selects (with what they depend on; all without

@@ -132,10 +132,12 @@ impl Repo {
         let (history, tags) = self.history_and_tags(sh)?;
         let any_read =
             self.ws.packages.iter().zip(&history).any(|(p, h)| p.unpublishable.is_none() && !h.tags.is_empty());
-        if let Some(w) = self.unread_tags(&tags, any_read) {
-            eprint!("{}", crate::error::render_warning(&w));
+        let warning = self.unread_tags(&tags, any_read);
+        if let Some(w) = &warning {
+            eprint!("{}", crate::error::render_warning(w));
         }
         let mut plan = plan::plan(&self.ws, &graph, &history, &self.config, opts)?;
+        plan.warnings.extend(warning.as_ref().map(plan::Warning::from));
         // which files, not their text: the sections without links (no remote lookup)
         let sections = self.changelog_with(&plan, None);
         plan.files = crate::edits::files(sh, self.tree(), &plan, &sections)?;

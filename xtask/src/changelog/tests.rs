@@ -167,7 +167,12 @@ fn forced_synchronized_and_first_releases() {
     nothing.reason = "no releasable changes since docs-v1.2.0, released because of --force-unchanged".into();
     let mut skipped = entry("other", Ecosystem::Cargo, "9.9.9", vec![], 0, None);
     skipped.status = Status::Skip;
-    let plan = Plan { packages: vec![forced, synced, first, nothing, skipped], umbrella_tag: None, files: vec![] };
+    let plan = Plan {
+        packages: vec![forced, synced, first, nothing, skipped],
+        umbrella_tag: None,
+        files: vec![],
+        warnings: vec![],
+    };
     let all = sections(&plan, &c);
     assert_eq!(all.len(), 4, "skipped packages have no section");
     assert_eq!(all[0].groups[0].title, DEPENDENCIES);
@@ -313,7 +318,7 @@ fn workspace_changelog_gets_one_section_per_release() {
         "forced by core: its requirement `1.2` does not admit core 1.3.0; patch release with the requirement updated"
             .into();
     app.cause = Cause::Forced { dep: "core".into(), version: "1.3.0".into() };
-    let plan1 = Plan { packages: vec![core.clone(), app], umbrella_tag: None, files: vec![] };
+    let plan1 = Plan { packages: vec![core.clone(), app], umbrella_tag: None, files: vec![], warnings: vec![] };
     let heading1 = workspace_heading(&plan1, "2026-03-01");
     assert_eq!(heading1, "## 2026-03-01");
     let s1 = sections(&plan1, &c("2026-03-01"));
@@ -324,13 +329,13 @@ fn workspace_changelog_gets_one_section_per_release() {
     assert_eq!(workspace_insert(Some(&file), &heading1, &s1), None);
     // a second release the same day joins the day's section
     let cli = entry("cli", Ecosystem::Cargo, "2.0.0", every_kind()[..1].to_vec(), 1, Some("cli-v1.0.0"));
-    let plan2 = Plan { packages: vec![cli], umbrella_tag: None, files: vec![] };
+    let plan2 = Plan { packages: vec![cli], umbrella_tag: None, files: vec![], warnings: vec![] };
     let file =
         workspace_insert(Some(&file), &workspace_heading(&plan2, "2026-03-01"), &sections(&plan2, &c("2026-03-01")))
             .unwrap();
     // the next day: a new section on top, with the umbrella tag
     let core2 = entry("core", Ecosystem::Cargo, "1.3.1", every_kind()[4..5].to_vec(), 1, Some("core-v1.3.0"));
-    let plan3 = Plan { packages: vec![core2], umbrella_tag: Some("v1.3.1".into()), files: vec![] };
+    let plan3 = Plan { packages: vec![core2], umbrella_tag: Some("v1.3.1".into()), files: vec![], warnings: vec![] };
     let heading3 = workspace_heading(&plan3, "2026-03-02");
     assert_eq!(heading3, "## v1.3.1 - 2026-03-02");
     let s3 = sections(&plan3, &c("2026-03-02"));
@@ -343,7 +348,7 @@ fn workspace_changelog_gets_one_section_per_release() {
     // CRLF workspace files stay CRLF
     let crlf = file3.replace('\n', "\r\n");
     let more = entry("extra", Ecosystem::Cargo, "0.1.0", vec![], 0, None);
-    let plan4 = Plan { packages: vec![more], umbrella_tag: None, files: vec![] };
+    let plan4 = Plan { packages: vec![more], umbrella_tag: None, files: vec![], warnings: vec![] };
     let out = workspace_insert(Some(&crlf), &heading3, &sections(&plan4, &c("2026-03-02"))).unwrap();
     assert_eq!(out.matches('\n').count(), out.matches("\r\n").count());
     assert!(out.contains("### extra 0.1.0\r\n"), "{out}");
@@ -355,7 +360,7 @@ fn umbrella_release_notes() {
     let links = github();
     let core = entry("core", Ecosystem::Cargo, "1.3.0", every_kind()[..6].to_vec(), 6, Some("core-v1.2.0"));
     let py = entry("py-core", Ecosystem::Python, "1.3.0rc1", every_kind()[4..6].to_vec(), 2, Some("py-core-v1.2.0"));
-    let plan = Plan { packages: vec![core, py], umbrella_tag: Some("v1.3.0".into()), files: vec![] };
+    let plan = Plan { packages: vec![core, py], umbrella_tag: Some("v1.3.0".into()), files: vec![], warnings: vec![] };
     let notes = umbrella_notes(&sections(&plan, &ctx(&config, Some(&links), "2026-03-01")));
     golden("changelog-umbrella-notes.md", &notes);
 }
