@@ -287,3 +287,24 @@ fn a_wheel_whose_platform_pypi_refuses_is_never_uploaded() {
     release(&repo, &reg, &["--yes"]).ok();
     assert_eq!(files(&reg, "native-any"), ["native_any-0.1.0-cp311-cp311-linux_x86_64.whl", "native_any-0.1.0.tar.gz"]);
 }
+
+/// A dependency the index does not have (a local index that does not fall back to PyPI) makes the smoke
+/// test's install fail after the upload: that is said as such (`XR118`, naming the dependency), not as a
+/// broken package (`XR107`); once the dependency is on the index, `--resume` runs the smoke test again and
+/// finishes, uploading nothing twice.
+#[test]
+fn a_dependency_missing_from_the_index_is_named_and_resume_finishes() {
+    let reg = Registries::start();
+    let mut app = Pkg::stamp("app", "1.0.0", "packages = [\"app\"]", &[("app/__init__.py", "X = 1\n")]);
+    app.manifest = app.manifest.replace("dependencies = []", "dependencies = [\"stampback>=1\"]");
+    let repo = py_repo(&reg, &[app], "", "");
+    let run = release(&repo, &reg, &["--yes"]).fails_with("XR118");
+    assert!(run.stderr.contains("its dependency stampback is not on"), "{}", run.stderr);
+    assert!(!run.stderr.contains("XR107"), "{}", run.stderr);
+    assert_eq!(files(&reg, "app"), ["app-1.0.0-py3-none-any.whl", "app-1.0.0.tar.gz"]);
+
+    publish_backend(&reg, "1.0.0");
+    let run = release(&repo, &reg, &["--resume", "--yes"]).ok();
+    assert!(run.stdout.contains("released 1 package(s)"), "{}", run.stdout);
+    assert_eq!(files(&reg, "app"), ["app-1.0.0-py3-none-any.whl", "app-1.0.0.tar.gz"]);
+}

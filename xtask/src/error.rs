@@ -10,11 +10,15 @@ pub struct Failure {
     pub code: Code,
     pub cause: String,
     pub help: String,
+    /// What the program printed, for a command that failed (`shell`): for
+    /// code that tells causes apart (the smoke test's missing dependency);
+    /// never rendered (the runner shows its tail as it fails).
+    pub output: Option<String>,
 }
 
 impl Failure {
     pub fn new(code: Code, cause: impl Into<String>, help: impl Into<String>) -> Failure {
-        Failure { code, cause: cause.into(), help: help.into() }
+        Failure { code, cause: cause.into(), help: help.into(), output: None }
     }
 }
 
@@ -216,6 +220,14 @@ codes! {
          modules its wheel ships, or what its [[smoke-tests]] entry says to import or run; crates: a \
          throwaway crate that depends on the exact version). That failed. The version is public: fix the problem and release a patch; \
          yanking the broken version may be wise.";
+    SmokeDependencyMissing = "XR118", "the smoke test cannot install a dependency: it is not on the index",
+        "After publishing, the smoke test installs the package from the index into a fresh \
+         environment, and the installer found no release of one of its dependencies there. The \
+         package itself may well be fine: the index it was published to lacks what it depends on \
+         (a private or local index that does not fall back to PyPI, a dependency not published \
+         there yet, a typo in a requirement). Publish the dependency to that index, or set [python] \
+         index-url to an index that serves it too, then `cargo xtask release --resume`: the smoke \
+         test runs again; nothing is published twice. A misspelled requirement needs a patch release.";
     PushFailed = "XR108", "pushing the release commit and tags failed",
         "The atomic push of the release commit and its tags was rejected, or a tag did not arrive \
          on the remote. The packages are already published. Usually the remote branch moved on: \

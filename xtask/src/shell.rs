@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use xshell::Cmd;
 
-use crate::error::{fail, Code};
+use crate::error::{fail, Code, Failure};
 
 mod children;
 pub use children::{stop_left_behind, track as track_children};
@@ -202,7 +202,9 @@ fn failed(shown: &str, status: &str, stdout: &[u8], stderr: &[u8], code: Code, h
             eprintln!("  | {l}");
         }
     }
-    fail(code, format!("`{shown}` failed ({status}): {last}"), help)
+    let mut f = Failure::new(code, format!("`{shown}` failed ({status}): {last}"), help);
+    f.output = Some(text.into_owned());
+    anyhow::Error::new(f)
 }
 
 /// What a run does with its effects: `Write` makes them, `DryRun` prints

@@ -15,9 +15,10 @@ use super::publish::{Artifact, Job};
 use super::python::{venv_python, Py};
 use super::wheel;
 use crate::config::SmokeTest;
-use crate::error::Code;
+use crate::error::{fail, Code};
 use crate::plan::Entry;
 use crate::version::Ecosystem;
+use crate::workspace::pep508::normalize;
 
 const SMOKE_HELP: &str = "the version is public: fix it and release a patch (consider yanking); [[smoke-tests]] in xtask-release.toml sets what the smoke test imports or runs";
 
@@ -41,14 +42,16 @@ impl Job<'_> {
         let sh = Shell::new()?;
         sh.change_dir(&folder);
         self.ctx.exec(cmd!(sh, "uv venv --quiet --no-project --allow-existing {venv}"), Code::SmokeTestFailed, help)?;
-        self.ctx.exec(
-            cmd!(
-                sh,
-                "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
-            ),
-            Code::SmokeTestFailed,
-            help,
-        )?;
+        self.ctx
+            .exec(
+                cmd!(
+                    sh,
+                    "uv pip install --quiet --python {python} --index-url {index_url} --refresh-package {name} {spec}"
+                ),
+                Code::SmokeTestFailed,
+                help,
+            )
+            .map_err(|e| dependency_missing(e, name, index_url))?;
         self.ctx.effect(format_args!("import {}", smoke.describe()), || self.smoke_run(&sh, &smoke, &python, &venv))
     }
 
@@ -106,6 +109,31 @@ impl Job<'_> {
     }
 }
 
+/// `XR118` for an install that failed because a dependency of `name` is on no
+/// index uv reads (uv: "Because DEP was not found in the package registry …"),
+/// not because the package is broken; any other failure as it is.
+fn dependency_missing(err: anyhow::Error, name: &str, index_url: &str) -> anyhow::Error {
+    let printed = err.downcast_ref::<crate::error::Failure>().and_then(|f| f.output.as_deref()).unwrap_or("");
+    let Some(dep) = missing_from_registry(printed).filter(|d| normalize(d) != normalize(name)) else { return err };
+    fail(
+        Code::SmokeDependencyMissing,
+        format!("the smoke test of {name} cannot install it: its dependency {dep} is not on {index_url}"),
+        format!(
+            "{name} may be fine: publish {dep} to that index, or set [python] index-url to one that serves it, then `cargo xtask release --resume`"
+        ),
+    )
+}
+
+/// The package uv says is not found: `Because DEP was not found in the package
+/// registry and …` (also `DEP==1.0 was not found`, lower case after a comma).
+fn missing_from_registry(uv: &str) -> Option<String> {
+    let at = uv.find(" was not found in the package registry")?;
+    let before = &uv[..at];
+    let word = before.rsplit(|c: char| c.is_whitespace() || c == ',').next()?;
+    let dep: String = word.chars().take_while(|c| c.is_alphanumeric() || "-_.".contains(*c)).collect();
+    (!dep.is_empty()).then_some(dep)
+}
+
 /// The package a `[[smoke-tests]]` entry names: a bare name is the Python package of that name
 /// (a maturin crate may share it).
 pub fn smoke_package(ws: &crate::workspace::Workspace, s: &SmokeTest) -> anyhow::Result<usize> {
@@ -147,5 +175,20 @@ impl Smoke {
             Some(run) => format!("{what}, then run `{}`", run.join(" ")),
             None => what,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_from_registry;
+
+    /// uv 0.13's words, for a dependency on no index.
+    #[test]
+    fn the_missing_dependency_is_read_from_uvs_words() {
+        let uv = "  × No solution found when resolving dependencies:\n  ╰─▶ Because thirdparty was not found in the package registry and app==1.0.0 depends on thirdparty, we can conclude that app==1.0.0 cannot be used.";
+        assert_eq!(missing_from_registry(uv).as_deref(), Some("thirdparty"));
+        let pinned = "Because core==2.0.0 was not found in the package registry and app==2.0.0 depends on core==2.0.0";
+        assert_eq!(missing_from_registry(pinned).as_deref(), Some("core"));
+        assert_eq!(missing_from_registry("error: Failed to fetch: connection refused"), None);
     }
 }
