@@ -412,36 +412,38 @@ impl LogParser {
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
-        while let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) {
+        // the buffer is taken out while its records are parsed: no copy of each
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.extend_from_slice(chunk);
+        while let Some(start) = find(&buf[self.pos..], &self.marker).map(|i| self.pos + i) {
             let body = start + self.marker.len();
-            let Some(next) = find(&self.buf[body..], &self.marker).map(|i| body + i) else {
+            let Some(next) = find(&buf[body..], &self.marker).map(|i| body + i) else {
                 self.pos = start;
                 break;
             };
-            let record = self.buf[body..next].to_vec();
-            self.record(&record);
+            self.record(&buf[body..next]);
             self.pos = next;
         }
         // drop what is parsed once it is most of the buffer (amortized O(n))
-        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
-            self.buf.drain(..self.pos);
+        if self.pos > 0 && self.pos * 2 >= buf.len() {
+            buf.drain(..self.pos);
             self.pos = 0;
         }
+        self.buf = buf;
     }
 
     pub fn finish(mut self) -> Log {
-        if let Some(start) = find(&self.buf[self.pos..], &self.marker).map(|i| self.pos + i) {
-            let record = self.buf[start + self.marker.len()..].to_vec();
-            self.record(&record);
+        let buf = std::mem::take(&mut self.buf);
+        if let Some(start) = find(&buf[self.pos..], &self.marker).map(|i| self.pos + i) {
+            self.record(&buf[start + self.marker.len()..]);
         }
         self.log
     }
 
     fn record(&mut self, record: &[u8]) {
         let mut fields = record.splitn(3, |&b| b == 0);
-        let head = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
-        let message = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
+        let head = String::from_utf8_lossy(fields.next().unwrap_or_default());
+        let message = String::from_utf8_lossy(fields.next().unwrap_or_default());
         let mut ids = head.split_whitespace();
         let Some(hash) = ids.next().and_then(oid) else { return };
         let parents: Vec<Oid> = ids.filter_map(oid).collect();
@@ -529,7 +531,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
         if hay.len() - at < needle.len() {
             return None;
         }
-        if &hay[at..at + needle.len()] == needle {
+        // most NULs end a file name: the byte after tells at once
+        if hay.get(at + 1) == needle.get(1) && &hay[at..at + needle.len()] == needle {
             return Some(at);
         }
         i = at + 1;
@@ -675,10 +678,13 @@ fn share_notes(log: &Log, mut hs: Vec<PackageHistory>) -> Vec<PackageHistory> {
 
 /// Which commits are ancestors of a commit. For a linear history (every commit's
 /// only parent is the next one in the log) that is an index comparison; with
-/// merges, a walk over parents, remembered per starting commit.
-struct Ancestry<'a> {
-    log: &'a Log,
+/// merges, a walk over parents (resolved to log indices once, so that a walk
+/// hashes nothing), remembered per starting commit.
+struct Ancestry {
     linear: bool,
+    /// Commit `c`'s parents are `parents[starts[c]..starts[c + 1]]`.
+    starts: Vec<u32>,
+    parents: Vec<u32>,
     cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Vec<bool>>>>,
 }
 
@@ -697,15 +703,25 @@ impl Ancestors {
     }
 }
 
-impl<'a> Ancestry<'a> {
-    fn new(log: &'a Log) -> Ancestry<'a> {
+impl Ancestry {
+    fn new(log: &Log) -> Ancestry {
         let n = log.commits.len();
-        let linear = log.commits.iter().enumerate().all(|(i, c)| match c.parents.as_slice() {
-            [] => i + 1 == n,
-            [p] => log.by_hash.get(p) == Some(&((i + 1) as u32)),
-            _ => false,
-        });
-        Ancestry { log, linear, cache: Default::default() }
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut parents = Vec::with_capacity(n);
+        let mut linear = true;
+        for (i, c) in log.commits.iter().enumerate() {
+            starts.push(parents.len() as u32);
+            // a parent outside the log (a shallow cut) is no ancestor we can walk
+            let known: Vec<u32> = c.parents.iter().filter_map(|p| log.by_hash.get(p).copied()).collect();
+            linear &= match (c.parents.len(), known.as_slice()) {
+                (0, _) => i + 1 == n,
+                (1, [p]) => *p as usize == i + 1,
+                _ => false,
+            };
+            parents.extend(known);
+        }
+        starts.push(parents.len() as u32);
+        Ancestry { linear, starts, parents, cache: Default::default() }
     }
 
     fn of(&self, start: usize) -> Ancestors {
@@ -715,17 +731,14 @@ impl<'a> Ancestry<'a> {
         if let Some(set) = self.cache.borrow().get(&start) {
             return Ancestors::Set(set.clone());
         }
-        let mut seen = vec![false; self.log.commits.len()];
+        let mut seen = vec![false; self.starts.len() - 1];
         let mut stack = vec![start];
         seen[start] = true;
         while let Some(c) = stack.pop() {
-            for p in &self.log.commits[c].parents {
-                if let Some(&pi) = self.log.by_hash.get(p) {
-                    let pi = pi as usize;
-                    if !seen[pi] {
-                        seen[pi] = true;
-                        stack.push(pi);
-                    }
+            for &p in &self.parents[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                if !seen[p as usize] {
+                    seen[p as usize] = true;
+                    stack.push(p as usize);
                 }
             }
         }

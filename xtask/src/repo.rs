@@ -70,14 +70,24 @@ impl Repo {
 
     fn history_and_tags(&self, sh: &Shell) -> anyhow::Result<(Vec<PackageHistory>, Vec<Tag>)> {
         self.require_whole_history()?;
-        let log = history::read_log(&self.root, &self.ws.packages, self.config.convention)?;
-        let tags = history::read_tags(sh, &self.root)?;
+        let (log, tags) = self.log_and_tags()?;
         if tags.is_empty() {
             self.require_remote_tags(sh)?;
         }
         let groups = crate::tags::tag_groups(&self.config, &self.ws);
         let patterns = |i: usize| crate::tags::tag_patterns(&self.config, &self.ws.packages[i], groups[i]);
         Ok((history::analyze(&log, &tags, &self.ws.packages, &patterns), tags))
+    }
+
+    /// The log and the tags, read at once: `for-each-ref` (thousands of tags
+    /// in a large repository) runs on its own thread while the log streams.
+    fn log_and_tags(&self) -> anyhow::Result<(history::Log, Vec<Tag>)> {
+        std::thread::scope(|s| {
+            let tags = s.spawn(|| history::read_tags(&Shell::new()?, &self.root));
+            let log = history::read_log(&self.root, &self.ws.packages, self.config.convention);
+            let tags = tags.join().map_err(|_| anyhow::anyhow!("reading the tags panicked"))?;
+            Ok((log?, tags?))
+        })
     }
 
     /// `XR048`: a shallow clone (CI's default checkout) would plan every

@@ -12,7 +12,10 @@ use crate::workspace::{Package, Workspace};
 /// The version part of `tag` when it matches `pattern` (a template whose
 /// `{name}` is filled in): `core-v{version}` matches `core-v1.2.0` with `1.2.0`.
 pub fn match_tag<'a>(pattern: &str, tag: &'a str) -> Option<&'a str> {
-    let (prefix, suffix) = pattern.split_once("{version}")?;
+    // plan matches every tag against every package's patterns: a char search,
+    // not `split_once("{version}")`, which builds a substring searcher each call
+    let at = pattern.match_indices('{').map(|(i, _)| i).find(|&i| pattern[i..].starts_with("{version}"))?;
+    let (prefix, suffix) = (&pattern[..at], &pattern[at + "{version}".len()..]);
     let v = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
     (!v.is_empty()).then_some(v)
 }
