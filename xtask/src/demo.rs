@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 use xshell::{cmd, Shell};
 
+use crate::commands;
 use crate::error::Code;
+use crate::flags::{ChangelogFormat, PlanFormat};
+use crate::graph;
+use crate::repo::Repo;
 use crate::shell;
 
 macro_rules! bundle {
@@ -95,34 +99,15 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             println!("  {line}");
         }
         println!("\n== cargo xtask plan ==\n");
-        crate::run_command(
-            sh,
-            Some(&dir),
-            None,
-            crate::flags::Command::Plan { format: crate::flags::PlanFormat::Table, opts: Default::default() },
-        )?;
+        let repo = || Repo::load(Some(&dir), None);
+        commands::plan(sh, &repo()?, PlanFormat::Table, &Default::default())?;
         println!("\n== cargo xtask graph --format ascii ==\n");
-        crate::run_command(
-            sh,
-            Some(&dir),
-            None,
-            crate::flags::Command::Graph { format: crate::graph::Format::Ascii, deps: None, rdeps: None },
-        )?;
+        commands::graph(&repo()?, graph::Format::Ascii, None, None)?;
         println!("\n== cargo xtask graph (levels: each level only needs the ones above) ==\n");
-        crate::run_command(
-            sh,
-            Some(&dir),
-            None,
-            crate::flags::Command::Graph { format: crate::graph::Format::Levels, deps: None, rdeps: None },
-        )?;
+        commands::graph(&repo()?, graph::Format::Levels, None, None)?;
         println!("\n== cargo xtask changelog --package acme-core (what the release adds to its CHANGELOG.md) ==\n");
         let only_core = crate::plan::Options { packages: vec!["acme-core".into()], ..Default::default() };
-        crate::run_command(
-            sh,
-            Some(&dir),
-            None,
-            crate::flags::Command::Changelog { format: crate::flags::ChangelogFormat::Markdown, opts: only_core },
-        )?;
+        commands::changelog(sh, &repo()?, ChangelogFormat::Markdown, &only_core)?;
         println!("\n== cargo xtask release --dry-run --offline --no-push ==\n");
         let release = crate::release::Options {
             mode: crate::shell::Mode::DryRun,
@@ -130,7 +115,7 @@ pub fn run(sh: &Shell, keep: bool) -> anyhow::Result<()> {
             no_push: true,
             ..Default::default()
         };
-        if let Err(err) = crate::run_command(sh, Some(&dir), None, crate::flags::Command::Release(release)) {
+        if let Err(err) = crate::release::run(sh, Some(&dir), None, &release) {
             // a machine without uv, for instance: the dry run still shows every step
             eprint!("{}", crate::error::render(&err).1);
         }
