@@ -11,7 +11,7 @@ use crate::config::check_ref_name;
 use crate::error::{Code, Failure};
 use crate::repo::Repo;
 use crate::version::{same_version, Ecosystem};
-use crate::workspace::{join_rel, pep508::normalize};
+use crate::workspace::{join_rel, pep508::normalize, Workspace};
 
 #[derive(Debug, Serialize)]
 pub struct Check {
@@ -28,68 +28,98 @@ pub struct Problem {
     pub help: String,
 }
 
+/// Every check, in the order the report lists them.
 pub fn run(repo: &Repo) -> Vec<Check> {
     let ws = &repo.ws;
-    let mut checks: Vec<Check> = vec![];
-    let mut add =
-        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
-    let problem = |code: Code, package: &str, message: String, help: String| Problem {
-        code: code.id(),
-        package: package.to_string(),
-        message,
-        help,
-    };
+    let sh = xshell::Shell::new().ok();
+    vec![
+        fails("cycles", cycle_problems(repo)),
+        fails("unknown-members", issue_problems(ws, &[Code::UnknownMember], false)),
+        warns("membership", membership_warnings(ws)),
+        fails("versions", version_problems(ws)),
+        fails("requirements", requirement_problems(ws)),
+        fails("metadata", metadata_problems(ws)),
+        fails("lockfiles", lockfile_problems(repo)),
+        fails("tags", tag_problems(repo)),
+    ]
+    .into_iter()
+    .chain(release_tag_warnings(repo, sh.as_ref()))
+    .chain([
+        fails("groups", group_problems(repo)),
+        fails("changelogs", changelog_problems(repo)),
+        fails("version-places", version_place_problems(repo)),
+    ])
+    .collect()
+}
 
-    // graph: cycles and self-dependencies
-    let mut graph_problems = vec![];
+/// A check that fails when it has problems.
+fn fails(name: &'static str, problems: Vec<Problem>) -> Check {
+    Check { name, ok: problems.is_empty(), problems }
+}
+
+/// A check whose problems are warnings: it passes whatever it finds.
+fn warns(name: &'static str, problems: Vec<Problem>) -> Check {
+    Check { name, ok: true, problems }
+}
+
+fn problem(code: Code, package: &str, message: String, help: String) -> Problem {
+    Problem { code: code.id(), package: package.to_string(), message, help }
+}
+
+/// The dependency graph: cycles and self-dependencies.
+fn cycle_problems(repo: &Repo) -> Vec<Problem> {
+    let mut out = vec![];
     if let Err(e) = repo.graph() {
         if let Some(f) = e.downcast_ref::<Failure>() {
-            graph_problems.push(problem(f.code, "", f.cause.clone(), f.help.clone()));
+            out.push(problem(f.code, "", f.cause.clone(), f.help.clone()));
         }
     }
-    add("cycles", graph_problems);
+    out
+}
 
-    let issues = |codes: &[Code], warning: bool| -> Vec<Problem> {
-        ws.issues
-            .iter()
-            .filter(|i| codes.contains(&i.code) && i.warning == warning)
-            .map(|i| problem(i.code, &i.package, i.message.clone(), i.help.clone()))
-            .collect()
-    };
-    let from_issues = |codes: &[Code]| issues(codes, false);
-    add("unknown-members", from_issues(&[Code::UnknownMember]));
-    // warnings: uv ignores a members entry that matches nothing (and a source no member requires), so
-    // the release does too
-    let mut warnings = from_issues(&[Code::MemberGlob]);
-    warnings.extend(issues(&[Code::MemberGlob, Code::UnknownMember], true));
-    checks.push(Check { name: "membership", ok: true, problems: warnings });
-    let mut add =
-        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
-    add(
-        "versions",
-        from_issues(&[
-            Code::InvalidVersion,
-            Code::MissingVersion,
-            Code::DynamicVersion,
-            Code::VersionPattern,
-            Code::DynamicDependencies,
-            Code::ManifestSyntax,
-        ])
-        .into_iter()
-        .chain(ws.packages.iter().filter(|p| p.unpublishable.is_none()).filter_map(|p| {
-            let local = p.version.as_ref()?.local()?;
-            Some(problem(
-                Code::LocalVersion,
-                &p.name,
-                format!("{} {} has a local version part (`+{local}`), which PyPI refuses", p.name, p.version_text),
-                format!("remove `+{local}` from the version in {}", p.manifest),
-            ))
-        }))
-        .collect(),
-    );
+/// The workspace discovery's issues with one of `codes`, errors or warnings.
+fn issue_problems(ws: &Workspace, codes: &[Code], warning: bool) -> Vec<Problem> {
+    ws.issues
+        .iter()
+        .filter(|i| codes.contains(&i.code) && i.warning == warning)
+        .map(|i| problem(i.code, &i.package, i.message.clone(), i.help.clone()))
+        .collect()
+}
 
-    // internal requirements must admit the dependency's current version
-    let mut reqs = vec![];
+/// Warnings: uv ignores a members entry that matches nothing (and a source no
+/// member requires), so the release does too.
+fn membership_warnings(ws: &Workspace) -> Vec<Problem> {
+    let mut out = issue_problems(ws, &[Code::MemberGlob], false);
+    out.extend(issue_problems(ws, &[Code::MemberGlob, Code::UnknownMember], true));
+    out
+}
+
+/// Versions that do not parse or cannot be read, and local versions PyPI refuses.
+fn version_problems(ws: &Workspace) -> Vec<Problem> {
+    let codes = [
+        Code::InvalidVersion,
+        Code::MissingVersion,
+        Code::DynamicVersion,
+        Code::VersionPattern,
+        Code::DynamicDependencies,
+        Code::ManifestSyntax,
+    ];
+    let local = ws.packages.iter().filter(|p| p.unpublishable.is_none()).filter_map(|p| {
+        let local = p.version.as_ref()?.local()?;
+        Some(problem(
+            Code::LocalVersion,
+            &p.name,
+            format!("{} {} has a local version part (`+{local}`), which PyPI refuses", p.name, p.version_text),
+            format!("remove `+{local}` from the version in {}", p.manifest),
+        ))
+    });
+    issue_problems(ws, &codes, false).into_iter().chain(local).collect()
+}
+
+/// Internal requirements must admit the dependency's current version (and a
+/// published crate's path dependency needs a version).
+fn requirement_problems(ws: &Workspace) -> Vec<Problem> {
+    let mut out = vec![];
     for p in &ws.packages {
         for d in &p.deps {
             let Some(j) = ws.dep_index(p, d) else {
@@ -99,7 +129,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 continue;
             };
             if !d.req.admits(v) {
-                reqs.push(problem(
+                out.push(problem(
                     Code::InvalidVersion,
                     &p.name,
                     format!("requires {} `{}` but {} is at {v} ({})", d.name, d.req_text, d.name, p.manifest),
@@ -111,7 +141,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
                 && d.kind != crate::workspace::DepKind::Dev
                 && p.unpublishable.is_none()
             {
-                reqs.push(problem(
+                out.push(problem(
                     Code::InvalidVersion,
                     &p.name,
                     format!("path dependency on {} has no version; cargo cannot publish it ({})", d.name, p.manifest),
@@ -120,13 +150,15 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             }
         }
     }
-    add("requirements", reqs);
+    out
+}
 
-    // metadata a registry wants
-    let mut meta = vec![];
+/// Metadata a registry wants: a description and a license.
+fn metadata_problems(ws: &Workspace) -> Vec<Problem> {
+    let mut out = vec![];
     for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
         if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            meta.push(problem(
+            out.push(problem(
                 Code::ConfigValue,
                 &p.name,
                 format!("no description in {}", p.manifest),
@@ -139,7 +171,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             } else {
                 "`license` (or a License classifier)"
             };
-            meta.push(problem(
+            out.push(problem(
                 Code::ConfigValue,
                 &p.name,
                 format!("no license in {}", p.manifest),
@@ -147,12 +179,13 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             ));
         }
     }
-    add("metadata", meta);
+    out
+}
 
-    add("lockfiles", lockfile_problems(repo));
-
-    // tag names for the current versions must be valid refs
-    let mut tags = vec![];
+/// Tag names for the current versions must be valid refs, one package's each.
+fn tag_problems(repo: &Repo) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
     let tag_groups = crate::tags::tag_groups(&repo.config, ws);
     // each package's tag at its current version, and that version
     let current: Vec<(String, String)> = (ws.packages.iter().enumerate())
@@ -161,7 +194,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
     for (i, p) in ws.packages.iter().enumerate() {
         let (t, key) = crate::tags::tag_of(&repo.config, p, tag_groups[i], &p.version_text);
         if let Err(why) = check_ref_name(&t) {
-            tags.push(problem(
+            out.push(problem(
                 Code::TagFormat,
                 &p.name,
                 format!("tag `{t}` {why}"),
@@ -171,7 +204,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
         // reported once, on the later ecosystem
         let earlier = |k: usize| (ws.packages[k].ecosystem < p.ecosystem || k == i).then(|| current[k].clone());
         if let Some(q) = crate::tags::twin(ws, &tag_groups, i, earlier).map(|k| &ws.packages[k]) {
-            tags.push(problem(
+            out.push(problem(
                 Code::TagCollision,
                 &p.name,
                 format!(
@@ -185,25 +218,28 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             ));
         }
     }
-    tags.extend(
+    out.extend(
         crate::tags::umbrella_problems(&repo.config, ws).into_iter().map(|f| problem(f.code, "", f.cause, f.help)),
     );
-    add("tags", tags);
-    // a warning: tags that look like releases, none of them read
-    let sh = xshell::Shell::new().ok();
-    let all_tags = sh.as_ref().and_then(|sh| crate::history::read_tags(sh, &repo.root).ok()).unwrap_or_default();
+    out
+}
+
+/// Two warnings from the repository's tags: tags that look like releases, none
+/// of them read ("release-tags"), and a manifest behind its last tag (the plan
+/// starts from the tag's version: "tag-versions").
+fn release_tag_warnings(repo: &Repo, sh: Option<&xshell::Shell>) -> [Check; 2] {
+    let all_tags = sh.and_then(|sh| crate::history::read_tags(sh, &repo.root).ok()).unwrap_or_default();
     let unread = repo.unread_tags(&all_tags, repo.reads_any(&all_tags));
     let unread = unread.into_iter().map(|f| problem(f.code, "", f.cause, f.help)).collect();
-    checks.push(Check { name: "release-tags", ok: true, problems: unread });
-    // a warning: a manifest behind its last tag (the plan starts from the tag's version)
-    let behind = sh.as_ref().map(|sh| repo.behind_tags(sh, &all_tags)).unwrap_or_default();
+    let behind = sh.map(|sh| repo.behind_tags(sh, &all_tags)).unwrap_or_default();
     let behind = behind.into_iter().map(|(name, f)| problem(f.code, &name, f.cause, f.help)).collect();
-    checks.push(Check { name: "tag-versions", ok: true, problems: behind });
-    let mut add =
-        |name: &'static str, problems: Vec<Problem>| checks.push(Check { name, ok: problems.is_empty(), problems });
+    [warns("release-tags", unread), warns("tag-versions", behind)]
+}
 
-    // synchronized groups share one version
-    let mut groups = vec![];
+/// Synchronized groups share one version and name known packages.
+fn group_problems(repo: &Repo) -> Vec<Problem> {
+    let ws = &repo.ws;
+    let mut out = vec![];
     for g in repo.config.groups.iter().filter(|g| g.umbrella.is_none()) {
         let versions: Vec<(String, String)> = g
             .members
@@ -223,7 +259,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             .collect();
         if versions.windows(2).any(|w| w[0].1 != w[1].1) {
             let list: Vec<String> = versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
-            groups.push(problem(
+            out.push(problem(
                 Code::ConfigValue,
                 &g.name,
                 format!("group `{}` members differ: {}", g.name, list.join(", ")),
@@ -232,7 +268,7 @@ pub fn run(repo: &Repo) -> Vec<Check> {
         }
         for m in &g.members {
             if ws.index_of(m).is_none() {
-                groups.push(problem(
+                out.push(problem(
                     Code::UnknownPackage,
                     &g.name,
                     format!("group `{}` names unknown package `{m}`", g.name),
@@ -241,23 +277,23 @@ pub fn run(repo: &Repo) -> Vec<Check> {
             }
         }
     }
-    add("groups", groups);
-    add("changelogs", changelog_problems(repo));
+    out
+}
 
-    // the version wherever else it is written
-    let mut places = vec![];
-    for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
-        for (literal, message) in crate::version_files::disagreements(&repo.root, &repo.config, ws, p) {
+/// The version wherever else it is written ([[version-files]]).
+fn version_place_problems(repo: &Repo) -> Vec<Problem> {
+    let mut out = vec![];
+    for p in repo.ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
+        for (literal, message) in crate::version_files::disagreements(&repo.root, &repo.config, &repo.ws, p) {
             let (code, help) = if literal {
                 (Code::VersionLiteralDiffers, format!("set it to {} (the release then moves both)", p.version_text))
             } else {
                 (Code::VersionFileNoMatch, "fix the file or the [[version-files]] entry".to_string())
             };
-            places.push(problem(code, &p.name, message, help));
+            out.push(problem(code, &p.name, message, help));
         }
     }
-    add("version-places", places);
-    checks
+    out
 }
 
 /// Each package's changelog parses and its newest section is the manifest's

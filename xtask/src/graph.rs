@@ -209,8 +209,46 @@ pub enum Format {
 
 /// What the `graph` command prints, for the packages in `show` (release order kept).
 pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: Format) -> String {
-    let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
-    let label = |i: usize| {
+    let view = View::new(ws, graph, show);
+    match format {
+        Format::Levels => view.levels(),
+        Format::Ascii => view.ascii(),
+        Format::Dot => view.dot(),
+        Format::Mermaid => view.mermaid(),
+        Format::Json => view.json(),
+    }
+}
+
+/// The part of the graph `render` draws: the packages in `show` and the edges
+/// between two of them.
+struct View<'a> {
+    ws: &'a Workspace,
+    graph: &'a Graph,
+    show: &'a BTreeSet<usize>,
+    /// The packages shown, in release order.
+    order: Vec<usize>,
+    /// maturin: the Python package and the crate it is built from (not an
+    /// order: the build compiles the crate).
+    pairs: Vec<(usize, usize)>,
+    edges: Vec<(usize, usize)>,
+    dropped: Vec<(usize, usize)>,
+}
+
+impl<'a> View<'a> {
+    fn new(ws: &'a Workspace, graph: &'a Graph, show: &'a BTreeSet<usize>) -> View<'a> {
+        let order: Vec<usize> = graph.order.iter().copied().filter(|i| show.contains(i)).collect();
+        let pairs: Vec<(usize, usize)> =
+            order.iter().filter_map(|&i| Some((i, ws.maturin_crate(i)?))).filter(|(_, j)| show.contains(j)).collect();
+        let edges: Vec<(usize, usize)> =
+            graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
+        let dropped: Vec<(usize, usize)> =
+            graph.dropped.iter().copied().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
+        View { ws, graph, show, order, pairs, edges, dropped }
+    }
+
+    /// A package's line: name, version, ecosystem, and the crate it is built from.
+    fn label(&self, i: usize) -> String {
+        let ws = self.ws;
         let p = &ws.packages[i];
         let outside = p.built_from.as_ref().filter(|b| !b.member && !b.name.is_empty());
         let from = match (built_from(ws, i), outside) {
@@ -219,19 +257,15 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: For
             (None, None) => String::new(),
         };
         format!("{} {} ({}{from})", p.name, shown_version(p), p.ecosystem.as_str())
-    };
-    // maturin: the Python package and the crate it is built from (not an order: the build compiles the crate)
-    let pairs: Vec<(usize, usize)> =
-        order.iter().filter_map(|&i| Some((i, ws.maturin_crate(i)?))).filter(|(_, j)| show.contains(j)).collect();
-    let edges: Vec<(usize, usize)> =
-        graph.edges().into_iter().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
-    let dropped: Vec<(usize, usize)> =
-        graph.dropped.iter().copied().filter(|(a, b)| show.contains(a) && show.contains(b)).collect();
-    let dropped_text = || {
+    }
+
+    /// The note under the text formats on optional edges left out of the order.
+    fn dropped_text(&self) -> String {
+        let graph = self.graph;
         let mut s = String::new();
-        if !dropped.is_empty() {
+        if !self.dropped.is_empty() {
             s.push_str("\noptional dependencies left out of the order (they would close a cycle):\n");
-            for (a, b) in &dropped {
+            for (a, b) in &self.dropped {
                 let _ = writeln!(
                     s,
                     "  {} -> {} (extra; {} is published after {})",
@@ -243,144 +277,154 @@ pub fn render(ws: &Workspace, graph: &Graph, show: &BTreeSet<usize>, format: For
             }
         }
         s
-    };
-    let mut out = String::new();
-    match format {
-        Format::Levels => {
-            let max = order.iter().map(|&i| graph.levels[i]).max().unwrap_or(0);
-            for level in 0..=max {
-                let at: Vec<String> = order.iter().filter(|&&i| graph.levels[i] == level).map(|&i| label(i)).collect();
-                if at.is_empty() {
-                    continue;
+    }
+
+    /// `--format levels`: the packages by topological level.
+    fn levels(&self) -> String {
+        let levels = &self.graph.levels;
+        let mut out = String::new();
+        let max = self.order.iter().map(|&i| levels[i]).max().unwrap_or(0);
+        for level in 0..=max {
+            let at: Vec<String> = self.order.iter().filter(|&&i| levels[i] == level).map(|&i| self.label(i)).collect();
+            if at.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "level {level}:");
+            for l in at {
+                let _ = writeln!(out, "  {l}");
+            }
+        }
+        out.push_str(&self.dropped_text());
+        out
+    }
+
+    /// `--format ascii`: each package that nothing shown depends on is a root;
+    /// its dependencies hang below it.
+    fn ascii(&self) -> String {
+        let graph = self.graph;
+        let mut out = String::new();
+        let mut roots: Vec<usize> =
+            self.order.iter().copied().filter(|&i| !self.edges.iter().any(|&(_, b)| b == i)).collect();
+        roots.sort_by(|a, b| graph.name(*a).cmp(graph.name(*b)));
+        let mut printed = BTreeSet::new();
+        for r in roots {
+            let _ = writeln!(out, "{}", self.label(r));
+            tree(self.ws, graph, self.show, r, "", &mut printed, &mut out);
+        }
+        out.push_str(&self.dropped_text());
+        out
+    }
+
+    /// `--format dot`: Graphviz, dependencies below their dependents.
+    fn dot(&self) -> String {
+        let graph = self.graph;
+        let mut out = String::from("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
+        for &i in &self.order {
+            let p = &self.ws.packages[i];
+            let shape = if p.ecosystem.as_str() == "cargo" { "box" } else { "ellipse" };
+            let _ =
+                writeln!(out, "  \"{}\" [label=\"{}\\n{}\", shape={shape}];", graph.name(i), p.name, shown_version(p));
+        }
+        for (a, b) in &self.edges {
+            let style = if graph.optional.contains(&(*a, *b)) { " [style=dashed, label=\"optional\"]" } else { "" };
+            let _ = writeln!(out, "  \"{}\" -> \"{}\"{style};", graph.name(*a), graph.name(*b));
+        }
+        for (a, b) in &self.dropped {
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [style=dotted, constraint=false, label=\"optional, dropped: cycle\"];",
+                graph.name(*a),
+                graph.name(*b)
+            );
+        }
+        for (a, b) in &self.pairs {
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [style=dashed, constraint=false, label=\"built from\"];",
+                graph.name(*a),
+                graph.name(*b)
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// `--format mermaid`: a Mermaid flowchart, dependencies below their dependents.
+    fn mermaid(&self) -> String {
+        let mut out = String::from("graph BT\n");
+        let id = |i: usize| format!("n{i}");
+        for &i in &self.order {
+            let p = &self.ws.packages[i];
+            let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, shown_version(p));
+        }
+        for (a, b) in &self.edges {
+            if self.graph.optional.contains(&(*a, *b)) {
+                let _ = writeln!(out, "  {} -. optional .-> {}", id(*a), id(*b));
+            } else {
+                let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
+            }
+        }
+        for (a, b) in &self.dropped {
+            let _ = writeln!(out, "  {} -. dropped .-> {}", id(*a), id(*b));
+        }
+        for (a, b) in &self.pairs {
+            let _ = writeln!(out, "  {} -. built from .-> {}", id(*a), id(*b));
+        }
+        out
+    }
+
+    /// `--format json`: packages, edges, and (when there are any) maturin pairs
+    /// and dropped edges.
+    fn json(&self) -> String {
+        let graph = self.graph;
+        let packages: Vec<serde_json::Value> = self.order.iter().map(|&i| self.package_json(i)).collect();
+        let edge = |a: usize, b: usize| serde_json::json!({"from": graph.name(a), "to": graph.name(b)});
+        let edges: Vec<serde_json::Value> = (self.edges.iter())
+            .map(|&(a, b)| {
+                let mut e = edge(a, b);
+                if graph.optional.contains(&(a, b)) {
+                    e["optional"] = true.into();
                 }
-                let _ = writeln!(out, "level {level}:");
-                for l in at {
-                    let _ = writeln!(out, "  {l}");
-                }
-            }
-            out.push_str(&dropped_text());
-        }
-        Format::Ascii => {
-            // each package that nothing shown depends on is a root; its dependencies hang below it
-            let roots: Vec<usize> = order.iter().copied().filter(|&i| !edges.iter().any(|&(_, b)| b == i)).collect();
-            let mut roots = roots;
-            roots.sort_by(|a, b| graph.name(*a).cmp(graph.name(*b)));
-            let mut printed = BTreeSet::new();
-            for r in roots {
-                let _ = writeln!(out, "{}", label(r));
-                tree(ws, graph, show, r, "", &mut printed, &mut out);
-            }
-            out.push_str(&dropped_text());
-        }
-        Format::Dot => {
-            out.push_str("digraph dependencies {\n  rankdir=BT;\n  node [shape=box];\n");
-            for &i in &order {
-                let p = &ws.packages[i];
-                let shape = if p.ecosystem.as_str() == "cargo" { "box" } else { "ellipse" };
-                let _ = writeln!(
-                    out,
-                    "  \"{}\" [label=\"{}\\n{}\", shape={shape}];",
-                    graph.name(i),
-                    p.name,
-                    shown_version(p)
-                );
-            }
-            for (a, b) in &edges {
-                let style = if graph.optional.contains(&(*a, *b)) { " [style=dashed, label=\"optional\"]" } else { "" };
-                let _ = writeln!(out, "  \"{}\" -> \"{}\"{style};", graph.name(*a), graph.name(*b));
-            }
-            for (a, b) in &dropped {
-                let _ = writeln!(
-                    out,
-                    "  \"{}\" -> \"{}\" [style=dotted, constraint=false, label=\"optional, dropped: cycle\"];",
-                    graph.name(*a),
-                    graph.name(*b)
-                );
-            }
-            for (a, b) in &pairs {
-                let _ = writeln!(
-                    out,
-                    "  \"{}\" -> \"{}\" [style=dashed, constraint=false, label=\"built from\"];",
-                    graph.name(*a),
-                    graph.name(*b)
-                );
-            }
-            out.push_str("}\n");
-        }
-        Format::Mermaid => {
-            out.push_str("graph BT\n");
-            let id = |i: usize| format!("n{i}");
-            for &i in &order {
-                let p = &ws.packages[i];
-                let _ = writeln!(out, "  {}[\"{} {}\"]", id(i), p.name, shown_version(p));
-            }
-            for (a, b) in &edges {
-                if graph.optional.contains(&(*a, *b)) {
-                    let _ = writeln!(out, "  {} -. optional .-> {}", id(*a), id(*b));
-                } else {
-                    let _ = writeln!(out, "  {} --> {}", id(*a), id(*b));
-                }
-            }
-            for (a, b) in &dropped {
-                let _ = writeln!(out, "  {} -. dropped .-> {}", id(*a), id(*b));
-            }
-            for (a, b) in &pairs {
-                let _ = writeln!(out, "  {} -. built from .-> {}", id(*a), id(*b));
-            }
-        }
-        Format::Json => {
-            let packages: Vec<serde_json::Value> = order
-                .iter()
-                .map(|&i| {
-                    let p = &ws.packages[i];
-                    let dev: BTreeSet<&str> =
-                        p.deps.iter().filter(|d| d.kind == DepKind::Dev).map(|d| d.name.as_str()).collect();
-                    serde_json::json!({
-                        "name": p.name,
-                        "ecosystem": p.ecosystem,
-                        "version": shown_version(p),
-                        "path": p.dir,
-                        "level": graph.levels[i],
-                        "dependencies": graph.deps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
-                        "dependents": graph.rdeps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
-                        "dev_dependencies": dev,
-                    })
-                })
+                e
+            })
+            .collect();
+        let mut doc = serde_json::json!({"packages": packages, "edges": edges});
+        if !self.pairs.is_empty() {
+            doc["built_from"] = (self.pairs.iter())
+                .map(|&(a, b)| serde_json::json!({"python": graph.name(a), "crate": graph.name(b), "via": "maturin"}))
                 .collect();
-            let edge = |a: usize, b: usize| serde_json::json!({"from": graph.name(a), "to": graph.name(b)});
-            let edges: Vec<serde_json::Value> = edges
-                .iter()
+        }
+        if !self.dropped.is_empty() {
+            doc["dropped_edges"] = (self.dropped.iter())
                 .map(|&(a, b)| {
                     let mut e = edge(a, b);
-                    if graph.optional.contains(&(a, b)) {
-                        e["optional"] = true.into();
-                    }
+                    e["optional"] = true.into();
+                    e["reason"] = "an optional dependency that would close a cycle: published after".into();
                     e
                 })
                 .collect();
-            let mut doc = serde_json::json!({"packages": packages, "edges": edges});
-            if !pairs.is_empty() {
-                doc["built_from"] = pairs
-                    .iter()
-                    .map(|&(a, b)| serde_json::json!({"python": graph.name(a), "crate": graph.name(b), "via": "maturin"}))
-                    .collect();
-            }
-            if !dropped.is_empty() {
-                doc["dropped_edges"] = dropped
-                    .iter()
-                    .map(|&(a, b)| {
-                        let mut e = edge(a, b);
-                        e["optional"] = true.into();
-                        e["reason"] = "an optional dependency that would close a cycle: published after".into();
-                        e
-                    })
-                    .collect();
-            }
-            out = serde_json::to_string_pretty(&doc).expect("JSON of strings");
-            out.push('\n');
         }
+        let mut out = serde_json::to_string_pretty(&doc).expect("JSON of strings");
+        out.push('\n');
+        out
     }
-    out
+
+    /// One package of `--format json`, its dependencies and dependents among those shown.
+    fn package_json(&self, i: usize) -> serde_json::Value {
+        let (graph, show) = (self.graph, self.show);
+        let p = &self.ws.packages[i];
+        let dev: BTreeSet<&str> = p.deps.iter().filter(|d| d.kind == DepKind::Dev).map(|d| d.name.as_str()).collect();
+        serde_json::json!({
+            "name": p.name,
+            "ecosystem": p.ecosystem,
+            "version": shown_version(p),
+            "path": p.dir,
+            "level": graph.levels[i],
+            "dependencies": graph.deps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
+            "dependents": graph.rdeps(i).iter().filter(|d| show.contains(d)).map(|&d| graph.name(d)).collect::<Vec<_>>(),
+            "dev_dependencies": dev,
+        })
+    }
 }
 
 /// A package's version as `graph` shows it: versions from git tags are only

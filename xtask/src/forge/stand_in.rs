@@ -236,106 +236,134 @@ fn route(
     body: &str,
     s: &mut State,
 ) -> (u16, String) {
+    if !authorized(flavor, token, headers) {
+        return unauthorized(flavor);
+    }
+    let Some(rest) = releases_path(flavor, path) else { return not_found() };
+    match (method, rest) {
+        ("POST", "") => create(flavor, body, s),
+        (m, rest) => existing(flavor, m, rest, s),
+    }
+}
+
+/// Where the releases shown live on the (made-up) web.
+const BASE: &str = "https://forge.example/o/r";
+
+fn not_found() -> (u16, String) {
+    (404, json(serde_json::json!({"message": "Not Found"})))
+}
+
+/// Whether the request carries the token the way the forge wants it.
+fn authorized(flavor: Flavor, token: &str, headers: &[(String, String)]) -> bool {
     let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let authorized = match flavor {
+    match flavor {
         Flavor::GitHub => header("authorization") == Some(&format!("Bearer {token}")),
         Flavor::Gitea => header("authorization") == Some(&format!("token {token}")),
         Flavor::GitLab => header("private-token") == Some(token),
-    };
-    if !authorized {
-        let message = match flavor {
-            Flavor::GitHub => "Bad credentials",
-            Flavor::Gitea => "token is required",
-            Flavor::GitLab => "401 Unauthorized",
-        };
-        return (401, json(serde_json::json!({ "message": message })));
     }
-    let not_found = || (404, json(serde_json::json!({"message": "Not Found"})));
-    // the repository prefix each forge uses
-    let rest = match flavor {
+}
+
+/// The forge's 401, in its words.
+fn unauthorized(flavor: Flavor) -> (u16, String) {
+    let message = match flavor {
+        Flavor::GitHub => "Bad credentials",
+        Flavor::Gitea => "token is required",
+        Flavor::GitLab => "401 Unauthorized",
+    };
+    (401, json(serde_json::json!({ "message": message })))
+}
+
+/// The path after the repository's releases endpoint (the repository prefix
+/// each forge uses), `None` for another repository or endpoint.
+fn releases_path(flavor: Flavor, path: &str) -> Option<&str> {
+    match flavor {
         Flavor::GitHub => path.strip_prefix("/repos/o/r/releases"),
         Flavor::Gitea => path.strip_prefix("/api/v1/repos/o/r/releases"),
         // the project path must be one URL-encoded segment
         Flavor::GitLab => path.strip_prefix("/api/v4/projects/group%2Fsub%2Fr/releases"),
+    }
+}
+
+/// `POST …/releases`: stores a new release, or refuses it as the forge does
+/// (no tag, a GitHub body too long, a tag that has a release).
+fn create(flavor: Flavor, body: &str, s: &mut State) -> (u16, String) {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let Some(tag) = v["tag_name"].as_str() else {
+        return (
+            422,
+            json(
+                serde_json::json!({"message": "Validation Failed", "errors": [{"field": "tag_name", "code": "missing_field"}]}),
+            ),
+        );
     };
-    let Some(rest) = rest else { return not_found() };
-    let base = "https://forge.example/o/r";
-    match (method, rest) {
-        ("POST", "") => {
-            let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-            let Some(tag) = v["tag_name"].as_str() else {
-                return (
-                    422,
-                    json(
-                        serde_json::json!({"message": "Validation Failed", "errors": [{"field": "tag_name", "code": "missing_field"}]}),
-                    ),
-                );
-            };
-            let text = if flavor == Flavor::GitLab { &v["description"] } else { &v["body"] };
-            let text = text.as_str().unwrap_or("").to_string();
-            if flavor == Flavor::GitHub && text.chars().count() > 125_000 {
-                return (
-                    422,
-                    json(
-                        serde_json::json!({"message": "Validation Failed", "errors": [{"field": "body", "code": "custom", "message": "body is too long (maximum is 125000 characters)"}]}),
-                    ),
-                );
-            }
-            if s.releases.iter().any(|r| r.tag == tag) {
-                return match flavor {
-                    Flavor::GitHub => (
-                        422,
-                        json(
-                            serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]}),
-                        ),
-                    ),
-                    Flavor::Gitea => {
-                        (409, json(serde_json::json!({"message": "Release is has no Tag: release already exists"})))
-                    }
-                    Flavor::GitLab => (409, json(serde_json::json!({"message": "Release already exists"}))),
-                };
-            }
-            let id = s.next_id;
-            s.next_id += 1;
-            let r = StoredRelease {
-                id,
-                tag: tag.to_string(),
-                name: v["name"].as_str().unwrap_or(tag).to_string(),
-                body: text,
-                prerelease: v["prerelease"].as_bool().unwrap_or(false),
-            };
-            let answer = release_json(flavor, base, &r);
-            s.releases.push(r);
-            (201, answer)
+    let text = if flavor == Flavor::GitLab { &v["description"] } else { &v["body"] };
+    let text = text.as_str().unwrap_or("").to_string();
+    if flavor == Flavor::GitHub && text.chars().count() > 125_000 {
+        return (
+            422,
+            json(
+                serde_json::json!({"message": "Validation Failed", "errors": [{"field": "body", "code": "custom", "message": "body is too long (maximum is 125000 characters)"}]}),
+            ),
+        );
+    }
+    if s.releases.iter().any(|r| r.tag == tag) {
+        return already_exists(flavor);
+    }
+    let id = s.next_id;
+    s.next_id += 1;
+    let r = StoredRelease {
+        id,
+        tag: tag.to_string(),
+        name: v["name"].as_str().unwrap_or(tag).to_string(),
+        body: text,
+        prerelease: v["prerelease"].as_bool().unwrap_or(false),
+    };
+    let answer = release_json(flavor, BASE, &r);
+    s.releases.push(r);
+    (201, answer)
+}
+
+/// The forge's refusal of a second release for a tag.
+fn already_exists(flavor: Flavor) -> (u16, String) {
+    match flavor {
+        Flavor::GitHub => (
+            422,
+            json(
+                serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]}),
+            ),
+        ),
+        Flavor::Gitea => (409, json(serde_json::json!({"message": "Release is has no Tag: release already exists"}))),
+        Flavor::GitLab => (409, json(serde_json::json!({"message": "Release already exists"}))),
+    }
+}
+
+/// GET or DELETE of one release. GitHub/Gitea: `/tags/{tag}` (GET) and
+/// `/{id}` (DELETE); GitLab: `/{tag}` (GET, DELETE).
+fn existing(flavor: Flavor, method: &str, rest: &str, s: &mut State) -> (u16, String) {
+    let by_tag = match flavor {
+        Flavor::GitLab => rest.strip_prefix('/').map(decode),
+        _ => rest.strip_prefix("/tags/").map(decode),
+    };
+    let by_id = match flavor {
+        Flavor::GitLab => None,
+        _ => rest.strip_prefix('/').and_then(|id| id.parse::<u64>().ok()),
+    };
+    let at = match (by_tag, by_id) {
+        (Some(tag), _) => s.releases.iter().position(|r| r.tag == tag),
+        (None, Some(id)) => s.releases.iter().position(|r| r.id == id),
+        _ => return not_found(),
+    };
+    let Some(at) = at else { return not_found() };
+    match method {
+        "GET" => (200, release_json(flavor, BASE, &s.releases[at])),
+        "DELETE" if flavor == Flavor::GitLab => {
+            let r = s.releases.remove(at);
+            (200, release_json(flavor, BASE, &r))
         }
-        (m, rest) => {
-            // GitHub/Gitea: /tags/{tag} (GET) and /{id} (DELETE); GitLab: /{tag} (GET, DELETE)
-            let by_tag = match flavor {
-                Flavor::GitLab => rest.strip_prefix('/').map(decode),
-                _ => rest.strip_prefix("/tags/").map(decode),
-            };
-            let by_id = match flavor {
-                Flavor::GitLab => None,
-                _ => rest.strip_prefix('/').and_then(|id| id.parse::<u64>().ok()),
-            };
-            let at = match (by_tag, by_id) {
-                (Some(tag), _) => s.releases.iter().position(|r| r.tag == tag),
-                (None, Some(id)) => s.releases.iter().position(|r| r.id == id),
-                _ => return not_found(),
-            };
-            let Some(at) = at else { return not_found() };
-            match m {
-                "GET" => (200, release_json(flavor, base, &s.releases[at])),
-                "DELETE" if flavor == Flavor::GitLab => {
-                    let r = s.releases.remove(at);
-                    (200, release_json(flavor, base, &r))
-                }
-                "DELETE" if by_id.is_some() => {
-                    s.releases.remove(at);
-                    (204, String::new())
-                }
-                _ => (405, json(serde_json::json!({"message": "Method Not Allowed"}))),
-            }
+        "DELETE" if by_id.is_some() => {
+            s.releases.remove(at);
+            (204, String::new())
         }
+        _ => (405, json(serde_json::json!({"message": "Method Not Allowed"}))),
     }
 }

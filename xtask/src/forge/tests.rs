@@ -1,4 +1,8 @@
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use super::*;
+use crate::config::ForgeConfig;
+use crate::error::Code;
 
 fn t(kind: Kind, repository: &str, web: &str, api: &str) -> ForgeTarget {
     ForgeTarget { kind, repository: repository.into(), web: web.into(), api: api.into() }

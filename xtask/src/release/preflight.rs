@@ -45,86 +45,140 @@ const PUBLISHED_BEFORE: &str =
 
 pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Result<Vec<Problem>> {
     let root = &repo.root;
-    let config = &repo.config;
-    let mut out = vec![];
     let has_cargo = plan.releases().any(|e| e.ecosystem == Ecosystem::Cargo);
     let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
+    let have_uv = have(sh, "uv");
+    let mut out = missing_tools(sh, has_python, has_cargo, have_uv);
+    out.extend(uncommitted_changes(sh, root));
+    let branch = git(sh, root, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    out.extend(branch_problems(repo, branch.as_deref()));
+    out.extend(shallow_clone(sh, root));
+    let (remote_problems, remote_tags) = remote_problems(sh, repo, opts, branch.as_deref());
+    out.extend(remote_problems);
+    out.extend(existing_tags(sh, repo, plan, &remote_tags));
+    // every changelog has a place for its section (the write step reads the same files)
+    out.extend(unplaced_changelogs(repo, plan)?);
+    out.extend(stale_lockfiles(sh, repo, plan, have_uv)?);
+    out.extend(version_literals(repo, plan));
+    out.extend(smoke_tests(repo));
+    out.extend(missing_credentials(repo, opts, has_python, has_cargo));
 
-    // tools
-    let have = |program: &str| shell::succeeds(cmd!(sh, "{program} --version"));
-    let have_uv = have("uv");
+    // planned versions must not be on the registries yet
+    if opts.offline {
+        println!("  --offline: registries not checked");
+        return Ok(out);
+    }
+    let registry = repo.config.cargo_registry.as_deref();
+    let index = match has_cargo.then(|| CargoIndex::resolve(root, registry)).transpose() {
+        Ok(i) => i,
+        Err(e) => {
+            out.push(problem(format!("{e}"), "configure the registry"));
+            None
+        }
+    };
+    out.extend(unpublished_dependencies(sh, repo, plan, index.as_ref()));
+    out.extend(already_published(sh, repo, plan, index.as_ref()));
+    Ok(out)
+}
+
+/// Whether `program --version` runs.
+fn have(sh: &Shell, program: &str) -> bool {
+    shell::succeeds(cmd!(sh, "{program} --version"))
+}
+
+/// The tools the planned releases need: uv for Python packages, cargo for crates.
+fn missing_tools(sh: &Shell, has_python: bool, has_cargo: bool, have_uv: bool) -> Vec<Problem> {
+    let mut out = vec![];
     if has_python && !have_uv {
         out.push(problem(
             "`uv` is not installed (needed to build and publish Python packages)",
             "install it: `pip install uv` (or see uv's documentation), then retry",
         ));
     }
-    if has_cargo && !have("cargo") {
+    if has_cargo && !have(sh, "cargo") {
         out.push(problem("`cargo` is not installed", "install a Rust toolchain with rustup"));
     }
+    out
+}
 
-    // work tree and branch
+/// The work tree is clean: a release commits exactly the version bumps.
+fn uncommitted_changes(sh: &Shell, root: &std::path::Path) -> Option<Problem> {
     match git(sh, root, &["status", "--porcelain", "--untracked-files=normal"]) {
         Some(s) if !s.is_empty() => {
             let files: Vec<&str> = s.lines().take(5).map(|l| l.get(3..).unwrap_or(l)).collect();
-            out.push(problem(
+            Some(problem(
                 format!("the work tree has uncommitted changes ({} file(s): {})", s.lines().count(), files.join(", ")),
                 "commit or stash them: a release commits exactly the version bumps",
-            ));
+            ))
         }
-        Some(_) => {}
-        None => out.push(problem("`git status` failed", "check the repository")),
+        Some(_) => None,
+        None => Some(problem("`git status` failed", "check the repository")),
     }
-    let branch = git(sh, root, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
-    match &branch {
-        None => out.push(problem("HEAD is detached", "check out one of the allowed branches: git switch main")),
-        Some(b) => {
-            let allowed = config.allow_branches.iter().any(|pat| glob::Pattern::new(pat).is_ok_and(|p| p.matches(b)));
-            if !allowed {
-                out.push(problem(
-                    format!("branch `{b}` is not allowed to release (allowed: {})", config.allow_branches.join(", ")),
-                    "switch to an allowed branch, or add it to [release] allow-branches",
-                ));
-            }
-        }
-    }
-    if git(sh, root, &["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true") {
-        out.push(problem("the clone is shallow: history and tags are incomplete", "git fetch --unshallow --tags"));
-    }
+}
 
-    // the remote: exists, we are not behind, planned tags are not there
-    let remote = &config.remote;
-    let remote_exists = git(sh, root, &["remote", "get-url", remote]).is_some();
-    let mut remote_tags = String::new();
-    if !remote_exists {
+/// HEAD is on a branch, one of [release] allow-branches.
+fn branch_problems(repo: &Repo, branch: Option<&str>) -> Option<Problem> {
+    let config = &repo.config;
+    let Some(b) = branch else {
+        return Some(problem("HEAD is detached", "check out one of the allowed branches: git switch main"));
+    };
+    let allowed = config.allow_branches.iter().any(|pat| glob::Pattern::new(pat).is_ok_and(|p| p.matches(b)));
+    (!allowed).then(|| {
+        problem(
+            format!("branch `{b}` is not allowed to release (allowed: {})", config.allow_branches.join(", ")),
+            "switch to an allowed branch, or add it to [release] allow-branches",
+        )
+    })
+}
+
+/// The clone has its whole history and tags.
+fn shallow_clone(sh: &Shell, root: &std::path::Path) -> Option<Problem> {
+    (git(sh, root, &["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true"))
+        .then(|| problem("the clone is shallow: history and tags are incomplete", "git fetch --unshallow --tags"))
+}
+
+/// The remote exists (unless nothing is pushed) and the branch is not behind
+/// it; with the remote's tags (`git ls-remote` lines, empty when unread).
+fn remote_problems(sh: &Shell, repo: &Repo, opts: &Options, branch: Option<&str>) -> (Vec<Problem>, String) {
+    let root = &repo.root;
+    let remote = &repo.config.remote;
+    let mut out = vec![];
+    if git(sh, root, &["remote", "get-url", remote]).is_none() {
         if !opts.no_push {
             out.push(problem(
                 format!("there is no remote `{remote}` to push to"),
                 format!("add it (git remote add {remote} URL), set [release] remote, or pass --no-push"),
             ));
         }
-    } else if let Some(b) = &branch {
-        let head_ref = format!("refs/heads/{b}");
-        match git(sh, root, &["ls-remote", remote, &head_ref]) {
-            None => {
-                out.push(problem(format!("cannot reach the remote `{remote}`"), "check the network and the remote URL"))
-            }
-            Some(line) => {
-                if let Some(sha) = line.split_whitespace().next() {
-                    if git(sh, root, &["merge-base", "--is-ancestor", sha, "HEAD"]).is_none() {
-                        out.push(problem(
-                            format!("`{b}` is behind {remote}/{b}"),
-                            format!("git pull --rebase {remote} {b}, check the plan again, then release"),
-                        ));
-                    }
+        return (out, String::new());
+    }
+    let Some(b) = branch else { return (out, String::new()) };
+    let head_ref = format!("refs/heads/{b}");
+    match git(sh, root, &["ls-remote", remote, &head_ref]) {
+        None => {
+            out.push(problem(format!("cannot reach the remote `{remote}`"), "check the network and the remote URL"))
+        }
+        Some(line) => {
+            if let Some(sha) = line.split_whitespace().next() {
+                if git(sh, root, &["merge-base", "--is-ancestor", sha, "HEAD"]).is_none() {
+                    out.push(problem(
+                        format!("`{b}` is behind {remote}/{b}"),
+                        format!("git pull --rebase {remote} {b}, check the plan again, then release"),
+                    ));
                 }
             }
         }
-        remote_tags = git(sh, root, &["ls-remote", "--tags", "--refs", remote]).unwrap_or_default();
     }
-    let local_tags = git(sh, root, &["tag", "--list"]).unwrap_or_default();
-    let tags = plan.tags();
-    for t in &tags {
+    let remote_tags = git(sh, root, &["ls-remote", "--tags", "--refs", remote]).unwrap_or_default();
+    (out, remote_tags)
+}
+
+/// The planned tags are neither local nor on the remote (`remote_tags`).
+fn existing_tags(sh: &Shell, repo: &Repo, plan: &Plan, remote_tags: &str) -> Vec<Problem> {
+    let remote = &repo.config.remote;
+    let local_tags = git(sh, &repo.root, &["tag", "--list"]).unwrap_or_default();
+    let mut out = vec![];
+    for t in &plan.tags() {
         if local_tags.lines().any(|l| l == t) {
             // no unfinished release is recorded (a fresh release runs only then): nothing to resume
             out.push(problem(
@@ -138,12 +192,14 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             ));
         }
     }
+    out
+}
 
-    // every changelog has a place for its section (the write step reads the same files)
-    out.extend(unplaced_changelogs(repo, plan)?);
-
-    // the lockfiles the release updates are in sync (read-only checks); an
-    // ignored one is no part of the release
+/// The lockfiles the release updates are in sync (read-only checks); an
+/// ignored one is no part of the release.
+fn stale_lockfiles(sh: &Shell, repo: &Repo, plan: &Plan, have_uv: bool) -> anyhow::Result<Vec<Problem>> {
+    let root = &repo.root;
+    let mut out = vec![];
     for rel in crate::edits::lockfiles(sh, repo.tree(), plan)? {
         let dir = root.join(&rel);
         let dir = dir.parent().unwrap_or(root);
@@ -165,12 +221,13 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             ));
         }
     }
+    Ok(out)
+}
 
-    out.extend(version_literals(repo, plan));
-    out.extend(smoke_tests(repo));
-
-    // credentials: presence only, the values are never read or shown; a dry
-    // run publishes nothing and needs none
+/// Credentials: presence only, the values are never read or shown; a dry run
+/// publishes nothing and needs none.
+fn missing_credentials(repo: &Repo, opts: &Options, has_python: bool, has_cargo: bool) -> Vec<Problem> {
+    let mut out = vec![];
     let publishes = opts.mode.pick(false, true);
     if has_python && publishes && !registry::uv_has_credentials() {
         out.push(problem(
@@ -178,8 +235,8 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD (or UV_PUBLISH_TRUSTED_PUBLISHING=always in CI)",
         ));
     }
-    let registry = config.cargo_registry.as_deref();
-    if has_cargo && publishes && !registry::cargo_has_credentials(root, registry) {
+    let registry = repo.config.cargo_registry.as_deref();
+    if has_cargo && publishes && !registry::cargo_has_credentials(&repo.root, registry) {
         let var = registry.map_or("CARGO_REGISTRY_TOKEN".to_string(), |r| {
             format!("CARGO_REGISTRIES_{}_TOKEN", registry::env_name(r))
         });
@@ -188,24 +245,14 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             format!("set {var}, or run `cargo login`"),
         ));
     }
+    out
+}
 
-    // planned versions must not be on the registries yet
-    if opts.offline {
-        println!("  --offline: registries not checked");
-        return Ok(out);
-    }
-    let index = if has_cargo {
-        match CargoIndex::resolve(root, registry) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                out.push(problem(format!("{e}"), "configure the registry"));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    out.extend(unpublished_dependencies(sh, repo, plan, index.as_ref()));
+/// Planned versions a registry already has (the cargo registry only when its
+/// `index` resolved).
+fn already_published(sh: &Shell, repo: &Repo, plan: &Plan, index: Option<&CargoIndex>) -> Vec<Problem> {
+    let config = &repo.config;
+    let mut out = vec![];
     for e in plan.releases() {
         let version = e.next_version.as_deref().unwrap_or_default();
         match e.ecosystem {
@@ -226,7 +273,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
                 Err(err) => out.push(unreadable(&err, "check [python] index-url and the network")),
             },
             Ecosystem::Cargo => {
-                let Some(index) = &index else { continue };
+                let Some(index) = index else { continue };
                 match index.cksum(sh, &e.name, version) {
                     Ok(Some(_)) => out.push(problem(
                         format!("{} {version} is already on the cargo registry", e.name),
@@ -238,7 +285,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A `__version__` literal of a released Python package that is not its manifest's version: the

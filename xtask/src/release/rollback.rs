@@ -27,26 +27,47 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let repo = Repo::load(root, config)?;
     let root = &repo.root;
     let state = journal::state_dir(&git::git_dir(sh, root)?);
-    let record = last_release(&state)?;
-    let Some(j) = record else {
-        return Err(fail(
-            Code::NoRelease,
-            "no release is recorded in .git/xtask-release (last-release.json or journal.json)",
-            "delete tags by hand: git tag -d TAG && git push REMOTE --delete refs/tags/TAG",
-        ));
-    };
+    let j = recorded_release(&state)?;
     let ctx = Ctx::new(opts.mode, root.clone());
     // a dry run takes no lock
     let _lock = ctx.quietly(|| Lock::acquire(&state, false).map(Some))?;
-    let remote = &repo.config.remote;
     let mut manual: Vec<String> = vec![];
     println!("rolling back the release of {}", j.tags.join(", "));
     print!("{}", ctx.mode.pick("dry run: nothing is deleted or yanked\n\n", ""));
 
     // forge releases first: a release whose tag is gone turns into a draft
     forge_delete(sh, &ctx, &repo, &j, &mut manual)?;
+    delete_tags(sh, &ctx, &repo, &j)?;
+    if opts.yank {
+        yank(sh, &ctx, &repo, &j, &mut manual);
+    } else {
+        println!("versions stay on their registries (pass --yank to yank what can be yanked)");
+    }
+    if let Some(c) = &j.release_commit {
+        println!("the release commit {c} stays in history: `git revert {c}` undoes its version bumps");
+    }
+    record_rolled_back(&ctx, &state)?;
+    left_for_the_person(&manual)?;
+    println!("rollback {}", ctx.mode.pick("dry run complete", "complete"));
+    Ok(())
+}
 
-    // tags: local, then remote (only those that are there)
+/// The release to roll back; fails (NoRelease) when none is recorded.
+fn recorded_release(state: &Path) -> anyhow::Result<Journal> {
+    let Some(j) = last_release(state)? else {
+        return Err(fail(
+            Code::NoRelease,
+            "no release is recorded in .git/xtask-release (last-release.json or journal.json)",
+            "delete tags by hand: git tag -d TAG && git push REMOTE --delete refs/tags/TAG",
+        ));
+    };
+    Ok(j)
+}
+
+/// Deletes the release's tags: local, then remote (only those that are there).
+fn delete_tags(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal) -> anyhow::Result<()> {
+    let root = &repo.root;
+    let remote = &repo.config.remote;
     let local: Vec<String> = j.tags.iter().filter(|t| git::tag_commit(sh, root, t).is_some()).cloned().collect();
     if !local.is_empty() {
         ctx.exec(cmd!(sh, "git -C {root} tag -d {local...}"), Code::Git, "delete the tags by hand")?;
@@ -64,54 +85,59 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
             )?;
         }
     }
+    Ok(())
+}
 
-    if opts.yank {
-        for e in j.plan.releases() {
-            let version = e.next_version.clone().unwrap_or_default();
-            let name = &e.name;
-            match e.ecosystem {
-                Ecosystem::Cargo => {
-                    let registry = repo.config.cargo_registry_args();
-                    let result = ctx.exec(
-                        cmd!(sh, "cargo yank --quiet --version {version} {registry...} {name}"),
-                        Code::YankFailed,
-                        "yank by hand",
-                    );
-                    if let Err(err) = result {
-                        manual.push(format!(
-                            "{name} {version}: the cargo registry refused the yank ({}); yank it where the registry allows, or ask its operators",
-                            crate::config::one_line(&format!("{err}"))
-                        ));
-                    }
+/// `--yank`: yanks the released crates (`cargo yank`); what a registry refuses,
+/// and every Python upload (no yank API), is left for the person.
+fn yank(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) {
+    for e in j.plan.releases() {
+        let version = e.next_version.clone().unwrap_or_default();
+        let name = &e.name;
+        match e.ecosystem {
+            Ecosystem::Cargo => {
+                let registry = repo.config.cargo_registry_args();
+                let result = ctx.exec(
+                    cmd!(sh, "cargo yank --quiet --version {version} {registry...} {name}"),
+                    Code::YankFailed,
+                    "yank by hand",
+                );
+                if let Err(err) = result {
+                    manual.push(format!(
+                        "{name} {version}: the cargo registry refused the yank ({}); yank it where the registry allows, or ask its operators",
+                        crate::config::one_line(&format!("{err}"))
+                    ));
                 }
-                Ecosystem::Python => manual.push(format!(
-                    "{name} {version}: Python indexes have no yank API for uploads; yank it (PEP 592) in {}'s web interface, or delete the files where the index allows",
-                    repo.config.python_index_url
-                )),
             }
+            Ecosystem::Python => manual.push(format!(
+                "{name} {version}: Python indexes have no yank API for uploads; yank it (PEP 592) in {}'s web interface, or delete the files where the index allows",
+                repo.config.python_index_url
+            )),
         }
-    } else {
-        println!("versions stay on their registries (pass --yank to yank what can be yanked)");
     }
-    if let Some(c) = &j.release_commit {
-        println!("the release commit {c} stays in history: `git revert {c}` undoes its version bumps");
-    }
+}
+
+/// Renames the release's record to `rolled-back-TIME.json`.
+fn record_rolled_back(ctx: &Ctx, state: &Path) -> anyhow::Result<()> {
     let from = if state.join("journal.json").exists() { "journal.json" } else { "last-release.json" };
     let to = state.join(format!("rolled-back-{}.json", journal::now_unix()));
-    ctx.rename(&state.join(from), &to, "the release is recorded as rolled back")?;
-    if !manual.is_empty() {
-        eprintln!("left for you to do:");
-        for m in &manual {
-            eprintln!("  - {m}");
-        }
-        return Err(fail(
-            Code::RollbackIncomplete,
-            format!("rollback done except {} step(s) only a person can do (listed above)", manual.len()),
-            "do them by hand; the tags are already gone",
-        ));
+    ctx.rename(&state.join(from), &to, "the release is recorded as rolled back")
+}
+
+/// Lists the steps only a person can do; fails (RollbackIncomplete) when there are any.
+fn left_for_the_person(manual: &[String]) -> anyhow::Result<()> {
+    if manual.is_empty() {
+        return Ok(());
     }
-    println!("rollback {}", ctx.mode.pick("dry run complete", "complete"));
-    Ok(())
+    eprintln!("left for you to do:");
+    for m in manual {
+        eprintln!("  - {m}");
+    }
+    Err(fail(
+        Code::RollbackIncomplete,
+        format!("rollback done except {} step(s) only a person can do (listed above)", manual.len()),
+        "do them by hand; the tags are already gone",
+    ))
 }
 
 /// The last release: an unfinished journal, else `last-release.json`.
