@@ -150,9 +150,11 @@ fn own_lock(
     Ok(Some(c))
 }
 
-/// `/target` in `.gitignore`, unless git ignores it already.
-fn ignore_target(sh: &Shell, target: &Path) -> anyhow::Result<Option<Change>> {
-    if shell::succeeds(cmd!(sh, "git -C {target} check-ignore -q target")) {
+/// `/target` in `.gitignore`, unless git ignores it already: as a path or as a
+/// folder (`/target/` matches `target/` only, and no `target` folder may exist yet).
+pub(super) fn ignore_target(sh: &Shell, target: &Path) -> anyhow::Result<Option<Change>> {
+    let ignored = |path: &str| shell::succeeds(cmd!(sh, "git -C {target} check-ignore -q {path}"));
+    if ignored("target") || ignored("target/") {
         return Ok(None);
     }
     let mut c = change(target, ".gitignore", vec![], "cargo's build folder ignored", false)?;

@@ -61,3 +61,18 @@ fn roots() {
     let single = vec![(".".to_string(), doc("[package]\nname = \"one\"\n")), own[1].clone()];
     assert_eq!(cargo_root(&single).unwrap().value, ".");
 }
+
+#[test]
+fn a_target_folder_ignored_as_a_folder_is_ignored() {
+    // thiserror's .gitignore says `/target/`: a pattern for folders only, which
+    // `git check-ignore target` does not match while no `target` folder exists
+    let sh = xshell::Shell::new().unwrap();
+    let dir = crate::test_support::TempDir::new("init-ignore");
+    let root = &dir.0;
+    xshell::cmd!(sh, "git -C {root} init -q").run().unwrap();
+    for (ignore, added) in [("/target/\n", false), ("target/\n", false), ("/target\n", false), ("/dist/\n", true)] {
+        std::fs::write(root.join(".gitignore"), ignore).unwrap();
+        let change = super::changes::ignore_target(&sh, root).unwrap();
+        assert_eq!(change.is_some(), added, "{ignore:?}");
+    }
+}
