@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{DocumentMut, Item};
 
-use super::changes::{change, read_text, Change};
+use super::change::{change, read_text, Change};
 use super::{ALIAS, OWN_WORKSPACE};
 use crate::error::{fail, Code};
 

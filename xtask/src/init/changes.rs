@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use xshell::{cmd, Shell};
 
 use super::cargo_setup::{alias, register};
+use super::change::{change, read_text, Change};
 use super::{diff, lock};
 use crate::config::FILE_NAME;
 use crate::error::{fail, Code};
@@ -45,18 +46,6 @@ fn xtask_files(sh: &Shell, target: &Path, notes: &mut Vec<String>) -> anyhow::Re
     changes.extend(alias(target, notes)?);
     changes.extend(ignore_target(sh, target)?);
     Ok(changes)
-}
-
-/// One file init writes, whole.
-pub(super) struct Change {
-    pub(super) rel: String,
-    pub(super) old: Option<Vec<u8>>,
-    pub(super) new: Vec<u8>,
-    pub(super) what: String,
-    /// A file of the copied xtask source: summarized, not diffed, in a dry run.
-    pub(super) template: bool,
-    /// Shown as a diff in a dry run (a lockfile is only named).
-    pub(super) diff: bool,
 }
 
 /// The unified diff of every change that shows one.
@@ -109,20 +98,6 @@ fn template(source: &Path, target: &Path) -> anyhow::Result<Vec<Change>> {
     let mut files = vec![];
     walk(source, "xtask", &mut files)?;
     files.into_iter().map(|(rel, path)| change(target, &rel, shell::fs::read(&path)?, "the xtask", true)).collect()
-}
-
-pub(super) fn change(target: &Path, rel: &str, new: Vec<u8>, what: &str, template: bool) -> anyhow::Result<Change> {
-    let path = target.join(rel);
-    let old = match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(shell::fs::error("read", &path, e)),
-    };
-    Ok(Change { rel: rel.to_string(), old, new, what: what.to_string(), template, diff: !template })
-}
-
-pub(super) fn read_text(c: &Change) -> Option<String> {
-    c.old.as_ref().map(|o| String::from_utf8_lossy(o).into_owned())
 }
 
 /// The `Cargo.lock` of the xtask's own workspace, when init makes one: what

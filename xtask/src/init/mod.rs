@@ -15,6 +15,7 @@
 //! diffs, and everything is written through `Ctx`.
 
 mod cargo_setup;
+mod change;
 mod changes;
 mod diff;
 pub mod infer;
@@ -31,7 +32,7 @@ use crate::config::{Config, FILE_NAME};
 use crate::error::{fail, Code};
 use crate::repo::Repo;
 use crate::shell::{self, Ctx, Mode};
-use changes::Change;
+use change::Change;
 use look::Look;
 
 pub use cargo_setup::{add_alias, add_member, Alias};

@@ -69,7 +69,7 @@ fn a_target_folder_ignored_as_a_folder_is_ignored() {
     let sh = xshell::Shell::new().unwrap();
     let dir = crate::test_support::TempDir::new("init-ignore");
     let root = &dir.0;
-    xshell::cmd!(sh, "git -C {root} init -q").run().unwrap();
+    assert!(crate::shell::succeeds(xshell::cmd!(sh, "git -C {root} init -q")));
     for (ignore, added) in [("/target/\n", false), ("target/\n", false), ("/target\n", false), ("/dist/\n", true)] {
         std::fs::write(root.join(".gitignore"), ignore).unwrap();
         let change = super::changes::ignore_target(&sh, root).unwrap();

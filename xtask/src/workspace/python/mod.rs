@@ -29,6 +29,9 @@ use super::{expand_members, glob_excluder, join_rel, read_toml, Package, Workspa
 use crate::error::Code;
 use crate::version::Ecosystem;
 
+/// A requirement as written, its kind, and whether it comes from an extra.
+type Requirement = (String, super::DepKind, bool);
+
 /// A member's manifest: (folder, manifest path, parsed), both relative to the repository root.
 type MemberDoc = (String, String, DocumentMut);
 

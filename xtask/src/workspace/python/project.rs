@@ -8,14 +8,11 @@ use toml_edit::{Item, TableLike};
 
 use super::dynamic::{backend, dynamic_version, virtual_reason};
 use super::maturin::{maturin_crate, MaturinCrate};
-use super::{strings, Member, UvWorkspace};
+use super::{strings, Member, Requirement, UvWorkspace};
 use crate::error::Code;
 use crate::version::{Ecosystem, Req, Version};
 use crate::workspace::pep508::{self, normalize};
 use crate::workspace::{join_rel, Dep, DepKind, VersionSource, Workspace};
-
-/// A requirement as written, its kind, and whether it comes from an extra.
-pub(super) type Requirement = (String, DepKind, bool);
 
 /// The version as written, where it is written (an issue when nowhere it
 /// should be), and the crate maturin builds the package from.

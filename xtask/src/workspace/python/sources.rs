@@ -3,7 +3,7 @@
 
 use toml_edit::{DocumentMut, Item};
 
-use super::project::Requirement;
+use super::Requirement;
 use super::{Member, UvWorkspace};
 use crate::error::Code;
 use crate::workspace::pep508::normalize;
