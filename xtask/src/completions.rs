@@ -336,7 +336,7 @@ mod tests {
     /// shows is accepted by its command: the table completions read is whole.
     #[test]
     fn help_texts_and_parse_know_the_same_flags() {
-        let source = include_str!("flags.rs");
+        let source = include_str!("flags/mod.rs");
         let helps: Vec<&str> = commands().iter().filter_map(|c| flags::command_help(c.name)).collect();
         let code = &source[source.find("pub enum Command").unwrap()..];
         for (at, _) in code.match_indices("\"--") {
