@@ -249,32 +249,71 @@ fn zsh_flag(f: &Flag) -> String {
     }
 }
 
+const ZSH_HEAD: &str = r#"#compdef cargo-xtask
+# zsh completion for `cargo xtask` (xtask-release). cargo's own zsh completion calls
+# `_cargo-xtask` for `cargo xtask …`. Load it from ~/.zshrc, after compinit:
+#     source <(cargo xtask completions zsh)
+
+_cargo-xtask() {
+    local curcontext="$curcontext" state line ret=1
+    typeset -A opt_args
+    _arguments -C \
+"#;
+
+/// After the global flags: the command word, then the list of commands.
+const ZSH_COMMANDS: &str = r#"        '1:command:->command' \
+        '*::arg:->args' && ret=0
+    case $state in
+        command)
+            local -a commands
+            commands=(
+"#;
+
+/// After the list of commands: each command's arguments.
+const ZSH_ARGS: &str = r#"            )
+            _describe -t commands 'command' commands && ret=0
+            ;;
+        args)
+            case $line[1] in
+"#;
+
+const ZSH_TAIL: &str = r#"            esac
+            ;;
+    esac
+    return ret
+}
+
+compdef _cargo-xtask cargo-xtask 2>/dev/null
+"#;
+
 fn zsh(global: &[Flag], commands: &[CommandSpec]) -> String {
-    let mut s = String::from(
-        "#compdef cargo-xtask\n# zsh completion for `cargo xtask` (xtask-release). cargo's own zsh completion calls\n\
-         # `_cargo-xtask` for `cargo xtask …`. Load it from ~/.zshrc, after compinit:\n\
-         #     source <(cargo xtask completions zsh)\n\n_cargo-xtask() {\n    local curcontext=\"$curcontext\" state line ret=1\n    typeset -A opt_args\n    _arguments -C \\\n",
-    );
+    let mut s = String::from(ZSH_HEAD);
     for f in global {
         s += &format!("        {} \\\n", zsh_flag(f));
     }
-    s += "        '1:command:->command' \\\n        '*::arg:->args' && ret=0\n    case $state in\n        command)\n            local -a commands\n            commands=(\n";
+    s += ZSH_COMMANDS;
     for c in commands {
         s += &format!("                '{}:{}'\n", c.name, zsh_text(c.about));
     }
-    s += "            )\n            _describe -t commands 'command' commands && ret=0\n            ;;\n        args)\n            case $line[1] in\n";
+    s += ZSH_ARGS;
     for c in commands {
-        s += &format!("                {})\n                    _arguments \\\n", c.name);
-        for f in &c.flags {
-            s += &format!("                        {} \\\n", zsh_flag(f));
-        }
-        match &c.word {
-            Values::Words(w) => s += &format!("                        '1:word:({})' && ret=0\n", w.join(" ")),
-            _ => s += "                        && ret=0\n",
-        }
-        s += "                    ;;\n";
+        s += &zsh_command(c);
     }
-    s += "            esac\n            ;;\n    esac\n    return ret\n}\n\ncompdef _cargo-xtask cargo-xtask 2>/dev/null\n";
+    s += ZSH_TAIL;
+    s
+}
+
+/// One command's case in `args`: its flags, then its free word.
+fn zsh_command(c: &CommandSpec) -> String {
+    let mut s = format!("                {})\n                    _arguments \\\n", c.name);
+    for f in &c.flags {
+        s += &format!("                        {} \\\n", zsh_flag(f));
+    }
+    match &c.word {
+        Values::Words(w) => s += &format!("                        '1:word:({})' && ret=0\n", w.join(" ")),
+        _ => s += "                        && ret=0\n",
+    }
+    s += "                    ;;\n";
     s
 }
 
@@ -336,7 +375,7 @@ mod tests {
     /// shows is accepted by its command: the table completions read is whole.
     #[test]
     fn help_texts_and_parse_know_the_same_flags() {
-        let source = include_str!("flags.rs");
+        let source = include_str!("flags/mod.rs");
         let helps: Vec<&str> = commands().iter().filter_map(|c| flags::command_help(c.name)).collect();
         let code = &source[source.find("pub enum Command").unwrap()..];
         for (at, _) in code.match_indices("\"--") {

@@ -111,7 +111,8 @@ mod tidy {
                 while let Some(d) = stack.pop() {
                     for e in std::fs::read_dir(d).unwrap() {
                         let p = e.unwrap().path();
-                        if p.is_dir() {
+                        // unit tests (`tests.rs`, or a `tests/` folder of them) are no arrows
+                        if p.is_dir() && !p.ends_with("tests") {
                             stack.push(p);
                         } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("tests.rs") {
                             files.push(p);

@@ -15,7 +15,7 @@
 
 use std::ops::Range;
 
-use super::Heading;
+use super::read::Heading;
 
 /// The style of a changelog's version sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
