@@ -191,6 +191,11 @@ fn same_file(_: &File, path: &Path) -> bool {
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        // the children's records are gone with them: no empty folder stays
+        // (`remove_dir` keeps one that still names a child, for the next holder)
+        if let Some(state) = self.path.parent() {
+            let _ = std::fs::remove_dir(state.join("children"));
+        }
         // removed while still locked; the OS lock goes with the file handle
         let _ = std::fs::remove_file(&self.path);
     }
@@ -214,6 +219,23 @@ mod tests {
         assert!(!d.join("lock.json").exists());
         assert!(matches!(inspect(&d).unwrap(), Holder::Free));
         drop(Lock::acquire(&d, false).unwrap());
+    }
+
+    #[test]
+    fn a_finished_release_leaves_no_empty_children_folder() {
+        // found releasing thiserror: `.git/xtask-release/children/` stayed, empty
+        let tmp = TempDir::new("lock-children");
+        let d = tmp.0.clone();
+        let lock = Lock::acquire(&d, false).unwrap();
+        std::fs::create_dir(d.join("children")).unwrap();
+        drop(lock);
+        assert!(!d.join("children").exists(), "an empty children folder was left");
+        // a record left by a child that still runs is kept, for `stop_left_behind`
+        let lock = Lock::acquire(&d, false).unwrap();
+        std::fs::create_dir(d.join("children")).unwrap();
+        std::fs::write(d.join("children/4194305"), "1").unwrap();
+        drop(lock);
+        assert!(d.join("children/4194305").exists());
     }
 
     #[test]
