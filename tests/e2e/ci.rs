@@ -139,3 +139,90 @@ fn in_github_actions_errors_are_annotations_and_a_release_writes_the_job_summary
     assert!(text.contains("| core | cargo | 1.0.0 → 1.0.1 | `core-v1.0.1` | published and verified |"), "{text}");
     assert!(text.contains("| models | python | 1.2.0 |  | skip: no commits since models-v1.2.0 |"), "{text}");
 }
+
+/// The actionlint the test tools hold (.ci/install-test-tools.sh).
+fn actionlint() -> std::path::PathBuf {
+    crate::registries::tools().join("venv/bin/actionlint")
+}
+
+/// `ci --github` writes a release workflow that actionlint accepts (the real linter, from the
+/// test tools): each job with only its permissions, one release at a time, the whole history
+/// checked out. A dry run prints the diff and writes nothing; a second run changes nothing; an
+/// edited workflow is replaced only with `--yes`.
+#[test]
+fn ci_github_writes_a_release_workflow_that_actionlint_accepts() {
+    let repo = crate::fixtures::mixed();
+    let before = repo.fingerprint();
+    let dry = repo.xtask(&["ci", "--github", "--dry-run"]).ok();
+    assert!(dry.stdout.contains("+++ b/.github/workflows/release.yml"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("would write: .github/workflows/release.yml"), "{}", dry.stdout);
+    assert_eq!(before, repo.fingerprint(), "a dry run writes nothing");
+
+    let run = repo.xtask(&["ci", "--github"]).ok();
+    assert!(run.stdout.contains("wrote .github/workflows/release.yml"), "{}", run.stdout);
+    let file = repo.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for part in [
+        "workflow_dispatch:",
+        "permissions: {}",
+        "id-token: write",
+        "fetch-depth: 0",
+        "cargo xtask ci --next",
+        "cargo xtask release-pr",
+        "cargo xtask release --yes",
+        "astral-sh/setup-uv",
+        "concurrency:",
+    ] {
+        assert!(text.contains(part), "{part}:\n{text}");
+    }
+    let lint = std::process::Command::new(actionlint()).arg(&file).current_dir(repo.path()).output().unwrap();
+    assert!(
+        lint.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+
+    // the linter is no rubber stamp: a job that needs one that does not exist is refused
+    let broken = repo.path().join(".github/workflows/broken.yml");
+    std::fs::write(&broken, text.replace("needs: next", "needs: nexxt")).unwrap();
+    let lint = std::process::Command::new(actionlint()).arg(&broken).current_dir(repo.path()).output().unwrap();
+    assert!(!lint.status.success(), "actionlint accepted a broken workflow");
+    std::fs::remove_file(&broken).unwrap();
+
+    let again = repo.xtask(&["ci", "--github"]).ok();
+    assert!(again.stdout.contains("nothing to change"), "{}", again.stdout);
+
+    std::fs::write(&file, format!("{text}# ours\n")).unwrap();
+    let edited = repo.fingerprint();
+    let refused = repo.xtask(&["ci", "--github"]).fails_with("XR170");
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert_eq!(edited, repo.fingerprint(), "a refused run changes nothing");
+    repo.xtask(&["ci", "--github", "--yes"]).ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+/// `ci --next`, the workflow's first step: `release-pr` while there are changes to release,
+/// `nothing` once they are released, written as `next=WORD` to the job's `$GITHUB_OUTPUT`.
+#[test]
+fn ci_next_says_what_the_push_releases_in_github_output() {
+    let (repo, _remote) = released_on_a_remote();
+    let dir = TempDir::new("gh-output");
+    let output = dir.0.join("output");
+    std::fs::write(&output, "earlier=1\n").unwrap();
+    let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_OUTPUT", output.to_str().unwrap())];
+    let run = repo.xtask_env(&["ci", "--next"], &env).ok();
+    assert!(run.stdout.contains("next: release-pr (1 package(s) to release)"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=1\nnext=release-pr\n");
+
+    repo.tag("untether-v0.35.5");
+    std::fs::write(&output, "").unwrap();
+    let run = repo.xtask_env(&["ci", "--next"], &env).ok();
+    assert!(run.stdout.contains("next: nothing"), "{}", run.stdout);
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "next=nothing\n");
+    for args in [&["ci", "--next", "--dry-run"][..], &["ci"], &["ci", "--github", "--next"]] {
+        let run = repo.xtask(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("error[XR001]"), "{args:?}: {}", run.stderr);
+    }
+}

@@ -416,6 +416,12 @@ codes! {
         "`cargo xtask init --into DIR` copies the xtask's own source (the xtask/ folder it was \
          built from) into DIR. The binary was built somewhere that no longer holds that folder. \
          Run init through `cargo xtask` in a repository that has the xtask/ folder.";
+    WorkflowOverwrite = "XR170", "ci --github would replace an edited workflow",
+        "`cargo xtask ci --github` writes .github/workflows/release.yml. The file is there and differs \
+         from what the command writes (someone edited it, or an older xtask wrote it). It is never \
+         replaced silently: run `cargo xtask ci --github --dry-run` to see the difference, then again \
+         with --yes to replace it, or keep your edits. Running the command again on an unchanged \
+         repository changes nothing.";
 }
 
 impl Code {

@@ -29,6 +29,7 @@ pub mod tags;
 pub mod tls;
 pub mod version;
 pub mod version_files;
+pub mod workflow;
 pub mod workspace;
 
 #[cfg(test)]
@@ -80,6 +81,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts),
         Command::Graph { format, deps, rdeps } => commands::graph(&Repo::load(root, config)?, format, deps, rdeps),
         Command::Check { format } => commands::check(&Repo::load(root, config)?, format),
+        Command::Ci(opts) => workflow::run(sh, &Repo::load(root, config)?, &opts),
     }
 }
 

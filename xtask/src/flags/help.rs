@@ -18,6 +18,7 @@ COMMANDS:
     demo         Run plan and graph on a bundled example repository
     init         Configure this repository, or copy the xtask into another one
     completions  Print shell completions: bash, zsh or fish
+    ci           Write the GitHub Actions release workflow (`ci --github`)
     help         Show this text, or a command's (`cargo xtask help plan`)
 
 GLOBAL OPTIONS:
@@ -244,6 +245,32 @@ OPTIONS:
     -h, --help    Show this text
 ";
 
+pub const CI_HELP: &str = "\
+cargo xtask ci: release from GitHub Actions
+
+USAGE:
+    cargo xtask ci --github [--dry-run] [--yes]
+    cargo xtask ci --next
+
+--github writes .github/workflows/release.yml for this repository: a push to
+a release branch ([release] allow-branches) opens or updates the release pull
+request, and merging it releases the recorded plan; workflow_dispatch does the
+same on demand. Each job has only the permissions it uses (id-token: write only
+where it publishes), one release runs at a time, checkouts fetch the whole
+history and its tags, and the xtask's build is cached. Running it again changes
+nothing; a workflow that was edited is replaced only with --yes.
+
+--next is the workflow's first step: it prints what this commit calls for
+(release-pr, release or nothing) and writes `next=WORD` to $GITHUB_OUTPUT.
+
+OPTIONS:
+    --github      Write the GitHub Actions workflow
+    --next        Say what this push should do (the workflow runs it)
+    --dry-run     With --github: print the workflow as a diff; write nothing
+    --yes         With --github: replace a workflow that differs
+    -h, --help    Show this text
+";
+
 /// A command's help text, by its name (`help` is the top one).
 pub fn command_help(name: &str) -> Option<&'static str> {
     match name {
@@ -257,6 +284,7 @@ pub fn command_help(name: &str) -> Option<&'static str> {
         "demo" => Some(DEMO_HELP),
         "init" => Some(INIT_HELP),
         "completions" => Some(COMPLETIONS_HELP),
+        "ci" => Some(CI_HELP),
         "help" => Some(HELP),
         _ => None,
     }

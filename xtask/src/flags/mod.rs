@@ -11,8 +11,8 @@ use crate::version::{parse_pre, Level};
 
 mod help;
 pub use help::{
-    command_help, CHANGELOG_HELP, CHECK_HELP, COMPLETIONS_HELP, DEMO_HELP, EXPLAIN_HELP, GRAPH_HELP, HELP, INIT_HELP,
-    PLAN_HELP, RELEASE_HELP, ROLLBACK_HELP,
+    command_help, CHANGELOG_HELP, CHECK_HELP, CI_HELP, COMPLETIONS_HELP, DEMO_HELP, EXPLAIN_HELP, GRAPH_HELP, HELP,
+    INIT_HELP, PLAN_HELP, RELEASE_HELP, ROLLBACK_HELP,
 };
 
 #[derive(Debug)]
@@ -61,6 +61,7 @@ pub enum Command {
     Demo { keep: bool },
     Init(crate::init::Options),
     Completions(CompletionShell),
+    Ci(crate::workflow::Options),
 }
 
 /// The command line, read in order: `--help`, the global options, the command
@@ -127,6 +128,7 @@ fn command(sub: &str, args: &mut pico_args::Arguments) -> anyhow::Result<Command
         "explain" => explain(args)?,
         "demo" => Command::Demo { keep: args.contains("--keep") },
         "completions" => completions(args)?,
+        "ci" => ci(args)?,
         "init" => Command::Init(crate::init::Options {
             into: args.opt_value_from_os_str("--into", |s| Ok::<_, String>(PathBuf::from(s))).map_err(usage)?,
             mode: Mode::dry_run_if(args.contains("--dry-run")),
@@ -134,6 +136,26 @@ fn command(sub: &str, args: &mut pico_args::Arguments) -> anyhow::Result<Command
         }),
         _ => unreachable!("every command has a help text"),
     })
+}
+
+/// `ci --github [--dry-run] [--yes]` or `ci --next`: exactly one of the two.
+fn ci(args: &mut pico_args::Arguments) -> anyhow::Result<Command> {
+    let (github, next) = (args.contains("--github"), args.contains("--next"));
+    let (dry_run, yes) = (args.contains("--dry-run"), args.contains("--yes"));
+    let opts = match (github, next) {
+        (true, false) => crate::workflow::Options::Github { mode: Mode::dry_run_if(dry_run), yes },
+        (false, true) if !dry_run && !yes => crate::workflow::Options::Next,
+        (false, true) => {
+            return Err(usage_msg("--next takes no --dry-run or --yes".into(), "run `cargo xtask ci --next` alone"))
+        }
+        _ => {
+            return Err(usage_msg(
+                "ci needs one of --github and --next".into(),
+                "write the workflow with `cargo xtask ci --github`; see `cargo xtask help ci`",
+            ))
+        }
+    };
+    Ok(Command::Ci(opts))
 }
 
 /// `help [COMMAND]`.

@@ -36,6 +36,7 @@ use change::Change;
 use look::Look;
 
 pub use cargo_setup::{add_alias, add_member, Alias};
+pub use diff::unified;
 
 #[derive(Debug)]
 pub struct Options {
