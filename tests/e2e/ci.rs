@@ -226,3 +226,22 @@ fn ci_next_says_what_the_push_releases_in_github_output() {
         assert!(run.stderr.contains("error[XR001]"), "{args:?}: {}", run.stderr);
     }
 }
+
+/// In GitHub Actions each problem preflight finds is an annotation of its own (the run's page lists
+/// them one by one, each with its fix), besides the release's failure.
+#[test]
+fn in_github_actions_each_preflight_problem_is_an_annotation() {
+    let (repo, _remote) = released_on_a_remote();
+    repo.append("src/untether/__init__.py", "x = 1\n");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["checkout", "-q", head.trim()]);
+    let run = repo.xtask_env(&["release", "--yes", "--no-push"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let notes: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert!(notes.len() >= 3, "two problems and the failure:\n{}", run.stdout);
+    assert!(notes.iter().any(|n| n.contains("HEAD is detached") && n.contains("%0Afix: ")), "{notes:#?}");
+    assert!(notes.iter().any(|n| n.contains("uncommitted") && n.contains("%0Afix: ")), "{notes:#?}");
+    assert!(notes.last().unwrap().contains("preflight found"), "{notes:#?}");
+    let plain = repo.xtask(&["release", "--yes", "--no-push"]);
+    assert!(!plain.stdout.contains("::error"), "{}", plain.stdout);
+}

@@ -21,7 +21,13 @@ pub fn step_summary() -> Option<PathBuf> {
 /// the next step as the message (one line: newlines are escaped as the
 /// runner wants, `%0A`).
 pub fn error_annotation(code: &str, cause: &str, help: &str) -> String {
-    let message = if help.is_empty() { cause.to_string() } else { format!("{cause}\nhelp: {help}") };
+    annotation(code, cause, "help", help)
+}
+
+/// An `::error::` line whose next step is labelled `label` (`help`, or
+/// preflight's `fix`).
+pub fn annotation(code: &str, cause: &str, label: &str, next: &str) -> String {
+    let message = if next.is_empty() { cause.to_string() } else { format!("{cause}\n{label}: {next}") };
     format!("::error title={}::{}", escape_property(&format!("error[{code}]")), escape_data(&message))
 }
 

@@ -117,21 +117,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     dry_run_banner(ctx, "a real release");
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
-    let mut stop = None;
-    if problems.is_empty() {
-        println!("  all checks passed");
-    } else {
-        eprintln!("preflight found {} problem(s):", problems.len());
-        for p in &problems {
-            eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
-        }
-        let err = fail(
-            preflight::failure_code(&problems),
-            format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
-            "fix each problem as its `fix:` line says, then run the release again",
-        );
-        stop = ctx.stops(vec![err])?.pop();
-    }
+    let mut stop = preflight::report(&problems).map(|err| ctx.stops(vec![err])).transpose()?.and_then(|mut s| s.pop());
     ctx.quietly(|| confirm(opts.yes, releases))?;
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;

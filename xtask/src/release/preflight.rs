@@ -7,7 +7,7 @@ use xshell::{cmd, Shell};
 use std::collections::HashMap;
 
 use super::Options;
-use crate::error::{Code, Failure};
+use crate::error::{fail, Code, Failure};
 use crate::plan::Plan;
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
@@ -30,6 +30,27 @@ fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
 /// The code of a failed preflight: the most specific one among its problems.
 pub fn failure_code(problems: &[Problem]) -> Code {
     problems.iter().map(|p| p.code).find(|c| *c != Code::PreflightFailed).unwrap_or(Code::PreflightFailed)
+}
+
+/// Prints what preflight found (in GitHub Actions each problem is also an
+/// annotation of its own, with its fix); the failure, if anything was found.
+pub fn report(problems: &[Problem]) -> Option<anyhow::Error> {
+    if problems.is_empty() {
+        println!("  all checks passed");
+        return None;
+    }
+    eprintln!("preflight found {} problem(s):", problems.len());
+    for p in problems {
+        eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
+        if crate::ci::github_actions() {
+            println!("{}", crate::ci::annotation(p.code.id(), &p.problem, "fix", &p.fix));
+        }
+    }
+    Some(fail(
+        failure_code(problems),
+        format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
+        "fix each problem as its `fix:` line says, then run the release again",
+    ))
 }
 
 /// Runs a read-only git command; `None` when it fails. `--no-optional-locks`:
