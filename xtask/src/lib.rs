@@ -21,6 +21,7 @@ pub mod graph;
 pub mod history;
 pub mod init;
 pub mod plan;
+pub mod rate;
 pub mod registry;
 pub mod release;
 pub mod repo;

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{fail, Code};
+use crate::rate::{Limit, Limits};
 use crate::version::Ecosystem;
 
 mod read;
@@ -64,6 +65,22 @@ pub struct Config {
     pub forge: ForgeConfig,
     /// `[commits] convention`: how the history says what changed.
     pub convention: crate::commits::Convention,
+    /// `[cargo.rate-limit]` / `[python.rate-limit]` as written: each action
+    /// set replaces the registry's built-in limit (`Config::rate_limits`).
+    pub cargo_rate_limit: RateLimitConfig,
+    pub python_rate_limit: RateLimitConfig,
+    /// `[release] pacing`: hold uploads to the registries' limits (default);
+    /// `false` uploads at once and only waits out a refusal (429).
+    pub pacing: bool,
+}
+
+/// One ecosystem's `rate-limit` table: per action, `Some(None)` is
+/// `false` (not limited), `Some(Some(limit))` a limit, `None` the built-in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    pub new: Option<Option<Limit>>,
+    pub update: Option<Option<Limit>>,
+    pub yank: Option<Option<Limit>>,
 }
 
 /// `[changelog]`: where changelogs are written and what they show.
@@ -187,6 +204,9 @@ impl Default for Config {
             changelog: ChangelogConfig::default(),
             forge: ForgeConfig::default(),
             convention: crate::commits::Convention::default(),
+            cargo_rate_limit: RateLimitConfig::default(),
+            python_rate_limit: RateLimitConfig::default(),
+            pacing: true,
         }
     }
 }
@@ -269,12 +289,32 @@ impl Config {
     /// The wheel platforms the Python index takes: `[python] platform-tags`, else PyPI's rule when
     /// the publish URL is PyPI's or TestPyPI's, else any.
     pub fn platform_rule(&self) -> PlatformRule {
-        let host = self.python_publish_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
-        self.python_platform_tags.unwrap_or(if PYPI_UPLOAD_HOSTS.contains(&host) {
+        self.python_platform_tags.unwrap_or(if PYPI_UPLOAD_HOSTS.contains(&self.publish_host()) {
             PlatformRule::Pypi
         } else {
             PlatformRule::Any
         })
+    }
+
+    /// The limits an ecosystem's registry enforces: the configured ones over
+    /// the built-in ones (crates.io's for crates.io, PyPI's for PyPI and
+    /// TestPyPI; an alternative registry has none built in).
+    pub fn rate_limits(&self, eco: Ecosystem) -> Limits {
+        let (builtin, set) = match eco {
+            Ecosystem::Cargo => (self.cargo_registry.is_none().then_some(Limits::CRATES_IO), self.cargo_rate_limit),
+            Ecosystem::Python => (PYPI_UPLOAD_HOSTS.contains(&self.publish_host()).then_some(Limits::PYPI), self.python_rate_limit),
+        };
+        let builtin = builtin.unwrap_or_default();
+        Limits {
+            new: set.new.unwrap_or(builtin.new),
+            update: set.update.unwrap_or(builtin.update),
+            yank: set.yank.unwrap_or(builtin.yank),
+        }
+    }
+
+    /// The host of `[python] publish-url`.
+    fn publish_host(&self) -> &str {
+        self.python_publish_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("")
     }
 
     /// `--registry NAME` for cargo commands, or nothing for crates.io.

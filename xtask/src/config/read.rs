@@ -7,7 +7,7 @@ use toml_edit::{DocumentMut, Item, Table};
 
 use super::schema::check_keys;
 use super::tag_names::validate_template;
-use super::values::{relative_file, string, strings, templates, wrong_type};
+use super::values::{rate_limit, relative_file, string, strings, templates, wrong_type};
 use super::{
     one_line, ChangelogConfig, Config, Group, PlatformRule, SmokeTest, VersionFileConfig, VersionFind, FORGE_KINDS,
 };
@@ -74,6 +74,9 @@ fn read_python(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
             _ => return Err(wrong_type("python.platform-tags", "\"pypi\" (PyPI's rule) or \"any\"")),
         });
     }
+    if let Some(v) = get(doc, "python", "rate-limit") {
+        c.python_rate_limit = rate_limit(v, "python.rate-limit")?;
+    }
     Ok(())
 }
 
@@ -83,6 +86,9 @@ fn read_cargo(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     }
     if let Some(v) = get(doc, "cargo", "registry") {
         c.cargo_registry = Some(string(v, "cargo.registry")?);
+    }
+    if let Some(v) = get(doc, "cargo", "rate-limit") {
+        c.cargo_rate_limit = rate_limit(v, "cargo.rate-limit")?;
     }
     Ok(())
 }
@@ -116,6 +122,9 @@ fn read_release(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     }
     if let Some(v) = get(doc, "release", "smoke-test") {
         c.smoke_test = v.as_bool().ok_or_else(|| wrong_type("release.smoke-test", "true or false"))?;
+    }
+    if let Some(v) = get(doc, "release", "pacing") {
+        c.pacing = v.as_bool().ok_or_else(|| wrong_type("release.pacing", "true or false"))?;
     }
     Ok(())
 }

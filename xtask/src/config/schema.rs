@@ -8,12 +8,12 @@ use crate::error::{fail, Code};
 
 /// The schema: table → keys. `ARRAYS` are arrays of tables.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("python", &["root", "publish-url", "index-url", "platform-tags"]),
-    ("cargo", &["root", "registry"]),
+    ("python", &["root", "publish-url", "index-url", "platform-tags", "rate-limit"]),
+    ("cargo", &["root", "registry", "rate-limit"]),
     ("tags", &["package", "umbrella", "python", "cargo", "separate"]),
     ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
-    ("release", &["allow-branches", "remote", "smoke-test"]),
+    ("release", &["allow-branches", "remote", "smoke-test", "pacing"]),
     ("smoke-tests", &["package", "import", "run"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),
@@ -53,6 +53,11 @@ pub(super) fn check_keys(doc: &DocumentMut) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An unknown key of a nested table (`cargo.rate-limit.nwe`).
+pub(super) fn unknown_key_in(key: &str, known: &[&str], prefix: &str) -> anyhow::Error {
+    unknown_key(key, known, prefix)
 }
 
 fn unknown_key(key: &str, known: &[&str], prefix: &str) -> anyhow::Error {

@@ -168,3 +168,36 @@ fn ref_names() {
         assert!(check_ref_name(bad).is_err(), "{bad}");
     }
 }
+
+/// crates.io's and PyPI's limits are built in; `[cargo.rate-limit]` replaces them action by action
+/// (an account whose limits were raised, an alternative registry's), `false` lifts one.
+#[test]
+fn rate_limits_built_in_and_configured() {
+    use crate::rate::{Limit, Limits};
+    let default = Config::default();
+    assert_eq!(default.rate_limits(Ecosystem::Cargo), Limits::CRATES_IO);
+    assert_eq!(default.rate_limits(Ecosystem::Python), Limits::PYPI);
+    assert!(default.pacing);
+    let local = Config::parse("[cargo]\nregistry = 'local'\n[python]\npublish-url = 'http://127.0.0.1:9/'").unwrap();
+    assert_eq!(local.rate_limits(Ecosystem::Cargo), Limits::default());
+    assert_eq!(local.rate_limits(Ecosystem::Python), Limits::default());
+
+    let raised = Config::parse(
+        "[cargo.rate-limit]\nnew = { burst = 5, every-seconds = 2 }\nupdate = false\n[release]\npacing = false",
+    )
+    .unwrap();
+    let limits = raised.rate_limits(Ecosystem::Cargo);
+    assert_eq!(limits.new, Some(Limit::new(5, 2)));
+    assert_eq!(limits.update, None);
+    assert_eq!(limits.yank, Limits::CRATES_IO.yank);
+    assert!(!raised.pacing);
+    let alt = Config::parse("[cargo]\nregistry = 'corp'\nrate-limit = { update = { burst = 10, every-seconds = 30 } }");
+    assert_eq!(alt.unwrap().rate_limits(Ecosystem::Cargo).update, Some(Limit::new(10, 30)));
+
+    assert_eq!(code("[cargo.rate-limit]\nnwe = false"), Code::ConfigUnknownKey);
+    assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 0, every-seconds = 600 }"), Code::ConfigValue);
+    assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 5 }"), Code::ConfigValue);
+    assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 5, every-seconds = 60, per = 'user' }"), Code::ConfigUnknownKey);
+    assert_eq!(code("[cargo]\nrate-limit = 5"), Code::ConfigValue);
+    assert_eq!(code("[release]\npacing = 'yes'"), Code::ConfigValue);
+}

@@ -100,7 +100,7 @@ pub fn run(
                 std::thread::sleep(Duration::from_millis(250));
             }
         });
-        let r = schedule(&deps, jobs, |i| job.package(entries[i], i));
+        let r = schedule(&deps, jobs, |i, _slot| job.package(entries[i], i));
         finished.store(true, Ordering::Relaxed);
         r
     });
