@@ -82,3 +82,29 @@ fn a_dependency_missing_from_its_registry_stops_preflight() {
     let run = release(&repo, &reg, &["--dry-run"]).fails_with("XR121");
     assert!(run.stdout.contains("a real run would have stopped"), "{}", run.stdout);
 }
+
+/// Pacing: with a registry allowing one new crate at once, then one every 6 s (`[cargo.rate-limit]`, as an
+/// account's limits would be set), each upload beyond the first waits for its token, says what it waits
+/// for, and the release finishes with every crate published. A dry run never waits for a token.
+#[test]
+fn uploads_wait_for_the_registrys_rate_limit_and_say_so() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    repo.append("xtask-release.toml", "\n[cargo.rate-limit]\nnew = { burst = 1, every-seconds = 6 }\n");
+    repo.commit("chore: the registry's limits");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let dry = release(&repo, &reg, &["--dry-run"]).ok();
+    assert!(!dry.stderr.contains("rate limit"), "{}", dry.stderr);
+    let run = release(&repo, &reg, &["--yes"]).ok();
+    // core takes the burst; net and app (each after the one it depends on) wait, unless their own
+    // work took 6 s: at least one waits on any machine
+    let waits = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("waiting (rate limit: 1 new crates at once, then 1 every 6 s"))
+        .count();
+    assert!((1..=2).contains(&waits), "{waits} waits:\n{}", run.stderr);
+    for krate in ["core", "net", "app"] {
+        assert_eq!(reg.crate_versions(krate).len(), 1, "{krate}");
+    }
+}

@@ -416,6 +416,13 @@ codes! {
         "`cargo xtask init --into DIR` copies the xtask's own source (the xtask/ folder it was \
          built from) into DIR. The binary was built somewhere that no longer holds that folder. \
          Run init through `cargo xtask` in a repository that has the xtask/ folder.";
+    RateLimited = "XR171", "the registry's rate limit refuses uploads for longer than the release waits",
+        "The registry answered 429 (Too Many Requests) and names a time to try again that is further \
+         away than the release waits (XTASK_MAX_RATE_WAIT, 15 minutes by default). crates.io allows 5 \
+         new crates at once, then 1 every 10 minutes, and 30 new versions at once, then 1 a minute; \
+         another release from the same account spends the same allowance. Nothing is lost: what was \
+         published is journaled. Run `cargo xtask release --resume` after the time given, or ask the \
+         registry for a higher limit and set it in [cargo.rate-limit].";
     WorkflowOverwrite = "XR170", "ci --github would replace an edited workflow",
         "`cargo xtask ci --github` writes .github/workflows/release.yml. The file is there and differs \
          from what the command writes (someone edited it, or an older xtask wrote it). It is never \

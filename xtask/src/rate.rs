@@ -37,8 +37,8 @@ fn per(every: Duration) -> String {
     match s {
         60 => "a minute".into(),
         3600 => "an hour".into(),
-        s if s % 3600 == 0 => format!("every {} hours", s / 3600),
-        s if s % 60 == 0 => format!("every {} minutes", s / 60),
+        s if s.is_multiple_of(3600) => format!("every {} hours", s / 3600),
+        s if s.is_multiple_of(60) => format!("every {} minutes", s / 60),
         _ => format!("every {} s", every.as_secs_f64()),
     }
 }
@@ -128,11 +128,8 @@ impl<T: Clock> Bucket<T> {
         let add = (now.since(self.last_refill).as_nanos() / every) as u32;
         if add > 0 {
             self.tokens = (self.tokens + add).min(self.limit.burst);
-            self.last_refill = if self.tokens == self.limit.burst {
-                now
-            } else {
-                self.last_refill + self.limit.every * add
-            };
+            self.last_refill =
+                if self.tokens == self.limit.burst { now } else { self.last_refill + self.limit.every * add };
         }
     }
 
@@ -201,6 +198,36 @@ pub fn http_date(s: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
+/// `secs` since 1970 as an IMF-fixdate: `Sun, 14 Jun 2026 14:59:56 GMT`.
+pub fn http_date_text(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = (secs / 86_400) as i64;
+    let (y, m, d) = civil_from_days(days);
+    let t = secs % 86_400;
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[m as usize - 1],
+        t / 3600,
+        (t / 60) % 60,
+        t % 60
+    )
+}
+
+/// The inverse of `days_from_civil` (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// `days_from_civil`).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -218,7 +245,7 @@ pub fn human(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..60 => format!("{s} s"),
-        60..3600 if s % 60 == 0 => format!("{} min", s / 60),
+        60..3600 if s.is_multiple_of(60) => format!("{} min", s / 60),
         60..3600 => format!("{} min {} s", s / 60, s % 60),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
@@ -254,7 +281,10 @@ mod tests {
         assert_eq!(l.least_time(70), S(40 * 60));
         assert_eq!(l.least_time(30), S(0));
         assert_eq!(l.describe("new versions"), "30 new versions at once, then 1 a minute");
-        assert_eq!(Limits::CRATES_IO.new.unwrap().describe("new crates"), "5 new crates at once, then 1 every 10 minutes");
+        assert_eq!(
+            Limits::CRATES_IO.new.unwrap().describe("new crates"),
+            "5 new crates at once, then 1 every 10 minutes"
+        );
         assert_eq!(Limit::new(5, 2).describe("new versions"), "5 new versions at once, then 1 every 2 s");
     }
 
@@ -274,8 +304,13 @@ mod tests {
         assert_eq!(retry_after("status 500", now), None);
         assert!(!is_rate_limited("error: status 500 Internal Server Error"));
         assert_eq!(http_date("Thu, 01 Jan 1970 00:01:00 GMT"), Some(UNIX_EPOCH + S(60)));
-        assert_eq!(http_date("Sat, 29 Feb 2020 12:00:00 GMT").map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs()), Some(1_582_977_600));
+        assert_eq!(
+            http_date("Sat, 29 Feb 2020 12:00:00 GMT").map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs()),
+            Some(1_582_977_600)
+        );
         assert_eq!(http_date("yesterday"), None);
+        assert_eq!(http_date_text(1_781_449_196), "Sun, 14 Jun 2026 14:59:56 GMT");
+        assert_eq!(http_date_text(1_582_977_600), "Sat, 29 Feb 2020 12:00:00 GMT");
     }
 
     #[test]

@@ -232,6 +232,12 @@ impl CargoIndex {
         }))
     }
 
+    /// How many versions of `name` the index lists, yanked ones too (0: the
+    /// registry has no such crate, and publishing it creates one).
+    pub fn versions_listed(&self, sh: &Shell, name: &str) -> anyhow::Result<usize> {
+        Ok(self.entries(sh, name)?.unwrap_or_default().lines().filter(|l| !l.trim().is_empty()).count())
+    }
+
     /// Every version of `name` the index lists that is not yanked.
     pub fn versions(&self, sh: &Shell, name: &str) -> anyhow::Result<Vec<String>> {
         let text = self.entries(sh, name)?.unwrap_or_default();

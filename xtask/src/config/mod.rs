@@ -302,7 +302,9 @@ impl Config {
     pub fn rate_limits(&self, eco: Ecosystem) -> Limits {
         let (builtin, set) = match eco {
             Ecosystem::Cargo => (self.cargo_registry.is_none().then_some(Limits::CRATES_IO), self.cargo_rate_limit),
-            Ecosystem::Python => (PYPI_UPLOAD_HOSTS.contains(&self.publish_host()).then_some(Limits::PYPI), self.python_rate_limit),
+            Ecosystem::Python => {
+                (PYPI_UPLOAD_HOSTS.contains(&self.publish_host()).then_some(Limits::PYPI), self.python_rate_limit)
+            }
         };
         let builtin = builtin.unwrap_or_default();
         Limits {

@@ -197,7 +197,10 @@ fn rate_limits_built_in_and_configured() {
     assert_eq!(code("[cargo.rate-limit]\nnwe = false"), Code::ConfigUnknownKey);
     assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 0, every-seconds = 600 }"), Code::ConfigValue);
     assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 5 }"), Code::ConfigValue);
-    assert_eq!(code("[cargo.rate-limit]\nnew = { burst = 5, every-seconds = 60, per = 'user' }"), Code::ConfigUnknownKey);
+    assert_eq!(
+        code("[cargo.rate-limit]\nnew = { burst = 5, every-seconds = 60, per = 'user' }"),
+        Code::ConfigUnknownKey
+    );
     assert_eq!(code("[cargo]\nrate-limit = 5"), Code::ConfigValue);
     assert_eq!(code("[release]\npacing = 'yes'"), Code::ConfigValue);
 }

@@ -4,8 +4,8 @@
 use toml_edit::Item;
 
 use super::{RateLimitConfig, FILE_NAME};
-use crate::rate::Limit;
 use crate::error::{fail, Code};
+use crate::rate::Limit;
 
 pub(super) fn wrong_type(key: &str, expected: &str) -> anyhow::Error {
     fail(Code::ConfigValue, format!("`{key}` must be {expected}"), format!("fix `{key}` in {FILE_NAME}"))

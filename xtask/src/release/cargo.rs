@@ -11,15 +11,20 @@
 //! us" from what it recorded, never from a rebuild.
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use xshell::{cmd, Shell};
 
 use super::journal::{Outcome, Stage, Step};
+use super::pace;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
-use crate::error::{fail, Code};
+use super::schedule::Slot as Turn;
+use crate::error::{fail, Code, Failure};
 use crate::plan::Entry;
+use crate::rate::{self, Action};
 use crate::registry;
+use crate::version::Ecosystem;
 
 /// What one crate is released as, and where cargo works on it.
 struct Crate<'a> {
@@ -67,7 +72,7 @@ impl std::fmt::Display for CksumCheck<'_> {
 }
 
 impl Job<'_> {
-    pub fn cargo(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
+    pub fn cargo(&self, sh: &Shell, e: &Entry, i: usize, turn: &Turn) -> anyhow::Result<Outcome> {
         let ws_dir = match self.repo.ws.cargo_root.as_deref() {
             None | Some(".") => self.tree.to_path_buf(),
             Some(dir) => self.tree.join(dir),
@@ -88,7 +93,7 @@ impl Job<'_> {
             }
             None => self.cargo_build(sh, &c)?,
         };
-        let (outcome, uploaded) = self.cargo_upload(sh, &c, built.as_ref(), i)?;
+        let (outcome, uploaded) = self.cargo_upload(sh, &c, built.as_ref(), (i, turn))?;
         self.on_index(i, outcome);
         self.stage(c.name, i, State::Polling, Stage::Verify, || self.cargo_verify(sh, &c, uploaded.as_deref(), i))?;
         if self.repo.config.smoke_test {
@@ -163,7 +168,7 @@ impl Job<'_> {
         sh: &Shell,
         c: &Crate,
         built: Option<&Artifact>,
-        i: usize,
+        (i, turn): (usize, &Turn),
     ) -> anyhow::Result<(Outcome, Option<String>)> {
         let name = c.name;
         let publish = self.stage_state(name, Stage::Publish);
@@ -175,9 +180,12 @@ impl Job<'_> {
         if let Some(known) = known {
             return Ok(known);
         }
+        let new = self.ctx.quietly(|| Ok(self.index.expect("resolved").versions_listed(sh, name)? == 0))?;
+        let action = if new { Action::New } else { Action::Update };
+        self.pacer.take(Ecosystem::Cargo, action, (i, turn.priority), turn, |n| self.progress.note(i, n));
         self.progress.set(i, State::Publishing);
         self.mark(name, Stage::Publish, Step::Started)?;
-        self.cargo_publish(sh, c)?;
+        self.cargo_publish(sh, c, (i, turn), action)?;
         // the checksum the verify step compares with: a dry run uploaded nothing
         let sha = self.ctx.quietly(|| self.cargo_record_upload(c, built).map(Some))?;
         Ok((self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published), sha))
@@ -248,15 +256,31 @@ impl Job<'_> {
         Ok(uploaded.sha256)
     }
 
-    fn cargo_publish(&self, sh: &Shell, c: &Crate) -> anyhow::Result<()> {
+    /// `cargo publish`; a refusal by the registry's rate limit (429) is
+    /// waited out, idle, until the time it names (at most
+    /// `pace::max_refusal_wait`; beyond it the release stops, resumably).
+    fn cargo_publish(&self, sh: &Shell, c: &Crate, (i, turn): (usize, &Turn), action: Action) -> anyhow::Result<()> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
-        let registry = self.repo.config.cargo_registry_args();
-        self.ctx.exec(
-            cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
-            Code::PublishFailed,
-            "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
-        )?;
-        Ok(())
+        loop {
+            let registry = self.repo.config.cargo_registry_args();
+            let run = self.ctx.exec(
+                cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+                Code::PublishFailed,
+                "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
+            );
+            let Err(err) = run else { return Ok(()) };
+            let output = err.downcast_ref::<Failure>().and_then(|f| f.output.clone()).unwrap_or_default();
+            if !rate::is_rate_limited(&output) {
+                return Err(err);
+            }
+            let every =
+                self.repo.config.rate_limits(Ecosystem::Cargo).of(action).map_or(Duration::from_secs(60), |l| l.every);
+            let wait =
+                pace::refusal_wait(&output, every, SystemTime::now()).map_err(|until| refused_until(name, until))?;
+            self.progress
+                .note(i, &format!("refused by the registry's rate limit (429); trying again in {}", rate::human(wait)));
+            turn.idle(|| std::thread::sleep(wait));
+        }
     }
 
     /// The uploaded bytes' checksum and the end of the publish stage, in one journal write.
@@ -324,4 +348,17 @@ impl Job<'_> {
         )?;
         Ok(())
     }
+}
+
+/// The stop when a registry refuses uploads for longer than the release waits.
+fn refused_until(name: &str, until: SystemTime) -> anyhow::Error {
+    let secs = until.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    fail(
+        Code::RateLimited,
+        format!(
+            "the registry refuses to take {name} for now (rate limit, 429) until {}",
+            crate::rate::http_date_text(secs)
+        ),
+        "run `cargo xtask release --resume` after that time (or raise XTASK_MAX_RATE_WAIT to wait in the release)",
+    )
 }

@@ -11,6 +11,7 @@ mod announce;
 mod cargo;
 mod journal;
 mod lock;
+mod pace;
 mod preflight;
 mod progress;
 mod publish;

@@ -46,6 +46,8 @@ struct Rows {
     /// When each package left `waiting`, and when it reached its end.
     started: Vec<Option<Instant>>,
     finished: Vec<Option<Instant>>,
+    /// What a package waits for (a rate limit and until when), shown after its state.
+    notes: Vec<String>,
     drawn: usize,
 }
 
@@ -54,8 +56,14 @@ impl Progress {
         let now = Instant::now();
         let live = allow_live && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let n = names.len();
-        let rows =
-            Rows { names, states: vec![State::Waiting; n], started: vec![None; n], finished: vec![None; n], drawn: 0 };
+        let rows = Rows {
+            names,
+            states: vec![State::Waiting; n],
+            started: vec![None; n],
+            finished: vec![None; n],
+            notes: vec![String::new(); n],
+            drawn: 0,
+        };
         Progress { live, start: now, rows: Mutex::new(rows) }
     }
 
@@ -63,6 +71,7 @@ impl Progress {
         let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         rows.states[i] = state;
+        rows.notes[i].clear();
         if state != State::Waiting {
             rows.started[i].get_or_insert(now);
         }
@@ -73,6 +82,21 @@ impl Progress {
             self.redraw(&mut rows);
         } else {
             eprintln!("[{:>7.1}s] {}: {}", self.start.elapsed().as_secs_f64(), rows.names[i], state.as_str());
+        }
+    }
+
+    /// What package `i` waits for now ("rate limit: …; next upload in 40 s").
+    /// Outside a terminal a line is printed when what it waits for changes,
+    /// not for every second of the countdown.
+    pub fn note(&self, i: usize, text: &str) {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        let what = |t: &str| t.split(';').next().unwrap_or_default().to_string();
+        let changed = what(&rows.notes[i]) != what(text);
+        rows.notes[i] = text.to_string();
+        if self.live {
+            self.redraw(&mut rows);
+        } else if changed {
+            eprintln!("[{:>7.1}s] {}: waiting ({text})", self.start.elapsed().as_secs_f64(), rows.names[i]);
         }
     }
 
@@ -96,7 +120,8 @@ impl Progress {
                 (Some(s), None) => format!("{:.1}s", s.elapsed().as_secs_f64()),
                 _ => String::new(),
             };
-            let _ = writeln!(err, "\x1b[2K  {name:<width$}  {:<17} {secs}", state.as_str());
+            let note = if rows.notes[i].is_empty() { String::new() } else { format!("  ({})", rows.notes[i]) };
+            let _ = writeln!(err, "\x1b[2K  {name:<width$}  {:<17} {secs}{note}", state.as_str());
         }
         let _ = err.flush();
         rows.drawn = rows.names.len();

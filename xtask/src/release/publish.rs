@@ -17,8 +17,9 @@ use sha2::{Digest, Sha256};
 use xshell::{cmd, Shell};
 
 use super::journal::{self, ArtifactRecord, Handle, Outcome, Stage, Step};
+use super::pace::Pacer;
 use super::progress::{Progress, State};
-use super::schedule::schedule;
+use super::schedule::{schedule, Slot as Turn};
 use super::{release_versions, Release};
 use crate::error::{fail, Code};
 use crate::graph::Graph;
@@ -73,7 +74,7 @@ pub fn run(
         None
     };
     let snapshot = journal.get();
-    let slots = Slots(Mutex::new((0..jobs.max(1)).collect()));
+    let slots = Slots(Mutex::new(((0..jobs.max(1)).collect(), jobs.max(1))));
     let on_index = Mutex::new(vec![false; entries.len()]);
     let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), ctx.mode.pick(false, true));
     let job = Job {
@@ -85,6 +86,7 @@ pub fn run(
         index: index.as_ref(),
         progress: &progress,
         slots: &slots,
+        pacer: &Pacer::new(&repo.config, ctx.mode.pick(false, true)),
         journal,
         snapshot: &snapshot,
         on_index: &on_index,
@@ -100,7 +102,7 @@ pub fn run(
                 std::thread::sleep(Duration::from_millis(250));
             }
         });
-        let r = schedule(&deps, jobs, |i, _slot| job.package(entries[i], i));
+        let r = schedule(&deps, jobs, |i, turn| job.package(entries[i], i, turn));
         finished.store(true, Ordering::Relaxed);
         r
     });
@@ -182,6 +184,7 @@ pub struct Job<'a> {
     pub index: Option<&'a CargoIndex>,
     pub progress: &'a Progress,
     pub slots: &'a Slots,
+    pub pacer: &'a Pacer,
     pub journal: &'a Handle,
     /// The journal as it was when this run started (what a resume skips).
     pub snapshot: &'a journal::Journal,
@@ -190,22 +193,27 @@ pub struct Job<'a> {
     pub on_index: &'a Mutex<Vec<bool>>,
 }
 
-/// Numbered places to build in, one per concurrent job.
-pub struct Slots(Mutex<Vec<usize>>);
+/// Numbered places to build in, one per package building at once (a package
+/// waiting idle keeps its own, so another takes a new number).
+pub struct Slots(Mutex<(Vec<usize>, usize)>);
 
 /// A slot taken; given back on drop.
 pub struct Slot<'a>(pub usize, &'a Slots);
 
 impl Slots {
     pub fn take(&self) -> Slot<'_> {
-        let n = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or(0);
+        let mut free = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = free.0.pop().unwrap_or_else(|| {
+            free.1 += 1;
+            free.1 - 1
+        });
         Slot(n, self)
     }
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        self.1 .0.lock().unwrap_or_else(|e| e.into_inner()).push(self.0);
+        self.1 .0.lock().unwrap_or_else(|e| e.into_inner()).0.push(self.0);
     }
 }
 
@@ -231,7 +239,7 @@ impl Artifact {
 
 impl Job<'_> {
     /// One package, start to end, unless the journal says it is done.
-    fn package(&self, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
+    fn package(&self, e: &Entry, i: usize, turn: &Turn) -> anyhow::Result<Outcome> {
         if let Some(outcome) = self.record(e.key()).filter(|r| r.done).and_then(|r| r.outcome) {
             self.progress.set(i, State::Done);
             return Ok(outcome);
@@ -239,8 +247,8 @@ impl Job<'_> {
         self.progress.set(i, State::Building);
         let sh = Shell::new()?;
         let r = match e.ecosystem {
-            Ecosystem::Python => self.python(&sh, e, i),
-            Ecosystem::Cargo => self.cargo(&sh, e, i),
+            Ecosystem::Python => self.python(&sh, e, i, turn),
+            Ecosystem::Cargo => self.cargo(&sh, e, i, turn),
         };
         self.progress.set(
             i,

@@ -16,12 +16,14 @@ use xshell::{cmd, Shell};
 use super::journal::{Outcome, Stage, Step};
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
+use super::schedule::Slot as Turn;
 use super::wheel;
 use super::wheel::normalize_dist;
 use super::zip;
 use crate::edits::manifest as edit;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
+use crate::rate::Action;
 use crate::registry::{self, RemoteFile};
 use crate::shell;
 use crate::version::{Ecosystem, Version};
@@ -69,7 +71,7 @@ impl std::fmt::Display for IndexCheck<'_> {
 }
 
 impl Job<'_> {
-    pub fn python(&self, sh: &Shell, e: &Entry, i: usize) -> anyhow::Result<Outcome> {
+    pub fn python(&self, sh: &Shell, e: &Entry, i: usize, turn: &Turn) -> anyhow::Result<Outcome> {
         let version = e.next_version.clone().expect("released");
         let py = Py {
             name: &e.name,
@@ -100,7 +102,7 @@ impl Job<'_> {
             }
             None => self.python_build(sh, e, &py)?,
         };
-        let outcome = self.python_upload(sh, &py, &artifacts, i)?;
+        let outcome = self.python_upload(sh, &py, &artifacts, (i, turn))?;
         self.on_index(i, outcome);
         self.stage(py.key, i, State::Polling, Stage::Verify, || self.python_verify(&py, &artifacts, i))?;
         if self.repo.config.smoke_test {
@@ -150,7 +152,13 @@ impl Job<'_> {
     /// Uploads what the index does not have. Same checksum there: nothing to
     /// upload; another checksum: stop, unless our own upload was interrupted
     /// (an index that writes uploads non-atomically can keep a truncated file).
-    fn python_upload(&self, sh: &Shell, py: &Py, artifacts: &[Artifact], i: usize) -> anyhow::Result<Outcome> {
+    fn python_upload(
+        &self,
+        sh: &Shell,
+        py: &Py,
+        artifacts: &[Artifact],
+        (i, turn): (usize, &Turn),
+    ) -> anyhow::Result<Outcome> {
         let config = &self.repo.config;
         let index_url = &config.python_index_url;
         let name = py.name;
@@ -163,6 +171,11 @@ impl Job<'_> {
             return Ok(outcome);
         }
         let repair = answer.repair;
+        // PyPI limits new projects, not new versions
+        let new = self.ctx.quietly(|| Ok(registry::pypi_versions(index_url, name)?.is_empty()))?;
+        if new {
+            self.pacer.take(Ecosystem::Python, Action::New, (i, turn.priority), turn, |n| self.progress.note(i, n));
+        }
         self.progress.set(i, State::Publishing);
         self.mark(py.key, Stage::Publish, Step::Started)?;
         let publish_url = &config.python_publish_url;

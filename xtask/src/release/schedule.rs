@@ -9,6 +9,8 @@ use std::sync::{Condvar, Mutex};
 
 /// A running package's hold on a job slot.
 pub struct Slot<'a> {
+    /// The package's chain of dependents, itself included: who goes first.
+    pub priority: usize,
     state: &'a Mutex<Counts>,
     wake: &'a Condvar,
     jobs: usize,
@@ -122,7 +124,7 @@ pub fn schedule<T: Send>(
                         c = wake.wait(c).unwrap_or_else(|e| e.into_inner());
                     }
                 };
-                let slot = Slot { state: &counts, wake: &wake, jobs };
+                let slot = Slot { priority: chain[i], state: &counts, wake: &wake, jobs };
                 let result = work(i, &slot);
                 let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,0 +1,110 @@
+//! Pacing uploads to the registries' rate limits: one `Bucket` per limited
+//! action (a new crate, a new version, ...) of each registry, shared by the
+//! release's threads. An upload takes a token first; while none is there the
+//! package waits without its job slot (`Slot::idle`), and the next token goes
+//! to the waiting package with the longest chain of dependents behind it.
+//! With `[release] pacing = false` nothing waits here (a refusal, 429, is
+//! still waited out, in `wait_out_refusal`).
+
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::schedule::Slot;
+use crate::config::Config;
+use crate::rate::{human, Action, Bucket, Limits};
+use crate::version::Ecosystem;
+
+type Key = (Ecosystem, Action);
+
+pub struct Pacer {
+    limits: BTreeMap<Ecosystem, Limits>,
+    enabled: bool,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    buckets: BTreeMap<Key, Bucket<Instant>>,
+    /// Packages waiting for a token: (key, priority, package index).
+    waiting: Vec<(Key, usize, usize)>,
+}
+
+impl Pacer {
+    /// `enabled`: pacing on (`[release] pacing`) in a run that uploads (a
+    /// dry run uploads nothing, so it never waits).
+    pub fn new(config: &Config, enabled: bool) -> Pacer {
+        let limits = [Ecosystem::Cargo, Ecosystem::Python].into_iter().map(|e| (e, config.rate_limits(e))).collect();
+        Pacer { limits, enabled: enabled && config.pacing, state: Mutex::new(State::default()), wake: Condvar::new() }
+    }
+
+    /// Takes a token for `action` on `eco`'s registry for package `i`
+    /// (`priority`: its chain of dependents), waiting idle for one; `show`
+    /// is told what is waited for and until when. Returns how long it waited.
+    pub fn take(
+        &self,
+        eco: Ecosystem,
+        action: Action,
+        (i, priority): (usize, usize),
+        slot: &Slot,
+        show: impl Fn(&str),
+    ) -> Duration {
+        let Some(limit) = self.limits[&eco].of(action).filter(|_| self.enabled) else {
+            return Duration::ZERO;
+        };
+        let key = (eco, action);
+        let start = Instant::now();
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.buckets.entry(key).or_insert_with(|| Bucket::new(limit, start));
+        if s.buckets.get_mut(&key).expect("made").take(start).is_ok() {
+            return Duration::ZERO;
+        }
+        s.waiting.push((key, priority, i));
+        drop(s);
+        slot.idle(|| self.wait_turn(key, (i, priority), limit.describe(action.noun(eco == Ecosystem::Cargo)), show));
+        start.elapsed()
+    }
+
+    /// Waits until this package is the first waiting for `key` and a token is there.
+    fn wait_turn(&self, key: Key, (i, priority): (usize, usize), limit: String, show: impl Fn(&str)) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let now = Instant::now();
+            let first = s.waiting.iter().filter(|w| w.0 == key).max_by_key(|w| (w.1, std::cmp::Reverse(w.2)));
+            let mine = first.is_some_and(|w| w.2 == i && w.1 == priority);
+            let bucket = s.buckets.get_mut(&key).expect("made before waiting");
+            let at = bucket.ready_at(now);
+            if mine && at <= now && bucket.take(now).is_ok() {
+                s.waiting.retain(|w| w.2 != i || w.0 != key);
+                self.wake.notify_all();
+                return;
+            }
+            if mine {
+                show(&format!("rate limit: {limit}; next upload in {}", human(at - now)));
+            }
+            let pause = at.saturating_duration_since(now).clamp(Duration::from_millis(20), Duration::from_secs(1));
+            s = self.wake.wait_timeout(s, pause).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+}
+
+/// The longest a refused upload (429) is waited out before the release
+/// stops, resumably (`XTASK_MAX_RATE_WAIT`, seconds; default 15 minutes).
+pub fn max_refusal_wait() -> Duration {
+    let secs = std::env::var("XTASK_MAX_RATE_WAIT").ok().and_then(|s| s.parse().ok()).unwrap_or(900);
+    Duration::from_secs(secs)
+}
+
+/// How long to wait before trying a refused upload again: until the time
+/// the registry named, else `fallback` (the limit's period); `None` when
+/// that is beyond `max_refusal_wait`.
+pub fn refusal_wait(output: &str, fallback: Duration, now: SystemTime) -> Result<Duration, SystemTime> {
+    let until = crate::rate::retry_after(output, now).unwrap_or(now + fallback);
+    let wait = until.duration_since(now).unwrap_or_default() + Duration::from_secs(1);
+    if wait > max_refusal_wait() {
+        Err(until)
+    } else {
+        Ok(wait)
+    }
+}
