@@ -434,3 +434,24 @@ fn a_requirement_that_admits_neither_version_is_left_alone() {
     assert!(files.contains(&"packages/app/pyproject.toml"), "{files:?}");
     assert!(!files.contains(&"packages/studio/pyproject.toml"), "studio's requirement is not rewritten: {files:?}");
 }
+
+/// When a registry's rate limit bounds the release, `plan` says how long it takes at least and why: here
+/// the built-in limits do not bind a release this small; a configured one (1 new version at once, then 1
+/// a minute) does: of the two Python packages with a release tag, the second waits a minute.
+#[test]
+fn plan_estimates_the_release_a_rate_limit_bounds() {
+    let repo = crate::fixtures::mixed();
+    let run = repo.xtask(&["plan"]).ok();
+    assert!(!run.stdout.contains("estimate:"), "{}", run.stdout);
+    repo.write(
+        "xtask-release.toml",
+        "[python]\nroot = \"py\"\n\n[python.rate-limit]\nupdate = { burst = 1, every-seconds = 60 }\n",
+    );
+    repo.commit("chore: limits");
+    let run = repo.xtask(&["plan"]).ok();
+    assert!(
+        run.stdout.contains("estimate: at least 1 min: PyPI allows 1 new versions at once, then 1 a minute (request a higher limit from the registry for large releases)"),
+        "{}",
+        run.stdout
+    );
+}

@@ -40,6 +40,9 @@ pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -
         PlanFormat::Table => plan::render_table(&plan),
     };
     print!("{out}");
+    if let (PlanFormat::Table, Some(e)) = (format, plan::estimate(&plan, &repo.config)) {
+        println!("estimate: {e}");
+    }
     Ok(())
 }
 

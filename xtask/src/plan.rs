@@ -16,12 +16,14 @@ use crate::workspace::{pep508, PackageId, VersionSource, Workspace};
 
 mod decide;
 mod entry;
+mod estimate;
 mod reason;
 mod render;
 mod start;
 #[cfg(test)]
 mod tests;
 
+pub use estimate::{estimate, Estimate};
 pub use render::{render_csv, render_json, render_table};
 
 #[derive(Debug, Clone, Default)]

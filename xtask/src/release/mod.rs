@@ -119,6 +119,9 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
     let mut stop = preflight::report(&problems).map(|err| ctx.stops(vec![err])).transpose()?.and_then(|mut s| s.pop());
+    if let Some(e) = crate::plan::estimate(&plan, &repo.config) {
+        println!("estimate: {e}");
+    }
     ctx.quietly(|| confirm(opts.yes, releases))?;
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;
