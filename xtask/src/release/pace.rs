@@ -108,3 +108,24 @@ pub fn refusal_wait(output: &str, fallback: Duration, now: SystemTime) -> Result
         Ok(wait)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 429 is waited out until the time it names (a second more), else for the limit's period; a
+    /// time beyond the longest wait is the time to resume after.
+    #[test]
+    fn a_refusal_is_waited_out_until_the_time_it_names() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_781_449_000);
+        let cargo = "status 429 Too Many Requests): You have published too many new crates in a short period of \
+                     time. Please try again after Sun, 14 Jun 2026 14:59:56 GMT and see https://crates.io/docs/rate-limits";
+        assert_eq!(refusal_wait(cargo, Duration::from_secs(600), now), Ok(Duration::from_secs(197)));
+        assert_eq!(refusal_wait("429 Too Many Requests", Duration::from_secs(60), now), Ok(Duration::from_secs(61)));
+        let late = now - Duration::from_secs(3600);
+        assert_eq!(
+            refusal_wait(cargo, Duration::from_secs(600), late),
+            Err(SystemTime::UNIX_EPOCH + Duration::from_secs(1_781_449_196))
+        );
+    }
+}
