@@ -5,6 +5,7 @@
 //! past releases. Written with one `git fast-import`, so 100,000 commits take
 //! seconds. Same seed, same repository (hashes included: dates are fixed).
 
+pub mod limiter;
 pub mod registries;
 
 use std::fmt::Write as _;
@@ -44,11 +45,13 @@ pub struct Spec {
     pub tags: bool,
     /// A cargo registry for internal dependencies (`registry = "local"`), to publish for real.
     pub cargo_registry: Option<String>,
+    /// Crates only (no Python packages).
+    pub cargo_only: bool,
 }
 
 impl Default for Spec {
     fn default() -> Spec {
-        Spec { packages: 30, commits: 200, depth: 4, seed: 1, tags: true, cargo_registry: None }
+        Spec { packages: 30, commits: 200, depth: 4, seed: 1, tags: true, cargo_registry: None, cargo_only: false }
     }
 }
 
@@ -155,17 +158,12 @@ pub fn packages(spec: &Spec) -> Vec<Pkg> {
     let depth = spec.depth.max(1);
     let mut pkgs: Vec<Pkg> = (0..spec.packages)
         .map(|i| {
-            let python = i % 2 == 1;
+            let python = !spec.cargo_only && i % 2 == 1;
+            // the position among its ecosystem's packages, and how many that ecosystem has
+            let (k, of) = if spec.cargo_only { (i, spec.packages) } else { (i / 2, spec.packages.div_ceil(2)) };
             let name = if python { format!("py-pkg-{i}") } else { format!("crate-{i}") };
             let dir = if python { format!("py/packages/{name}") } else { format!("crates/{name}") };
-            Pkg {
-                name,
-                python,
-                dir,
-                level: (i / 2) * depth / spec.packages.div_ceil(2).max(1),
-                deps: vec![],
-                version: (0, 1, 0),
-            }
+            Pkg { name, python, dir, level: k * depth / of.max(1), deps: vec![], version: (0, 1, 0) }
         })
         .collect();
     for i in 0..pkgs.len() {

@@ -5,6 +5,7 @@
 //!     cargo run --release -p bench -- all --tiny     # seconds: keeps the benchmark from rotting (CI)
 //!     cargo run --release -p bench -- plan --packages N --commits M
 //!     cargo run --release -p bench -- scale | release | compile
+//!     cargo run --release -p bench -- rate [--crates 60] [--jobs 2]   # P5: at the registry's rate limit
 //!     cargo run --release -p bench -- release --live   # watch the live progress table on a terminal
 //!
 //! - P1 plan: `xtask plan --format json` ÷ one `git log --name-only` pass over
@@ -18,11 +19,17 @@
 //!   cold build of an empty crate with the same dependencies (the floor); and
 //!   the warm `cargo xtask --help`.
 //! - P4 memory: peak RSS of P1's plan.
+//! - P5 rate limits: a release of 60 crates behind crates.io's limiter
+//!   (stand-in, scaled clock) ÷ max(critical path, work ÷ jobs, rate-limit
+//!   bound), the 429s received, pacing off as the baseline, and `plan`'s
+//!   estimate ÷ the makespan (`p5.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod p5;
 
 use bench::registries::Registries;
 use bench::{Spec, TempDir};
@@ -66,6 +73,7 @@ fn main() {
             flag("--live"),
         ),
         "compile" => p3(&workspace),
+        "rate" => p5::p5(&xtask, if tiny { 12 } else { get("--crates", 60) }, get("--jobs", 2)),
         "all" => {
             if tiny {
                 print_p1(&[p1(
@@ -223,7 +231,15 @@ fn p2(xtask: &Path, packages: usize, depth: usize, jobs: usize, live: bool) {
     let reg = Registries::start();
     let dir = TempDir::new("bench-p2");
     let repo = dir.0.join("repo");
-    let spec = Spec { packages, commits: 20, depth, seed: 3, tags: false, cargo_registry: Some("local".into()) };
+    let spec = Spec {
+        packages,
+        commits: 20,
+        depth,
+        seed: 3,
+        tags: false,
+        cargo_registry: Some("local".into()),
+        ..Spec::default()
+    };
     bench::generate(&repo, &spec).expect("generate");
     std::fs::write(repo.join("xtask-release.toml"), reg.config()).expect("config");
     let env = reg.env();
@@ -271,24 +287,7 @@ fn p2(xtask: &Path, packages: usize, depth: usize, jobs: usize, live: bool) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the release failed:\n{stderr}");
 
-    // [   1.2s] name: state
-    let mut begin: HashMap<String, f64> = HashMap::new();
-    let mut end: HashMap<String, f64> = HashMap::new();
-    for line in stderr.lines() {
-        let Some(rest) = line.strip_prefix('[') else { continue };
-        let Some((t, rest)) = rest.split_once("s] ") else { continue };
-        let Ok(t) = t.trim().parse::<f64>() else { continue };
-        let Some((name, state)) = rest.split_once(": ") else { continue };
-        match state {
-            "building" => {
-                begin.entry(name.to_string()).or_insert(t);
-            }
-            "done" | "already published" => {
-                end.insert(name.to_string(), t);
-            }
-            _ => {}
-        }
-    }
+    let (begin, end) = progress_times(&stderr);
     let graph = Command::new(xtask).args(["graph", "--format", "json", "--root"]).arg(&repo).output().expect("graph");
     let graph: serde_json::Value = serde_json::from_slice(&graph.stdout).expect("graph JSON");
     let mut deps: HashMap<String, Vec<String>> = HashMap::new();
@@ -354,6 +353,29 @@ fn p2(xtask: &Path, packages: usize, depth: usize, jobs: usize, live: bool) {
         t / critical,
         total.as_secs_f64()
     );
+}
+
+/// When each package started building and when it was done, from the
+/// release's progress lines (`[   1.2s] name: state`).
+fn progress_times(stderr: &str) -> (HashMap<String, f64>, HashMap<String, f64>) {
+    let mut begin: HashMap<String, f64> = HashMap::new();
+    let mut end: HashMap<String, f64> = HashMap::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.strip_prefix('[') else { continue };
+        let Some((t, rest)) = rest.split_once("s] ") else { continue };
+        let Ok(t) = t.trim().parse::<f64>() else { continue };
+        let Some((name, state)) = rest.split_once(": ") else { continue };
+        match state {
+            "building" => {
+                begin.entry(name.to_string()).or_insert(t);
+            }
+            "done" | "already published" => {
+                end.insert(name.to_string(), t);
+            }
+            _ => {}
+        }
+    }
+    (begin, end)
 }
 
 /// P3: cold build of xtask ÷ cold build of an empty crate with the same dependencies.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::schedule::Slot;
 use crate::config::Config;
-use crate::rate::{human, Action, Bucket, Limits};
+use crate::rate::{human, Action, Bucket, Limit, Limits};
 use crate::version::Ecosystem;
 
 type Key = (Ecosystem, Action);
@@ -55,6 +55,11 @@ impl Pacer {
         };
         let key = (eco, action);
         let start = Instant::now();
+        // a little slower than the registry refills: a token taken here reaches the registry a moment later
+        // (cargo starting, the upload), and a registry that refilled from that later moment must have it
+        let shown = limit.describe(action.noun(eco == Ecosystem::Cargo));
+        let margin = (limit.every / 50).clamp(Duration::from_millis(100), Duration::from_secs(2));
+        let limit = Limit { every: limit.every + margin, ..limit };
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.buckets.entry(key).or_insert_with(|| Bucket::new(limit, start));
         if s.buckets.get_mut(&key).expect("made").take(start).is_ok() {
@@ -62,7 +67,7 @@ impl Pacer {
         }
         s.waiting.push((key, priority, i));
         drop(s);
-        slot.idle(|| self.wait_turn(key, (i, priority), limit.describe(action.noun(eco == Ecosystem::Cargo)), show));
+        slot.idle(|| self.wait_turn(key, (i, priority), shown, show));
         start.elapsed()
     }
 
