@@ -15,7 +15,11 @@ use crate::support::{Repo, Run, TempDir};
 use crate::trusted_server::{TrustedServer, Upstreams};
 
 /// A token's lifetime, scaled: crates.io's 30 minutes become this many seconds.
-const LIFETIME: u64 = 6;
+const LIFETIME: u64 = 3;
+
+/// How long each `cargo package` takes (the wrapper sleeps): a release of three
+/// crates outlives one token, so that it must be renewed.
+const PACKAGE_SECONDS: u64 = 2;
 
 /// Three crates in a chain (app → net → core) to release to the `local` registry.
 fn crates_repo(reg: &Registries, server: &TrustedServer, name: &str) -> Repo {
@@ -61,7 +65,8 @@ fn run(repo: &Repo, env: &[(String, String)], args: &[&str]) -> Run {
     repo.xtask_env(args, &env)
 }
 
-/// Wrappers on PATH that record the argv of every uv, cargo and git the tool runs.
+/// Wrappers on PATH that record the argv of every uv, cargo and git the tool
+/// runs; `cargo package` takes `PACKAGE_SECONDS` longer.
 fn argv_wrappers(env: &mut [(String, String)]) -> (TempDir, std::path::PathBuf) {
     let wrappers = TempDir::new("wrappers");
     let log = wrappers.0.join("argv.log");
@@ -69,7 +74,9 @@ fn argv_wrappers(env: &mut [(String, String)]) -> (TempDir, std::path::PathBuf) 
     for tool in ["uv", "cargo", "git"] {
         let real = Command::new("sh").arg("-c").arg(format!("PATH='{path}' command -v {tool}")).output().unwrap();
         let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
-        let script = format!("#!/bin/sh\nprintf '%s\\n' \"{tool} $*\" >> '{}'\nexec '{real}' \"$@\"\n", log.display());
+        let slow = format!("[ \"$1\" = package ] && sleep {PACKAGE_SECONDS}\n");
+        let script =
+            format!("#!/bin/sh\nprintf '%s\\n' \"{tool} $*\" >> '{}'\n{slow}exec '{real}' \"$@\"\n", log.display());
         let p = wrappers.0.join(tool);
         std::fs::write(&p, script).unwrap();
         Command::new("chmod").arg("+x").arg(&p).status().unwrap();

@@ -64,6 +64,32 @@ pub struct Config {
     pub forge: ForgeConfig,
     /// `[commits] convention`: how the history says what changed.
     pub convention: crate::commits::Convention,
+    /// `[release] trusted-publishing`: when a registry token is minted from the CI job's OIDC token.
+    pub trusted_publishing: TrustedPublishing,
+    /// `[cargo]` / `[python]` `trusted-publishing-url` and `id-token-variable`.
+    pub cargo_exchange: Exchange,
+    pub python_exchange: Exchange,
+}
+
+/// `[release] trusted-publishing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustedPublishing {
+    /// In CI (GitHub Actions, GitLab) for a registry with no token configured.
+    #[default]
+    Auto,
+    /// Always, a configured token notwithstanding; no OIDC token is an error.
+    Always,
+    Never,
+}
+
+/// Where a registry's trusted-publishing exchange is, per registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The exchange API's base URL; `None`: the registry's own (crates.io's, the
+    /// publish URL's host).
+    pub url: Option<String>,
+    /// The GitLab job variable holding the JWT (`id_tokens:` in `.gitlab-ci.yml`).
+    pub id_token_variable: String,
 }
 
 /// `[changelog]`: where changelogs are written and what they show.
@@ -187,6 +213,9 @@ impl Default for Config {
             changelog: ChangelogConfig::default(),
             forge: ForgeConfig::default(),
             convention: crate::commits::Convention::default(),
+            trusted_publishing: TrustedPublishing::Auto,
+            cargo_exchange: Exchange { url: None, id_token_variable: "CRATES_IO_ID_TOKEN".into() },
+            python_exchange: Exchange { url: None, id_token_variable: "PYPI_ID_TOKEN".into() },
         }
     }
 }

@@ -251,8 +251,9 @@ impl Job<'_> {
     fn cargo_publish(&self, sh: &Shell, c: &Crate) -> anyhow::Result<()> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
         let registry = self.repo.config.cargo_registry_args();
+        let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");
         self.ctx.exec(
-            cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+            self.with_token(publish, self.holders.cargo.as_ref())?,
             Code::PublishFailed,
             "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
         )?;
