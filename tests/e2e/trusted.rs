@@ -181,3 +181,52 @@ fn trusted_publishing_always_without_oidc_says_what_is_missing() {
     let failed = run(&repo, &env, &["release", "--dry-run"]).fails_with("XR150");
     assert!(failed.stderr.contains("permissions: id-token: write"), "{}", failed.stderr);
 }
+
+/// One Python package released under trusted publishing in GitHub Actions:
+/// the audience from the index (`/_/oidc/audience`), a token minted for a
+/// fresh JWT (`/_/oidc/mint-token`), handed to `uv publish` in
+/// UV_PUBLISH_TOKEN (uv sends it as the password of `__token__`), masked,
+/// and burnt (`/_/oidc/burn-token`) at the end. Stand-ins: the OIDC issuer
+/// and PyPI's exchange endpoints, in front of the real pypiserver, to which
+/// the upload is forwarded.
+#[test]
+fn python_trusted_publishing_mints_hands_to_uv_and_burns() {
+    let reg = Registries::start();
+    let pypi = Upstreams { cargo: None, pypi: Some(reg.pypi_port) };
+    let server = TrustedServer::start(pypi, Duration::from_secs(60));
+    let repo = Repo::new("trusted-python");
+    repo.write("py/pyproject.toml", "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n");
+    repo.write("py/packages/models/pyproject.toml", &crate::fixtures::py_manifest("models", "1.2.0", &[], &[]));
+    repo.write("py/packages/models/src/models/__init__.py", "");
+    let config = format!(
+        "[python]\nroot = \"py\"\npublish-url = \"{}/legacy/\"\nindex-url = \"{}\"\n",
+        server.url,
+        reg.simple_url()
+    );
+    repo.write("xtask-release.toml", &config);
+    repo.write(".gitignore", ".venv/\n");
+    crate::release::tool(&repo, &reg, "uv", &["lock", "--quiet"], "py");
+    repo.commit("feat: models");
+    repo.git(&["remote", "add", "origin", &reg.remote().display().to_string()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    let mut env: Vec<(String, String)> = reg.env().into_iter().filter(|(k, _)| !k.starts_with("UV_PUBLISH_")).collect();
+    env.extend(server.github_env());
+    let (_wrappers, log) = argv_wrappers(&mut env);
+    let done = run(&repo, &env, &["release", "--yes", "--verbose"]).ok();
+    let output = format!("{}{}", done.stdout, done.stderr);
+    assert!(
+        output.contains("`: trusted publishing (GitHub Actions OIDC")
+            || output.contains(": trusted publishing (GitHub Actions OIDC"),
+        "{output}"
+    );
+    assert!(server.refused().is_empty(), "refused: {:?}", server.refused());
+    assert!(!server.published().is_empty(), "nothing was uploaded through the stand-in");
+    assert_eq!(reg.python_files("models").len(), 2, "{:?}", reg.python_files("models"));
+    let minted = server.minted();
+    assert_eq!(minted.len(), 1, "{minted:?}");
+    assert!(minted.iter().all(|m| m.revoked), "not burnt: {minted:?}");
+    let tokens: Vec<String> = minted.iter().map(|m| m.token.clone()).collect();
+    let argv = std::fs::read_to_string(&log).unwrap();
+    assert!(argv.contains("uv publish"), "{argv}");
+    assert_no_leak(&tokens, &output, &argv, &crate::support::all_file_text(repo.path()));
+}

@@ -348,7 +348,8 @@ pub fn cargo_credential_source(root: &Path, name: Option<&str>) -> Option<String
         table.and_then(|t| t.get(key)).is_some()
     };
     let home = cargo_home();
-    if let Some(f) = [home.join("credentials.toml"), home.join("credentials")].into_iter().find(|f| has_key(f, "token")) {
+    if let Some(f) = [home.join("credentials.toml"), home.join("credentials")].into_iter().find(|f| has_key(f, "token"))
+    {
         return Some(f.display().to_string());
     }
     config_files(root)

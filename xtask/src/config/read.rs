@@ -9,7 +9,8 @@ use super::schema::check_keys;
 use super::tag_names::validate_template;
 use super::values::{relative_file, string, strings, templates, wrong_type};
 use super::{
-    one_line, ChangelogConfig, Config, Exchange, Group, PlatformRule, SmokeTest, TrustedPublishing, VersionFileConfig, VersionFind, FORGE_KINDS,
+    one_line, ChangelogConfig, Config, Exchange, Group, PlatformRule, SmokeTest, TrustedPublishing, VersionFileConfig,
+    VersionFind, FORGE_KINDS,
 };
 use crate::error::{fail, Code};
 use crate::version::Ecosystem;

@@ -47,22 +47,34 @@ pub fn check(repo: &Repo, opts: &Options, has_python: bool, has_cargo: bool) -> 
     if has_cargo {
         let registry = repo.config.cargo_registry.as_deref();
         let label = format!("cargo registry `{}`", registry.unwrap_or("crates-io"));
-        let fix = format!("set {}, or run `cargo login`", crate::registry::cargo_token_variable(registry));
-        creds.cargo = decided(trusted::cargo(&repo.root, &repo.config), &label, &fix, publishes, &mut out);
+        let missing = Missing {
+            problem: format!("no token for the cargo registry `{}`", registry.unwrap_or("crates-io")),
+            fix: format!("set {}, or run `cargo login`", crate::registry::cargo_token_variable(registry)),
+        };
+        creds.cargo = decided(trusted::cargo(&repo.root, &repo.config), &label, missing, publishes, &mut out);
     }
     if has_python {
         let label = format!("Python index {}", repo.config.python_publish_url);
-        let fix = "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD";
-        creds.python = decided(trusted::python(&repo.config), &label, fix, publishes, &mut out);
+        let missing = Missing {
+            problem: "no credentials for `uv publish`".into(),
+            fix: "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD".into(),
+        };
+        creds.python = decided(trusted::python(&repo.config), &label, missing, publishes, &mut out);
     }
     (creds, out)
+}
+
+/// The problem of a registry with no credential, and its fix.
+struct Missing {
+    problem: String,
+    fix: String,
 }
 
 /// One registry's decision: printed, and a problem when a real run could not publish.
 fn decided(
     credential: anyhow::Result<Credential>,
     label: &str,
-    fix: &str,
+    missing: Missing,
     publishes: bool,
     out: &mut Vec<Problem>,
 ) -> Option<Credential> {
@@ -76,8 +88,8 @@ fn decided(
                     ""
                 };
                 out.push(Problem {
-                    problem: format!("no credentials for the {label}"),
-                    fix: format!("{fix}{ci}"),
+                    problem: missing.problem,
+                    fix: format!("{}{ci}", missing.fix),
                     code: Code::PreflightFailed,
                 });
             }
@@ -86,7 +98,7 @@ fn decided(
         Err(e) => {
             let (problem, fix) = match e.downcast_ref::<Failure>() {
                 Some(f) => (f.cause.clone(), f.help.clone()),
-                None => (format!("{e:#}"), fix.to_string()),
+                None => (format!("{e:#}"), missing.fix),
             };
             out.push(Problem { problem: format!("{label}: {problem}"), fix, code: Code::TrustedUnavailable });
             None

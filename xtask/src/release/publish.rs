@@ -342,7 +342,11 @@ impl Job<'_> {
     /// `cmd` with the token `holder` leases in its environment (trusted
     /// publishing), never in its argv: the command as shown and traced has no
     /// token. A dry run mints nothing and says what it would exchange.
-    pub fn with_token<'c>(&self, cmd: xshell::Cmd<'c>, holder: Option<&crate::trusted::Holder>) -> anyhow::Result<xshell::Cmd<'c>> {
+    pub fn with_token<'c>(
+        &self,
+        cmd: xshell::Cmd<'c>,
+        holder: Option<&crate::trusted::Holder>,
+    ) -> anyhow::Result<xshell::Cmd<'c>> {
         let Some(h) = holder else { return Ok(cmd) };
         let token = self.ctx.effect(h.describe(), || h.lease().map(Some))?;
         Ok(match token {

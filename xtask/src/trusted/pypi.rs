@@ -20,7 +20,8 @@ pub fn mint_url(base: &str) -> String {
 pub fn audience(base: &str) -> anyhow::Result<String> {
     let url = format!("{base}/_/oidc/audience");
     crate::shell::trace_http("GET", &url);
-    let text = http(crate::tls::agent().build().get(&url).call(), &url).map_err(|why| refused("the Python index", &why))?;
+    let text =
+        http(crate::tls::agent().build().get(&url).call(), &url).map_err(|why| refused("the Python index", &why))?;
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     v["audience"]
         .as_str()

@@ -285,9 +285,7 @@ fn serve(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             let port = shared.up.cargo.as_ref().map_or(0, |c| c.0);
             forward(port, &req, &conn)
         }
-        ("GET", "/_/oidc/audience") => {
-            respond(&conn, 200, "application/json", br#"{"audience":"pypi"}"#)
-        }
+        ("GET", "/_/oidc/audience") => respond(&conn, 200, "application/json", br#"{"audience":"pypi"}"#),
         ("POST", "/_/oidc/mint-token") => {
             let (status, body) = pypi_mint(shared, &req);
             respond(&conn, status, "application/json", body.as_bytes())
@@ -560,5 +558,15 @@ fn pypi_upload(shared: &Shared, req: &Request, conn: &TcpStream) -> std::io::Res
         return respond(conn, 403, "text/plain", body.as_bytes());
     }
     shared.state.lock().unwrap().published.push("upload".into());
-    forward(shared.up.pypi.unwrap_or(0), req, conn)
+    // pypiserver takes uploads at its root
+    let req = Request {
+        path: "/".into(),
+        ..Request {
+            method: req.method.clone(),
+            path: String::new(),
+            headers: req.headers.clone(),
+            body: req.body.clone(),
+        }
+    };
+    forward(shared.up.pypi.unwrap_or(0), &req, conn)
 }

@@ -7,20 +7,30 @@ fn github() -> Provider {
 }
 
 fn trusted(p: Provider) -> Credential {
-    Credential::Trusted { provider: p, exchange: Exchange::Crates { api: "https://crates.io".into() }, variable: "V".into() }
+    Credential::Trusted {
+        provider: p,
+        exchange: Exchange::Crates { api: "https://crates.io".into() },
+        variable: "V".into(),
+    }
 }
 
 #[test]
 fn the_policy_decides_between_a_configured_token_and_trusted_publishing() {
     use TrustedPublishing::*;
     let conf = || Some("CARGO_REGISTRY_TOKEN".to_string());
-    assert_eq!(choose(Never, conf(), Some(github()), trusted).unwrap(), Credential::Configured("CARGO_REGISTRY_TOKEN".into()));
+    assert_eq!(
+        choose(Never, conf(), Some(github()), trusted).unwrap(),
+        Credential::Configured("CARGO_REGISTRY_TOKEN".into())
+    );
     assert_eq!(choose(Never, None, Some(github()), trusted).unwrap(), Credential::Missing);
     assert!(matches!(choose(Always, conf(), Some(github()), trusted).unwrap(), Credential::Trusted { .. }));
     let err = choose(Always, conf(), None, trusted).unwrap_err();
     assert!(format!("{err}").contains("XR150"), "{err}");
     // auto: a configured token wins
-    assert_eq!(choose(Auto, conf(), Some(github()), trusted).unwrap(), Credential::Configured("CARGO_REGISTRY_TOKEN".into()));
+    assert_eq!(
+        choose(Auto, conf(), Some(github()), trusted).unwrap(),
+        Credential::Configured("CARGO_REGISTRY_TOKEN".into())
+    );
 }
 
 #[test]
