@@ -230,3 +230,50 @@ fn python_trusted_publishing_mints_hands_to_uv_and_burns() {
     assert!(argv.contains("uv publish"), "{argv}");
     assert_no_leak(&tokens, &output, &argv, &crate::support::all_file_text(repo.path()));
 }
+
+/// Ctrl-C in the middle of a trusted-publishing release revokes the token
+/// minted so far before the xtask dies of the signal, and `--resume` mints
+/// anew (a kill -9 leaves the token to expire: the resume does not need it).
+/// Stand-ins: the OIDC issuer and crates.io's token endpoint, in front of the
+/// real cargo registry.
+#[test]
+fn ctrl_c_revokes_the_token_and_a_resume_mints_anew() {
+    let reg = Registries::start();
+    let cargo = (reg.cargo_port, reg.cargo_root());
+    let server = TrustedServer::start(Upstreams { cargo: Some(cargo), pypi: None }, Duration::from_secs(60));
+    let repo = crates_repo(&reg, &server, "trusted-ctrl-c");
+    crate::release::release(&repo, &reg, &["--yes"]).ok();
+    for krate in ["core", "net", "app"] {
+        repo.change(&format!("crates/{krate}/src/lib.rs"), &format!("fix({krate}): a fix"));
+    }
+    repo.git(&["push", "-q", "origin", "main"]);
+    let mut env = ci_env(&reg, &server);
+    let (_wrappers, _log) = argv_wrappers(&mut env);
+    let mut child = Command::new(crate::support::xtask_bin());
+    child.args(["release", "--yes", "--root", &repo.root_arg()]);
+    for var in ["CI", "GITHUB_STEP_SUMMARY", "XTASK_TRACE"] {
+        child.env_remove(var);
+    }
+    child.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut child = child.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // the first crate is published with a minted token; the second is being packaged
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server.published().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the release finished before Ctrl-C");
+    let minted = server.minted();
+    assert_eq!(minted.len(), 1, "{minted:?}");
+    assert!(minted[0].revoked, "Ctrl-C left the token unrevoked");
+
+    let resumed = run(&repo, &env, &["release", "--resume", "--yes"]).ok();
+    let minted = server.minted();
+    assert!(minted.len() >= 2, "the resume minted no token of its own:\n{}", resumed.stdout);
+    assert!(minted.iter().all(|m| m.revoked), "{minted:?}");
+    for krate in ["core", "net", "app"] {
+        assert!(reg.crate_versions(krate).iter().any(|(v, _)| v == "0.1.1"), "{krate} 0.1.1 not published");
+    }
+}

@@ -3,7 +3,7 @@
 //! every token it minted — when it is dropped: on success and on failure alike.
 //! A SIGKILL leaves the tokens to expire; a `--resume` mints anew.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{crates, pypi, Exchange, Provider, Secret};
@@ -16,7 +16,9 @@ pub struct Holder {
     exchange: Exchange,
     /// The environment variable the token is handed over in.
     pub variable: String,
-    tokens: Mutex<Tokens>,
+    tokens: Arc<Mutex<Tokens>>,
+    /// Ctrl-C, SIGTERM and SIGHUP revoke the tokens before the xtask dies of them.
+    _interrupt: crate::shell::Interrupt,
 }
 
 #[derive(Default)]
@@ -28,7 +30,10 @@ struct Tokens {
 
 impl Holder {
     pub fn new(provider: Provider, exchange: Exchange, variable: String) -> Holder {
-        Holder { provider, exchange, variable, tokens: Mutex::default() }
+        let tokens = Arc::new(Mutex::new(Tokens::default()));
+        let (ex, held) = (exchange.clone(), tokens.clone());
+        let _interrupt = crate::shell::on_interrupt(Arc::new(move || revoke(&ex, &held)));
+        Holder { provider, exchange, variable, tokens, _interrupt }
     }
 
     /// What a lease does, as a dry run shows it.
@@ -87,20 +92,26 @@ impl Holder {
         Ok((token, asked + lives))
     }
 
-    /// Revokes (crates.io) or burns (PyPI) every token minted; a failure is a warning.
+    /// Revokes (crates.io) or burns (PyPI) every token minted.
     pub fn revoke_all(&self) {
-        let minted = std::mem::take(&mut self.tokens.lock().unwrap_or_else(|e| e.into_inner()).minted);
-        for token in &minted {
-            let done = match &self.exchange {
-                Exchange::Crates { api } => crates::revoke(api, token),
-                Exchange::Pypi { base } => pypi::burn(base, token),
-            };
-            if let Err(why) = done {
-                eprintln!("warning: a trusted-publishing token could not be revoked ({why}); it expires by itself");
-            }
-        }
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).current = None;
+        revoke(&self.exchange, &self.tokens);
     }
+}
+
+/// Revokes every token in `tokens`, holding the lock throughout (an exit path
+/// that comes second waits for the first); a failure is a warning.
+fn revoke(exchange: &Exchange, tokens: &Mutex<Tokens>) {
+    let mut tokens = tokens.lock().unwrap_or_else(|e| e.into_inner());
+    for token in std::mem::take(&mut tokens.minted) {
+        let done = match exchange {
+            Exchange::Crates { api } => crates::revoke(api, &token),
+            Exchange::Pypi { base } => pypi::burn(base, &token),
+        };
+        if let Err(why) = done {
+            eprintln!("warning: a trusted-publishing token could not be revoked ({why}); it expires by itself");
+        }
+    }
+    tokens.current = None;
 }
 
 impl Drop for Holder {
