@@ -27,7 +27,7 @@ mod support;
 mod tags;
 mod tls;
 mod trusted;
-#[path = "../../xtask/src/trusted/stand_in.rs"]
+#[path = "../../xtask/src/trusted/stand_in/mod.rs"]
 mod trusted_server;
 mod waits;
 

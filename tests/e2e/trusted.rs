@@ -1,6 +1,6 @@
 //! Trusted publishing (OIDC) end to end. Stand-ins: the OIDC issuer (GitHub
 //! Actions' token service), crates.io's token endpoint and PyPI's
-//! audience/mint/burn endpoints (`xtask/src/trusted/stand_in.rs`): no OIDC
+//! audience/mint/burn endpoints (`xtask/src/trusted/stand_in/`): no OIDC
 //! provider, crates.io or PyPI exists on this machine. Real: git and its bare
 //! remote, cargo with cargo-http-registry behind the crates.io stand-in (which
 //! serves its index as a sparse index, as crates.io does), uv with pypiserver
