@@ -26,6 +26,9 @@ mod scale;
 mod support;
 mod tags;
 mod tls;
+mod trusted;
+#[path = "../../xtask/src/trusted/stand_in/mod.rs"]
+mod trusted_server;
 mod waits;
 
 // `forge_server` is shared with the unit tests of `xtask::forge`, where it names `crate::registry`.

@@ -429,6 +429,31 @@ codes! {
          replaced silently: run `cargo xtask ci --github --dry-run` to see the difference, then again \
          with --yes to replace it, or keep your edits. Running the command again on an unchanged \
          repository changes nothing.";
+    TrustedUnavailable = "XR150", "trusted publishing is required but no OIDC token is available",
+        "`[release] trusted-publishing = \"always\"` (or a CI job with no registry token) needs \
+         the job's OIDC token, and there is none. In GitHub Actions the job needs \
+         `permissions: id-token: write`, which gives it ACTIONS_ID_TOKEN_REQUEST_URL and \
+         ACTIONS_ID_TOKEN_REQUEST_TOKEN; in GitLab CI it needs an `id_tokens:` entry whose \
+         variable is `[cargo]`/`[python]` `id-token-variable` (CRATES_IO_ID_TOKEN, PYPI_ID_TOKEN), \
+         with the registry's audience. Or configure a token and set trusted-publishing = \"auto\".";
+    TrustedNewCrate = "XR151", "a crate's first release cannot be made with trusted publishing",
+        "crates.io refuses to create a crate with a trusted-publishing token (\"Trusted Publishing \
+         tokens do not support creating new crates\"), and a trusted publisher can only be \
+         configured for a crate that exists. Publish the first version with a token \
+         (CARGO_REGISTRY_TOKEN, or `cargo publish` from your machine), add the trusted publisher \
+         on the crate's settings page on crates.io, then release from CI.";
+    TrustedOidc = "XR152", "the CI job's OIDC token could not be had",
+        "The xtask asks the CI for an OIDC token (a JWT) for the registry's audience before each \
+         exchange: GitHub Actions' token service (ACTIONS_ID_TOKEN_REQUEST_URL) or, in GitLab, the \
+         job variable. The request failed or the answer had no token. Check the workflow's \
+         `permissions: id-token: write` and that the job runs on a trusted event.";
+    TrustedExchange = "XR153", "the registry refused the trusted-publishing exchange",
+        "The registry did not give a token for the job's OIDC token: no trusted publisher matches \
+         the repository, workflow and environment the token names (crates.io: the crate's \
+         Settings → Trusted Publishing; PyPI: the project's publishing settings, or a pending \
+         publisher for a new project), or the trigger is one the registry refuses \
+         (crates.io refuses pull_request_target and workflow_run). The registry's own words \
+         are in the message.";
 }
 
 impl Code {

@@ -28,6 +28,7 @@ pub mod repo;
 pub mod shell;
 pub mod tags;
 pub mod tls;
+pub mod trusted;
 pub mod version;
 pub mod version_files;
 pub mod workflow;

@@ -232,10 +232,9 @@ impl CargoIndex {
         }))
     }
 
-    /// How many versions of `name` the index lists, yanked ones too (0: the
-    /// registry has no such crate, and publishing it creates one).
-    pub fn versions_listed(&self, sh: &Shell, name: &str) -> anyhow::Result<usize> {
-        Ok(self.entries(sh, name)?.unwrap_or_default().lines().filter(|l| !l.trim().is_empty()).count())
+    /// Whether the index has `name` at all (any version, yanked ones too).
+    pub fn has_crate(&self, sh: &Shell, name: &str) -> anyhow::Result<bool> {
+        Ok(self.entries(sh, name)?.is_some_and(|t| !t.trim().is_empty()))
     }
 
     /// Every version of `name` the index lists that is not yanked.
@@ -319,15 +318,21 @@ fn registry_index_in(file: &Path, name: &str) -> Option<String> {
     doc.get("registries")?.get(name)?.get("index")?.as_str().map(str::to_string)
 }
 
-/// Whether cargo has a token for the registry (environment, credentials file
-/// or a credential provider). The token itself is never read into memory.
-pub fn cargo_has_credentials(root: &Path, name: Option<&str>) -> bool {
-    let env_key = match name {
+/// The variable cargo reads the registry's token from.
+pub fn cargo_token_variable(name: Option<&str>) -> String {
+    match name {
         None => "CARGO_REGISTRY_TOKEN".to_string(),
         Some(n) => format!("CARGO_REGISTRIES_{}_TOKEN", env_name(n)),
-    };
+    }
+}
+
+/// Where cargo finds a token for the registry (environment, credentials file
+/// or a credential provider), shown without it; `None` when it has none. The
+/// token itself is never read into memory.
+pub fn cargo_credential_source(root: &Path, name: Option<&str>) -> Option<String> {
+    let env_key = cargo_token_variable(name);
     if std::env::var_os(&env_key).is_some_and(|v| !v.is_empty()) {
-        return true;
+        return Some(env_key);
     }
     let has_key = |file: &Path, key: &str| -> bool {
         let Ok(text) = std::fs::read_to_string(file) else {
@@ -343,20 +348,42 @@ pub fn cargo_has_credentials(root: &Path, name: Option<&str>) -> bool {
         table.and_then(|t| t.get(key)).is_some()
     };
     let home = cargo_home();
-    [home.join("credentials.toml"), home.join("credentials")].iter().any(|f| has_key(f, "token"))
-        || config_files(root).iter().any(|f| has_key(f, "credential-provider"))
-        || config_files(root)
-            .iter()
-            .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers")))
+    if let Some(f) = [home.join("credentials.toml"), home.join("credentials")].into_iter().find(|f| has_key(f, "token"))
+    {
+        return Some(f.display().to_string());
+    }
+    config_files(root)
+        .into_iter()
+        .find(|f| {
+            has_key(f, "credential-provider")
+                || std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers"))
+        })
+        .map(|f| format!("the credential provider {} names", f.display()))
 }
 
-/// Whether uv has credentials for publishing (token or username/password, or
-/// an explicit choice of trusted publishing).
-pub fn uv_has_credentials() -> bool {
+/// Whether cargo has a token for the registry (`cargo_credential_source`).
+pub fn cargo_has_credentials(root: &Path, name: Option<&str>) -> bool {
+    cargo_credential_source(root, name).is_some()
+}
+
+/// Where uv finds credentials for publishing (token or username/password, or
+/// an explicit choice of its own trusted publishing), shown without them.
+pub fn uv_credential_source() -> Option<String> {
     let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    set("UV_PUBLISH_TOKEN")
-        || (set("UV_PUBLISH_USERNAME") && set("UV_PUBLISH_PASSWORD"))
-        || std::env::var("UV_PUBLISH_TRUSTED_PUBLISHING").is_ok_and(|v| v == "always")
+    if set("UV_PUBLISH_TOKEN") {
+        Some("UV_PUBLISH_TOKEN".into())
+    } else if set("UV_PUBLISH_USERNAME") && set("UV_PUBLISH_PASSWORD") {
+        Some("UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD".into())
+    } else if std::env::var("UV_PUBLISH_TRUSTED_PUBLISHING").is_ok_and(|v| v == "always") {
+        Some("uv's own trusted publishing (UV_PUBLISH_TRUSTED_PUBLISHING=always)".into())
+    } else {
+        None
+    }
+}
+
+/// Whether uv has credentials for publishing (`uv_credential_source`).
+pub fn uv_has_credentials() -> bool {
+    uv_credential_source().is_some()
 }
 
 /// Polls `check` until it returns `Some`, with growing pauses, up to `timeout`.

@@ -72,6 +72,11 @@ pub struct Config {
     /// `[release] pacing`: hold uploads to the registries' limits (default);
     /// `false` uploads at once and only waits out a refusal (429).
     pub pacing: bool,
+    /// `[release] trusted-publishing`: when a registry token is minted from the CI job's OIDC token.
+    pub trusted_publishing: TrustedPublishing,
+    /// `[cargo]` / `[python]` `trusted-publishing-url` and `id-token-variable`.
+    pub cargo_exchange: Exchange,
+    pub python_exchange: Exchange,
 }
 
 /// One ecosystem's `rate-limit` table: per action, `Some(None)` is
@@ -81,6 +86,27 @@ pub struct RateLimitConfig {
     pub new: Option<Option<Limit>>,
     pub update: Option<Option<Limit>>,
     pub yank: Option<Option<Limit>>,
+}
+
+/// `[release] trusted-publishing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustedPublishing {
+    /// In CI (GitHub Actions, GitLab) for a registry with no token configured.
+    #[default]
+    Auto,
+    /// Always, a configured token notwithstanding; no OIDC token is an error.
+    Always,
+    Never,
+}
+
+/// Where a registry's trusted-publishing exchange is, per registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The exchange API's base URL; `None`: the registry's own (crates.io's, the
+    /// publish URL's host).
+    pub url: Option<String>,
+    /// The GitLab job variable holding the JWT (`id_tokens:` in `.gitlab-ci.yml`).
+    pub id_token_variable: String,
 }
 
 /// `[changelog]`: where changelogs are written and what they show.
@@ -207,6 +233,9 @@ impl Default for Config {
             cargo_rate_limit: RateLimitConfig::default(),
             python_rate_limit: RateLimitConfig::default(),
             pacing: true,
+            trusted_publishing: TrustedPublishing::Auto,
+            cargo_exchange: Exchange { url: None, id_token_variable: "CRATES_IO_ID_TOKEN".into() },
+            python_exchange: Exchange { url: None, id_token_variable: "PYPI_ID_TOKEN".into() },
         }
     }
 }

@@ -9,7 +9,8 @@ use super::schema::check_keys;
 use super::tag_names::validate_template;
 use super::values::{rate_limit, relative_file, string, strings, templates, wrong_type};
 use super::{
-    one_line, ChangelogConfig, Config, Group, PlatformRule, SmokeTest, VersionFileConfig, VersionFind, FORGE_KINDS,
+    one_line, ChangelogConfig, Config, Exchange, Group, PlatformRule, SmokeTest, TrustedPublishing, VersionFileConfig,
+    VersionFind, FORGE_KINDS,
 };
 use crate::error::{fail, Code};
 use crate::version::Ecosystem;
@@ -67,6 +68,7 @@ fn read_python(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     if let Some(v) = get(doc, "python", "index-url") {
         c.python_index_url = string(v, "python.index-url")?;
     }
+    read_exchange(doc, "python", &mut c.python_exchange)?;
     if let Some(v) = get(doc, "python", "platform-tags") {
         c.python_platform_tags = Some(match string(v, "python.platform-tags")?.as_str() {
             "pypi" => PlatformRule::Pypi,
@@ -89,6 +91,22 @@ fn read_cargo(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     }
     if let Some(v) = get(doc, "cargo", "rate-limit") {
         c.cargo_rate_limit = rate_limit(v, "cargo.rate-limit")?;
+    }
+    read_exchange(doc, "cargo", &mut c.cargo_exchange)
+}
+
+/// `[cargo]` / `[python]` `trusted-publishing-url` and `id-token-variable`.
+fn read_exchange(doc: &DocumentMut, table: &str, e: &mut Exchange) -> anyhow::Result<()> {
+    if let Some(v) = get(doc, table, "trusted-publishing-url") {
+        let key = format!("{table}.trusted-publishing-url");
+        let url = string(v, &key)?;
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(wrong_type(&key, "an http(s) URL, e.g. \"https://crates.io\""));
+        }
+        e.url = Some(url.trim_end_matches('/').to_string());
+    }
+    if let Some(v) = get(doc, table, "id-token-variable") {
+        e.id_token_variable = string(v, &format!("{table}.id-token-variable"))?;
     }
     Ok(())
 }
@@ -125,6 +143,14 @@ fn read_release(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     }
     if let Some(v) = get(doc, "release", "pacing") {
         c.pacing = v.as_bool().ok_or_else(|| wrong_type("release.pacing", "true or false"))?;
+    }
+    if let Some(v) = get(doc, "release", "trusted-publishing") {
+        c.trusted_publishing = match v.as_str() {
+            Some("auto") => TrustedPublishing::Auto,
+            Some("always") => TrustedPublishing::Always,
+            Some("never") => TrustedPublishing::Never,
+            _ => return Err(wrong_type("release.trusted-publishing", "\"auto\", \"always\" or \"never\"")),
+        };
     }
     Ok(())
 }

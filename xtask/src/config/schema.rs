@@ -8,12 +8,23 @@ use crate::error::{fail, Code};
 
 /// The schema: table → keys. `ARRAYS` are arrays of tables.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("python", &["root", "publish-url", "index-url", "platform-tags", "rate-limit"]),
-    ("cargo", &["root", "registry", "rate-limit"]),
+    (
+        "python",
+        &[
+            "root",
+            "publish-url",
+            "index-url",
+            "platform-tags",
+            "rate-limit",
+            "trusted-publishing-url",
+            "id-token-variable",
+        ],
+    ),
+    ("cargo", &["root", "registry", "rate-limit", "trusted-publishing-url", "id-token-variable"]),
     ("tags", &["package", "umbrella", "python", "cargo", "separate"]),
     ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
-    ("release", &["allow-branches", "remote", "smoke-test", "pacing"]),
+    ("release", &["allow-branches", "remote", "smoke-test", "pacing", "trusted-publishing"]),
     ("smoke-tests", &["package", "import", "run"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),

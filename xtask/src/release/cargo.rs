@@ -180,7 +180,7 @@ impl Job<'_> {
         if let Some(known) = known {
             return Ok(known);
         }
-        let new = self.ctx.quietly(|| Ok(self.index.expect("resolved").versions_listed(sh, name)? == 0))?;
+        let new = self.ctx.quietly(|| Ok(!self.index.expect("resolved").has_crate(sh, name)?))?;
         let action = if new { Action::New } else { Action::Update };
         self.pacer.take(Ecosystem::Cargo, action, (i, turn.priority), turn, |n| self.progress.note(i, n));
         self.progress.set(i, State::Publishing);
@@ -263,8 +263,9 @@ impl Job<'_> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
         loop {
             let registry = self.repo.config.cargo_registry_args();
+            let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");
             let run = self.ctx.exec(
-                cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}"),
+                self.with_token(publish, self.holders.cargo.as_ref())?,
                 Code::PublishFailed,
                 "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
             );

@@ -9,6 +9,7 @@
 
 mod announce;
 mod cargo;
+mod credentials;
 mod journal;
 mod lock;
 mod pace;

@@ -82,7 +82,8 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     out.extend(stale_lockfiles(sh, repo, plan, have_uv)?);
     out.extend(version_literals(repo, plan));
     out.extend(smoke_tests(repo));
-    out.extend(missing_credentials(repo, opts, has_python, has_cargo));
+    let (credentials, problems) = super::credentials::check(repo, opts, has_python, has_cargo);
+    out.extend(problems);
 
     // planned versions must not be on the registries yet
     if opts.offline {
@@ -97,6 +98,7 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
             None
         }
     };
+    out.extend(super::credentials::first_releases(sh, plan, credentials.cargo.as_ref(), index.as_ref()));
     out.extend(unpublished_dependencies(sh, repo, plan, index.as_ref()));
     out.extend(already_published(sh, repo, plan, index.as_ref()));
     Ok(out)
@@ -243,30 +245,6 @@ fn stale_lockfiles(sh: &Shell, repo: &Repo, plan: &Plan, have_uv: bool) -> anyho
         }
     }
     Ok(out)
-}
-
-/// Credentials: presence only, the values are never read or shown; a dry run
-/// publishes nothing and needs none.
-fn missing_credentials(repo: &Repo, opts: &Options, has_python: bool, has_cargo: bool) -> Vec<Problem> {
-    let mut out = vec![];
-    let publishes = opts.mode.pick(false, true);
-    if has_python && publishes && !registry::uv_has_credentials() {
-        out.push(problem(
-            "no credentials for `uv publish`",
-            "set UV_PUBLISH_TOKEN, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD (or UV_PUBLISH_TRUSTED_PUBLISHING=always in CI)",
-        ));
-    }
-    let registry = repo.config.cargo_registry.as_deref();
-    if has_cargo && publishes && !registry::cargo_has_credentials(&repo.root, registry) {
-        let var = registry.map_or("CARGO_REGISTRY_TOKEN".to_string(), |r| {
-            format!("CARGO_REGISTRIES_{}_TOKEN", registry::env_name(r))
-        });
-        out.push(problem(
-            format!("no token for the cargo registry `{}`", registry.unwrap_or("crates-io")),
-            format!("set {var}, or run `cargo login`"),
-        ));
-    }
-    out
 }
 
 /// Planned versions a registry already has (the cargo registry only when its

@@ -73,6 +73,8 @@ pub fn run(
     } else {
         None
     };
+    // dropped when the publish ends, however it ends: every minted token is revoked
+    let holders = super::credentials::Holders::new(repo, plan)?;
     let snapshot = journal.get();
     let slots = Slots(Mutex::new(((0..jobs.max(1)).collect(), jobs.max(1))));
     let on_index = Mutex::new(vec![false; entries.len()]);
@@ -90,6 +92,7 @@ pub fn run(
         journal,
         snapshot: &snapshot,
         on_index: &on_index,
+        holders: &holders,
     };
     // a dry run prints its commands in order: one at a time
     let jobs = ctx.mode.pick(1, jobs);
@@ -191,6 +194,8 @@ pub struct Job<'a> {
     /// Which packages this run found on their registry at the release's
     /// version (uploaded now, earlier, or by someone): "published so far".
     pub on_index: &'a Mutex<Vec<bool>>,
+    /// Trusted publishing's token holders (`None`: the configured credential is used).
+    pub holders: &'a super::credentials::Holders,
 }
 
 /// Numbered places to build in, one per package building at once (a package
@@ -340,6 +345,22 @@ impl Job<'_> {
             out.push(a);
         }
         (!out.is_empty()).then_some(out)
+    }
+
+    /// `cmd` with the token `holder` leases in its environment (trusted
+    /// publishing), never in its argv: the command as shown and traced has no
+    /// token. A dry run mints nothing and says what it would exchange.
+    pub fn with_token<'c>(
+        &self,
+        cmd: xshell::Cmd<'c>,
+        holder: Option<&crate::trusted::Holder>,
+    ) -> anyhow::Result<xshell::Cmd<'c>> {
+        let Some(h) = holder else { return Ok(cmd) };
+        let token = self.ctx.effect(h.describe(), || h.lease().map(Some))?;
+        Ok(match token {
+            Some(t) => cmd.env(&h.variable, t.expose()),
+            None => cmd,
+        })
     }
 
     /// `.git/xtask-release/<commit>/dist/<name>`: where a package's artifacts are kept.

@@ -181,7 +181,7 @@ impl Job<'_> {
         let publish_url = &config.python_publish_url;
         if !repair.is_empty() {
             self.ctx.exec(
-                cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"),
+                self.with_python_token(cmd!(sh, "uv publish --publish-url {publish_url} {repair...}"))?,
                 Code::PublishFailed,
                 "the index keeps a partial file from the interrupted upload and refuses to replace it: delete that file on the index, then `cargo xtask release --resume`",
             )?;
@@ -191,13 +191,21 @@ impl Job<'_> {
             || vec![py.dist.join(format!("{}*", py.stem))],
             || artifacts.iter().map(|a| a.path.clone()).collect(),
         );
+        let publish = cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}");
         self.ctx.exec(
-            cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}"),
+            self.with_python_token(publish)?,
             Code::PublishFailed,
             "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
         )?;
         self.mark(py.key, Stage::Publish, Step::Done)?;
         Ok(self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published))
+    }
+
+    /// `uv publish` with a trusted-publishing token (user `__token__`) instead of any configured credential.
+    fn with_python_token<'c>(&self, publish: xshell::Cmd<'c>) -> anyhow::Result<xshell::Cmd<'c>> {
+        let Some(h) = self.holders.python.as_ref() else { return Ok(publish) };
+        let publish = publish.env_remove("UV_PUBLISH_USERNAME").env_remove("UV_PUBLISH_PASSWORD");
+        self.with_token(publish, Some(h))
     }
 
     /// What the index has of `artifacts`: all of them with our checksums

@@ -11,6 +11,10 @@
 //! any file (`stop_left_behind`). Without `/proc` (no start time to tell a
 //! reused PID from ours) records are only cleared, never acted on.
 //!
+//! What must happen before the xtask dies of such a signal (revoking registry
+//! tokens) registers with `on_interrupt`: the handler then wakes a thread that
+//! runs it and dies of the signal afterwards.
+//!
 //! git is the exception: it stays in the xtask's process group, because a push
 //! or a signed tag may ask on the terminal (ssh passphrase, credentials, gpg),
 //! which a process outside the terminal's foreground group cannot; it starts
@@ -32,6 +36,67 @@ static RECORDS: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// The process groups of the children running now, for the signal handler
 /// (which may only read atomics). 0 is a free slot.
 static LIVE: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+
+/// Work that must be done when Ctrl-C, SIGTERM or SIGHUP arrives, before the
+/// xtask dies of it (revoking registry tokens), by id.
+type Cleanup = std::sync::Arc<dyn Fn() + Send + Sync>;
+static CLEANUPS: Mutex<Vec<(u64, Cleanup)>> = Mutex::new(Vec::new());
+
+/// The write end of the pipe the signal handler wakes the cleanup thread through (-1: none yet).
+static WAKE: AtomicI32 = AtomicI32::new(-1);
+
+/// `cleanup` runs (on a thread of its own) when a signal that ends the xtask
+/// arrives, after the children were told and before the xtask dies; a second
+/// signal ends it at once. Until the returned guard is dropped.
+pub fn on_interrupt(cleanup: Cleanup) -> Interrupt {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, Ordering::SeqCst);
+    start_cleanup_thread();
+    install_signal_handlers();
+    CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()).push((id, cleanup));
+    Interrupt(id)
+}
+
+/// A registered cleanup; dropping it unregisters it.
+pub struct Interrupt(u64);
+
+impl Drop for Interrupt {
+    fn drop(&mut self) {
+        CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// The thread that runs the cleanups when the handler wakes it, then dies of the signal.
+fn start_cleanup_thread() {
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY: a plain pipe(2) into a local array
+            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+                return;
+            }
+            let read = fds[0];
+            std::thread::spawn(move || {
+                let mut sig = 0u8;
+                // SAFETY: reads one byte into a local from the pipe this thread owns
+                while unsafe { libc::read(read, (&mut sig as *mut u8).cast(), 1) } == 1 {
+                    let cleanups: Vec<Cleanup> =
+                        CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, c)| c.clone()).collect();
+                    for c in cleanups {
+                        c();
+                    }
+                    // SAFETY: the handler restored the default action: the process ends of the signal
+                    unsafe {
+                        libc::raise(libc::c_int::from(sig));
+                    }
+                }
+            });
+            WAKE.store(fds[1], Ordering::SeqCst);
+        });
+    }
+}
 
 /// From now on, running children are recorded under `state/children/`.
 pub fn track(state: &Path) {
@@ -218,8 +283,16 @@ extern "C" fn pass_on(sig: libc::c_int) {
             }
         }
     }
+    let wake = WAKE.load(Ordering::SeqCst);
     unsafe {
         libc::signal(sig, libc::SIG_DFL);
+        // cleanups to run first: the cleanup thread dies of the signal once they are done
+        if wake >= 0 {
+            let byte = sig as u8;
+            if libc::write(wake, (&byte as *const u8).cast(), 1) == 1 {
+                return;
+            }
+        }
         libc::raise(sig);
     }
 }

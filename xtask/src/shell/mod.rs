@@ -32,7 +32,7 @@ mod mode;
 #[cfg(test)]
 mod tests;
 
-pub use children::{stop_left_behind, track as track_children};
+pub use children::{on_interrupt, stop_left_behind, track as track_children, Interrupt};
 use files::failpoint;
 pub use files::{failpoints, fs, temp_file, write_atomic, Armed, TEMP_MARK};
 pub use mode::{Ctx, Mode};
