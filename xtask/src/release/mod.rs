@@ -16,6 +16,8 @@ mod progress;
 mod publish;
 mod push;
 mod python;
+pub mod record;
+mod recorded;
 pub mod rollback;
 mod schedule;
 mod smoke;
@@ -107,6 +109,9 @@ fn dry_run_banner(ctx: &Ctx, what: &str) {
 /// A new release: plan, preflight, confirm, lock, journal, execute.
 fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
     let repo = Repo::load(Some(&ctx.root), config)?;
+    if let Some(active) = record::active(sh, &repo)? {
+        return recorded::run(sh, ctx, state, &repo, active, opts);
+    }
     let (_, plan) = repo.plan(sh, &opts.plan)?;
     print!("{}", plan::render_table(&plan));
     let releases = plan.releases().count();
@@ -117,21 +122,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     dry_run_banner(ctx, "a real release");
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
-    let mut stop = None;
-    if problems.is_empty() {
-        println!("  all checks passed");
-    } else {
-        eprintln!("preflight found {} problem(s):", problems.len());
-        for p in &problems {
-            eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
-        }
-        let err = fail(
-            preflight::failure_code(&problems),
-            format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
-            "fix each problem as its `fix:` line says, then run the release again",
-        );
-        stop = ctx.stops(vec![err])?.pop();
-    }
+    let mut stop = preflight::report(ctx, &problems)?;
     ctx.quietly(|| confirm(opts.yes, releases))?;
     let lock = take_lock(ctx, state, opts.clear_stale_lock, &mut stop)?;
     let root = &repo.root;
