@@ -266,3 +266,43 @@ fn a_release_killed_mid_publish_on_the_merged_commit_resumes_on_a_fresh_clone() 
         assert_eq!(git_in(&reg.remote(), &["rev-parse", &format!("{tag}^{{commit}}")]), merged, "{tag}");
     }
 }
+
+/// Nothing to release: release-pr says so and pushes and opens nothing. A
+/// recorded release whose manifests were changed after the merge stops with
+/// XR160 before anything is tagged; plan flags are refused on it.
+#[test]
+fn release_pr_with_nothing_to_release_and_a_tree_that_disagrees_with_its_record() {
+    let reg = Registries::start();
+    let repo = pr_repo(&reg);
+    let forge = ForgeServer::start(Flavor::GitHub, TOKEN);
+    let env = env_with(&reg, &forge);
+    let core_only = run(&repo, &env, &["release-pr", "--package", "models", "--exclude", "core"]).ok();
+    assert!(core_only.stdout.contains("opened pull request #1"), "{}", core_only.stdout);
+    merge_on_remote(&reg, "squash");
+    repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
+    let flag = run(&repo, &env, &["release", "--yes", "--package", "core"]);
+    assert_eq!(flag.code, 2, "{}", flag.stderr);
+    assert!(flag.stderr.contains("error[XR001]: --package cannot be combined with the recorded release"), "{}", flag.stderr);
+
+    let text = std::fs::read_to_string(repo.path().join("py/packages/models/pyproject.toml")).unwrap();
+    repo.write("py/packages/models/pyproject.toml", &text.replace("version = \"1.2.1\"", "version = \"1.2.2\""));
+    repo.commit("chore: edit the version by hand");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let refused = run(&repo, &env, &["release", "--yes"]).fails_with("XR160");
+    assert!(refused.stderr.contains("models is 1.2.2 in py/packages/models/pyproject.toml, the record says 1.2.1"), "{}", refused.stderr);
+    assert_eq!(repo.git(&["tag", "--list", "models-v1.2.1"]), "", "a tag was made");
+
+    // nothing to release: a clean release repository with every package tagged
+    let reg2 = Registries::start();
+    let quiet = release_repo(&reg2);
+    for t in ["core-v1.0.0", "net-v0.3.0", "app-v0.1.0", "models-v1.2.0", "client-v0.5.0", "cli-tool-v0.1.0"] {
+        quiet.tag(t);
+    }
+    quiet.git(&["remote", "set-url", "origin", GITHUB]);
+    quiet.git(&["config", &format!("url.{}.insteadOf", reg2.remote().display()), GITHUB]);
+    let forge2 = ForgeServer::start(Flavor::GitHub, TOKEN);
+    let nothing = run(&quiet, &env_with(&reg2, &forge2), &["release-pr"]).ok();
+    assert!(nothing.stdout.contains("nothing to release: no release pull request is opened"), "{}", nothing.stdout);
+    assert_eq!(forge2.requests().len(), 0);
+    assert_eq!(git_in(&reg2.remote(), &["branch", "--list", "release/next"]), "");
+}
