@@ -85,7 +85,11 @@ fn release_pr_opens_one_pull_request_and_updates_it() {
     let dry = run(&repo, &env, &["release-pr", "--dry-run"]).ok();
     assert!(dry.stdout.contains("would"), "{}", dry.stdout);
     assert!(dry.stdout.contains("release/next"), "{}", dry.stdout);
-    assert_eq!(before, (repo.fingerprint(), crate::support::fingerprint_dir(&reg.remote())), "a dry run changed something");
+    assert_eq!(
+        before,
+        (repo.fingerprint(), crate::support::fingerprint_dir(&reg.remote())),
+        "a dry run changed something"
+    );
     assert!(forge.requests().iter().all(|r| r.method == "GET"), "a dry run wrote to the forge: {:?}", forge.requests());
 
     let state = checkout_state(&repo);
@@ -145,7 +149,8 @@ fn release_pr_opens_one_pull_request_and_updates_it() {
     assert!(pulls[0].body.contains("net"), "{}", pulls[0].body);
     assert!(forge.requests().iter().any(|r| r.method == "PATCH" && r.path == "/repos/o/r/pulls/1"));
 
-    let outputs = format!("{}{}{}{}{}{}", dry.stdout, dry.stderr, first.stdout, first.stderr, second.stdout, second.stderr);
+    let outputs =
+        format!("{}{}{}{}{}{}", dry.stdout, dry.stderr, first.stdout, first.stderr, second.stdout, second.stderr);
     assert!(!outputs.contains(TOKEN), "the token was printed");
     assert!(!crate::support::all_file_text(repo.path()).contains(TOKEN), "the token is in a file");
 }
@@ -153,10 +158,16 @@ fn release_pr_opens_one_pull_request_and_updates_it() {
 /// Merges the release branch into main in a clone of the remote and pushes it.
 fn merge_on_remote(reg: &Registries, how: &str) -> String {
     let clone = TempDir::new("merge");
-    git_in(clone.0.parent().unwrap(), &["clone", "-q", &reg.remote().display().to_string(), &clone.0.display().to_string()]);
+    git_in(
+        clone.0.parent().unwrap(),
+        &["clone", "-q", &reg.remote().display().to_string(), &clone.0.display().to_string()],
+    );
     match how {
         "merge" => {
-            git_in(&clone.0, &["merge", "-q", "--no-ff", "-m", "Merge pull request #1 from o/release/next", "origin/release/next"]);
+            git_in(
+                &clone.0,
+                &["merge", "-q", "--no-ff", "-m", "Merge pull request #1 from o/release/next", "origin/release/next"],
+            );
         }
         "squash" => {
             git_in(&clone.0, &["merge", "-q", "--squash", "origin/release/next"]);
@@ -254,7 +265,10 @@ fn a_release_killed_mid_publish_on_the_merged_commit_resumes_on_a_fresh_clone() 
     assert!(reg.python_files("models").iter().all(|(f, _)| !f.contains("1.2.1")), "models was published too");
 
     let fresh = TempDir::new("fresh-clone");
-    git_in(fresh.0.parent().unwrap(), &["clone", "-q", &reg.remote().display().to_string(), &fresh.0.display().to_string()]);
+    git_in(
+        fresh.0.parent().unwrap(),
+        &["clone", "-q", &reg.remote().display().to_string(), &fresh.0.display().to_string()],
+    );
     let clone = Repo { tmp: fresh };
     clone.git(&["remote", "set-url", "origin", GITHUB]);
     clone.git(&["config", &format!("url.{}.insteadOf", reg.remote().display()), GITHUB]);
@@ -282,14 +296,22 @@ fn release_pr_with_nothing_to_release_and_a_tree_that_disagrees_with_its_record(
     repo.git(&["pull", "-q", "--ff-only", "origin", "main"]);
     let flag = run(&repo, &env, &["release", "--yes", "--package", "core"]);
     assert_eq!(flag.code, 2, "{}", flag.stderr);
-    assert!(flag.stderr.contains("error[XR001]: --package cannot be combined with the recorded release"), "{}", flag.stderr);
+    assert!(
+        flag.stderr.contains("error[XR001]: --package cannot be combined with the recorded release"),
+        "{}",
+        flag.stderr
+    );
 
     let text = std::fs::read_to_string(repo.path().join("py/packages/models/pyproject.toml")).unwrap();
     repo.write("py/packages/models/pyproject.toml", &text.replace("version = \"1.2.1\"", "version = \"1.2.2\""));
     repo.commit("chore: edit the version by hand");
     repo.git(&["push", "-q", "origin", "main"]);
     let refused = run(&repo, &env, &["release", "--yes"]).fails_with("XR160");
-    assert!(refused.stderr.contains("models is 1.2.2 in py/packages/models/pyproject.toml, the record says 1.2.1"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("models is 1.2.2 in py/packages/models/pyproject.toml, the record says 1.2.1"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(repo.git(&["tag", "--list", "models-v1.2.1"]), "", "a tag was made");
 
     // nothing to release: a clean release repository with every package tagged

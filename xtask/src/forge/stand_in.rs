@@ -435,15 +435,26 @@ fn pulls(method: &str, rest: &str, body: &str, s: &mut State) -> (u16, String) {
         }
         ("POST", "") => {
             let (Some(title), Some(head), Some(base)) = (text("title"), text("head"), text("base")) else {
-                return (422, json(serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "missing_field"}]})));
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "missing_field"}]}),
+                    ),
+                );
             };
             if s.pulls.iter().any(|p| p.state == "open" && p.head == head) {
                 let message = format!("A pull request already exists for o:{head}.");
-                return (422, json(serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": message}]})));
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": message}]}),
+                    ),
+                );
             }
             let number = s.next_id;
             s.next_id += 1;
-            let p = StoredPull { number, title, body: text("body").unwrap_or_default(), head, base, state: "open".into() };
+            let p =
+                StoredPull { number, title, body: text("body").unwrap_or_default(), head, base, state: "open".into() };
             let answer = json(pull_json(&p));
             s.pulls.push(p);
             (201, answer)

@@ -350,7 +350,12 @@ fn long_bodies_are_cut_before_sending() {
 fn github_pull_requests_are_found_opened_and_updated() {
     let server = ForgeServer::start(Flavor::GitHub, TOKEN);
     let c = client(&server, Flavor::GitHub);
-    let new = NewPull { title: "chore(release): a@1.1.0".into(), body: "plan".into(), head: "release/next".into(), base: "main".into() };
+    let new = NewPull {
+        title: "chore(release): a@1.1.0".into(),
+        body: "plan".into(),
+        head: "release/next".into(),
+        base: "main".into(),
+    };
     assert_eq!(c.find_pull("release/next").unwrap(), None);
     let opened = c.open_pull(&new).unwrap();
     assert_eq!(opened.number, 1);
@@ -361,7 +366,10 @@ fn github_pull_requests_are_found_opened_and_updated() {
     assert_eq!(updated.number, 1);
     let pulls = server.pulls();
     assert_eq!(pulls.len(), 1);
-    assert_eq!((pulls[0].body.as_str(), pulls[0].head.as_str(), pulls[0].base.as_str()), ("new plan", "release/next", "main"));
+    assert_eq!(
+        (pulls[0].body.as_str(), pulls[0].head.as_str(), pulls[0].base.as_str()),
+        ("new plan", "release/next", "main")
+    );
     let err = c.open_pull(&new).unwrap_err();
     assert_eq!(code(&err), Code::ForgeRejected, "{err:#}");
     assert!(format!("{err:#}").contains("A pull request already exists"), "{err:#}");

@@ -20,7 +20,14 @@ use crate::plan;
 use crate::repo::Repo;
 use crate::shell::Ctx;
 
-pub(super) fn run(sh: &Shell, ctx: &Ctx, state: &Path, repo: &Repo, active: Active, opts: &Options) -> anyhow::Result<()> {
+pub(super) fn run(
+    sh: &Shell,
+    ctx: &Ctx,
+    state: &Path,
+    repo: &Repo,
+    active: Active,
+    opts: &Options,
+) -> anyhow::Result<()> {
     refuse_plan_flags(opts)?;
     println!(
         "recorded release: {} in commit {} ({}), made by `cargo xtask release-pr`; released as recorded: no bump, no new commit\n",
@@ -80,7 +87,10 @@ fn refuse_plan_flags(opts: &Options) -> anyhow::Result<()> {
     match given.iter().find(|(_, on)| *on) {
         Some((flag, _)) => Err(fail(
             Code::Usage,
-            format!("{flag} cannot be combined with the recorded release in {}: it is released as recorded", record::PATH),
+            format!(
+                "{flag} cannot be combined with the recorded release in {}: it is released as recorded",
+                record::PATH
+            ),
             "leave it out; to release something else, run `cargo xtask release-pr` with it first",
         )),
         None => Ok(()),

@@ -76,7 +76,10 @@ fn forge_client(sh: &Shell, repo: &Repo) -> anyhow::Result<(ForgeTarget, Client)
     let Some(target) = repo.forge(sh)? else {
         return Err(fail(
             Code::ReleasePrForge,
-            format!("no forge for remote `{}`: its URL names no known forge and [forge] names none", repo.config.remote),
+            format!(
+                "no forge for remote `{}`: its URL names no known forge and [forge] names none",
+                repo.config.remote
+            ),
             "set [forge] kind and repository in xtask-release.toml",
         ));
     };
@@ -84,7 +87,12 @@ fn forge_client(sh: &Shell, repo: &Repo) -> anyhow::Result<(ForgeTarget, Client)
         Connection::Ready(c) => Ok((target, c)),
         Connection::NoToken(m) => Err(fail(
             Code::ReleasePrForge,
-            format!("no token in {} to open the {} {}", m.variables.join(" or "), target.kind.title(), target.pull_word()),
+            format!(
+                "no token in {} to open the {} {}",
+                m.variables.join(" or "),
+                target.kind.title(),
+                target.pull_word()
+            ),
             "set one (a token that may push and write pull requests), then run it again",
         )),
     }
