@@ -168,3 +168,11 @@ fn ref_names() {
         assert!(check_ref_name(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn the_release_pull_request_branch() {
+    assert_eq!(Config::parse("").unwrap().pr_branch, "release/next");
+    assert_eq!(Config::parse("[release]\npr-branch = 'releases/pending'").unwrap().pr_branch, "releases/pending");
+    assert_eq!(code("[release]\npr-branch = 'release..next'"), Code::ConfigValue);
+    assert_eq!(code("[release]\npr-branch = 1"), Code::ConfigValue);
+}
