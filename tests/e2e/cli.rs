@@ -11,6 +11,7 @@ fn help_texts_are_stable() {
         (vec!["plan", "--help"], "help-plan.txt"),
         (vec!["graph", "--help"], "help-graph.txt"),
         (vec!["release", "--help"], "help-release.txt"),
+        (vec!["release-pr", "--help"], "help-release-pr.txt"),
         (vec!["check", "--help"], "help-check.txt"),
         (vec!["changelog", "--help"], "help-changelog.txt"),
         (vec!["explain", "--help"], "help-explain.txt"),

@@ -22,6 +22,7 @@ mod python_release;
 mod python_shapes;
 mod registries;
 mod release;
+mod release_pr;
 mod scale;
 mod support;
 mod tags;

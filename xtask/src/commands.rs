@@ -33,7 +33,22 @@ pub fn explain(code: Option<&str>) -> anyhow::Result<()> {
 
 /// `plan`: the plan, as a table, JSON or CSV.
 pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -> anyhow::Result<()> {
-    let (_, plan) = repo.plan(sh, opts)?;
+    // a merged release pull request: its recorded plan is what `release` executes
+    let plan = match crate::release::record::active(sh, repo)? {
+        Some(active) => {
+            let note = format!(
+                "recorded release: {} in commit {} (made by `cargo xtask release-pr`); `release` executes it as recorded",
+                crate::release::record::PATH,
+                active.short()
+            );
+            match format {
+                PlanFormat::Table => println!("{note}\n"),
+                PlanFormat::Json | PlanFormat::Csv => eprintln!("{note}"),
+            }
+            active.record.plan
+        }
+        None => repo.plan(sh, opts)?.1,
+    };
     let out = match format {
         PlanFormat::Json => plan::render_json(&plan),
         PlanFormat::Csv => plan::render_csv(&plan),

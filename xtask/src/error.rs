@@ -401,6 +401,36 @@ codes! {
          tags that exist on the remote. Fetch them: `git fetch --tags` (actions/checkout: \
          `fetch-depth: 0`, or `fetch-tags: true`). A remote that cannot be reached is not \
          checked.";
+    RecordMismatch = "XR160", "the manifests disagree with the recorded release",
+        "HEAD's tree carries a recorded release (`.xtask-release/plan.json`, written by `cargo xtask \
+         release-pr` into the release commit) whose tags do not exist yet, so `release` publishes \
+         exactly the versions it records. A manifest in the tree says another version, or a \
+         recorded package is no longer in the workspace: the branch was changed after the release \
+         commit (a merge that touched a manifest, a version edited by hand). Nothing is tagged or \
+         published on a guess. Run `cargo xtask release-pr` again to record a new release, or put \
+         the recorded versions back.";
+    RecordUnreadable = "XR161", "the recorded release cannot be read",
+        "`.xtask-release/plan.json` in HEAD's tree is the release commit's record of its plan \
+         (packages, versions, tags, the changelog sections; a `format` number). It does not parse, \
+         or it has a format this xtask does not know (written by a newer one). Update the xtask, \
+         or run `cargo xtask release-pr` again to write the record anew.";
+    ReleasePrDirty = "XR162", "release-pr needs a clean work tree",
+        "`cargo xtask release-pr` makes the release commit from HEAD in a temporary worktree and \
+         leaves your checkout as it is. The plan and the edits are computed from the files of the \
+         checkout, so uncommitted changes would go into the release pull request unseen. Commit \
+         or stash them, then run it again.";
+    ReleasePrPush = "XR163", "the release branch could not be pushed",
+        "release-pr force-pushes the release branch with a lease: the push is refused when the \
+         remote branch moved since release-pr read it (another release-pr running at the same \
+         time, or a person pushing to the release branch). Nothing else changed: run it again, \
+         which reads the branch anew. Check also that the remote exists and that you may push to \
+         the branch.";
+    ReleasePrForge = "XR164", "release-pr cannot reach the pull requests of the forge",
+        "A release pull request is opened through the forge's API: the forge comes from [forge] \
+         in xtask-release.toml or the remote's URL (GitHub, Gitea/Forgejo, GitLab), the token from \
+         its usual variable (GH_TOKEN or GITHUB_TOKEN; GITEA_TOKEN or FORGEJO_TOKEN; GITLAB_TOKEN). \
+         One of them is missing. In GitHub Actions give the job `pull-requests: write` and \
+         `contents: write` and pass GITHUB_TOKEN.";
     InitDirty = "XR140", "the repository init would change has uncommitted changes",
         "`cargo xtask init` changes files of a repository (the configuration, and with --into the \
          xtask's source, the workspace manifest, .cargo/config.toml, .gitignore). It refuses to \

@@ -24,6 +24,7 @@ pub mod plan;
 pub mod rate;
 pub mod registry;
 pub mod release;
+pub mod release_pr;
 pub mod repo;
 pub mod shell;
 pub mod tags;
@@ -80,6 +81,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Plan { format, opts } => commands::plan(sh, &Repo::load(root, config)?, format, &opts),
         Command::Changelog { format, opts } => commands::changelog(sh, &Repo::load(root, config)?, format, &opts),
         Command::Release(opts) => release::run(sh, root, config, &opts),
+        Command::ReleasePr(opts) => release_pr::run(sh, root, config, &opts),
         Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts),
         Command::Graph { format, deps, rdeps } => commands::graph(&Repo::load(root, config)?, format, deps, rdeps),
         Command::Check { format } => commands::check(&Repo::load(root, config)?, format),

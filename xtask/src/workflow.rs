@@ -45,12 +45,15 @@ pub struct Shape {
     pub python: bool,
     /// The branches a push to which releases (`[release] allow-branches`).
     pub branches: Vec<String>,
+    /// The release pull request's branch (`[release] pr-branch`): never a
+    /// release branch, even when an allowed pattern matches it.
+    pub pr_branch: String,
 }
 
 impl Shape {
     pub fn of(repo: &Repo) -> Shape {
         let python = repo.ws.packages.iter().any(|p| p.ecosystem == Ecosystem::Python && p.unpublishable.is_none());
-        Shape { python, branches: repo.config.allow_branches.clone() }
+        Shape { python, branches: repo.config.allow_branches.clone(), pr_branch: repo.config.pr_branch.clone() }
     }
 }
 
@@ -101,9 +104,12 @@ impl Next {
         }
     }
 
-    /// What this commit's plan calls for.
-    pub fn of(plan: &Plan) -> Next {
-        if plan.releases().next().is_none() {
+    /// What this commit calls for: a recorded release not made yet (a merged
+    /// release pull request), else its plan's releases.
+    pub fn of(recorded: bool, plan: &Plan) -> Next {
+        if recorded {
+            Next::Release
+        } else if plan.releases().next().is_none() {
             Next::Nothing
         } else {
             Next::ReleasePr
@@ -114,8 +120,12 @@ impl Next {
 /// `ci --next`: one line saying what to do, and `next=WORD` in
 /// `$GITHUB_OUTPUT` (the job's outputs file) when the runner names one.
 fn next(sh: &Shell, repo: &Repo) -> anyhow::Result<()> {
-    let (_, plan) = repo.plan(sh, &crate::plan::Options::default())?;
-    let next = Next::of(&plan);
+    let active = crate::release::record::active(sh, repo)?;
+    let plan = match &active {
+        Some(a) => a.record.plan.clone(),
+        None => repo.plan(sh, &crate::plan::Options::default())?.1,
+    };
+    let next = Next::of(active.is_some(), &plan);
     let count = plan.releases().count();
     match next {
         Next::ReleasePr => println!("next: release-pr ({count} package(s) to release)"),
@@ -142,7 +152,7 @@ fn append_output(file: &Path, line: &str) -> anyhow::Result<()> {
 pub fn render(shape: &Shape) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
-    let _ = writeln!(out, "on:\n  push:\n    branches: [{}]\n  workflow_dispatch:\n", branch_list(&shape.branches));
+    let _ = writeln!(out, "on:\n  push:\n    branches: [{}]\n  workflow_dispatch:\n", branch_list(shape));
     out.push_str(PERMISSIONS_AND_CONCURRENCY);
     out.push_str("jobs:\n");
     out.push_str(&next_job());
@@ -151,8 +161,14 @@ pub fn render(shape: &Shape) -> String {
     out
 }
 
-fn branch_list(branches: &[String]) -> String {
-    let quoted: Vec<String> = branches.iter().map(|b| format!("\"{}\"", b.replace('"', "\\\""))).collect();
+/// The release branches, less the pull request's branch when a pattern
+/// matches it (`"!release/next"`: its pushes are the pull request's).
+fn branch_list(shape: &Shape) -> String {
+    let mut list = shape.branches.clone();
+    if list.iter().any(|b| glob::Pattern::new(b).is_ok_and(|p| p.matches(&shape.pr_branch))) {
+        list.push(format!("!{}", shape.pr_branch));
+    }
+    let quoted: Vec<String> = list.iter().map(|b| format!("\"{}\"", b.replace('"', "\\\""))).collect();
     quoted.join(", ")
 }
 
@@ -219,7 +235,7 @@ fn next_job() -> String {
     steps:
 "
     .to_string()
-        + &setup_steps(&Shape { python: false, branches: vec![] }, false)
+        + &setup_steps(&Shape { python: false, branches: vec![], pr_branch: String::new() }, false)
         + "      - id: next
         run: cargo xtask ci --next
 
@@ -283,7 +299,7 @@ mod tests {
     use super::*;
 
     fn shape(python: bool) -> Shape {
-        Shape { python, branches: vec!["main".into(), "release/*".into()] }
+        Shape { python, branches: vec!["main".into(), "release/*".into()], pr_branch: "release/next".into() }
     }
 
     /// Only the publishing job may mint OIDC tokens, and only the release-PR
@@ -296,7 +312,7 @@ mod tests {
         assert_eq!(text.matches("id-token: write").count(), 1, "{text}");
         assert!(jobs.last().unwrap().contains("id-token: write"), "{text}");
         assert_eq!(text.matches("pull-requests: write").count(), 1, "{text}");
-        assert!(text.contains("branches: [\"main\", \"release/*\"]"), "{text}");
+        assert!(text.contains("branches: [\"main\", \"release/*\", \"!release/next\"]"), "{text}");
         assert_eq!(text.matches("fetch-depth: 0").count(), 3, "{text}");
         assert!(text.contains("cancel-in-progress: false"), "{text}");
     }

@@ -58,6 +58,8 @@ pub struct Config {
     pub version_files: Vec<VersionFileConfig>,
     pub allow_branches: Vec<String>,
     pub remote: String,
+    /// `[release] pr-branch`: the branch `release-pr` pushes (`release/next`).
+    pub pr_branch: String,
     pub smoke_test: bool,
     /// `[[smoke-tests]]`: what a package's smoke test imports or runs instead of the wheel's modules.
     pub smoke_tests: Vec<SmokeTest>,
@@ -225,6 +227,7 @@ impl Default for Config {
             version_files: vec![],
             allow_branches: vec!["main".into()],
             remote: "origin".into(),
+            pr_branch: "release/next".into(),
             smoke_test: true,
             smoke_tests: vec![],
             changelog: ChangelogConfig::default(),

@@ -138,6 +138,16 @@ fn read_release(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
     if let Some(v) = get(doc, "release", "remote") {
         c.remote = string(v, "release.remote")?;
     }
+    if let Some(v) = get(doc, "release", "pr-branch") {
+        c.pr_branch = string(v, "release.pr-branch")?;
+        super::check_ref_name(&c.pr_branch).map_err(|why| {
+            fail(
+                Code::ConfigValue,
+                format!("[release] pr-branch `{}` {why}", c.pr_branch),
+                "name a branch git accepts, e.g. release/next",
+            )
+        })?;
+    }
     if let Some(v) = get(doc, "release", "smoke-test") {
         c.smoke_test = v.as_bool().ok_or_else(|| wrong_type("release.smoke-test", "true or false"))?;
     }

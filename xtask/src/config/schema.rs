@@ -24,7 +24,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("tags", &["package", "umbrella", "python", "cargo", "separate"]),
     ("groups", &["name", "members", "tag"]),
     ("version-files", &["path", "package", "template", "pattern"]),
-    ("release", &["allow-branches", "remote", "smoke-test", "pacing", "trusted-publishing"]),
+    ("release", &["allow-branches", "remote", "smoke-test", "pacing", "trusted-publishing", "pr-branch"]),
     ("smoke-tests", &["package", "import", "run"]),
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),

@@ -204,3 +204,11 @@ fn rate_limits_built_in_and_configured() {
     assert_eq!(code("[cargo]\nrate-limit = 5"), Code::ConfigValue);
     assert_eq!(code("[release]\npacing = 'yes'"), Code::ConfigValue);
 }
+
+#[test]
+fn the_release_pull_request_branch() {
+    assert_eq!(Config::parse("").unwrap().pr_branch, "release/next");
+    assert_eq!(Config::parse("[release]\npr-branch = 'releases/pending'").unwrap().pr_branch, "releases/pending");
+    assert_eq!(code("[release]\npr-branch = 'release..next'"), Code::ConfigValue);
+    assert_eq!(code("[release]\npr-branch = 1"), Code::ConfigValue);
+}

@@ -11,6 +11,7 @@ COMMANDS:
     plan         Show what a release would do: versions, order, reasons
     graph        Show the internal dependency graph
     release      Release: bump, commit, tag, publish in dependency order, push
+    release-pr   Open or update the release pull request (protected branches)
     rollback     Delete the last release's tags (and yank with --yank)
     changelog    Show the changelog sections the next release would write
     check        Run health checks on the repository
@@ -96,6 +97,32 @@ Credentials come from each tool's own settings: UV_PUBLISH_TOKEN (or
 UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD) for uv; CARGO_REGISTRY_TOKEN,
 CARGO_REGISTRIES_<NAME>_TOKEN or `cargo login` for cargo. They are never
 passed on a command line or printed.
+";
+
+pub const RELEASE_PR_HELP: &str = "\
+cargo xtask release-pr: open or update the release pull request
+
+USAGE:
+    cargo xtask release-pr [--root DIR] [--config FILE] [OPTIONS]
+
+For a branch that only takes pull requests. Computes the plan, makes the
+release commit on HEAD (versions, requirements, lockfiles, changelogs, and the
+plan recorded in .xtask-release/plan.json) in a temporary worktree, leaving the
+checkout as it is, force-pushes it with a lease to the release branch
+([release] pr-branch, default release/next) and opens the branch's pull request,
+or updates the open one. Run it again after new commits: same branch, same pull
+request. Once it is merged, `cargo xtask release` tags the merged commit and
+publishes exactly the recorded versions. The forge token comes from GH_TOKEN or
+GITHUB_TOKEN (GITEA_TOKEN, FORGEJO_TOKEN; GITLAB_TOKEN).
+
+OPTIONS:
+    --dry-run              Print the commands, files and forge calls; change nothing
+    --package NAME         Release only NAME and what it needs (repeatable)
+    --exclude NAME         Leave NAME out (repeatable)
+    --force-unchanged      Release packages without releasable changes too
+    --bump BUMP            patch, minor, major, or an explicit version
+    --pre KIND             Start or advance a pre-release: rc, alpha or beta
+    -h, --help             Show this text
 ";
 
 pub const ROLLBACK_HELP: &str = "\
@@ -276,6 +303,7 @@ pub fn command_help(name: &str) -> Option<&'static str> {
     match name {
         "plan" => Some(PLAN_HELP),
         "release" => Some(RELEASE_HELP),
+        "release-pr" => Some(RELEASE_PR_HELP),
         "rollback" => Some(ROLLBACK_HELP),
         "changelog" => Some(CHANGELOG_HELP),
         "graph" => Some(GRAPH_HELP),

@@ -12,7 +12,7 @@ use crate::version::{parse_pre, Level};
 mod help;
 pub use help::{
     command_help, CHANGELOG_HELP, CHECK_HELP, CI_HELP, COMPLETIONS_HELP, DEMO_HELP, EXPLAIN_HELP, GRAPH_HELP, HELP,
-    INIT_HELP, PLAN_HELP, RELEASE_HELP, ROLLBACK_HELP,
+    INIT_HELP, PLAN_HELP, RELEASE_HELP, RELEASE_PR_HELP, ROLLBACK_HELP,
 };
 
 #[derive(Debug)]
@@ -53,6 +53,7 @@ pub enum Command {
     Help(&'static str),
     Plan { format: PlanFormat, opts: Options },
     Release(crate::release::Options),
+    ReleasePr(crate::release_pr::Options),
     Rollback(crate::release::rollback::Options),
     Graph { format: crate::graph::Format, deps: Option<String>, rdeps: Option<String> },
     Check { format: CheckFormat },
@@ -114,6 +115,10 @@ fn command(sub: &str, args: &mut pico_args::Arguments) -> anyhow::Result<Command
             Command::Plan { format, opts }
         }
         "release" => Command::Release(release_options(args)?),
+        "release-pr" => Command::ReleasePr(crate::release_pr::Options {
+            mode: Mode::dry_run_if(args.contains("--dry-run")),
+            plan: plan_options(args)?,
+        }),
         "rollback" => Command::Rollback(crate::release::rollback::Options {
             mode: Mode::dry_run_if(args.contains("--dry-run")),
             yank: args.contains("--yank"),

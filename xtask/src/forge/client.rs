@@ -100,9 +100,9 @@ pub fn connect_env(target: ForgeTarget) -> Connection {
 }
 
 /// An answer the caller interprets (404, 409, 422 ... and 2xx).
-struct Answer {
-    status: u16,
-    body: String,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) body: String,
 }
 
 impl Client {
@@ -110,7 +110,7 @@ impl Client {
         &self.target
     }
 
-    fn repo_url(&self) -> String {
+    pub(super) fn repo_url(&self) -> String {
         self.target.repo_url()
     }
 
@@ -212,7 +212,7 @@ impl Client {
     }
 
     /// The forge's own message, short, on one line, with the token masked.
-    fn message(&self, body: &str) -> String {
+    pub(super) fn message(&self, body: &str) -> String {
         let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
         let mut text = match (&v["message"], &v["errors"], &v["error"]) {
             (serde_json::Value::String(m), serde_json::Value::Array(e), _) if !e.is_empty() => {
@@ -239,7 +239,7 @@ impl Client {
 
     /// One request with retries. 401/403 (not a rate limit) fail here; every
     /// other status is returned.
-    fn send(&self, method: &str, url: &str, json: Option<&serde_json::Value>) -> anyhow::Result<Answer> {
+    pub(super) fn send(&self, method: &str, url: &str, json: Option<&serde_json::Value>) -> anyhow::Result<Answer> {
         let kind = self.target.kind.title();
         let attempts = self.retry.attempts.max(1);
         let mut pause = self.retry.backoff;

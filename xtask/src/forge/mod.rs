@@ -23,7 +23,7 @@
 //!   message) are waited out a bounded number of times, never longer than
 //!   `Retry::max_wait` at once.
 //!
-//! Files: `remote` (which forge and repository: `detect`, `resolve`), `links`
+//! Files: `pulls` (release pull requests: find, open, update), `remote` (which forge and repository: `detect`, `resolve`), `links`
 //! (web pages: `Links`, `encode`), `client` (the REST calls: `connect`,
 //! `Client`); here the forge kinds, the target and the release types.
 
@@ -31,6 +31,7 @@ use serde::Serialize;
 
 mod client;
 mod links;
+mod pulls;
 mod remote;
 #[cfg(test)]
 mod stand_in;
@@ -38,6 +39,7 @@ mod stand_in;
 pub use client::{connect, connect_env, Client, Connection, Manual, Retry};
 use links::encode_path;
 pub use links::{encode, Links};
+pub use pulls::{NewPull, Pull};
 pub use remote::{detect, resolve};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,6 +11,10 @@
 //! answers queued faults (`push_fault`: 401, 403 with rate-limit headers, 404,
 //! 429, 5xx ...) before anything else.
 //!
+//! Pull requests (GitHub only): `GET …/pulls?head=OWNER:BRANCH&state=open`
+//! (a JSON array), `POST …/pulls` (201; 422 "A pull request already exists for
+//! OWNER:BRANCH." when one is open for the head), `PATCH …/pulls/{number}` (200).
+//!
 //! Used by the unit tests of `xtask::forge` and, through `#[path]`, by the e2e
 //! tests as `mod forge_server`.
 #![allow(dead_code)]
@@ -55,6 +59,18 @@ pub struct StoredRelease {
     pub prerelease: bool,
 }
 
+/// A pull request as GitHub stores it (`head` and `base` are branch names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPull {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
 struct Fault {
     status: u16,
     headers: Vec<(String, String)>,
@@ -64,6 +80,7 @@ struct Fault {
 #[derive(Default)]
 struct State {
     releases: Vec<StoredRelease>,
+    pulls: Vec<StoredPull>,
     next_id: u64,
     requests: Vec<Recorded>,
     faults: VecDeque<Fault>,
@@ -125,6 +142,16 @@ impl ForgeServer {
 
     pub fn releases(&self) -> Vec<StoredRelease> {
         self.state.lock().unwrap().releases.clone()
+    }
+
+    pub fn pulls(&self) -> Vec<StoredPull> {
+        self.state.lock().unwrap().pulls.clone()
+    }
+
+    /// A pull request merged or closed on the forge.
+    pub fn close_pull(&self, number: u64) {
+        let mut s = self.state.lock().unwrap();
+        s.pulls.iter_mut().filter(|p| p.number == number).for_each(|p| p.state = "closed".into());
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -238,6 +265,11 @@ fn route(
 ) -> (u16, String) {
     if !authorized(flavor, token, headers) {
         return unauthorized(flavor);
+    }
+    if flavor == Flavor::GitHub {
+        if let Some(rest) = path.strip_prefix("/repos/o/r/pulls") {
+            return pulls(method, rest, body, s);
+        }
     }
     let Some(rest) = releases_path(flavor, path) else { return not_found() };
     match (method, rest) {
@@ -365,5 +397,79 @@ fn existing(flavor: Flavor, method: &str, rest: &str, s: &mut State) -> (u16, St
             (204, String::new())
         }
         _ => (405, json(serde_json::json!({"message": "Method Not Allowed"}))),
+    }
+}
+
+/// GitHub's pull request JSON (the fields a client reads).
+fn pull_json(p: &StoredPull) -> serde_json::Value {
+    serde_json::json!({
+        "number": p.number, "state": p.state, "title": p.title, "body": p.body,
+        "html_url": format!("https://forge.example/o/r/pull/{}", p.number),
+        "head": {"ref": p.head, "label": format!("o:{}", p.head)},
+        "base": {"ref": p.base, "label": format!("o:{}", p.base)},
+    })
+}
+
+/// `…/pulls` (`rest` after it): list with `head`/`state` filters, create, update.
+fn pulls(method: &str, rest: &str, body: &str, s: &mut State) -> (u16, String) {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let text = |k: &str| v[k].as_str().map(str::to_string);
+    match (method, rest) {
+        ("GET", query) if query.is_empty() || query.starts_with('?') => {
+            let param = |name: &str| {
+                query.trim_start_matches('?').split('&').find_map(|kv| {
+                    let (k, val) = kv.split_once('=')?;
+                    (k == name).then(|| decode(val))
+                })
+            };
+            let state = param("state").unwrap_or_else(|| "open".into());
+            let head = param("head");
+            let listed: Vec<serde_json::Value> = s
+                .pulls
+                .iter()
+                .filter(|p| state == "all" || p.state == state)
+                .filter(|p| head.as_ref().is_none_or(|h| *h == format!("o:{}", p.head)))
+                .map(pull_json)
+                .collect();
+            (200, json(serde_json::Value::Array(listed)))
+        }
+        ("POST", "") => {
+            let (Some(title), Some(head), Some(base)) = (text("title"), text("head"), text("base")) else {
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "missing_field"}]}),
+                    ),
+                );
+            };
+            if s.pulls.iter().any(|p| p.state == "open" && p.head == head) {
+                let message = format!("A pull request already exists for o:{head}.");
+                return (
+                    422,
+                    json(
+                        serde_json::json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": message}]}),
+                    ),
+                );
+            }
+            let number = s.next_id;
+            s.next_id += 1;
+            let p =
+                StoredPull { number, title, body: text("body").unwrap_or_default(), head, base, state: "open".into() };
+            let answer = json(pull_json(&p));
+            s.pulls.push(p);
+            (201, answer)
+        }
+        ("PATCH", number) => {
+            let number = number.strip_prefix('/').and_then(|n| n.parse::<u64>().ok());
+            let Some(p) = s.pulls.iter_mut().find(|p| Some(p.number) == number) else { return not_found() };
+            if let Some(t) = text("title") {
+                p.title = t;
+            }
+            if let Some(b) = text("body") {
+                p.body = b;
+            }
+            (200, json(pull_json(p)))
+        }
+        _ => not_found(),
     }
 }

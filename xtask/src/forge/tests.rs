@@ -342,3 +342,37 @@ fn long_bodies_are_cut_before_sending() {
     assert!(stored.body.chars().count() <= 125_000, "the stand-in refuses longer bodies with 422");
     assert!(stored.body.contains("(https://forge.example/o/r/blob/v1/CHANGELOG.md)"));
 }
+
+/// Release pull requests against the stand-in GitHub (`stand_in.rs`): none
+/// open, one opened, found again by its head, updated in place; a second one
+/// for the same head is refused as GitHub refuses it.
+#[test]
+fn github_pull_requests_are_found_opened_and_updated() {
+    let server = ForgeServer::start(Flavor::GitHub, TOKEN);
+    let c = client(&server, Flavor::GitHub);
+    let new = NewPull {
+        title: "chore(release): a@1.1.0".into(),
+        body: "plan".into(),
+        head: "release/next".into(),
+        base: "main".into(),
+    };
+    assert_eq!(c.find_pull("release/next").unwrap(), None);
+    let opened = c.open_pull(&new).unwrap();
+    assert_eq!(opened.number, 1);
+    assert_eq!(opened.url.as_deref(), Some("https://forge.example/o/r/pull/1"));
+    assert_eq!(c.find_pull("release/next").unwrap(), Some(opened.clone()));
+    assert_eq!(c.find_pull("other").unwrap(), None);
+    let updated = c.update_pull(1, &NewPull { body: "new plan".into(), ..new.clone() }).unwrap();
+    assert_eq!(updated.number, 1);
+    let pulls = server.pulls();
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(
+        (pulls[0].body.as_str(), pulls[0].head.as_str(), pulls[0].base.as_str()),
+        ("new plan", "release/next", "main")
+    );
+    let err = c.open_pull(&new).unwrap_err();
+    assert_eq!(code(&err), Code::ForgeRejected, "{err:#}");
+    assert!(format!("{err:#}").contains("A pull request already exists"), "{err:#}");
+    let get = server.requests().into_iter().find(|r| r.method == "GET").unwrap();
+    assert_eq!(get.path, "/repos/o/r/pulls?head=o%3Arelease%2Fnext&state=open");
+}

@@ -18,6 +18,8 @@ mod progress;
 mod publish;
 mod push;
 mod python;
+pub mod record;
+mod recorded;
 pub mod rollback;
 mod schedule;
 mod smoke;
@@ -109,6 +111,9 @@ fn dry_run_banner(ctx: &Ctx, what: &str) {
 /// A new release: plan, preflight, confirm, lock, journal, execute.
 fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
     let repo = Repo::load(Some(&ctx.root), config)?;
+    if let Some(active) = record::active(sh, &repo)? {
+        return recorded::run(sh, ctx, state, &repo, active, opts);
+    }
     let (_, plan) = repo.plan(sh, &opts.plan)?;
     print!("{}", plan::render_table(&plan));
     let releases = plan.releases().count();
@@ -119,7 +124,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     dry_run_banner(ctx, "a real release");
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
-    let mut stop = preflight::report(&problems).map(|err| ctx.stops(vec![err])).transpose()?.and_then(|mut s| s.pop());
+    let mut stop = preflight::report(ctx, &problems)?;
     if let Some(e) = crate::plan::estimate(&plan, &repo.config) {
         println!("estimate: {e}");
     }

@@ -11,7 +11,7 @@ use crate::error::{fail, Code, Failure};
 use crate::plan::Plan;
 use crate::registry::{self, CargoIndex};
 use crate::repo::Repo;
-use crate::shell;
+use crate::shell::{self, Ctx};
 use crate::version::{Ecosystem, Version};
 use crate::version_files;
 use crate::workspace::DepKind;
@@ -30,27 +30,6 @@ fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
 /// The code of a failed preflight: the most specific one among its problems.
 pub fn failure_code(problems: &[Problem]) -> Code {
     problems.iter().map(|p| p.code).find(|c| *c != Code::PreflightFailed).unwrap_or(Code::PreflightFailed)
-}
-
-/// Prints what preflight found (in GitHub Actions each problem is also an
-/// annotation of its own, with its fix); the failure, if anything was found.
-pub fn report(problems: &[Problem]) -> Option<anyhow::Error> {
-    if problems.is_empty() {
-        println!("  all checks passed");
-        return None;
-    }
-    eprintln!("preflight found {} problem(s):", problems.len());
-    for p in problems {
-        eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
-        if crate::ci::github_actions() {
-            println!("{}", crate::ci::annotation(p.code.id(), &p.problem, "fix", &p.fix));
-        }
-    }
-    Some(fail(
-        failure_code(problems),
-        format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
-        "fix each problem as its `fix:` line says, then run the release again",
-    ))
 }
 
 /// Runs a read-only git command; `None` when it fails. `--no-optional-locks`:
@@ -102,6 +81,50 @@ pub fn run(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> anyhow::Resu
     out.extend(unpublished_dependencies(sh, repo, plan, index.as_ref()));
     out.extend(already_published(sh, repo, plan, index.as_ref()));
     Ok(out)
+}
+
+/// Prints what preflight found; the reason a real run stops there (a dry run
+/// goes on and reports it last, `finish`).
+pub fn report(ctx: &Ctx, problems: &[Problem]) -> anyhow::Result<Option<anyhow::Error>> {
+    if problems.is_empty() {
+        println!("  all checks passed");
+        return Ok(None);
+    }
+    eprintln!("preflight found {} problem(s):", problems.len());
+    for p in problems {
+        eprintln!("  - {}\n    fix: {}", p.problem, p.fix);
+        // in GitHub Actions each problem is also an annotation of its own, with its fix
+        if crate::ci::github_actions() {
+            println!("{}", crate::ci::annotation(p.code.id(), &p.problem, "fix", &p.fix));
+        }
+    }
+    let err = fail(
+        failure_code(problems),
+        format!("preflight found {} problem(s) (listed above); nothing was changed", problems.len()),
+        "fix each problem as its `fix:` line says, then run the release again",
+    );
+    Ok(ctx.stops(vec![err])?.pop())
+}
+
+/// Preflight of a recorded release (`release/recorded.rs`): the checks of a
+/// fresh one less what the release commit settled. Its tags are made on the
+/// merged commit (one on another commit stops the tag step, XR042), its files
+/// were written and reviewed in the pull request, and a version a registry has
+/// is a publication this release resumes (the publish step skips it when the
+/// checksum is ours, and stops when it is not).
+pub fn recorded(sh: &Shell, repo: &Repo, plan: &Plan, opts: &Options) -> Vec<Problem> {
+    let root = &repo.root;
+    let has_cargo = plan.releases().any(|e| e.ecosystem == Ecosystem::Cargo);
+    let has_python = plan.releases().any(|e| e.ecosystem == Ecosystem::Python);
+    let mut out = missing_tools(sh, has_python, has_cargo, have(sh, "uv"));
+    out.extend(uncommitted_changes(sh, root));
+    let branch = git(sh, root, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    out.extend(branch_problems(repo, branch.as_deref()));
+    out.extend(shallow_clone(sh, root));
+    out.extend(remote_problems(sh, repo, opts, branch.as_deref()).0);
+    out.extend(smoke_tests(repo));
+    out.extend(super::credentials::check(repo, opts, has_python, has_cargo).1);
+    out
 }
 
 /// Whether `program --version` runs.

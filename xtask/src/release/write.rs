@@ -21,7 +21,19 @@ pub fn tags(plan: &Plan) -> anyhow::Result<Vec<String>> {
 
 /// Writes the edits and updates the lockfiles.
 pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, String)]) -> anyhow::Result<()> {
-    let root = &repo.root;
+    apply_in(sh, ctx, &repo.root, repo, plan, edits)
+}
+
+/// `apply` into the work tree `root` (a worktree of the repository at its
+/// HEAD: `release-pr`'s), with the edits computed from `repo`.
+pub fn apply_in(
+    sh: &Shell,
+    ctx: &Ctx,
+    root: &std::path::Path,
+    repo: &Repo,
+    plan: &Plan,
+    edits: &[(String, String)],
+) -> anyhow::Result<()> {
     let changelogs = &repo.config.changelog;
     for (rel, text) in edits {
         let changelog = rel.ends_with(&changelogs.path) || changelogs.workspace.as_deref() == Some(rel.as_str());
@@ -52,11 +64,7 @@ pub fn apply(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, edits: &[(String, 
 /// (first releases of the versions already written) HEAD is the release commit.
 pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String]) -> anyhow::Result<String> {
     let root = &repo.root;
-    let names: Vec<String> =
-        plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
-    let subject = format!("chore(release): {}", names.join(", "));
-    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.name, e.reason)).collect();
-    let message = format!("{subject}\n\n{body}");
+    let message = message(plan);
     // Hooks are skipped on purpose: the release commit only bumps versions, and a
     // hook that hangs or rewrites files must not stall or alter a release.
     ctx.exec(cmd!(sh, "git -C {root} add -u"), Code::Git, "check the work tree")?;
@@ -78,6 +86,19 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String
         println!("  no file changed (initial releases of the current versions): tagging HEAD");
     }
     ctx.mode.pick_with(|| Ok("RELEASE_COMMIT".to_string()), || git::head(sh, root))
+}
+
+/// The release commit's subject: `chore(release): core@1.1.0, models@1.2.1`.
+pub fn subject(plan: &Plan) -> String {
+    let names: Vec<String> =
+        plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
+    format!("chore(release): {}", names.join(", "))
+}
+
+/// The release commit's message: the subject, then each package's reason.
+pub fn message(plan: &Plan) -> String {
+    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.name, e.reason)).collect();
+    format!("{}\n\n{body}", subject(plan))
 }
 
 /// Creates each tag on `commit`; a tag already there is kept, a tag on another
