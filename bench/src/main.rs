@@ -303,22 +303,8 @@ fn p2(xtask: &Path, packages: usize, depth: usize, jobs: usize, live: bool) {
     }
     let dur: HashMap<String, f64> = begin.iter().filter_map(|(n, b)| Some((n.clone(), end.get(n)? - b))).collect();
     // critical path: the longest chain of measured durations
-    fn chain(
-        n: &str,
-        deps: &HashMap<String, Vec<String>>,
-        dur: &HashMap<String, f64>,
-        memo: &mut HashMap<String, f64>,
-    ) -> f64 {
-        if let Some(v) = memo.get(n) {
-            return *v;
-        }
-        let before = deps.get(n).map_or(0.0, |ds| ds.iter().map(|d| chain(d, deps, dur, memo)).fold(0.0, f64::max));
-        let v = before + dur.get(n).copied().unwrap_or(0.0);
-        memo.insert(n.to_string(), v);
-        v
-    }
     let mut memo = HashMap::new();
-    let critical = dur.keys().map(|n| chain(n, &deps, &dur, &mut memo)).fold(0.0, f64::max);
+    let critical = dur.keys().map(|n| p5::chain(n, &deps, &dur, &mut memo)).fold(0.0, f64::max);
     let first = begin.values().copied().fold(f64::INFINITY, f64::min);
     let last = end.values().copied().fold(0.0, f64::max);
     let wall = last - first;

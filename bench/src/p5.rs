@@ -201,7 +201,8 @@ fn crate_deps(xtask: &Path, repo: &Path) -> HashMap<String, Vec<String>> {
     deps
 }
 
-fn chain(
+/// The longest chain of `dur` ending at `n` (its dependencies before it).
+pub fn chain(
     n: &str,
     deps: &HashMap<String, Vec<String>>,
     dur: &HashMap<String, f64>,

@@ -13,6 +13,7 @@ use crate::error::{fail, Code};
 use crate::rate::{Limit, Limits};
 use crate::version::Ecosystem;
 
+mod rate_limit;
 mod read;
 mod schema;
 mod tag_names;

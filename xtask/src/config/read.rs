@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use toml_edit::{DocumentMut, Item, Table};
 
+use super::rate_limit::rate_limit;
 use super::schema::check_keys;
 use super::tag_names::validate_template;
-use super::values::{rate_limit, relative_file, string, strings, templates, wrong_type};
+use super::values::{relative_file, string, strings, templates, wrong_type};
 use super::{
     one_line, ChangelogConfig, Config, Exchange, Group, PlatformRule, SmokeTest, TrustedPublishing, VersionFileConfig,
     VersionFind, FORGE_KINDS,

@@ -5,7 +5,7 @@
 
 use xshell::Shell;
 
-use super::preflight::Problem;
+use super::problem::Problem;
 use super::Options;
 use crate::error::{Code, Failure};
 use crate::plan::Plan;

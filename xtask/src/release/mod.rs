@@ -14,6 +14,7 @@ mod journal;
 mod lock;
 mod pace;
 mod preflight;
+mod problem;
 mod progress;
 mod publish;
 mod push;

@@ -16,12 +16,7 @@ use crate::version::{Ecosystem, Version};
 use crate::version_files;
 use crate::workspace::DepKind;
 
-pub struct Problem {
-    pub problem: String,
-    pub fix: String,
-    /// The code the failure takes when this problem is among those found.
-    pub code: Code,
-}
+pub use super::problem::Problem;
 
 fn problem(p: impl Into<String>, fix: impl Into<String>) -> Problem {
     Problem { problem: p.into(), fix: fix.into(), code: Code::PreflightFailed }
