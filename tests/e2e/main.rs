@@ -24,6 +24,7 @@ mod registries;
 mod release;
 mod release_pr;
 mod scale;
+mod staged;
 mod support;
 mod tags;
 mod tls;

@@ -6,7 +6,9 @@ build and uv_build does not:
   hatch's `packages` does (`src/pydantic_ai` ships `pydantic_ai/` for the distribution
   `pydantic-ai-slim`); a folder without `__init__.py` is a namespace package (`genkit/plugins/x`).
   Default: `src/<normalized name>`.
-- [tool.stamp] tag: the wheel's tag (`cp311-cp311-linux_x86_64`, what a plain maturin build gives).
+- [tool.stamp] tag: the wheel's tag (`cp311-cp311-linux_x86_64`, what a plain maturin build gives);
+  the build's config setting `tag` (`uv build -C tag=cp39-abi3-macosx_11_0_arm64`) overrides it, as
+  maturin's `--target` and cibuildwheel's platform pick one CI runner's wheel.
 - [tool.stamp] fail: the build fails with this message on stderr, as a backend's traceback.
 
 The wheel's WHEEL file names the backend's version (`Generator: stampback VERSION`), so a test sees
@@ -100,7 +102,7 @@ def build_sdist(sdist_directory, config_settings=None):
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     project, stamp = _read()
     stem = _stem(project)
-    tag = stamp.get("tag", "py3-none-any")
+    tag = (config_settings or {}).get("tag") or stamp.get("tag", "py3-none-any")
     info = stem + ".dist-info"
     members = []
     for path, arc in _files(stamp, project):

@@ -453,6 +453,27 @@ codes! {
          another release from the same account spends the same allowance. Nothing is lost: what was \
          published is journaled. Run `cargo xtask release --resume` after the time given, or ask the \
          registry for a higher limit and set it in [cargo.rate-limit].";
+    ArtifactMissing = "XR180", "an artifact the CI matrix should have built is not in --artifacts DIR",
+        "`cargo xtask release --artifacts DIR` publishes a staged release whose native packages were \
+         built on a CI matrix. The record in the release commit (`.xtask-release/plan.json`, its \
+         `artifacts` list) names each file expected: the sdist of each such package and at least one \
+         wheel per platform of `[matrix] platforms`. One is not in DIR (or DIR does not exist): a \
+         matrix job failed or was skipped, or the artifacts were downloaded elsewhere. Nothing was \
+         published. Let every matrix job finish, download all their artifacts into DIR (any depth), \
+         and run the command again.";
+    ArtifactMismatch = "XR181", "an artifact in --artifacts DIR is not the recorded package or version",
+        "A file in DIR belongs to a package the CI matrix builds, but its name or what it carries \
+         inside (the wheel's METADATA and WHEEL tags, the sdist's PKG-INFO) says another package, \
+         another version or other tags than the record of the release commit. It was built from \
+         another commit (the matrix must check out the staged release commit), or an older build was \
+         left in the folder. Nothing was published. Rebuild from the release commit and leave other \
+         builds out of DIR.";
+    NotStaged = "XR182", "--artifacts needs a staged release, and HEAD carries none",
+        "`release --artifacts DIR` publishes the release recorded in HEAD's tree \
+         (`.xtask-release/plan.json`, written by `cargo xtask release --stage` or by a merged \
+         release pull request) whose tags do not exist yet. HEAD carries no such record: check out \
+         the staged commit (the one the matrix built from), or stage a release first with \
+         `cargo xtask release --stage`.";
     WorkflowOverwrite = "XR170", "ci --github would replace an edited workflow",
         "`cargo xtask ci --github` writes .github/workflows/release.yml. The file is there and differs \
          from what the command writes (someone edited it, or an older xtask wrote it). It is never \

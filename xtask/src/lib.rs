@@ -20,6 +20,7 @@ pub mod git;
 pub mod graph;
 pub mod history;
 pub mod init;
+pub mod matrix;
 pub mod plan;
 pub mod rate;
 pub mod registry;
@@ -80,6 +81,7 @@ pub fn run_command(sh: &Shell, root: Option<&Path>, config: Option<&Path>, comma
         Command::Completions(shell) => completions::run(shell),
         Command::Plan { format, opts } => commands::plan(sh, &Repo::load(root, config)?, format, &opts),
         Command::Changelog { format, opts } => commands::changelog(sh, &Repo::load(root, config)?, format, &opts),
+        Command::Release(opts) if opts.stage => release_pr::stage::run(sh, root, config, &opts),
         Command::Release(opts) => release::run(sh, root, config, &opts),
         Command::ReleasePr(opts) => release_pr::run(sh, root, config, &opts),
         Command::Rollback(opts) => release::rollback::run(sh, root, config, &opts),

@@ -80,6 +80,11 @@ pub struct Config {
     /// `[cargo]` / `[python]` `trusted-publishing-url` and `id-token-variable`.
     pub cargo_exchange: Exchange,
     pub python_exchange: Exchange,
+    /// `[matrix] packages`: the Python packages whose wheels a CI matrix
+    /// builds (`release --artifacts`); `None`: the maturin packages.
+    pub matrix_packages: Option<Vec<String>>,
+    /// `[matrix] platforms`: the wheel platform tags each one ships.
+    pub matrix_platforms: Vec<String>,
 }
 
 /// One ecosystem's `rate-limit` table: per action, `Some(None)` is
@@ -240,6 +245,8 @@ impl Default for Config {
             trusted_publishing: TrustedPublishing::Auto,
             cargo_exchange: Exchange { url: None, id_token_variable: "CRATES_IO_ID_TOKEN".into() },
             python_exchange: Exchange { url: None, id_token_variable: "PYPI_ID_TOKEN".into() },
+            matrix_packages: None,
+            matrix_platforms: crate::matrix::DEFAULT_PLATFORMS.iter().map(|p| p.to_string()).collect(),
         }
     }
 }

@@ -31,6 +31,7 @@ impl Config {
         read_changelog(&doc, &mut c.changelog)?;
         read_commits(&doc, &mut c)?;
         read_forge(&doc, &mut c)?;
+        read_matrix(&doc, &mut c)?;
         check_tag_templates(&c)?;
         Ok(c)
     }
@@ -162,6 +163,25 @@ fn read_release(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
             Some("never") => TrustedPublishing::Never,
             _ => return Err(wrong_type("release.trusted-publishing", "\"auto\", \"always\" or \"never\"")),
         };
+    }
+    Ok(())
+}
+
+fn read_matrix(doc: &DocumentMut, c: &mut Config) -> anyhow::Result<()> {
+    if let Some(v) = get(doc, "matrix", "packages") {
+        c.matrix_packages = Some(strings(v, "matrix.packages")?);
+    }
+    if let Some(v) = get(doc, "matrix", "platforms") {
+        c.matrix_platforms = strings(v, "matrix.platforms")?;
+    }
+    c.matrix_platforms.retain(|p| p != crate::matrix::SDIST);
+    if let Some(bad) = c.matrix_platforms.iter().find(|p| crate::matrix::runner(p).is_none()) {
+        return Err(fail(
+            Code::ConfigValue,
+            format!("[matrix] platforms: `{bad}` is no wheel platform a hosted runner builds"),
+            "name wheel platform tags such as manylinux_2_28_x86_64, musllinux_1_2_aarch64, macosx_11_0_arm64, \
+             win_amd64 (the sdist is built on the matrix anyway)",
+        ));
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("changelog", &["enabled", "path", "workspace", "sections", "hidden"]),
     ("forge", &["kind", "repository", "api-url"]),
     ("commits", &["convention"]),
+    ("matrix", &["packages", "platforms"]),
 ];
 
 /// The schema's arrays of tables.

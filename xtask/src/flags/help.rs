@@ -74,6 +74,11 @@ OPTIONS:
     --offline              With --dry-run only: do not contact registries in preflight
     --resume               Continue an interrupted or failed release from its journal
     --abandon              Drop an unfinished release's journal; print what is public
+    --stage                Make the release commit with its record (and the
+                           artifacts a CI matrix must build) and push it to the
+                           branch; publish nothing (then: --artifacts)
+    --artifacts DIR        Publish the staged release with the native packages'
+                           files a CI matrix built, from DIR (checked first)
     --clear-stale-lock     Take over a lock taken on another host (or unreadable);
                            a lock whose process is gone on this host is taken over
                            without it
@@ -90,6 +95,8 @@ COMBINATIONS:
     with --dry-run); it executes the plan recorded in the journal, so --package,
     --exclude, --force-unchanged, --bump and --pre are refused with it.
     --abandon takes only --clear-stale-lock and --dry-run.
+    --stage takes the plan's options, --yes, --no-push (keep the commit local)
+    and --dry-run; --artifacts takes --jobs, --yes, --no-push, --dry-run.
     --resume with --abandon, and --offline without --dry-run, are refused.
     Refused combinations are usage errors (exit 2).
 

@@ -215,6 +215,8 @@ fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::rel
     let resume = args.contains("--resume");
     let abandon = args.contains("--abandon");
     let clear_stale_lock = args.contains("--clear-stale-lock");
+    let stage = args.contains("--stage");
+    let artifacts: Option<std::path::PathBuf> = args.opt_value_from_str("--artifacts").map_err(usage)?;
     let jobs: Option<usize> = args.opt_value_from_str("--jobs").map_err(usage)?;
     if jobs == Some(0) {
         return Err(usage_msg("--jobs must be at least 1".into(), "use --jobs 1 to publish one package at a time"));
@@ -261,8 +263,31 @@ fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::rel
             ));
         }
     }
+    let staged = [("--stage", stage), ("--artifacts", artifacts.is_some())];
+    let journal = [("--resume", resume), ("--abandon", abandon), ("--clear-stale-lock", clear_stale_lock)];
+    if let (Some(a), Some(b)) = (given(&staged).first(), given(&journal).first().or(given(&staged).get(1))) {
+        return Err(usage_msg(
+            format!("{a} cannot be combined with {b}"),
+            "--stage makes the release commit, --artifacts publishes it; --resume continues either from its journal",
+        ));
+    }
+    if stage && jobs.is_some() {
+        return Err(usage_msg("--jobs has no meaning with --stage, which publishes nothing".into(), "leave out --jobs"));
+    }
     let mode = Mode::dry_run_if(dry_run);
-    Ok(crate::release::Options { plan, mode, jobs, yes, no_push, offline, resume, abandon, clear_stale_lock })
+    Ok(crate::release::Options {
+        plan,
+        mode,
+        jobs,
+        yes,
+        no_push,
+        offline,
+        resume,
+        abandon,
+        clear_stale_lock,
+        stage,
+        artifacts,
+    })
 }
 
 pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> {

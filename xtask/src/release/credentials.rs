@@ -42,8 +42,9 @@ impl Holders {
 pub fn check(repo: &Repo, opts: &Options, has_python: bool, has_cargo: bool) -> (Credentials, Vec<Problem>) {
     let mut out = vec![];
     let mut creds = Credentials::default();
-    // a dry run publishes nothing and needs no credential, but it says which one a real run would use
-    let publishes = opts.mode.pick(false, true);
+    // a dry run (and --stage) publishes nothing and needs no credential, but it says which one a
+    // real run would use
+    let publishes = !opts.stage && opts.mode.pick(false, true);
     if has_cargo {
         let registry = repo.config.cargo_registry.as_deref();
         let label = format!("cargo registry `{}`", registry.unwrap_or("crates-io"));

@@ -142,6 +142,10 @@ pub struct Journal {
     /// Tags whose forge release this release created (`rollback` deletes those).
     #[serde(default)]
     pub forge_releases: Vec<String>,
+    /// `release --artifacts`: the checked files the CI matrix built, by
+    /// package key; their build step takes these.
+    #[serde(default)]
+    pub prebuilt: BTreeMap<String, Vec<std::path::PathBuf>>,
     pub steps: BTreeMap<GlobalStep, Step>,
     pub packages: BTreeMap<String, PackageRecord>,
     pub finished: bool,

@@ -8,6 +8,7 @@
 //! whether an effect happens is decided in one place, `shell::Ctx`.
 
 mod announce;
+mod artifacts;
 mod cargo;
 mod credentials;
 mod journal;
@@ -61,6 +62,10 @@ pub struct Options {
     pub abandon: bool,
     /// Take over a lock from another host (or one that cannot be read).
     pub clear_stale_lock: bool,
+    /// `--stage`: make the recorded release commit and push it, publish nothing.
+    pub stage: bool,
+    /// `--artifacts DIR`: the native packages' files a CI matrix built.
+    pub artifacts: Option<PathBuf>,
 }
 
 impl Options {
@@ -115,6 +120,13 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     if let Some(active) = record::active(sh, &repo)? {
         return recorded::run(sh, ctx, state, &repo, active, opts);
     }
+    if let Some(dir) = &opts.artifacts {
+        return Err(fail(
+            Code::NotStaged,
+            format!("--artifacts {}: HEAD carries no staged release (no {} whose tags are missing)", dir.display(), record::PATH),
+            "check out the staged release commit the matrix built from, or stage one with `cargo xtask release --stage`",
+        ));
+    }
     let (_, plan) = repo.plan(sh, &opts.plan)?;
     print!("{}", plan::render_table(&plan));
     let releases = plan.releases().count();
@@ -150,6 +162,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
         tags: write::tags(&plan)?,
         changelog,
         forge_releases: vec![],
+        prebuilt: Default::default(),
         steps: Default::default(),
         packages: Default::default(),
         finished: false,
@@ -362,7 +375,7 @@ fn execute(
         h.step(GlobalStep::Tags, Step::Done)?;
     }
     let work = state.join(&commit);
-    let release = Release { commit, tags, work, branch: j.branch.clone() };
+    let release = Release { commit, tags, work, branch: j.branch.clone(), prebuilt: j.prebuilt.clone() };
 
     println!("\n== publish ({} package(s), at most {} at a time)", releases.len(), opts.jobs());
     let graph = repo.graph()?;
@@ -443,6 +456,26 @@ fn release_commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, h: &Handle, j
     Ok(c)
 }
 
+/// Preflight and the confirmation as a release runs them, for `release
+/// --stage`: the reason a real run stops there is returned (a dry run goes on
+/// and reports it last).
+pub fn preflight_stage(
+    sh: &Shell,
+    ctx: &Ctx,
+    repo: &Repo,
+    plan: &Plan,
+    opts: &Options,
+) -> anyhow::Result<Option<anyhow::Error>> {
+    println!("== preflight");
+    let problems = preflight::run(sh, repo, plan, opts)?;
+    let stop = preflight::report(ctx, &problems)?;
+    if let Some(e) = crate::plan::estimate(plan, &repo.config) {
+        println!("estimate of the publishing: {e}");
+    }
+    ctx.quietly(|| confirm(opts.yes, plan.releases().count()))?;
+    Ok(stop)
+}
+
 fn confirm(yes: bool, n: usize) -> anyhow::Result<()> {
     if yes {
         return Ok(());
@@ -475,6 +508,8 @@ pub struct Release {
     /// `.git/xtask-release/<commit>`: exported tree, artifacts, smoke tests.
     pub work: PathBuf,
     pub branch: String,
+    /// Packages built on the CI matrix (`--artifacts`): their checked files.
+    pub prebuilt: std::collections::BTreeMap<String, Vec<PathBuf>>,
 }
 
 /// The versions every package has in the release commit: next for released

@@ -26,7 +26,7 @@ use crate::plan::Entry;
 use crate::rate::Action;
 use crate::registry::{self, RemoteFile};
 use crate::shell;
-use crate::version::{Ecosystem, Version};
+use crate::version::{Ecosystem, Req, Version};
 use crate::version_files;
 use crate::workspace::pep508::normalize;
 use crate::workspace::{PackageId, VersionSource};
@@ -100,7 +100,10 @@ impl Job<'_> {
                 println!("  {}: reusing the artifacts built before the interruption", py.name);
                 a
             }
-            None => self.python_build(sh, e, &py)?,
+            None => match self.release.prebuilt.get(py.key) {
+                Some(files) => self.python_take(e, &py, files)?,
+                None => self.python_build(sh, e, &py)?,
+            },
         };
         let outcome = self.python_upload(sh, &py, &artifacts, (i, turn))?;
         self.on_index(i, outcome);
@@ -143,7 +146,29 @@ impl Job<'_> {
         let what = format!("verify {stem}.tar.gz and {stem}-*.whl (names, PKG-INFO version and pins, version literals in the wheel, platform tags, smoke test imports) and compute SHA-256");
         // a dry run built nothing: no artifacts
         self.ctx.effect(what, || {
-            let artifacts = self.verify_python(e, py)?;
+            let artifacts = self.verify_python(e, py, false)?;
+            self.record_artifacts(py.key, &artifacts)?;
+            Ok(artifacts)
+        })
+    }
+
+    /// The build step of a package built on the CI matrix (`release
+    /// --artifacts`): its checked files are copied into its dist folder and
+    /// verified as a local build's are, but that internal requirements need
+    /// only admit this release's versions (the matrix builds the release
+    /// commit as it is; a local build pins them with ==).
+    fn python_take(&self, e: &Entry, py: &Py, files: &[PathBuf]) -> anyhow::Result<Vec<Artifact>> {
+        self.mark(py.key, Stage::Build, Step::Started)?;
+        let dist = &py.dist;
+        self.ctx.quietly(|| shell::fs::remove_dir_all(dist))?;
+        let copies = files
+            .iter()
+            .map(|f| Ok((dist.join(f.file_name().unwrap_or_default()), shell::fs::read(f)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.ctx.write_files(dist, &copies, "the files the CI matrix built")?;
+        let what = format!("verify {} (names, PKG-INFO version, requirements, version literals, platform tags, smoke test imports) and compute SHA-256", py.stem);
+        self.ctx.effect(what, || {
+            let artifacts = self.verify_python(e, py, true)?;
             self.record_artifacts(py.key, &artifacts)?;
             Ok(artifacts)
         })
@@ -355,8 +380,9 @@ impl Job<'_> {
     }
 
     /// The sdist and wheel exist with the planned names, the sdist's PKG-INFO
-    /// carries the planned version, and internal requirements are pinned.
-    fn verify_python(&self, e: &Entry, py: &Py) -> anyhow::Result<Vec<Artifact>> {
+    /// carries the planned version, and internal requirements are pinned (or,
+    /// `prebuilt` on the CI matrix, admit this release's versions).
+    fn verify_python(&self, e: &Entry, py: &Py, prebuilt: bool) -> anyhow::Result<Vec<Artifact>> {
         let (name, stem) = (py.name, &py.stem);
         let artifacts = list_artifacts(&py.dist)?;
         let sdist = artifacts.iter().find(|a| a.name == format!("{stem}.tar.gz"));
@@ -384,7 +410,16 @@ impl Job<'_> {
         }
         for line in pkg_info.lines().filter_map(|l| l.strip_prefix("Requires-Dist: ")) {
             let Ok(req) = crate::workspace::pep508::parse(line) else { continue };
-            if py.pins.contains_key(&normalize(&req.name)) && !req.specifier.starts_with("==") {
+            let Some(pin) = py.pins.get(&normalize(&req.name)) else { continue };
+            let admits = || Req::parse(Ecosystem::Python, &req.specifier).is_ok_and(|r| r.admits(pin));
+            if prebuilt && !admits() {
+                return Err(fail(
+                    Code::ArtifactInvalid,
+                    format!("{name}: internal requirement `{line}` does not admit {} {pin}, which this release publishes", req.name),
+                    "build the artifacts from the staged release commit (its requirements admit the released versions); nothing was published",
+                ));
+            }
+            if !prebuilt && !req.specifier.starts_with("==") {
                 return Err(fail(
                     Code::ArtifactInvalid,
                     format!("{name}: internal requirement `{line}` is not pinned"),

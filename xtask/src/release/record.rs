@@ -15,7 +15,10 @@ use crate::changelog::Section;
 use crate::error::{fail, Code};
 use crate::plan::Plan;
 use crate::repo::Repo;
+use crate::matrix;
 use crate::shell;
+use crate::version::Ecosystem;
+use super::wheel::normalize_dist;
 
 /// Where the record lives, relative to the repository root.
 pub const PATH: &str = ".xtask-release/plan.json";
@@ -34,6 +37,23 @@ pub struct Package {
     pub tag: Option<String>,
 }
 
+/// A file a CI matrix builds for the release (`release --stage`, then
+/// `release --artifacts DIR`): the record is the release manifest the
+/// matrix and the publishing job read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expected {
+    pub package: String,
+    pub version: String,
+    /// The package's folder, from the repository root: where it is built.
+    pub dir: String,
+    /// A wheel platform tag, or `sdist`.
+    pub platform: String,
+    /// The file's name; for a wheel a pattern, `*` standing for its Python and ABI tags.
+    pub file: String,
+    /// `maturin` (maturin-action builds it), or `build` (cibuildwheel, `uv build`).
+    pub builder: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     pub format: u32,
@@ -45,10 +65,13 @@ pub struct Record {
     pub plan: Plan,
     /// The changelog sections the release commit wrote: the forge releases' notes.
     pub changelog: Vec<Section>,
+    /// What the CI matrix builds: one entry per native package and platform.
+    #[serde(default)]
+    pub artifacts: Vec<Expected>,
 }
 
 impl Record {
-    pub fn new(plan: &Plan, changelog: &[Section]) -> anyhow::Result<Record> {
+    pub fn new(plan: &Plan, changelog: &[Section], artifacts: Vec<Expected>) -> anyhow::Result<Record> {
         let packages = plan
             .releases()
             .map(|e| Package {
@@ -67,6 +90,7 @@ impl Record {
             tags: super::write::tags(plan)?,
             plan: plan.clone(),
             changelog: changelog.to_vec(),
+            artifacts,
         })
     }
 
@@ -94,6 +118,49 @@ impl Record {
         record.plan.reparse();
         Ok(record)
     }
+}
+
+/// The artifacts the CI matrix builds for `plan`'s release: for each
+/// released Python package of `[matrix] packages` (by default the ones
+/// maturin builds), its sdist and a wheel per `[matrix] platforms`.
+pub fn expected(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Expected>> {
+    let config = &repo.config;
+    let python = |i: &usize| repo.ws.packages[*i].ecosystem == Ecosystem::Python;
+    let chosen: Vec<usize> = match &config.matrix_packages {
+        None => (0..repo.ws.packages.len()).filter(python).filter(|i| repo.ws.packages[*i].built_from.is_some()).collect(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                repo.ws.index_in(Ecosystem::Python, n).ok_or_else(|| {
+                    fail(
+                        Code::ConfigValue,
+                        format!("[matrix] packages names `{n}`, which is no Python package of the workspace"),
+                        "name the Python packages whose wheels the CI matrix builds (`cargo xtask plan` lists them)",
+                    )
+                })
+            })
+            .collect::<anyhow::Result<_>>()?,
+    };
+    let mut out = vec![];
+    for e in plan.releases().filter(|e| e.ecosystem == Ecosystem::Python) {
+        let Some(i) = chosen.iter().copied().find(|i| repo.ws.packages[*i].name == e.name) else { continue };
+        let p = &repo.ws.packages[i];
+        let version = e.next_version.clone().unwrap_or_default();
+        let dist = normalize_dist(&e.name);
+        let builder = if p.built_from.is_some() { "maturin" } else { "build" };
+        let platforms = std::iter::once(matrix::SDIST).chain(config.matrix_platforms.iter().map(String::as_str));
+        for platform in platforms {
+            out.push(Expected {
+                package: e.name.clone(),
+                version: version.clone(),
+                dir: p.dir.clone(),
+                platform: platform.to_string(),
+                file: matrix::file_pattern(&dist, &version, platform),
+                builder: builder.into(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A record that applies: in HEAD's tree, committed, and some of its tags
@@ -200,7 +267,7 @@ mod tests {
     #[test]
     fn a_record_reads_back_what_was_written() {
         let plan = Plan { packages: vec![], umbrella_tag: None, files: vec![], warnings: vec![] };
-        let r = Record::new(&plan, &[]).unwrap();
+        let r = Record::new(&plan, &[], vec![]).unwrap();
         let back = Record::parse(&r.to_text()).unwrap();
         assert_eq!(back.format, FORMAT);
         assert_eq!(back.packages, r.packages);

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use xshell::Shell;
 
+use super::artifacts;
 use super::journal::{self, GlobalStep, Handle, Journal, Step};
 use super::record::{self, Active};
 use super::{confirm, dry_run_banner, execute, finish, preflight, take_lock, write, Options};
@@ -39,6 +40,7 @@ pub(super) fn run(
     let plan = record.plan;
     print!("{}", plan::render_table(&plan));
     record::check(repo, &plan)?;
+    let prebuilt = prebuilt(&record.artifacts, &plan, opts)?;
     dry_run_banner(ctx, "a real release");
     println!("== preflight");
     let problems = preflight::recorded(sh, repo, &plan, opts);
@@ -63,6 +65,7 @@ pub(super) fn run(
         release_commit: Some(commit),
         changelog: record.changelog,
         forge_releases: vec![],
+        prebuilt,
         steps: BTreeMap::from([(GlobalStep::Write, Step::Done), (GlobalStep::Commit, Step::Done)]),
         packages: Default::default(),
         finished: false,
@@ -71,6 +74,33 @@ pub(super) fn run(
     let result = execute(sh, ctx, state, repo, &plan, &handle, opts);
     drop(lock);
     finish(ctx, result, stop)
+}
+
+/// The files the CI matrix built, checked before anything else happens
+/// (`--artifacts DIR`); without it, every package is built here.
+fn prebuilt(expected: &[record::Expected], plan: &plan::Plan, opts: &Options) -> anyhow::Result<artifacts::Taken> {
+    let Some(dir) = &opts.artifacts else {
+        if !expected.is_empty() {
+            println!(
+                "the record expects {} artifact(s) from a CI matrix; without --artifacts DIR every package is built here\n",
+                expected.len()
+            );
+        }
+        return Ok(Default::default());
+    };
+    println!("== artifacts built on the CI matrix, in {}", dir.display());
+    if expected.is_empty() {
+        println!("  no package of this release is built on the CI matrix: the folder is not read\n");
+        return Ok(Default::default());
+    }
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+    let taken = artifacts::take(&dir, expected, plan)?;
+    for (key, files) in &taken {
+        let names: Vec<String> = files.iter().filter_map(|f| Some(f.file_name()?.to_string_lossy().into_owned())).collect();
+        println!("  {key}: {}", names.join(", "));
+    }
+    println!();
+    Ok(taken)
 }
 
 /// A recorded release is executed as recorded: flags that change a plan have

@@ -9,6 +9,7 @@
 //! merge, `release` finds the record and publishes it (`release/recorded.rs`).
 
 mod body;
+pub mod stage;
 mod worktree;
 
 use std::path::Path;
@@ -56,7 +57,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let base = git::head(sh, &repo.root)?;
     let lease = remote_branch(sh, &repo, branch)?;
     let changelog = repo.changelog(sh, &plan)?;
-    let record = record::Record::new(&plan, &changelog)?;
+    let record = record::Record::new(&plan, &changelog, record::expected(&repo, &plan)?)?;
     println!("\n== release commit for {branch}, on {base_branch} at {}", &base[..12.min(base.len())]);
     let commit = worktree::release_commit(sh, &ctx, &repo, &plan, &changelog, &record, &base)?;
     println!("\n== push");
@@ -99,7 +100,7 @@ fn forge_client(sh: &Shell, repo: &Repo) -> anyhow::Result<(ForgeTarget, Client)
 }
 
 /// The checkout is clean: the edits are computed from its files.
-fn clean_checkout(sh: &Shell, root: &Path) -> anyhow::Result<()> {
+pub(crate) fn clean_checkout(sh: &Shell, root: &Path) -> anyhow::Result<()> {
     let status = shell::read(
         cmd!(sh, "git --no-optional-locks -C {root} status --porcelain --untracked-files=normal"),
         Code::Git,
