@@ -208,3 +208,34 @@ fn build_matrix_of_base(reg: &Registries, repo: &Repo, base: &str, out: &Path) -
     git(repo.path(), &["worktree", "remove", "--force", checkout.to_str().unwrap()]);
     files_under(&out.join("dist")).pop().unwrap()
 }
+
+/// A kill right after the matrix's fastcore files are uploaded (the journal's failpoint aborts the
+/// process): `--resume` takes the files the journal recorded, finds them on the index with our
+/// checksums, publishes nothing twice and finishes the release.
+#[test]
+fn a_killed_publish_of_matrix_artifacts_resumes() {
+    let reg = Registries::start();
+    let repo = staged_repo(&reg);
+    release_from(repo.path(), &repo, &reg, &["--stage", "--yes"], &[]).ok();
+    let commit = repo.git(&["rev-parse", "HEAD"]);
+    let dir = TempDir::new("matrix-artifacts");
+    build_matrix(&reg, &commit, &dir.0);
+    let artifacts = dir.0.display().to_string();
+    let killed = release_from(
+        repo.path(),
+        &repo,
+        &reg,
+        &["--artifacts", &artifacts, "--yes"],
+        &[("XTASK_FAILPOINT", FAILPOINT), ("XTASK_JOURNAL_TRACE", "1")],
+    );
+    assert!(killed.stderr.contains("aborting after `fastcore publish Done`"), "{}", killed.stderr);
+    assert_eq!(reg.python_files("fastcore").len(), 5, "uploaded before the kill");
+    let resumed = release_from(repo.path(), &repo, &reg, &["--resume", "--yes"], &[]).ok();
+    assert!(resumed.stdout.contains("reusing the artifacts built before the interruption"), "{}", resumed.stdout);
+    assert!(!resumed.stdout.contains("uv publish"), "{}", resumed.stdout);
+    assert_eq!(reg.python_files("fastcore").len(), 5, "nothing uploaded twice");
+    assert_eq!(git(&reg.remote(), &["rev-parse", "fastcore-v0.2.0^{commit}"]), commit);
+}
+
+/// The journal write after which fastcore's upload is recorded done.
+const FAILPOINT: &str = "7";
