@@ -141,7 +141,7 @@ fn in_github_actions_errors_are_annotations_and_a_release_writes_the_job_summary
 }
 
 /// The actionlint the test tools hold (.ci/install-test-tools.sh).
-fn actionlint() -> std::path::PathBuf {
+pub fn actionlint() -> std::path::PathBuf {
     crate::registries::tools().join("venv/bin/actionlint")
 }
 
@@ -213,13 +213,13 @@ fn ci_next_says_what_the_push_releases_in_github_output() {
     let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_OUTPUT", output.to_str().unwrap())];
     let run = repo.xtask_env(&["ci", "--next"], &env).ok();
     assert!(run.stdout.contains("next: release-pr (1 package(s) to release)"), "{}", run.stdout);
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=1\nnext=release-pr\n");
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=1\nnext=release-pr\nmatrix=\n");
 
     repo.tag("untether-v0.35.5");
     std::fs::write(&output, "").unwrap();
     let run = repo.xtask_env(&["ci", "--next"], &env).ok();
     assert!(run.stdout.contains("next: nothing"), "{}", run.stdout);
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "next=nothing\n");
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "next=nothing\nmatrix=\n");
     for args in [&["ci", "--next", "--dry-run"][..], &["ci"], &["ci", "--github", "--next"]] {
         let run = repo.xtask(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);

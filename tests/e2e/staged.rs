@@ -239,3 +239,39 @@ fn a_killed_publish_of_matrix_artifacts_resumes() {
 
 /// The journal write after which fastcore's upload is recorded done.
 const FAILPOINT: &str = "7";
+
+/// The generated workflow builds the staged release's artifacts on a matrix before the publishing
+/// job: `ci --next` on the staged commit says `release` and writes the matrix (one job per package
+/// and platform, with its runner and maturin target) to `$GITHUB_OUTPUT`; `ci --github` writes the
+/// wheels job and `--artifacts dist` in the release job, and actionlint accepts the file.
+#[test]
+fn the_workflow_builds_the_recorded_artifacts_on_a_matrix_first() {
+    let reg = Registries::start();
+    let repo = staged_repo(&reg);
+    release_from(repo.path(), &repo, &reg, &["--stage", "--yes"], &[]).ok();
+    let dir = TempDir::new("gh-output");
+    let output = dir.0.join("output");
+    let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_OUTPUT", output.to_str().unwrap())];
+    let run = repo.xtask_env(&["ci", "--next"], &env).ok();
+    assert!(run.stdout.contains("next: release"), "{}", run.stdout);
+    let written = std::fs::read_to_string(&output).unwrap();
+    let matrix = written.lines().find_map(|l| l.strip_prefix("matrix=")).expect("a matrix line");
+    let matrix: serde_json::Value = serde_json::from_str(matrix).unwrap();
+    let jobs = matrix["include"].as_array().unwrap();
+    assert_eq!(jobs.len(), 3, "{matrix}");
+    let mac = jobs.iter().find(|j| j["platform"] == "macosx_11_0_arm64").unwrap();
+    assert_eq!(mac["runner"], "macos-14");
+    assert_eq!(mac["dir"], "py/packages/fastcore");
+    let linux = jobs.iter().find(|j| j["platform"] == "manylinux_2_28_x86_64").unwrap();
+    assert_eq!((&linux["target"], &linux["manylinux"]), (&"x86_64".into(), &"2_28".into()));
+
+    repo.xtask(&["ci", "--github"]).ok();
+    let file = repo.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for part in ["fromJSON(needs.next.outputs.matrix)", "needs: [next, wheels]", "--artifacts dist", "pattern: wheels-*"] {
+        assert!(text.contains(part), "{part}:\n{text}");
+    }
+    let lint = Command::new(crate::ci::actionlint()).arg(&file).current_dir(repo.path()).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&lint.stdout), String::from_utf8_lossy(&lint.stderr));
+    assert!(lint.status.success(), "actionlint:\n{said}");
+}

@@ -73,6 +73,22 @@ pub fn runner(platform: &str) -> Option<Runner> {
     }
 }
 
+/// cibuildwheel's `CIBW_BUILD` selector of a platform's wheels (every
+/// CPython it builds): `cp*-manylinux_x86_64`, `cp*-macosx_arm64`, `cp*-win_amd64`.
+pub fn cibuildwheel_build(platform: &str) -> String {
+    let family = if let Some(os) = ["manylinux", "musllinux", "macosx"].iter().find(|os| platform.starts_with(*os)) {
+        format!("{os}_{}", arch_of(platform))
+    } else {
+        platform.to_string()
+    };
+    format!("cp*-{family}")
+}
+
+/// The architecture of a platform tag with a version (`manylinux_2_28_x86_64` → `x86_64`).
+fn arch_of(platform: &str) -> &str {
+    platform.splitn(4, '_').nth(3).unwrap_or("")
+}
+
 /// `2_28_x86_64` → (`2_28`, `x86_64`): two numbers, then the architecture.
 fn split_policy(rest: &str) -> Option<(String, &str)> {
     let mut parts = rest.splitn(3, '_');
@@ -127,5 +143,10 @@ mod tests {
         assert!(wheel_for("a-1-1b-cp311-cp311-win_amd64.whl", "a", "1", "win_amd64"));
         assert_eq!(file_pattern("a", "1", "win_amd64"), "a-1-*-win_amd64.whl");
         assert_eq!(file_pattern("a", "1", SDIST), "a-1.tar.gz");
+        assert_eq!(cibuildwheel_build("manylinux_2_28_x86_64"), "cp*-manylinux_x86_64");
+        assert_eq!(cibuildwheel_build("musllinux_1_2_aarch64"), "cp*-musllinux_aarch64");
+        assert_eq!(cibuildwheel_build("macosx_11_0_arm64"), "cp*-macosx_arm64");
+        assert_eq!(cibuildwheel_build("macosx_10_12_x86_64"), "cp*-macosx_x86_64");
+        assert_eq!(cibuildwheel_build("win_amd64"), "cp*-win_amd64");
     }
 }

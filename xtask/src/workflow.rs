@@ -48,12 +48,20 @@ pub struct Shape {
     /// The release pull request's branch (`[release] pr-branch`): never a
     /// release branch, even when an allowed pattern matches it.
     pub pr_branch: String,
+    /// Native Python packages (`[matrix] packages`): a matrix job builds
+    /// their artifacts, and the release publishes them (`--artifacts`).
+    pub matrix: bool,
 }
 
 impl Shape {
-    pub fn of(repo: &Repo) -> Shape {
+    pub fn of(repo: &Repo) -> anyhow::Result<Shape> {
         let python = repo.ws.packages.iter().any(|p| p.ecosystem == Ecosystem::Python && p.unpublishable.is_none());
-        Shape { python, branches: repo.config.allow_branches.clone(), pr_branch: repo.config.pr_branch.clone() }
+        Ok(Shape {
+            python,
+            branches: repo.config.allow_branches.clone(),
+            pr_branch: repo.config.pr_branch.clone(),
+            matrix: !crate::release::record::matrix_packages(repo)?.is_empty(),
+        })
     }
 }
 
@@ -61,7 +69,7 @@ impl Shape {
 /// one only with `--yes`.
 fn write_workflow(repo: &Repo, mode: Mode, yes: bool) -> anyhow::Result<()> {
     let path = repo.root.join(WORKFLOW);
-    let new = render(&Shape::of(repo));
+    let new = render(&Shape::of(repo)?);
     let old = std::fs::read_to_string(&path).ok();
     if old.as_deref() == Some(new.as_str()) {
         println!("nothing to change: {WORKFLOW} is up to date");
@@ -132,10 +140,44 @@ fn next(sh: &Shell, repo: &Repo) -> anyhow::Result<()> {
         Next::Release => println!("next: release (this commit records the release of {count} package(s))"),
         Next::Nothing => println!("next: nothing (no package has changes to release)"),
     }
+    let artifacts = active.as_ref().map_or(&[][..], |a| &a.record.artifacts[..]);
+    if !artifacts.is_empty() {
+        println!("the CI matrix builds {} artifact(s) first", artifacts.len());
+    }
     if let Some(file) = std::env::var_os("GITHUB_OUTPUT").filter(|f| !f.is_empty()) {
-        append_output(Path::new(&file), &format!("next={}\n", next.word()))?;
+        let matrix = matrix_json(artifacts);
+        append_output(Path::new(&file), &format!("next={}\nmatrix={matrix}\n", next.word()))?;
     }
     Ok(())
+}
+
+/// The wheels job's matrix (`strategy.matrix`, `{"include": [...]}`) for the
+/// recorded artifacts; empty when there are none (the job is skipped).
+pub fn matrix_json(artifacts: &[crate::release::record::Expected]) -> String {
+    if artifacts.is_empty() {
+        return String::new();
+    }
+    let include: Vec<serde_json::Value> = artifacts
+        .iter()
+        .map(|x| {
+            let runner = crate::matrix::runner(&x.platform).unwrap_or(crate::matrix::Runner {
+                os: "ubuntu-latest",
+                target: "",
+                manylinux: None,
+            });
+            serde_json::json!({
+                "package": x.package,
+                "dir": x.dir,
+                "platform": x.platform,
+                "builder": x.builder,
+                "runner": runner.os,
+                "target": runner.target,
+                "manylinux": runner.manylinux.unwrap_or_default(),
+                "cibw": crate::matrix::cibuildwheel_build(&x.platform),
+            })
+        })
+        .collect();
+    serde_json::json!({ "include": include }).to_string()
 }
 
 /// Appends to the runner's outputs file (which the runner owns: not ours
@@ -157,6 +199,9 @@ pub fn render(shape: &Shape) -> String {
     out.push_str("jobs:\n");
     out.push_str(&next_job());
     out.push_str(&release_pr_job(shape));
+    if shape.matrix {
+        out.push_str(WHEELS_JOB);
+    }
     out.push_str(&release_job(shape));
     out
 }
@@ -232,10 +277,11 @@ fn next_job() -> String {
       contents: read
     outputs:
       next: ${{ steps.next.outputs.next }}
+      matrix: ${{ steps.next.outputs.matrix }}
     steps:
 "
     .to_string()
-        + &setup_steps(&Shape { python: false, branches: vec![], pr_branch: String::new() }, false)
+        + &setup_steps(&Shape { python: false, branches: vec![], pr_branch: String::new(), matrix: false }, false)
         + "      - id: next
         run: cargo xtask ci --next
 
@@ -271,11 +317,78 @@ fn release_pr_job(shape: &Shape) -> String {
 "
 }
 
-fn release_job(shape: &Shape) -> String {
-    "  release:
-    name: Release the merged plan
+/// The artifacts of native packages, one job per package and platform, built
+/// from the commit that records the release (`ci --next` reads the matrix
+/// from its record: only what this release publishes is built).
+const WHEELS_JOB: &str = "  wheels:
+    name: Build ${{ matrix.package }} (${{ matrix.platform }})
     needs: next
-    if: needs.next.outputs.next == 'release'
+    if: needs.next.outputs.next == 'release' && needs.next.outputs.matrix != ''
+    runs-on: ${{ matrix.runner }}
+    permissions:
+      contents: read
+    strategy:
+      fail-fast: true
+      matrix: ${{ fromJSON(needs.next.outputs.matrix) }}
+    steps:
+      - uses: actions/checkout@v5
+        with:
+          persist-credentials: false
+      - name: sdist (maturin)
+        if: matrix.builder == 'maturin' && matrix.platform == 'sdist'
+        uses: PyO3/maturin-action@v1
+        with:
+          command: sdist
+          args: --out dist
+          working-directory: ${{ matrix.dir }}
+      - name: wheels (maturin)
+        if: matrix.builder == 'maturin' && matrix.platform != 'sdist'
+        uses: PyO3/maturin-action@v1
+        with:
+          target: ${{ matrix.target }}
+          manylinux: ${{ matrix.manylinux }}
+          args: --release --out dist
+          working-directory: ${{ matrix.dir }}
+      - uses: astral-sh/setup-uv@v6
+        if: matrix.builder == 'build' && matrix.platform == 'sdist'
+      - name: sdist (uv build)
+        if: matrix.builder == 'build' && matrix.platform == 'sdist'
+        run: uv build --sdist --out-dir dist
+        working-directory: ${{ matrix.dir }}
+      - name: wheels (cibuildwheel)
+        if: matrix.builder == 'build' && matrix.platform != 'sdist'
+        uses: pypa/cibuildwheel@v3.1
+        with:
+          package-dir: ${{ matrix.dir }}
+          output-dir: ${{ matrix.dir }}/dist
+        env:
+          CIBW_BUILD: ${{ matrix.cibw }}
+          CIBW_ARCHS: all
+      - uses: actions/upload-artifact@v6
+        with:
+          name: wheels-${{ matrix.package }}-${{ matrix.platform }}
+          path: ${{ matrix.dir }}/dist/*
+          if-no-files-found: error
+
+";
+
+fn release_job(shape: &Shape) -> String {
+    let (needs, condition, download, artifacts) = if shape.matrix {
+        (
+            "[next, wheels]",
+            "always() && needs.next.outputs.next == 'release' && \
+             (needs.wheels.result == 'success' || needs.wheels.result == 'skipped')",
+            DOWNLOAD_ARTIFACTS,
+            " ${{ needs.next.outputs.matrix != '' && '--artifacts dist' || '' }}",
+        )
+    } else {
+        ("next", "needs.next.outputs.next == 'release'", "", "")
+    };
+    let head = format!(
+        "  release:
+    name: Release the merged plan
+    needs: {needs}
+    if: {condition}
     runs-on: ubuntu-latest
     # PyPI's trusted publishers can require this environment; add reviewers
     # to it in the repository's settings to approve each release.
@@ -285,21 +398,35 @@ fn release_job(shape: &Shape) -> String {
       id-token: write # trusted publishing: short-lived registry tokens, no stored secret
     steps:
 "
-    .to_string()
-        + &setup_steps(shape, true)
-        + GIT_IDENTITY
-        + "      - run: cargo xtask release --yes
+    );
+    let run = format!(
+        "      - run: cargo xtask release --yes{artifacts}
         env:
-          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+          GITHUB_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
 "
+    );
+    head + &setup_steps(shape, true) + GIT_IDENTITY + download + &run
 }
+
+/// Every matrix job's files, into `dist/` (a folder per artifact: the release reads any depth).
+const DOWNLOAD_ARTIFACTS: &str = "      - uses: actions/download-artifact@v7
+        if: needs.next.outputs.matrix != ''
+        with:
+          pattern: wheels-*
+          path: dist
+";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn shape(python: bool) -> Shape {
-        Shape { python, branches: vec!["main".into(), "release/*".into()], pr_branch: "release/next".into() }
+        Shape {
+            python,
+            branches: vec!["main".into(), "release/*".into()],
+            pr_branch: "release/next".into(),
+            matrix: false,
+        }
     }
 
     /// Only the publishing job may mint OIDC tokens, and only the release-PR

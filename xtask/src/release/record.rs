@@ -125,22 +125,7 @@ impl Record {
 /// maturin builds), its sdist and a wheel per `[matrix] platforms`.
 pub fn expected(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Expected>> {
     let config = &repo.config;
-    let python = |i: &usize| repo.ws.packages[*i].ecosystem == Ecosystem::Python;
-    let chosen: Vec<usize> = match &config.matrix_packages {
-        None => (0..repo.ws.packages.len()).filter(python).filter(|i| repo.ws.packages[*i].built_from.is_some()).collect(),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                repo.ws.index_in(Ecosystem::Python, n).ok_or_else(|| {
-                    fail(
-                        Code::ConfigValue,
-                        format!("[matrix] packages names `{n}`, which is no Python package of the workspace"),
-                        "name the Python packages whose wheels the CI matrix builds (`cargo xtask plan` lists them)",
-                    )
-                })
-            })
-            .collect::<anyhow::Result<_>>()?,
-    };
+    let chosen = matrix_packages(repo)?;
     let mut out = vec![];
     for e in plan.releases().filter(|e| e.ecosystem == Ecosystem::Python) {
         let Some(i) = chosen.iter().copied().find(|i| repo.ws.packages[*i].name == e.name) else { continue };
@@ -161,6 +146,28 @@ pub fn expected(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Expected>> {
         }
     }
     Ok(out)
+}
+
+/// The Python packages (workspace indexes) whose artifacts the CI matrix
+/// builds: `[matrix] packages`, by default the ones maturin builds.
+pub fn matrix_packages(repo: &Repo) -> anyhow::Result<Vec<usize>> {
+    let python = |i: &usize| repo.ws.packages[*i].ecosystem == Ecosystem::Python;
+    let Some(names) = &repo.config.matrix_packages else {
+        let native = |i: &usize| repo.ws.packages[*i].built_from.is_some() && repo.ws.packages[*i].unpublishable.is_none();
+        return Ok((0..repo.ws.packages.len()).filter(python).filter(native).collect());
+    };
+    names
+        .iter()
+        .map(|n| {
+            repo.ws.index_in(Ecosystem::Python, n).ok_or_else(|| {
+                fail(
+                    Code::ConfigValue,
+                    format!("[matrix] packages names `{n}`, which is no Python package of the workspace"),
+                    "name the Python packages whose wheels the CI matrix builds (`cargo xtask plan` lists them)",
+                )
+            })
+        })
+        .collect()
 }
 
 /// A record that applies: in HEAD's tree, committed, and some of its tags
