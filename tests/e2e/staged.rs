@@ -53,14 +53,21 @@ fn build_matrix(reg: &Registries, commit: &str, out: &Path) -> Vec<String> {
         .as_array()
         .expect("the record lists the matrix's artifacts")
         .iter()
-        .map(|a| (a["package"].as_str().unwrap().into(), a["platform"].as_str().unwrap().into(), a["dir"].as_str().unwrap().into()))
+        .map(|a| {
+            (
+                a["package"].as_str().unwrap().into(),
+                a["platform"].as_str().unwrap().into(),
+                a["dir"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let children: Vec<_> = jobs
         .iter()
         .map(|(package, platform, dir)| {
             let checkout = runner.0.join(format!("{package}-{platform}"));
             let remote = reg.remote();
-            let cloned = git_env(Command::new("git").arg("clone").arg("-q").arg(&remote).arg(&checkout)).status().unwrap();
+            let cloned =
+                git_env(Command::new("git").arg("clone").arg("-q").arg(&remote).arg(&checkout)).status().unwrap();
             assert!(cloned.success());
             git(&checkout, &["checkout", "-q", commit]);
             let dest = out.join(format!("wheels-{package}-{platform}"));
@@ -268,7 +275,9 @@ fn the_workflow_builds_the_recorded_artifacts_on_a_matrix_first() {
     repo.xtask(&["ci", "--github"]).ok();
     let file = repo.path().join(".github/workflows/release.yml");
     let text = std::fs::read_to_string(&file).unwrap();
-    for part in ["fromJSON(needs.next.outputs.matrix)", "needs: [next, wheels]", "--artifacts dist", "pattern: wheels-*"] {
+    for part in
+        ["fromJSON(needs.next.outputs.matrix)", "needs: [next, wheels]", "--artifacts dist", "pattern: wheels-*"]
+    {
         assert!(text.contains(part), "{part}:\n{text}");
     }
     let lint = Command::new(crate::ci::actionlint()).arg(&file).current_dir(repo.path()).output().unwrap();

@@ -265,15 +265,7 @@ fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::rel
     }
     let staged = [("--stage", stage), ("--artifacts", artifacts.is_some())];
     let journal = [("--resume", resume), ("--abandon", abandon), ("--clear-stale-lock", clear_stale_lock)];
-    if let (Some(a), Some(b)) = (given(&staged).first(), given(&journal).first().or(given(&staged).get(1))) {
-        return Err(usage_msg(
-            format!("{a} cannot be combined with {b}"),
-            "--stage makes the release commit, --artifacts publishes it; --resume continues either from its journal",
-        ));
-    }
-    if stage && jobs.is_some() {
-        return Err(usage_msg("--jobs has no meaning with --stage, which publishes nothing".into(), "leave out --jobs"));
-    }
+    refuse_with_staging(&given(&staged), &given(&journal), stage && jobs.is_some())?;
     let mode = Mode::dry_run_if(dry_run);
     Ok(crate::release::Options {
         plan,
@@ -288,6 +280,24 @@ fn release_options(args: &mut pico_args::Arguments) -> anyhow::Result<crate::rel
         stage,
         artifacts,
     })
+}
+
+/// `--stage` and `--artifacts` are two halves of a release: neither goes with
+/// the other, nor with the flags of a journal (a resume continues either).
+fn refuse_with_staging(staged: &[&str], journal: &[&str], stage_with_jobs: bool) -> anyhow::Result<()> {
+    if let (Some(a), Some(b)) = (staged.first(), journal.first().or(staged.get(1))) {
+        return Err(usage_msg(
+            format!("{a} cannot be combined with {b}"),
+            "--stage makes the release commit, --artifacts publishes it; --resume continues either from its journal",
+        ));
+    }
+    if stage_with_jobs {
+        return Err(usage_msg(
+            "--jobs has no meaning with --stage, which publishes nothing".into(),
+            "leave out --jobs",
+        ));
+    }
+    Ok(())
 }
 
 pub fn plan_options(args: &mut pico_args::Arguments) -> anyhow::Result<Options> {

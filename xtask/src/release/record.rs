@@ -11,14 +11,14 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use xshell::{cmd, Shell};
 
+use super::wheel::normalize_dist;
 use crate::changelog::Section;
 use crate::error::{fail, Code};
+use crate::matrix;
 use crate::plan::Plan;
 use crate::repo::Repo;
-use crate::matrix;
 use crate::shell;
 use crate::version::Ecosystem;
-use super::wheel::normalize_dist;
 
 /// Where the record lives, relative to the repository root.
 pub const PATH: &str = ".xtask-release/plan.json";
@@ -153,7 +153,8 @@ pub fn expected(repo: &Repo, plan: &Plan) -> anyhow::Result<Vec<Expected>> {
 pub fn matrix_packages(repo: &Repo) -> anyhow::Result<Vec<usize>> {
     let python = |i: &usize| repo.ws.packages[*i].ecosystem == Ecosystem::Python;
     let Some(names) = &repo.config.matrix_packages else {
-        let native = |i: &usize| repo.ws.packages[*i].built_from.is_some() && repo.ws.packages[*i].unpublishable.is_none();
+        let native =
+            |i: &usize| repo.ws.packages[*i].built_from.is_some() && repo.ws.packages[*i].unpublishable.is_none();
         return Ok((0..repo.ws.packages.len()).filter(python).filter(native).collect());
     };
     names

@@ -96,7 +96,8 @@ fn prebuilt(expected: &[record::Expected], plan: &plan::Plan, opts: &Options) ->
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
     let taken = artifacts::take(&dir, expected, plan)?;
     for (key, files) in &taken {
-        let names: Vec<String> = files.iter().filter_map(|f| Some(f.file_name()?.to_string_lossy().into_owned())).collect();
+        let names: Vec<String> =
+            files.iter().filter_map(|f| Some(f.file_name()?.to_string_lossy().into_owned())).collect();
         println!("  {key}: {}", names.join(", "));
     }
     println!();

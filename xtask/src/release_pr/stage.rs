@@ -38,7 +38,8 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &releas
         return Ok(());
     }
     clean_checkout(sh, &repo.root)?;
-    let banner = "\ndry run: nothing is written, committed or pushed; these are the commands and files of a real run\n\n";
+    let banner =
+        "\ndry run: nothing is written, committed or pushed; these are the commands and files of a real run\n\n";
     print!("{}", ctx.mode.pick(banner, ""));
     let stop = release::preflight_stage(sh, &ctx, &repo, &plan, opts)?;
     let branch = git::branch(sh, &repo.root).unwrap_or_else(|| "HEAD".into());
