@@ -154,6 +154,12 @@ impl ForgeServer {
         s.pulls.iter_mut().filter(|p| p.number == number).for_each(|p| p.state = "closed".into());
     }
 
+    /// A pull request's body edited on the forge (by a person, a bot).
+    pub fn edit_pull_body(&self, number: u64, body: &str) {
+        let mut s = self.state.lock().unwrap();
+        s.pulls.iter_mut().filter(|p| p.number == number).for_each(|p| p.body = body.into());
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().requests.clone()
     }
