@@ -245,7 +245,7 @@ fn real_workspace_through_release_pr() {
     repo.commit(&format!("fix({}): another message", lowest["name"].as_str().unwrap()));
     repo.git(&["push", "-q", "origin", &branch]);
     let second = cargo_xtask(repo.path(), &env, &["release-pr"]).ok();
-    assert!(second.stdout.contains("opened pull request #"), "{}", second.stdout);
+    assert!(second.stdout.contains("opened pull request #2"), "{}", second.stdout);
     let pulls = forge.pulls();
     assert_eq!(pulls.iter().filter(|p| p.state == "open").count(), 1, "{pulls:?}");
     let number = pulls.iter().find(|p| p.state == "open").unwrap().number;
