@@ -155,6 +155,72 @@ fn release_pr_opens_one_pull_request_and_updates_it() {
     assert!(!crate::support::all_file_text(repo.path()).contains(TOKEN), "the token is in a file");
 }
 
+/// Run again with nothing new on main: the remote's release branch already
+/// holds that release commit (same tree, on the same base), so nothing is
+/// pushed and the pull request is left alone, in a dry run too; a body edited
+/// on the forge is set back, the branch still untouched.
+#[test]
+fn release_pr_again_with_nothing_new_pushes_nothing() {
+    let reg = Registries::start();
+    let repo = pr_repo(&reg);
+    let forge = ForgeServer::start(Flavor::GitHub, TOKEN);
+    let env = env_with(&reg, &forge);
+    run(&repo, &env, &["release-pr"]).ok();
+    let branch = "refs/heads/release/next";
+    let pushed = git_in(&reg.remote(), &["rev-parse", branch]);
+    let writes = |f: &ForgeServer| f.requests().iter().filter(|r| r.method != "GET").count();
+    let written = writes(&forge);
+    let base = repo.git(&["rev-parse", "HEAD"]);
+    let line = format!("release/next is up to date with main at {}: nothing to push", &base[..12]);
+
+    let again = run(&repo, &env, &["release-pr"]).ok();
+    assert_eq!(git_in(&reg.remote(), &["rev-parse", branch]), pushed, "pushed again with nothing new on main");
+    assert!(again.stdout.contains(&line), "{}", again.stdout);
+    assert!(again.stdout.contains("pull request #1 is up to date"), "{}", again.stdout);
+    assert_eq!(writes(&forge), written, "the pull request was written: {:?}", forge.requests());
+
+    let before = (repo.fingerprint(), crate::support::fingerprint_dir(&reg.remote()));
+    let dry = run(&repo, &env, &["release-pr", "--dry-run"]).ok();
+    assert_eq!(
+        before,
+        (repo.fingerprint(), crate::support::fingerprint_dir(&reg.remote())),
+        "a dry run changed something"
+    );
+    assert_eq!(writes(&forge), written, "a dry run wrote to the forge");
+    assert!(!dry.stdout.contains("  pushed "), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("would compare the release commit's tree and parent with release/next"),
+        "{}",
+        dry.stdout
+    );
+
+    let body = forge.pulls()[0].body.clone();
+    forge.edit_pull_body(1, "edited by hand");
+    let third = run(&repo, &env, &["release-pr"]).ok();
+    assert_eq!(git_in(&reg.remote(), &["rev-parse", branch]), pushed, "pushed again for a body edit");
+    assert!(third.stdout.contains(&line), "{}", third.stdout);
+    assert!(third.stdout.contains("updated pull request #1"), "{}", third.stdout);
+    assert_eq!(forge.pulls()[0].body, body, "the body was not set back");
+    assert_eq!(writes(&forge), written + 1, "{:?}", forge.requests());
+
+    // a clone that lacks the branch's commit (CI fetching main alone) fetches it to compare
+    let fresh = TempDir::new("single-branch");
+    let remote = reg.remote().display().to_string();
+    git_in(
+        fresh.0.parent().unwrap(),
+        &["clone", "-q", "--no-local", "--single-branch", "--branch", "main", &remote, &fresh.0.display().to_string()],
+    );
+    let clone = Repo { tmp: fresh };
+    clone.git(&["remote", "set-url", "origin", GITHUB]);
+    clone.git(&["config", &format!("url.{remote}.insteadOf"), GITHUB]);
+    let has =
+        |c: &Repo| git_env(Command::new("git").arg("-C").arg(c.path()).args(["cat-file", "-e", &pushed])).status();
+    assert!(!has(&clone).unwrap().success(), "the clone has the branch's commit");
+    let from_clone = run(&clone, &env, &["release-pr"]).ok();
+    assert!(from_clone.stdout.contains(&line), "{}", from_clone.stdout);
+    assert_eq!(git_in(&reg.remote(), &["rev-parse", branch]), pushed, "pushed again from a fresh clone");
+}
+
 /// Merges the release branch into main in a clone of the remote and pushes it.
 fn merge_on_remote(reg: &Registries, how: &str) -> String {
     let clone = TempDir::new("merge");

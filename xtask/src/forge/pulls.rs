@@ -28,6 +28,17 @@ pub struct Pull {
     /// GitHub and Gitea `number`, GitLab `iid`.
     pub number: u64,
     pub url: Option<String>,
+    pub title: String,
+    /// GitHub and Gitea `body`, GitLab `description`.
+    pub body: String,
+}
+
+impl Pull {
+    /// Whether it already has `new`'s title and body (the body as it is sent:
+    /// cut to the forge's limit), so that updating it would change nothing.
+    pub fn shows(&self, kind: Kind, new: &NewPull) -> bool {
+        self.title == new.title && self.body == fit_body(kind, &new.body, None)
+    }
 }
 
 impl ForgeTarget {
@@ -133,5 +144,7 @@ impl Client {
 fn pull_of(v: &serde_json::Value) -> Pull {
     let number = v["number"].as_u64().or_else(|| v["iid"].as_u64()).unwrap_or(0);
     let url = v["html_url"].as_str().or_else(|| v["web_url"].as_str()).map(str::to_string);
-    Pull { number, url }
+    let text = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    let body = v["body"].as_str().or_else(|| v["description"].as_str()).unwrap_or("").to_string();
+    Pull { number, url, title: text("title"), body }
 }

@@ -82,6 +82,8 @@ struct State {
     releases: Vec<StoredRelease>,
     pulls: Vec<StoredPull>,
     next_id: u64,
+    /// GitHub numbers pull requests (with issues) apart from release ids.
+    next_pull: u64,
     requests: Vec<Recorded>,
     faults: VecDeque<Fault>,
 }
@@ -100,7 +102,7 @@ impl ForgeServer {
     pub fn start(flavor: Flavor, token: &str) -> ForgeServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(State { next_id: 1, ..State::default() }));
+        let state = Arc::new(Mutex::new(State { next_id: 1, next_pull: 1, ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp, tok) = (state.clone(), stop.clone(), token.to_string());
         std::thread::spawn(move || {
@@ -152,6 +154,12 @@ impl ForgeServer {
     pub fn close_pull(&self, number: u64) {
         let mut s = self.state.lock().unwrap();
         s.pulls.iter_mut().filter(|p| p.number == number).for_each(|p| p.state = "closed".into());
+    }
+
+    /// A pull request's body edited on the forge (by a person, a bot).
+    pub fn edit_pull_body(&self, number: u64, body: &str) {
+        let mut s = self.state.lock().unwrap();
+        s.pulls.iter_mut().filter(|p| p.number == number).for_each(|p| p.body = body.into());
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -451,8 +459,8 @@ fn pulls(method: &str, rest: &str, body: &str, s: &mut State) -> (u16, String) {
                     ),
                 );
             }
-            let number = s.next_id;
-            s.next_id += 1;
+            let number = s.next_pull;
+            s.next_pull += 1;
             let p =
                 StoredPull { number, title, body: text("body").unwrap_or_default(), head, base, state: "open".into() };
             let answer = json(pull_json(&p));

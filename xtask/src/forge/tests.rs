@@ -376,3 +376,23 @@ fn github_pull_requests_are_found_opened_and_updated() {
     let get = server.requests().into_iter().find(|r| r.method == "GET").unwrap();
     assert_eq!(get.path, "/repos/o/r/pulls?head=o%3Arelease%2Fnext&state=open");
 }
+
+/// GitHub numbers pull requests apart from release ids (a release made first
+/// does not take number 1), and a pull request read back shows its own title
+/// and body, so an update that would change nothing is skipped.
+#[test]
+fn pull_request_numbers_are_not_release_ids_and_a_found_one_shows_its_body() {
+    let server = ForgeServer::start(Flavor::GitHub, TOKEN);
+    server.add_release("v1.0.0", "notes");
+    let c = client(&server, Flavor::GitHub);
+    let new = NewPull {
+        title: "chore(release): a@1.1.0".into(),
+        body: "plan".into(),
+        head: "rel".into(),
+        base: "main".into(),
+    };
+    assert_eq!(c.open_pull(&new).unwrap().number, 1);
+    let found = c.find_pull("rel").unwrap().unwrap();
+    assert!(found.shows(Kind::GitHub, &new), "{found:?}");
+    assert!(!found.shows(Kind::GitHub, &NewPull { body: "other".into(), ..new }), "{found:?}");
+}

@@ -9,6 +9,7 @@
 //! merge, `release` finds the record and publishes it (`release/recorded.rs`).
 
 mod body;
+mod branch;
 pub mod stage;
 mod worktree;
 
@@ -55,13 +56,21 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     print!("{}", ctx.mode.pick(banner, ""));
     let branch = &repo.config.pr_branch;
     let base = git::head(sh, &repo.root)?;
-    let lease = remote_branch(sh, &repo, branch)?;
+    let lease = branch::remote_branch(sh, &repo, branch)?;
     let changelog = repo.changelog(sh, &plan)?;
     let record = record::Record::new(&plan, &changelog, record::expected(&repo, &plan)?)?;
     println!("\n== release commit for {branch}, on {base_branch} at {}", &base[..12.min(base.len())]);
     let commit = worktree::release_commit(sh, &ctx, &repo, &plan, &changelog, &record, &base)?;
     println!("\n== push");
-    push(sh, &ctx, &repo, &commit, branch, lease.as_deref())?;
+    let held = match &lease {
+        Some(remote) => branch::holds(sh, &ctx, &repo, remote, &commit, &base)?,
+        None => false,
+    };
+    if held {
+        println!("  {branch} is up to date with {base_branch} at {}: nothing to push", &base[..12.min(base.len())]);
+    } else {
+        branch::push(sh, &ctx, &repo, &commit, branch, lease.as_deref())?;
+    }
     println!("\n== {}", target.pull_word());
     let new = NewPull {
         title: title(&plan),
@@ -117,37 +126,6 @@ pub(crate) fn clean_checkout(sh: &Shell, root: &Path) -> anyhow::Result<()> {
     ))
 }
 
-/// The release branch's commit on the remote (the push's lease), `None` when
-/// it does not exist yet.
-fn remote_branch(sh: &Shell, repo: &Repo, branch: &str) -> anyhow::Result<Option<String>> {
-    let (root, remote) = (&repo.root, &repo.config.remote);
-    let head_ref = format!("refs/heads/{branch}");
-    let listed = shell::read(
-        cmd!(sh, "git -C {root} ls-remote {remote} {head_ref}").env("GIT_TERMINAL_PROMPT", "0"),
-        Code::ReleasePrPush,
-        "check that the remote exists and can be reached",
-    )?;
-    Ok(listed.split_whitespace().next().map(str::to_string))
-}
-
-/// Force-pushes `commit` to the release branch, if it still is where it was
-/// read (`lease`; `None`: it must not exist).
-fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, commit: &str, branch: &str, lease: Option<&str>) -> anyhow::Result<()> {
-    let (root, remote) = (&repo.root, &repo.config.remote);
-    let lease = format!("--force-with-lease=refs/heads/{branch}:{}", lease.unwrap_or(""));
-    let refspec = format!("{commit}:refs/heads/{branch}");
-    let write = git::WRITE;
-    ctx.exec(
-        cmd!(sh, "git -C {root} {write...} push --no-verify --quiet {lease} {remote} {refspec}"),
-        Code::ReleasePrPush,
-        "the release branch moved on the remote since it was read, or cannot be pushed: run release-pr again",
-    )?;
-    ctx.quietly(|| {
-        println!("  pushed {} to {remote} {branch}", &commit[..12.min(commit.len())]);
-        Ok(())
-    })
-}
-
 /// The title: the release commit's subject, shortened for a long release.
 fn title(plan: &Plan) -> String {
     let subject = write::subject(plan);
@@ -162,6 +140,10 @@ fn title(plan: &Plan) -> String {
 fn open_or_update(ctx: &Ctx, target: &ForgeTarget, client: &Client, new: &NewPull) -> anyhow::Result<()> {
     let word = target.pull_word();
     match client.find_pull(&new.head)? {
+        Some(open) if open.shows(target.kind, new) => {
+            println!("  {word} #{} is up to date: {}", open.number, open.url.as_deref().unwrap_or(""));
+            Ok(())
+        }
         Some(open) => ctx.effect(format_args!("{} (title and body)", target.update_pull_call(open.number)), || {
             let p = client.update_pull(open.number, new)?;
             println!("  updated {word} #{}: {}", p.number, p.url.as_deref().unwrap_or(""));
