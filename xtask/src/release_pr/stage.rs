@@ -97,7 +97,8 @@ fn push(sh: &Shell, ctx: &Ctx, repo: &Repo, commit: &str, branch: &str) -> anyho
 
 /// What the matrix builds from the staged commit, and the command after it.
 fn tell_next(record: &record::Record, commit: &str) {
-    let short = &commit[..12.min(commit.len())];
+    // a dry run's placeholder is shown whole
+    let short = if commit.bytes().all(|b| b.is_ascii_hexdigit()) { &commit[..12.min(commit.len())] } else { commit };
     println!("\nstaged {short}: {}", record.tags.join(", "));
     if record.artifacts.is_empty() {
         println!("no package is built on the CI matrix: publish with `cargo xtask release`");
