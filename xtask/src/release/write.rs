@@ -90,14 +90,21 @@ pub fn commit(sh: &Shell, ctx: &Ctx, repo: &Repo, plan: &Plan, created: &[String
 
 /// The release commit's subject: `chore(release): core@1.1.0, models@1.2.1`.
 pub fn subject(plan: &Plan) -> String {
-    let names: Vec<String> =
-        plan.releases().map(|e| format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""))).collect();
+    let mut names: Vec<String> = vec![];
+    for e in plan.releases() {
+        // a crate and the Python package built from it often share name and version (jiter@0.16.1)
+        let name = format!("{}@{}", e.name, e.next_version.as_deref().unwrap_or(""));
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     format!("chore(release): {}", names.join(", "))
 }
 
-/// The release commit's message: the subject, then each package's reason.
+/// The release commit's message: the subject, then each package's reason
+/// (by its key: `python:jiter` beside the crate `jiter`).
 pub fn message(plan: &Plan) -> String {
-    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.name, e.reason)).collect();
+    let body: String = plan.releases().map(|e| format!("- {}: {}\n", e.key(), e.reason)).collect();
     format!("{}\n\n{body}", subject(plan))
 }
 
@@ -126,4 +133,32 @@ pub fn ensure_tags(sh: &Shell, ctx: &Ctx, repo: &Repo, tags: &[String], commit: 
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// jiter's crate and the Python package maturin builds from it: one name in the subject, each by
+    /// its key in the body.
+    #[test]
+    fn a_crate_and_a_python_package_of_one_name_and_version_are_named_once() {
+        let entry = |eco: &str, key: &str| -> crate::plan::Entry {
+            serde_json::from_value(serde_json::json!({
+                "name": "jiter", "ecosystem": eco, "path": "crates/jiter", "manifest": "crates/jiter/Cargo.toml",
+                "version": "0.16.0", "next_version": "0.16.1", "bump": "patch", "status": "release",
+                "reason": "commits", "level": 0, "order": 1, "dependencies": [], "tag": "v0.16.1",
+                "last_tag": "v0.16.0", "commits": 1, "key": key,
+            }))
+            .unwrap()
+        };
+        let plan = Plan {
+            packages: vec![entry("cargo", ""), entry("python", "python:jiter")],
+            umbrella_tag: None,
+            files: vec![],
+            warnings: vec![],
+        };
+        assert_eq!(subject(&plan), "chore(release): jiter@0.16.1");
+        assert!(message(&plan).ends_with("- jiter: commits\n- python:jiter: commits\n"), "{}", message(&plan));
+    }
 }
