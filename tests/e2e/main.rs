@@ -20,6 +20,7 @@ mod plan;
 mod proxy;
 mod python_release;
 mod python_shapes;
+mod rate_limits;
 mod registries;
 mod release;
 mod release_pr;
