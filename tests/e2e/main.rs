@@ -18,6 +18,7 @@ mod interrupted;
 mod modes;
 mod plan;
 mod proxy;
+mod pypi_limiter;
 mod python_release;
 mod python_shapes;
 mod rate_limits;

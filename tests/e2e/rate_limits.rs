@@ -69,3 +69,35 @@ fn a_refused_yank_is_waited_out() {
     assert!(run.stdout.contains("refused by the registry's rate limit (429); trying again in"), "{}", run.stdout);
     assert!(!run.stderr.contains("refused the yank"), "{}", run.stderr);
 }
+
+/// A new project PyPI refuses (429 "Too many new projects created", no retry time: uv prints it and
+/// exits non-zero, it does not retry) is waited out for the configured period and uploaded again; it
+/// is no failure of the package. The index is the real pypiserver behind the stand-in for PyPI's
+/// new-project limit (`pypi_limiter.rs`: 1 new project at once, then 1 every 4 s); pacing is off so
+/// that the three independent projects, built at once, upload at once.
+#[test]
+fn a_new_project_pypi_refuses_is_waited_out() {
+    use crate::python_release::{py_repo, Pkg};
+    let reg = Registries::start();
+    let packages: Vec<Pkg> = ["alpha", "beta", "gamma"]
+        .iter()
+        .map(|n| Pkg::stamp(n, "0.1.0", &format!("packages = [\"{n}\"]"), &[(&format!("{n}/__init__.py"), "")]))
+        .collect();
+    let config = "\n[release]\npacing = false\n\n[python.rate-limit]\nnew = { burst = 1, every-seconds = 4 }\n";
+    let repo = py_repo(&reg, &packages, "", config);
+    let limiter = crate::pypi_limiter::start(reg.pypi_port, Limit::new(1, 4));
+    let text = std::fs::read_to_string(repo.path().join("xtask-release.toml")).unwrap();
+    repo.write(
+        "xtask-release.toml",
+        &text.replace(&format!("http://127.0.0.1:{}/\"", reg.pypi_port), &format!("{}\"", limiter.url)),
+    );
+    repo.commit("chore: upload through the stand-in");
+    repo.git(&["push", "-q", "origin", "main"]);
+    let run = release(&repo, &reg, &["--yes", "--jobs", "3"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(limiter.refused.load(std::sync::atomic::Ordering::SeqCst) > 0, "no upload was refused: {}", run.stdout);
+    assert!(run.stderr.contains("refused by the registry's rate limit (429); trying again in"), "{}", run.stderr);
+    for n in ["alpha", "beta", "gamma"] {
+        assert!(reg.pypi_dir().join(format!("{n}-0.1.0.tar.gz")).exists(), "{n} not on the index");
+    }
+}

@@ -11,7 +11,7 @@
 //! us" from what it recorded, never from a rebuild.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use xshell::{cmd, Shell};
 
@@ -22,7 +22,7 @@ use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
 use super::schedule::Slot as Turn;
 use crate::error::{fail, Code};
 use crate::plan::Entry;
-use crate::rate::{self, Action};
+use crate::rate::Action;
 use crate::registry;
 use crate::version::Ecosystem;
 
@@ -272,12 +272,9 @@ impl Job<'_> {
                 "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
             )
         };
-        let wait = |wait: Duration| {
-            self.progress
-                .note(i, &format!("refused by the registry's rate limit (429); trying again in {}", rate::human(wait)));
-            turn.idle(|| std::thread::sleep(wait));
-        };
-        pace::while_refused(publish, every, wait)?.map(drop).map_err(|until| refused_until(name, until))
+        pace::while_refused(publish, every, self.refusal_waiter(i, turn))?
+            .map(drop)
+            .map_err(|until| pace::refused_until(name, until))
     }
 
     /// The uploaded bytes' checksum and the end of the publish stage, in one journal write.
@@ -345,17 +342,4 @@ impl Job<'_> {
         )?;
         Ok(())
     }
-}
-
-/// The stop when a registry refuses uploads for longer than the release waits.
-fn refused_until(name: &str, until: SystemTime) -> anyhow::Error {
-    let secs = until.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    fail(
-        Code::RateLimited,
-        format!(
-            "the registry refuses to take {name} for now (rate limit, 429) until {}",
-            crate::rate::http_date_text(secs)
-        ),
-        "run `cargo xtask release --resume` after that time (or raise XTASK_MAX_RATE_WAIT to wait in the release)",
-    )
 }

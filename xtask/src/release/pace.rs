@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::schedule::Slot;
 use crate::config::Config;
-use crate::error::Failure;
+use crate::error::{fail, Code, Failure};
 use crate::rate::{human, Action, Bucket, Limit, Limits};
 use crate::version::Ecosystem;
 
@@ -160,6 +160,19 @@ pub fn while_refused<T>(
     }
 }
 
+/// The stop when a registry refuses uploads for longer than the release waits.
+pub fn refused_until(name: &str, until: SystemTime) -> anyhow::Error {
+    let secs = until.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    fail(
+        Code::RateLimited,
+        format!(
+            "the registry refuses to take {name} for now (rate limit, 429) until {}",
+            crate::rate::http_date_text(secs)
+        ),
+        "run `cargo xtask release --resume` after that time (or raise XTASK_MAX_RATE_WAIT to wait in the release)",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +186,11 @@ mod tests {
                      time. Please try again after Sun, 14 Jun 2026 14:59:56 GMT and see https://crates.io/docs/rate-limits";
         assert_eq!(refusal_wait(cargo, Duration::from_secs(600), now), Ok(Duration::from_secs(197)));
         assert_eq!(refusal_wait("429 Too Many Requests", Duration::from_secs(60), now), Ok(Duration::from_secs(61)));
+        // uv on PyPI's new-project limit: no retry time, so the limit's period
+        let uv = "error: Failed to publish `dist/a-0.1.0-py3-none-any.whl` to `https://upload.pypi.org/legacy/`\n  \
+                  Caused by: Server returned status code 429 Too Many Requests. Server says: 429 Too many new projects created";
+        assert!(crate::rate::is_rate_limited(uv));
+        assert_eq!(refusal_wait(uv, Duration::from_secs(180), now), Ok(Duration::from_secs(181)));
         let late = now - Duration::from_secs(3600);
         assert_eq!(
             refusal_wait(cargo, Duration::from_secs(600), late),
