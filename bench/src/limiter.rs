@@ -7,6 +7,10 @@
 //! tokens, full at the start, one more every period), on a scaled clock:
 //! periods of seconds instead of minutes.
 //!
+//! Yanks (`DELETE /api/v1/crates/NAME/VERSION/yank`) it answers itself, as
+//! crates.io does (`{"ok":true}`, or 429 beyond the yank bucket with
+//! crates.io's yank message): cargo-http-registry has no yank endpoint.
+//!
 //! It serves the registry's index as a sparse index (`/index/`, crates.io's
 //! kind), read from the registry's folder, whose `config.json` names this
 //! server as the API: cargo's publishes come here (`sparse_index` is the URL
@@ -30,38 +34,58 @@ pub struct Limiter {
     pub refused: Arc<AtomicUsize>,
     /// Publishes let through.
     pub accepted: Arc<AtomicUsize>,
+    /// Yanks refused with 429.
+    pub yanks_refused: Arc<AtomicUsize>,
+    /// Yanks answered `ok`, `NAME VERSION`, in the order they came.
+    pub yanked: Arc<Mutex<Vec<String>>>,
 }
 
 struct Buckets {
     new: Bucket<Instant>,
     update: Bucket<Instant>,
+    yank: Bucket<Instant>,
     /// Crates the registry has: a publish of another is a new crate.
     known: HashSet<String>,
 }
 
 /// Starts the limiter in front of the cargo registry on `upstream`, whose
-/// index is the git folder `index`.
+/// index is the git folder `index`; yanks unlimited.
 pub fn start(upstream: u16, index: &Path, new: Limit, update: Limit) -> Limiter {
+    start_with_yanks(upstream, index, [new, update, Limit::new(u32::MAX, 1)])
+}
+
+/// `start`, with the limits of new crates, new versions and yanks.
+pub fn start_with_yanks(upstream: u16, index: &Path, [new, update, yank]: [Limit; 3]) -> Limiter {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let now = Instant::now();
     let buckets = Arc::new(Mutex::new(Buckets {
         new: Bucket::new(new, now),
         update: Bucket::new(update, now),
+        yank: Bucket::new(yank, now),
         known: HashSet::new(),
     }));
     let (refused, accepted) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (r, a) = (refused.clone(), accepted.clone());
+    let yanks = Yanks { refused: Arc::new(AtomicUsize::new(0)), done: Arc::new(Mutex::new(vec![])) };
+    let (r, a, y) = (refused.clone(), accepted.clone(), yanks.clone());
     let index = index.to_path_buf();
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
-            let (buckets, r, a, index) = (buckets.clone(), r.clone(), a.clone(), index.clone());
+            let (buckets, r, a, y, index) = (buckets.clone(), r.clone(), a.clone(), y.clone(), index.clone());
             std::thread::spawn(move || {
-                let _ = serve(conn, (upstream, port, &index), &buckets, &r, &a);
+                let _ = serve(conn, (upstream, port, &index), &buckets, (&r, &a), &y);
             });
         }
     });
-    Limiter { port, sparse_index: format!("sparse+http://127.0.0.1:{port}/index/"), refused, accepted }
+    let sparse_index = format!("sparse+http://127.0.0.1:{port}/index/");
+    Limiter { port, sparse_index, refused, accepted, yanks_refused: yanks.refused, yanked: yanks.done }
+}
+
+/// What the limiter counts of yanks.
+#[derive(Clone)]
+struct Yanks {
+    refused: Arc<AtomicUsize>,
+    done: Arc<Mutex<Vec<String>>>,
 }
 
 struct Request {
@@ -96,17 +120,20 @@ fn serve(
     mut conn: TcpStream,
     (upstream, port, index): (u16, u16, &Path),
     buckets: &Mutex<Buckets>,
-    refused: &AtomicUsize,
-    accepted: &AtomicUsize,
+    (refused, accepted): (&AtomicUsize, &AtomicUsize),
+    yanks: &Yanks,
 ) -> std::io::Result<()> {
     let req = read_request(&conn)?;
     if let Some(rel) = req.path.strip_prefix("/index/").filter(|_| req.method == "GET") {
         return serve_index(&mut conn, (upstream, port, index), rel);
     }
+    if let Some(rest) = req.path.strip_prefix("/api/v1/crates/").filter(|_| req.method == "DELETE") {
+        return yank(&mut conn, rest, buckets, yanks);
+    }
     if req.method == "PUT" && req.path == "/api/v1/crates/new" {
         if let Err(at) = take(buckets, crate_name(&req.body).unwrap_or_default()) {
             refused.fetch_add(1, Ordering::SeqCst);
-            return refuse(&mut conn, at);
+            return refuse(&mut conn, at, "You have published too many crates");
         }
         accepted.fetch_add(1, Ordering::SeqCst);
     }
@@ -153,13 +180,35 @@ fn crate_name(body: &[u8]) -> Option<String> {
     meta["name"].as_str().map(str::to_string)
 }
 
-/// crates.io's refusal: 429, `Retry-After`, the time in the message.
-fn refuse(conn: &mut TcpStream, at: Instant) -> std::io::Result<()> {
+/// `NAME/VERSION/yank`, answered as crates.io answers: `{"ok":true}`, or
+/// 429 beyond the yank bucket.
+fn yank(conn: &mut TcpStream, rest: &str, buckets: &Mutex<Buckets>, yanks: &Yanks) -> std::io::Result<()> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [name, version, "yank"] = parts.as_slice() else {
+        return write!(conn, "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    };
+    let taken = buckets.lock().unwrap_or_else(|e| e.into_inner()).yank.take(Instant::now());
+    if let Err(at) = taken {
+        yanks.refused.fetch_add(1, Ordering::SeqCst);
+        return refuse(conn, at, "You have yanked or unyanked too many versions");
+    }
+    yanks.done.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{name} {version}"));
+    let body = r#"{"ok":true}"#;
+    write!(
+        conn,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// crates.io's refusal: 429, `Retry-After`, the time in the message
+/// (`what`: the action's message, "You have published too many crates").
+fn refuse(conn: &mut TcpStream, at: Instant, what: &str) -> std::io::Result<()> {
     let wait = at.saturating_duration_since(Instant::now());
     let when = SystemTime::now() + wait + Duration::from_millis(999);
     let secs = when.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let detail = format!(
-        "You have published too many crates in a short period of time. Please try again after {} and see \
+        "{what} in a short period of time. Please try again after {} and see \
          https://crates.io/docs/rate-limits for more information on rate limits.",
         http_date_text(secs)
     );

@@ -125,7 +125,7 @@ pub fn p5(xtask: &Path, crates: usize, jobs: usize) {
     report(crates, jobs, &repo, xtask, &initial, &unpaced, &paced, estimate);
 }
 
-/// `plan`'s "estimate: at least …" in seconds.
+/// `plan`'s "estimate: at least …" (or "about …") in seconds.
 fn estimate_seconds(xtask: &Path, repo: &Path, env: &[(String, String)]) -> Option<f64> {
     let out = Command::new(xtask)
         .arg("plan")
@@ -136,7 +136,9 @@ fn estimate_seconds(xtask: &Path, repo: &Path, env: &[(String, String)]) -> Opti
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find_map(|l| l.strip_prefix("estimate: at least "))?;
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("estimate: at least ").or_else(|| l.strip_prefix("estimate: about ")))?;
     let words: Vec<&str> = line.split(':').next()?.split(' ').collect();
     let mut secs = 0.0;
     for pair in words.chunks(2) {

@@ -435,22 +435,25 @@ fn a_requirement_that_admits_neither_version_is_left_alone() {
     assert!(!files.contains(&"packages/studio/pyproject.toml"), "studio's requirement is not rewritten: {files:?}");
 }
 
-/// When a registry's rate limit bounds the release, `plan` says how long it takes at least and why: here
-/// the built-in limits do not bind a release this small; a configured one (1 new version at once, then 1
-/// a minute) does: of the two Python packages with a release tag, the second waits a minute.
+/// `plan` says how long the release takes and what bounds it: here the built-in limits do not bind a
+/// release this small, and of the job slots and the dependency chain the chain is the longer (the three
+/// Python packages one after another); a configured limit (1 new version at once, then 1 every 10 minutes) does
+/// bind: of the two Python packages with a release tag, the second waits 10 minutes.
 #[test]
 fn plan_estimates_the_release_a_rate_limit_bounds() {
     let repo = crate::fixtures::mixed();
     let run = repo.xtask(&["plan"]).ok();
-    assert!(!run.stdout.contains("estimate:"), "{}", run.stdout);
+    let line = run.stdout.lines().find(|l| l.starts_with("estimate: ")).unwrap_or_default();
+    assert!(line.starts_with("estimate: about "), "{}", run.stdout);
+    assert!(line.contains(": the dependency chain models → client → cli-tool"), "{}", run.stdout);
     repo.write(
         "xtask-release.toml",
-        "[python]\nroot = \"py\"\n\n[python.rate-limit]\nupdate = { burst = 1, every-seconds = 60 }\n",
+        "[python]\nroot = \"py\"\n\n[python.rate-limit]\nupdate = { burst = 1, every-seconds = 600 }\n",
     );
     repo.commit("chore: limits");
     let run = repo.xtask(&["plan"]).ok();
     assert!(
-        run.stdout.contains("estimate: at least 1 min: PyPI allows 1 new versions at once, then 1 a minute (request a higher limit from the registry for large releases)"),
+        run.stdout.contains("estimate: at least 10 min: PyPI allows 1 new versions at once, then 1 every 10 minutes (request a higher limit from the registry for large releases)"),
         "{}",
         run.stdout
     );

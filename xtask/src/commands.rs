@@ -55,7 +55,9 @@ pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -
         PlanFormat::Table => plan::render_table(&plan),
     };
     print!("{out}");
-    if let (PlanFormat::Table, Some(e)) = (format, plan::estimate(&plan, &repo.config)) {
+    if let (PlanFormat::Table, Some(e)) =
+        (format, plan::estimate(&plan, &repo.config, crate::release::Options::default().jobs()))
+    {
         println!("estimate: {e}");
     }
     Ok(())

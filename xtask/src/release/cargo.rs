@@ -11,7 +11,7 @@
 //! us" from what it recorded, never from a rebuild.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use xshell::{cmd, Shell};
 
@@ -20,9 +20,9 @@ use super::pace;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
 use super::schedule::Slot as Turn;
-use crate::error::{fail, Code, Failure};
+use crate::error::{fail, Code};
 use crate::plan::Entry;
-use crate::rate::{self, Action};
+use crate::rate::Action;
 use crate::registry;
 use crate::version::Ecosystem;
 
@@ -261,27 +261,20 @@ impl Job<'_> {
     /// `pace::max_refusal_wait`; beyond it the release stops, resumably).
     fn cargo_publish(&self, sh: &Shell, c: &Crate, (i, turn): (usize, &Turn), action: Action) -> anyhow::Result<()> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
-        loop {
+        let every =
+            self.repo.config.rate_limits(Ecosystem::Cargo).of(action).map_or(Duration::from_secs(60), |l| l.every);
+        let publish = || {
             let registry = self.repo.config.cargo_registry_args();
             let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");
-            let run = self.ctx.exec(
+            self.ctx.exec(
                 self.with_token(publish, self.holders.cargo.as_ref())?,
                 Code::PublishFailed,
                 "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
-            );
-            let Err(err) = run else { return Ok(()) };
-            let output = err.downcast_ref::<Failure>().and_then(|f| f.output.clone()).unwrap_or_default();
-            if !rate::is_rate_limited(&output) {
-                return Err(err);
-            }
-            let every =
-                self.repo.config.rate_limits(Ecosystem::Cargo).of(action).map_or(Duration::from_secs(60), |l| l.every);
-            let wait =
-                pace::refusal_wait(&output, every, SystemTime::now()).map_err(|until| refused_until(name, until))?;
-            self.progress
-                .note(i, &format!("refused by the registry's rate limit (429); trying again in {}", rate::human(wait)));
-            turn.idle(|| std::thread::sleep(wait));
-        }
+            )
+        };
+        pace::while_refused(publish, every, self.refusal_waiter(i, turn))?
+            .map(drop)
+            .map_err(|until| pace::refused_until(name, until))
     }
 
     /// The uploaded bytes' checksum and the end of the publish stage, in one journal write.
@@ -349,17 +342,4 @@ impl Job<'_> {
         )?;
         Ok(())
     }
-}
-
-/// The stop when a registry refuses uploads for longer than the release waits.
-fn refused_until(name: &str, until: SystemTime) -> anyhow::Error {
-    let secs = until.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    fail(
-        Code::RateLimited,
-        format!(
-            "the registry refuses to take {name} for now (rate limit, 429) until {}",
-            crate::rate::http_date_text(secs)
-        ),
-        "run `cargo xtask release --resume` after that time (or raise XTASK_MAX_RATE_WAIT to wait in the release)",
-    )
 }

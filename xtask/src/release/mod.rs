@@ -138,7 +138,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
     let mut stop = preflight::report(ctx, &problems)?;
-    if let Some(e) = crate::plan::estimate(&plan, &repo.config) {
+    if let Some(e) = crate::plan::estimate(&plan, &repo.config, opts.jobs()) {
         println!("estimate: {e}");
     }
     ctx.quietly(|| confirm(opts.yes, releases))?;

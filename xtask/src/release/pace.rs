@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::schedule::Slot;
 use crate::config::Config;
+use crate::error::{fail, Code, Failure};
 use crate::rate::{human, Action, Bucket, Limit, Limits};
 use crate::version::Ecosystem;
 
@@ -50,6 +51,24 @@ impl Pacer {
         slot: &Slot,
         show: impl Fn(&str),
     ) -> Duration {
+        self.take_then(eco, action, (i, priority), |wait| slot.idle(wait), show)
+    }
+
+    /// `take` outside the scheduler (rollback's yanks, one at a time): the
+    /// wait holds no job slot to lend.
+    pub fn take_here(&self, eco: Ecosystem, action: Action, show: impl Fn(&str)) -> Duration {
+        self.take_then(eco, action, (0, 0), |wait| wait(), show)
+    }
+
+    /// `take`, the waiting done through `idle`.
+    fn take_then(
+        &self,
+        eco: Ecosystem,
+        action: Action,
+        (i, priority): (usize, usize),
+        idle: impl FnOnce(&dyn Fn()),
+        show: impl Fn(&str),
+    ) -> Duration {
         let Some(limit) = self.limits[&eco].of(action).filter(|_| self.enabled) else {
             return Duration::ZERO;
         };
@@ -67,12 +86,12 @@ impl Pacer {
         }
         s.waiting.push((key, priority, i));
         drop(s);
-        slot.idle(|| self.wait_turn(key, (i, priority), shown, show));
+        idle(&|| self.wait_turn(key, (i, priority), &shown, &show));
         start.elapsed()
     }
 
     /// Waits until this package is the first waiting for `key` and a token is there.
-    fn wait_turn(&self, key: Key, (i, priority): (usize, usize), limit: String, show: impl Fn(&str)) {
+    fn wait_turn(&self, key: Key, (i, priority): (usize, usize), limit: &str, show: &dyn Fn(&str)) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             let now = Instant::now();
@@ -86,7 +105,8 @@ impl Pacer {
                 return;
             }
             if mine {
-                show(&format!("rate limit: {limit}; next upload in {}", human(at - now)));
+                let next = if key.1 == Action::Yank { "yank" } else { "upload" };
+                show(&format!("rate limit: {limit}; next {next} in {}", human(at - now)));
             }
             let pause = at.saturating_duration_since(now).clamp(Duration::from_millis(20), Duration::from_secs(1));
             s = self.wake.wait_timeout(s, pause).unwrap_or_else(|e| e.into_inner()).0;
@@ -114,6 +134,45 @@ pub fn refusal_wait(output: &str, fallback: Duration, now: SystemTime) -> Result
     }
 }
 
+/// Runs `attempt` again while the registry refuses it for its rate limit
+/// (429, in the output of the failed program): each refusal is waited out by
+/// `wait` (told how long: until the time the registry named, else
+/// `fallback`). `Ok(Err(until))`: refused for longer than
+/// `max_refusal_wait`, until then; `Err`: the attempt failed otherwise.
+pub fn while_refused<T>(
+    mut attempt: impl FnMut() -> anyhow::Result<T>,
+    fallback: Duration,
+    mut wait: impl FnMut(Duration),
+) -> anyhow::Result<Result<T, SystemTime>> {
+    loop {
+        let err = match attempt() {
+            Ok(t) => return Ok(Ok(t)),
+            Err(err) => err,
+        };
+        let output = err.downcast_ref::<Failure>().and_then(|f| f.output.clone()).unwrap_or_default();
+        if !crate::rate::is_rate_limited(&output) {
+            return Err(err);
+        }
+        match refusal_wait(&output, fallback, SystemTime::now()) {
+            Ok(w) => wait(w),
+            Err(until) => return Ok(Err(until)),
+        }
+    }
+}
+
+/// The stop when a registry refuses uploads for longer than the release waits.
+pub fn refused_until(name: &str, until: SystemTime) -> anyhow::Error {
+    let secs = until.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    fail(
+        Code::RateLimited,
+        format!(
+            "the registry refuses to take {name} for now (rate limit, 429) until {}",
+            crate::rate::http_date_text(secs)
+        ),
+        "run `cargo xtask release --resume` after that time (or raise XTASK_MAX_RATE_WAIT to wait in the release)",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +186,11 @@ mod tests {
                      time. Please try again after Sun, 14 Jun 2026 14:59:56 GMT and see https://crates.io/docs/rate-limits";
         assert_eq!(refusal_wait(cargo, Duration::from_secs(600), now), Ok(Duration::from_secs(197)));
         assert_eq!(refusal_wait("429 Too Many Requests", Duration::from_secs(60), now), Ok(Duration::from_secs(61)));
+        // uv on PyPI's new-project limit: no retry time, so the limit's period
+        let uv = "error: Failed to publish `dist/a-0.1.0-py3-none-any.whl` to `https://upload.pypi.org/legacy/`\n  \
+                  Caused by: Server returned status code 429 Too Many Requests. Server says: 429 Too many new projects created";
+        assert!(crate::rate::is_rate_limited(uv));
+        assert_eq!(refusal_wait(uv, Duration::from_secs(180), now), Ok(Duration::from_secs(181)));
         let late = now - Duration::from_secs(3600);
         assert_eq!(
             refusal_wait(cargo, Duration::from_secs(600), late),

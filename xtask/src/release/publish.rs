@@ -306,6 +306,16 @@ impl Job<'_> {
         self.mark(name, stage, Step::Done)
     }
 
+    /// How package `i` waits out a registry's refusal (429): idle, with a note.
+    pub fn refusal_waiter<'t>(&'t self, i: usize, turn: &'t Turn) -> impl FnMut(Duration) + 't {
+        move |wait| {
+            let note =
+                format!("refused by the registry's rate limit (429); trying again in {}", crate::rate::human(wait));
+            self.progress.note(i, &note);
+            turn.idle(|| std::thread::sleep(wait));
+        }
+    }
+
     pub fn mark(&self, name: &str, stage: Stage, step: Step) -> anyhow::Result<()> {
         self.journal.stage(name, stage, step)
     }

@@ -10,10 +10,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use xshell::{cmd, Shell};
 
 use super::journal::{Outcome, Stage, Step};
+use super::pace;
 use super::progress::State;
 use super::publish::{poll_timeout, read_from_tar, Artifact, Job};
 use super::schedule::Slot as Turn;
@@ -216,12 +218,21 @@ impl Job<'_> {
             || vec![py.dist.join(format!("{}*", py.stem))],
             || artifacts.iter().map(|a| a.path.clone()).collect(),
         );
-        let publish = cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}");
-        self.ctx.exec(
-            self.with_python_token(publish)?,
-            Code::PublishFailed,
-            "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
-        )?;
+        let files = &files;
+        // uv does not retry a refusal (429, PyPI's "Too many new projects created", sent without a
+        // Retry-After): waited out here for the limit's period, like cargo's
+        let publish = || {
+            let publish = cmd!(sh, "uv publish --publish-url {publish_url} --check-url {index_url} {files...}");
+            self.ctx.exec(
+                self.with_python_token(publish)?,
+                Code::PublishFailed,
+                "fix what uv reports (credentials, index URL), then `cargo xtask release --resume`",
+            )
+        };
+        let action = if new { Action::New } else { Action::Update };
+        let every = config.rate_limits(Ecosystem::Python).of(action).map_or(Duration::from_secs(60), |l| l.every);
+        pace::while_refused(publish, every, self.refusal_waiter(i, turn))?
+            .map_err(|until| pace::refused_until(name, until))?;
         self.mark(py.key, Stage::Publish, Step::Done)?;
         Ok(self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published))
     }

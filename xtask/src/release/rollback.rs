@@ -5,14 +5,17 @@
 //! `git revert` it if the version bumps must go too.
 
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use xshell::{cmd, Shell};
 
 use super::journal::{self, Journal};
 use super::lock::Lock;
+use super::pace::{self, Pacer};
 use crate::error::{fail, Code};
 use crate::forge::{self, Connection};
 use crate::git;
+use crate::rate::{human, Action};
 use crate::repo::Repo;
 use crate::shell::{Ctx, Mode};
 use crate::version::Ecosystem;
@@ -88,25 +91,34 @@ fn delete_tags(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal) -> anyhow::Resul
     Ok(())
 }
 
-/// `--yank`: yanks the released crates (`cargo yank`); what a registry refuses,
-/// and every Python upload (no yank API), is left for the person.
+/// `--yank`: yanks the released crates (`cargo yank`), each after a token of
+/// the registry's yank limit (`Pacer`), a refusal (429) waited out; what a
+/// registry refuses otherwise, and every Python upload (no yank API), is left
+/// for the person.
 fn yank(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String>) {
+    let pacer = Pacer::new(&repo.config, ctx.mode.pick(false, true));
     for e in j.plan.releases() {
         let version = e.next_version.clone().unwrap_or_default();
         let name = &e.name;
         match e.ecosystem {
             Ecosystem::Cargo => {
-                let registry = repo.config.cargo_registry_args();
-                let result = ctx.exec(
-                    cmd!(sh, "cargo yank --quiet --version {version} {registry...} {name}"),
-                    Code::YankFailed,
-                    "yank by hand",
-                );
-                if let Err(err) = result {
-                    manual.push(format!(
+                // the first note of each wait: the countdown goes on in the pacer, one line is enough here
+                let shown = std::cell::Cell::new(false);
+                pacer.take_here(Ecosystem::Cargo, Action::Yank, |note| {
+                    if !shown.replace(true) {
+                        println!("  {name} {version}: waiting: {note}");
+                    }
+                });
+                match cargo_yank(sh, ctx, repo, name, &version) {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(until)) => manual.push(format!(
+                        "{name} {version}: the registry refuses yanks (rate limit, 429) until {}; run `cargo yank --version {version} {name}` after that",
+                        crate::rate::http_date_text(until.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+                    )),
+                    Err(err) => manual.push(format!(
                         "{name} {version}: the cargo registry refused the yank ({}); yank it where the registry allows, or ask its operators",
                         crate::config::one_line(&format!("{err}"))
-                    ));
+                    )),
                 }
             }
             Ecosystem::Python => manual.push(format!(
@@ -115,6 +127,30 @@ fn yank(sh: &Shell, ctx: &Ctx, repo: &Repo, j: &Journal, manual: &mut Vec<String
             )),
         }
     }
+}
+
+/// `cargo yank`, a refusal by the registry's rate limit (429) waited out
+/// (`Ok(Err(until))`: for longer than `XTASK_MAX_RATE_WAIT`).
+fn cargo_yank(
+    sh: &Shell,
+    ctx: &Ctx,
+    repo: &Repo,
+    name: &str,
+    version: &str,
+) -> anyhow::Result<Result<Vec<u8>, SystemTime>> {
+    let registry = &repo.config.cargo_registry_args();
+    let every = repo.config.rate_limits(Ecosystem::Cargo).yank.map_or(Duration::from_secs(60), |l| l.every);
+    let attempt = || {
+        ctx.exec(
+            cmd!(sh, "cargo yank --quiet --version {version} {registry...} {name}"),
+            Code::YankFailed,
+            "yank by hand",
+        )
+    };
+    pace::while_refused(attempt, every, |wait| {
+        println!("  {name} {version}: refused by the registry's rate limit (429); trying again in {}", human(wait));
+        std::thread::sleep(wait);
+    })
 }
 
 /// Renames the release's record to `rolled-back-TIME.json`.
