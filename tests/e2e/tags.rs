@@ -185,6 +185,8 @@ fn per_ecosystem_umbrella_tags_release_every_crate_under_one_tag() {
     repo.git(&["push", "-q", "origin", "main"]);
     let run = release(&repo, &reg, &["--yes"]).ok();
     assert!(run.stdout.contains("released 3 package(s)"), "{}", run.stdout);
+    // the progress names the Python package by its key beside the crate of its name
+    assert!(run.stderr.contains("] python:polars: done"), "{}", run.stderr);
     let mut tags = remote_tags(&reg);
     tags.retain(|t| t.starts_with("rs-0.5.1") || t.starts_with("py-1.3.1") || t.starts_with("polars"));
     assert_eq!(tags, ["py-1.3.1", "rs-0.5.1"], "one tag per ecosystem");

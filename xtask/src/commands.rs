@@ -37,7 +37,7 @@ pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -
     let plan = match crate::release::record::active(sh, repo)? {
         Some(active) => {
             let note = format!(
-                "recorded release: {} in commit {} (made by `cargo xtask release-pr`); `release` executes it as recorded",
+                "recorded release: {} in commit {} (made by `cargo xtask release-pr` or `release --stage`); `release` executes it as recorded",
                 crate::release::record::PATH,
                 active.short()
             );

@@ -78,7 +78,7 @@ pub fn run(
     let snapshot = journal.get();
     let slots = Slots(Mutex::new(((0..jobs.max(1)).collect(), jobs.max(1))));
     let on_index = Mutex::new(vec![false; entries.len()]);
-    let progress = Progress::new(entries.iter().map(|e| e.name.clone()).collect(), ctx.mode.pick(false, true));
+    let progress = Progress::new(entries.iter().map(|e| e.key().to_string()).collect(), ctx.mode.pick(false, true));
     let job = Job {
         ctx,
         repo,

@@ -31,7 +31,7 @@ pub(super) fn run(
 ) -> anyhow::Result<()> {
     refuse_plan_flags(opts)?;
     println!(
-        "recorded release: {} in commit {} ({}), made by `cargo xtask release-pr`; released as recorded: no bump, no new commit\n",
+        "recorded release: {} in commit {} ({}), made by `cargo xtask release-pr` or `release --stage`; released as recorded: no bump, no new commit\n",
         record::PATH,
         active.short(),
         active.names()
