@@ -301,3 +301,19 @@ fn refuses_without_a_terminal_or_yes_and_on_a_dirty_tree() {
     assert_eq!(before, repo.fingerprint());
     assert!(reg.crate_versions("core").is_empty());
 }
+
+/// After a release, `plan`'s estimate of the next one takes each package's work from the last
+/// release's journal (`seconds`, rate-limit waits left out) instead of the model's minutes.
+#[test]
+fn the_estimate_takes_each_packages_work_from_the_last_release() {
+    let reg = Registries::start();
+    let repo = release_repo(&reg);
+    release(&repo, &reg, &["--yes"]).ok();
+    let last = std::fs::read_to_string(repo.path().join(".git/xtask-release/last-release.json")).unwrap();
+    assert!(last.contains("\"seconds\": "), "{last}");
+    repo.change("py/packages/models/src/models/__init__.py", "fix(models): a faster model");
+    let run = repo.xtask(&["plan"]).ok();
+    let line = run.stdout.lines().find(|l| l.starts_with("estimate: ")).unwrap_or_default();
+    assert!(line.contains("; each package's work as long as in the last release"), "{}", run.stdout);
+    assert!(!line.contains(" min"), "the model's minutes, not the measured seconds: {line}");
+}

@@ -56,7 +56,7 @@ pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -
     };
     print!("{out}");
     if let (PlanFormat::Table, Some(e)) =
-        (format, plan::estimate(&plan, &repo.config, crate::release::Options::default().jobs()))
+        (format, crate::release::estimate(sh, repo, &plan, crate::release::Options::default().jobs()))
     {
         println!("estimate: {e}");
     }

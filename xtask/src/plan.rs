@@ -23,7 +23,7 @@ mod start;
 #[cfg(test)]
 mod tests;
 
-pub use estimate::{estimate, Bound, Estimate};
+pub use estimate::{estimate, estimate_with, Bound, Estimate, Measured};
 pub use render::{render_csv, render_json, render_table};
 
 #[derive(Debug, Clone, Default)]

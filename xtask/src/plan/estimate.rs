@@ -20,7 +20,13 @@ use crate::version::Ecosystem;
 pub struct Estimate {
     pub duration: Duration,
     pub bound: Bound,
+    /// Some package's work is what it took in the last release here (`Measured`), not the model.
+    pub measured: bool,
 }
+
+/// Each package's own work in the last release made here, by journal key
+/// (rate-limit waits left out): it replaces the model for that package.
+pub type Measured = HashMap<String, Duration>;
 
 /// What a release cannot be faster than.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +77,11 @@ impl fmt::Display for Estimate {
                 f,
                 "about {d}: the work of {packages} packages on {jobs} job slots (`release --jobs N` runs more at once)"
             ),
+        }?;
+        if self.measured && !matches!(self.bound, Bound::Limit { .. }) {
+            write!(f, "; each package's work as long as in the last release")?;
         }
+        Ok(())
     }
 }
 
@@ -87,16 +97,25 @@ fn shown_chain(chain: &[String]) -> String {
 /// The estimate for the plan's release with `jobs` job slots; `None` when
 /// nothing is released.
 pub fn estimate(plan: &Plan, config: &Config, jobs: usize) -> Option<Estimate> {
+    estimate_with(plan, config, jobs, &Measured::new())
+}
+
+/// `estimate`, with each package's work as `measured` says where it says it.
+pub fn estimate_with(plan: &Plan, config: &Config, jobs: usize, measured: &Measured) -> Option<Estimate> {
     let jobs = jobs.max(1);
-    let (chain_time, chain) = longest_chain(plan, config.smoke_test);
+    let cost =
+        |e: &super::Entry| measured.get(e.key()).copied().unwrap_or_else(|| work(e.ecosystem, config.smoke_test));
+    let (chain_time, chain) = longest_chain(plan, &cost);
     if chain.is_empty() {
         return None;
     }
-    let all: Duration = plan.releases().map(|e| work(e.ecosystem, config.smoke_test)).sum();
-    let mut best = Estimate { duration: chain_time, bound: Bound::Chain(chain) };
+    let all: Duration = plan.releases().map(cost).sum();
+    let measured = plan.releases().any(|e| measured.contains_key(e.key()));
+    let mut best = Estimate { duration: chain_time, bound: Bound::Chain(chain), measured };
     let per_job = all / jobs as u32;
     if per_job > best.duration {
-        best = Estimate { duration: per_job, bound: Bound::Jobs { packages: plan.releases().count(), jobs } };
+        let bound = Bound::Jobs { packages: plan.releases().count(), jobs };
+        best = Estimate { duration: per_job, bound, measured };
     }
     match limit_bound(plan, config) {
         Some(l) if l.duration > best.duration => Some(l),
@@ -106,7 +125,7 @@ pub fn estimate(plan: &Plan, config: &Config, jobs: usize) -> Option<Estimate> {
 
 /// The longest chain of released packages that wait for one another (through
 /// packages not released too), by modeled work, and its packages in order.
-fn longest_chain(plan: &Plan, smoke_test: bool) -> (Duration, Vec<String>) {
+fn longest_chain(plan: &Plan, cost: &dyn Fn(&super::Entry) -> Duration) -> (Duration, Vec<String>) {
     let index: HashMap<(Ecosystem, &str), usize> =
         plan.packages.iter().enumerate().map(|(k, e)| ((e.ecosystem, e.name.as_str()), k)).collect();
     // a dependency's name, in the package's ecosystem first (a maturin package's crate is in the other)
@@ -120,7 +139,7 @@ fn longest_chain(plan: &Plan, smoke_test: bool) -> (Duration, Vec<String>) {
     fn finish(
         k: usize,
         plan: &Plan,
-        smoke_test: bool,
+        cost: &dyn Fn(&super::Entry) -> Duration,
         dep: &dyn Fn(usize, &str) -> Option<usize>,
         memo: &mut Vec<Option<(Duration, Option<usize>)>>,
     ) -> Duration {
@@ -131,18 +150,18 @@ fn longest_chain(plan: &Plan, smoke_test: bool) -> (Duration, Vec<String>) {
         let e = &plan.packages[k];
         let mut before = (Duration::ZERO, None);
         for d in e.dependencies.iter().filter_map(|n| dep(k, n)) {
-            let t = finish(d, plan, smoke_test, dep, memo);
+            let t = finish(d, plan, cost, dep, memo);
             if t > before.0 {
                 before = (t, Some(d));
             }
         }
-        let own = if e.status == super::Status::Release { work(e.ecosystem, smoke_test) } else { Duration::ZERO };
+        let own = if e.status == super::Status::Release { cost(e) } else { Duration::ZERO };
         memo[k] = Some((before.0 + own, before.1));
         before.0 + own
     }
     let mut last = None;
     for k in 0..plan.packages.len() {
-        let t = finish(k, plan, smoke_test, &dep, &mut memo);
+        let t = finish(k, plan, cost, &dep, &mut memo);
         if last.is_none_or(|(best, _)| t > best) {
             last = Some((t, k));
         }
@@ -176,7 +195,8 @@ fn limit_bound(plan: &Plan, config: &Config) -> Option<Estimate> {
             if at_least > best.as_ref().map_or(Duration::ZERO, |b| b.duration) {
                 let registry = registry_name(config, eco);
                 let what = action.noun(eco == Ecosystem::Cargo);
-                best = Some(Estimate { duration: at_least, bound: Bound::Limit { registry, limit, what } });
+                let bound = Bound::Limit { registry, limit, what };
+                best = Some(Estimate { duration: at_least, bound, measured: false });
             }
         }
     }

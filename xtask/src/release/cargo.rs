@@ -182,7 +182,8 @@ impl Job<'_> {
         }
         let new = self.ctx.quietly(|| Ok(!self.index.expect("resolved").has_crate(sh, name)?))?;
         let action = if new { Action::New } else { Action::Update };
-        self.pacer.take(Ecosystem::Cargo, action, (i, turn.priority), turn, |n| self.progress.note(i, n));
+        let waited = self.pacer.take(Ecosystem::Cargo, action, (i, turn.priority), turn, |n| self.progress.note(i, n));
+        self.rate_waited(i, waited);
         self.progress.set(i, State::Publishing);
         self.mark(name, Stage::Publish, Step::Started)?;
         self.cargo_publish(sh, c, (i, turn), action)?;

@@ -118,6 +118,10 @@ pub struct PackageRecord {
     pub uploaded: Option<ArtifactRecord>,
     pub done: bool,
     pub outcome: Option<Outcome>,
+    /// How long its own work took, in seconds, rate-limit waits left out, when
+    /// one run did all of it: `plan`'s estimate of the next release reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,6 +227,18 @@ impl Handle {
         let failpoint = std::env::var("XTASK_FAILPOINT").ok().and_then(|v| v.parse().ok());
         let trace = std::env::var_os("XTASK_JOURNAL_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
         Handle { path, state: Mutex::new(journal), writes: AtomicUsize::new(0), failpoint, trace }
+    }
+
+    /// Each package's own work in the last finished release (`last-release.json`
+    /// in `dir`), for the estimate; empty when there is none or it cannot be read.
+    pub fn last_durations(dir: &Path) -> crate::plan::Measured {
+        let Ok(Some(j)) = read(&dir.join("last-release.json")) else { return Default::default() };
+        j.packages
+            .into_iter()
+            .filter_map(|(k, r)| {
+                Some((k, std::time::Duration::from_secs_f64(r.seconds.filter(|s| s.is_finite() && *s >= 0.0)?)))
+            })
+            .collect()
     }
 
     /// Reads the unfinished journal, if there is one.

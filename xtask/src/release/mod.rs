@@ -138,7 +138,7 @@ fn fresh(sh: &Shell, ctx: &Ctx, state: &Path, config: Option<&Path>, opts: &Opti
     println!("== preflight");
     let problems = preflight::run(sh, &repo, &plan, opts)?;
     let mut stop = preflight::report(ctx, &problems)?;
-    if let Some(e) = crate::plan::estimate(&plan, &repo.config, opts.jobs()) {
+    if let Some(e) = estimate(sh, &repo, &plan, opts.jobs()) {
         println!("estimate: {e}");
     }
     ctx.quietly(|| confirm(opts.yes, releases))?;
@@ -469,11 +469,18 @@ pub fn preflight_stage(
     println!("== preflight");
     let problems = preflight::run(sh, repo, plan, opts)?;
     let stop = preflight::report(ctx, &problems)?;
-    if let Some(e) = crate::plan::estimate(plan, &repo.config, opts.jobs()) {
+    if let Some(e) = estimate(sh, repo, plan, opts.jobs()) {
         println!("estimate of the publishing: {e}");
     }
     ctx.quietly(|| confirm(opts.yes, plan.releases().count()))?;
     Ok(stop)
+}
+
+/// The plan's estimate with `jobs` slots, each package's work as long as in
+/// the last release made here where it took part (`Journal::last_durations`).
+pub fn estimate(sh: &Shell, repo: &Repo, plan: &Plan, jobs: usize) -> Option<crate::plan::Estimate> {
+    let measured = git::git_dir(sh, &repo.root).map(|d| Handle::last_durations(&journal::state_dir(&d)));
+    crate::plan::estimate_with(plan, &repo.config, jobs, &measured.unwrap_or_default())
 }
 
 fn confirm(yes: bool, n: usize) -> anyhow::Result<()> {

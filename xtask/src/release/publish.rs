@@ -78,6 +78,7 @@ pub fn run(
     let snapshot = journal.get();
     let slots = Slots(Mutex::new(((0..jobs.max(1)).collect(), jobs.max(1))));
     let on_index = Mutex::new(vec![false; entries.len()]);
+    let waited = Mutex::new(vec![Duration::ZERO; entries.len()]);
     let progress = Progress::new(entries.iter().map(|e| e.key().to_string()).collect(), ctx.mode.pick(false, true));
     let job = Job {
         ctx,
@@ -93,6 +94,7 @@ pub fn run(
         snapshot: &snapshot,
         on_index: &on_index,
         holders: &holders,
+        waited: &waited,
     };
     // a dry run prints its commands in order: one at a time
     let jobs = ctx.mode.pick(1, jobs);
@@ -196,6 +198,8 @@ pub struct Job<'a> {
     pub on_index: &'a Mutex<Vec<bool>>,
     /// Trusted publishing's token holders (`None`: the configured credential is used).
     pub holders: &'a super::credentials::Holders,
+    /// How long each package waited for the registries' rate limits (left out of its recorded work).
+    pub waited: &'a Mutex<Vec<Duration>>,
 }
 
 /// Numbered places to build in, one per package building at once (a package
@@ -250,6 +254,9 @@ impl Job<'_> {
             return Ok(outcome);
         }
         self.progress.set(i, State::Building);
+        // one run that does all of a package's work measures it
+        let whole = self.record(e.key()).is_none_or(|r| r.stages.is_empty());
+        let start = std::time::Instant::now();
         let sh = Shell::new()?;
         let r = match e.ecosystem {
             Ecosystem::Python => self.python(&sh, e, i, turn),
@@ -264,10 +271,13 @@ impl Job<'_> {
             },
         );
         let outcome = r?;
+        let waited = self.waited.lock().map_or(Duration::ZERO, |w| w[i]);
+        let seconds = whole.then(|| start.elapsed().saturating_sub(waited).as_secs_f64());
         self.journal.transition(&format!("{} done", e.key()), |j| {
             let r = j.packages.entry(e.key().to_string()).or_default();
             r.done = true;
             r.outcome = Some(outcome);
+            r.seconds = seconds;
         })?;
         Ok(outcome)
     }
@@ -313,6 +323,14 @@ impl Job<'_> {
                 format!("refused by the registry's rate limit (429); trying again in {}", crate::rate::human(wait));
             self.progress.note(i, &note);
             turn.idle(|| std::thread::sleep(wait));
+            self.rate_waited(i, wait);
+        }
+    }
+
+    /// Package `i` waited `d` for a rate limit: not its own work.
+    pub fn rate_waited(&self, i: usize, d: Duration) {
+        if let Ok(mut w) = self.waited.lock() {
+            w[i] += d;
         }
     }
 

@@ -201,7 +201,9 @@ impl Job<'_> {
         // PyPI limits new projects, not new versions
         let new = self.ctx.quietly(|| Ok(registry::pypi_versions(index_url, name)?.is_empty()))?;
         if new {
-            self.pacer.take(Ecosystem::Python, Action::New, (i, turn.priority), turn, |n| self.progress.note(i, n));
+            let waited =
+                self.pacer.take(Ecosystem::Python, Action::New, (i, turn.priority), turn, |n| self.progress.note(i, n));
+            self.rate_waited(i, waited);
         }
         self.progress.set(i, State::Publishing);
         self.mark(py.key, Stage::Publish, Step::Started)?;
