@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::python_release::{py_repo, release_from, Pkg};
 use crate::registries::Registries;
-use crate::support::{git_env, Repo, TempDir};
+use crate::support::{fingerprint_dir, git_env, Repo, TempDir};
 
 const PLATFORMS: &str = "[\"manylinux_2_28_x86_64\", \"macosx_11_0_arm64\"]";
 
@@ -121,8 +121,10 @@ fn a_staged_release_publishes_the_wheels_the_matrix_built() {
     let repo = staged_repo(&reg);
     let base = repo.git(&["rev-parse", "HEAD"]);
 
-    // a dry run of the stage changes nothing
+    // a dry run of the stage changes nothing: no file, ref or journal here, nothing on the remote
+    let before = (repo.fingerprint(), fingerprint_dir(&reg.remote()));
     let dry = release_from(repo.path(), &repo, &reg, &["--stage", "--dry-run"], &[]).ok();
+    assert_eq!(before, (repo.fingerprint(), fingerprint_dir(&reg.remote())), "the dry run changed something");
     assert!(dry.stdout.contains("fastcore-0.2.0-*-macosx_11_0_arm64.whl"), "{}", dry.stdout);
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), base);
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
@@ -143,7 +145,10 @@ fn a_staged_release_publishes_the_wheels_the_matrix_built() {
     let artifacts = dir.0.display().to_string();
 
     // a dry run of the publish checks the folder and changes nothing
+    let before = (repo.fingerprint(), fingerprint_dir(&reg.remote()), fingerprint_dir(&dir.0));
     let dry = release_from(repo.path(), &repo, &reg, &["--artifacts", &artifacts, "--dry-run"], &[]).ok();
+    let after = (repo.fingerprint(), fingerprint_dir(&reg.remote()), fingerprint_dir(&dir.0));
+    assert_eq!(before, after, "the dry run changed something");
     assert!(dry.stdout.contains("fastcore-0.2.0-cp39-abi3-macosx_11_0_arm64.whl"), "{}", dry.stdout);
     assert_eq!(reg.python_files("fastcore").len(), 2);
 
