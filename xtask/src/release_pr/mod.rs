@@ -34,21 +34,16 @@ pub struct Options {
 pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Options) -> anyhow::Result<()> {
     let repo = Repo::load(root, config)?;
     let ctx = Ctx::new(opts.mode, repo.root.clone());
-    if let Some(active) = record::active(sh, &repo)? {
-        println!(
+    let recorded = |a: &record::Active| {
+        format!(
             "HEAD carries the recorded release of {} (commit {}), not tagged yet: publish it with \
              `cargo xtask release`; no release pull request is opened",
-            active.names(),
-            active.short()
-        );
-        return Ok(());
-    }
-    let (_, plan) = repo.plan(sh, &opts.plan)?;
-    print!("{}", plan::render_table(&plan));
-    if plan.releases().count() == 0 {
-        println!("\nnothing to release: no release pull request is opened or updated");
-        return Ok(());
-    }
+            a.names(),
+            a.short()
+        )
+    };
+    let nothing = "no release pull request is opened or updated";
+    let Some(plan) = plan_to_record(sh, &repo, &opts.plan, recorded, nothing)? else { return Ok(()) };
     let (target, client) = forge_client(sh, &repo)?;
     clean_checkout(sh, &repo.root)?;
     let base_branch = git::require_branch(sh, &repo.root)?;
@@ -79,6 +74,28 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
         base: base_branch,
     };
     open_or_update(&ctx, &target, &client, &new)
+}
+
+/// The plan a release commit would record and its table, or `None` (said
+/// why): HEAD already carries a recorded release, or nothing is to release.
+pub(crate) fn plan_to_record(
+    sh: &Shell,
+    repo: &Repo,
+    opts: &plan::Options,
+    recorded: impl Fn(&record::Active) -> String,
+    nothing: &str,
+) -> anyhow::Result<Option<Plan>> {
+    if let Some(active) = record::active(sh, repo)? {
+        println!("{}", recorded(&active));
+        return Ok(None);
+    }
+    let (_, plan) = repo.plan(sh, opts)?;
+    print!("{}", plan::render_table(&plan));
+    if plan.releases().count() == 0 {
+        println!("\nnothing to release: {nothing}");
+        return Ok(None);
+    }
+    Ok(Some(plan))
 }
 
 /// The forge and a client with its token: a release pull request needs both.

@@ -11,10 +11,9 @@ use std::path::Path;
 
 use xshell::{cmd, Shell};
 
-use super::{clean_checkout, worktree};
+use super::{clean_checkout, plan_to_record, worktree};
 use crate::error::Code;
 use crate::git;
-use crate::plan;
 use crate::release::{self, record};
 use crate::repo::Repo;
 use crate::shell::Ctx;
@@ -22,21 +21,15 @@ use crate::shell::Ctx;
 pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &release::Options) -> anyhow::Result<()> {
     let repo = Repo::load(root, config)?;
     let ctx = Ctx::new(opts.mode, repo.root.clone());
-    if let Some(active) = record::active(sh, &repo)? {
-        println!(
+    let recorded = |a: &record::Active| {
+        format!(
             "HEAD is already the staged release of {} (commit {}): build its artifacts, then publish it with \
              `cargo xtask release --artifacts DIR`",
-            active.names(),
-            active.short()
-        );
-        return Ok(());
-    }
-    let (_, plan) = repo.plan(sh, &opts.plan)?;
-    print!("{}", plan::render_table(&plan));
-    if plan.releases().count() == 0 {
-        println!("\nnothing to release: nothing is staged");
-        return Ok(());
-    }
+            a.names(),
+            a.short()
+        )
+    };
+    let Some(plan) = plan_to_record(sh, &repo, &opts.plan, recorded, "nothing is staged")? else { return Ok(()) };
     clean_checkout(sh, &repo.root)?;
     let banner =
         "\ndry run: nothing is written, committed or pushed; these are the commands and files of a real run\n\n";
