@@ -136,6 +136,12 @@ fn check_reports_every_problem() {
     );
     assert!(problems("requirements").iter().any(|m| m.contains("requires core `2.0` but core is at 1.0.0")));
     assert!(problems("metadata").iter().any(|m| m.contains("no license in crates/net/Cargo.toml")));
+    // each problem's own code, not the configuration file's (XR012): `explain` must be about it
+    let codes = |name: &str| -> Vec<String> {
+        let check = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+        check["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(codes("metadata").iter().all(|c| c == "XR036"), "{:?}", codes("metadata"));
     assert!(problems("unknown-members").iter().any(|m| m.contains("crates/ghost")));
     let text = repo.xtask(&["check"]).fails_with("XR060").stdout;
     assert!(text.contains("FAIL lockfiles") && text.contains("ok   cycles"), "{text}");
@@ -216,4 +222,24 @@ fn bash_completions_complete_commands_flags_and_values() {
     assert!(fish.contains("complete -c cargo -n '__fish_seen_subcommand_from xtask; and __fish_seen_subcommand_from plan' -l format -x -a 'table json csv'"), "{fish}");
     assert_eq!(xtask(&["completions", "tcsh"]).code, 2);
     assert_eq!(xtask(&["completions"]).code, 2);
+}
+
+/// A crate's path dependency with no version (pydantic/jiter's jiter-python on jiter) is its own
+/// problem, XR037, whose `explain` is about it (it was reported as XR024, an invalid version).
+#[test]
+fn a_path_dependency_without_a_version_has_its_own_code() {
+    let repo = crate::fixtures::mixed();
+    let manifest = repo.path().join("crates/app/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    repo.write(
+        "crates/app/Cargo.toml",
+        &text.replace("net = { version = \"0.3\", path = \"../net\" }", "net = { path = \"../net\" }"),
+    );
+    let report = repo.xtask(&["check", "--format", "json"]).fails_with("XR060").json();
+    let requirements =
+        report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "requirements").unwrap().clone();
+    let problem = requirements["problems"].as_array().unwrap().iter().find(|p| p["package"] == "app").cloned();
+    let problem = problem.unwrap_or_else(|| panic!("{requirements}"));
+    assert!(problem["message"].as_str().unwrap().contains("path dependency on net has no version"), "{problem}");
+    assert_eq!(problem["code"], "XR037", "{problem}");
 }

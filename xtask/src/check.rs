@@ -142,7 +142,7 @@ fn requirement_problems(ws: &Workspace) -> Vec<Problem> {
                 && p.unpublishable.is_none()
             {
                 out.push(problem(
-                    Code::InvalidVersion,
+                    Code::UnversionedPathDependency,
                     &p.name,
                     format!("path dependency on {} has no version; cargo cannot publish it ({})", d.name, p.manifest),
                     format!("add `version = \"{}\"` next to the path", ws.packages[j].version_text),
@@ -159,7 +159,7 @@ fn metadata_problems(ws: &Workspace) -> Vec<Problem> {
     for p in ws.packages.iter().filter(|p| p.unpublishable.is_none()) {
         if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
             out.push(problem(
-                Code::ConfigValue,
+                Code::MissingMetadata,
                 &p.name,
                 format!("no description in {}", p.manifest),
                 "add a one-line `description`".into(),
@@ -172,7 +172,7 @@ fn metadata_problems(ws: &Workspace) -> Vec<Problem> {
                 "`license` (or a License classifier)"
             };
             out.push(problem(
-                Code::ConfigValue,
+                Code::MissingMetadata,
                 &p.name,
                 format!("no license in {}", p.manifest),
                 format!("add {what}"),

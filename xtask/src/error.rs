@@ -95,6 +95,16 @@ codes! {
          ([tool.maturin] manifest-path); git tags for hatch-vcs, setuptools-scm, uv-dynamic-versioning \
          and pdm scm. The message says which of these was tried and what is missing. Make the version \
          static in [project], or fix the named key or file.";
+    MissingMetadata = "XR036", "a package lacks metadata its registry requires",
+        "crates.io refuses a crate without a `description` and a `license` (or `license-file`); PyPI \
+         shows a project without a description as empty and tools treat a missing license as unknown. \
+         `check` names the manifest: add a one-line `description` and the license there. A package \
+         that is never published (`publish = false`, a private classifier) is not checked.";
+    UnversionedPathDependency = "XR037", "a path dependency has no version, so cargo cannot publish it",
+        "`cargo publish` refuses a crate whose dependency on another crate of the workspace is a \
+         `path` alone: the published crate must name a version of it on the registry. Add \
+         `version = \"X.Y.Z\"` next to the path (the release keeps it up to date), or mark the \
+         dependent `publish = false` if it is never published.";
     InvalidVersion = "XR024", "a version is not valid for its ecosystem",
         "Crate versions must be SemVer 2.0 (`1.2.0`, `1.2.0-rc.1`); Python versions must be PEP 440 \
          (`1.2.0`, `1.2.0rc1`, `1.2.0.post1`). Fix the version in the named manifest or on the \
