@@ -55,10 +55,11 @@ pub fn plan(sh: &Shell, repo: &Repo, format: PlanFormat, opts: &plan::Options) -
         PlanFormat::Table => plan::render_table(&plan),
     };
     print!("{out}");
-    if let (PlanFormat::Table, Some(e)) =
-        (format, crate::release::estimate(sh, repo, &plan, crate::release::Options::default().jobs()))
-    {
-        println!("estimate: {e}");
+    // the table alone shows it (the JSON and CSV stay the plan's data)
+    if format == PlanFormat::Table {
+        if let Some(e) = crate::release::estimate(sh, repo, &plan, crate::release::Options::default().jobs()) {
+            println!("estimate: {e}");
+        }
     }
     Ok(())
 }

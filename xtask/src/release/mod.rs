@@ -479,7 +479,10 @@ pub fn preflight_stage(
 /// The plan's estimate with `jobs` slots, each package's work as long as in
 /// the last release made here where it took part (`Journal::last_durations`).
 pub fn estimate(sh: &Shell, repo: &Repo, plan: &Plan, jobs: usize) -> Option<crate::plan::Estimate> {
-    let measured = git::git_dir(sh, &repo.root).map(|d| Handle::last_durations(&journal::state_dir(&d)));
+    // a plain clone's .git is its git folder: no git call for it
+    let dot_git = repo.root.join(".git");
+    let git_dir = if dot_git.is_dir() { Ok(dot_git) } else { git::git_dir(sh, &repo.root) };
+    let measured = git_dir.map(|d| Handle::last_durations(&journal::state_dir(&d)));
     crate::plan::estimate_with(plan, &repo.config, jobs, &measured.unwrap_or_default())
 }
 
