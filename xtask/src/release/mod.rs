@@ -469,7 +469,7 @@ pub fn preflight_stage(
     println!("== preflight");
     let problems = preflight::run(sh, repo, plan, opts)?;
     let stop = preflight::report(ctx, &problems)?;
-    if let Some(e) = crate::plan::estimate(plan, &repo.config) {
+    if let Some(e) = crate::plan::estimate(plan, &repo.config, opts.jobs()) {
         println!("estimate of the publishing: {e}");
     }
     ctx.quietly(|| confirm(opts.yes, plan.releases().count()))?;
