@@ -28,6 +28,8 @@ const EXTERNAL: &[(&str, &str, &str)] = &[
     ("serde", "1", "pub fn ser<T: serde::Serialize>(_: &T) {}"),
 ];
 
+const DATE: &str = "2026-01-02T00:00:00Z";
+
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
     Cargo,
@@ -44,10 +46,11 @@ impl Variant {
     }
 }
 
-/// One timed run: seconds, and the (name, version) published.
+/// One timed run: seconds, the (name, version) published and their cksums.
 struct Run {
     secs: f64,
     published: Vec<(String, String)>,
+    cksums: Vec<String>,
 }
 
 pub fn p6(xtask: &Path, crates: usize, runs: usize, jobs: Option<usize>) {
@@ -67,12 +70,19 @@ pub fn p6(xtask: &Path, crates: usize, runs: usize, jobs: Option<usize>) {
     let variants = [Variant::Cargo, Variant::Release { smoke: false }, Variant::Release { smoke: true }];
     let mut rounds: Vec<[f64; 3]> = vec![];
     let mut first: Option<Vec<(String, String)>> = None;
+    // each release's .crate files: the same bytes in every round (commit dates are fixed;
+    // the commit is in `.cargo_vcs_info.json`, so smoke tests on and off differ)
+    let mut released: [Option<Vec<String>>; 3] = Default::default();
     for r in 0..runs {
         let mut secs = [0.0; 3];
         for k in 0..3 {
             let v = (r + k) % 3;
             let run = one(xtask, &template, &dir.0.join(format!("run-{r}-{v}")), &home, variants[v], jobs);
             eprintln!("P6 round {r}: {}: {:.1} s", variants[v].label(), run.secs);
+            match &released[v] {
+                None => released[v] = Some(run.cksums.clone()),
+                Some(c) => assert_eq!(c, &run.cksums, "{}: the same .crate files in every round", variants[v].label()),
+            }
             match &first {
                 None => first = Some(run.published),
                 Some(f) => assert_eq!(f, &run.published, "every run publishes the same crates at the same versions"),
@@ -82,6 +92,13 @@ pub fn p6(xtask: &Path, crates: usize, runs: usize, jobs: Option<usize>) {
         rounds.push(secs);
     }
     report(crates, jobs, &rounds);
+    if let Some(file) = std::env::var_os("P6_CKSUMS") {
+        // to compare the bytes released before and after a change of the tool
+        let lines: Vec<String> = (1..3)
+            .flat_map(|v| released[v].iter().flatten().map(move |c| format!("{}: {c}", variants[v].label())))
+            .collect();
+        std::fs::write(file, lines.join("\n") + "\n").expect("write the cksums");
+    }
 }
 
 fn report(crates: usize, jobs: Option<usize>, rounds: &[[f64; 3]]) {
@@ -128,9 +145,10 @@ fn one(xtask: &Path, template: &Path, repo: &Path, home: &Path, variant: Variant
         Variant::Release { smoke } => {
             let config = format!("[cargo]\nregistry = \"local\"\n\n[release]\nsmoke-test = {smoke}\n");
             std::fs::write(repo.join("xtask-release.toml"), config).expect("config");
-            sh(repo, &env, "git", &["commit", "-q", "-am", "chore: release settings"]);
+            sh(repo, &env, "git", &["add", "xtask-release.toml"]);
+            sh(repo, &env, "git", &["commit", "-q", "-m", "chore: release settings"]);
             let mut cmd = Command::new(xtask);
-            cmd.args(["release", "--yes"]);
+            cmd.args(["release", "--yes", "--root"]).arg(repo);
             if let Some(j) = jobs {
                 cmd.args(["--jobs", &j.to_string()]);
             }
@@ -143,6 +161,9 @@ fn one(xtask: &Path, template: &Path, repo: &Path, home: &Path, variant: Variant
     let start = Instant::now();
     let out = cmd.output().expect("run");
     let secs = start.elapsed().as_secs_f64();
+    if std::env::var_os("P6_SHOW").is_some() {
+        eprintln!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    }
     assert!(
         out.status.success(),
         "{}: failed:\n{}\n{}",
@@ -153,17 +174,56 @@ fn one(xtask: &Path, template: &Path, repo: &Path, home: &Path, variant: Variant
     let mut published = vec![];
     for e in std::fs::read_dir(repo.join("crates")).expect("crates") {
         let name = e.expect("entry").file_name().to_string_lossy().into_owned();
-        for (v, _) in reg.crate_versions(&name) {
-            published.push((name.clone(), v));
+        for (v, cksum) in reg.crate_versions(&name) {
+            let file = reg.cargo_root().join(format!("{name}-{v}.crate"));
+            published.push((name.clone(), v, cksum, contents(&file, &reg.cargo_root())));
         }
     }
     published.sort();
-    Run { secs, published }
+    let cksums = published.iter().map(|(n, v, _, digest)| format!("{n} {v} contents {digest}")).collect();
+    Run { secs, published: published.into_iter().map(|(n, v, _, _)| (n, v)).collect(), cksums }
 }
 
-/// The registries' environment, with the CARGO_HOME every run shares.
+/// A digest of a `.crate`'s members (names in order, bytes) with
+/// the registry's path, which differs from run to run, replaced: the crates
+/// that depend on others name it in their Cargo.toml and Cargo.lock (and
+/// their Cargo.lock has the checksums of those crates).
+fn contents(file: &Path, registry: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let tar = |flags: &str| {
+        let out = Command::new("tar").arg(flags).arg(file).output().expect("tar");
+        assert!(out.status.success(), "tar {flags} {}", file.display());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = tar("-tzf") + &tar("-xzOf");
+    let text = text.replace(&registry.display().to_string(), "REGISTRY");
+    // and, in Cargo.lock, the checksums of crates from that registry (which name it)
+    let mut local = false;
+    let normal: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("source = ") {
+                local = l.contains("REGISTRY");
+            }
+            if local && l.starts_with("checksum = ") {
+                "checksum = (of a crate of this registry)\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    // the digest only names the contents in BENCHMARKS.md; rounds compare it
+    let mut h = std::hash::DefaultHasher::new();
+    normal.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// The registries' environment, with the CARGO_HOME every run shares and
+/// fixed commit dates (the same commits, so the same bytes, in every round).
 fn env_of(reg: &Registries, home: &Path) -> Vec<(String, String)> {
     let mut env = reg.env();
+    env.push(("GIT_AUTHOR_DATE".into(), DATE.into()));
+    env.push(("GIT_COMMITTER_DATE".into(), DATE.into()));
     for (k, v) in &mut env {
         if k == "CARGO_HOME" {
             *v = home.display().to_string();
@@ -173,12 +233,8 @@ fn env_of(reg: &Registries, home: &Path) -> Vec<(String, String)> {
 }
 
 fn sh(dir: &Path, env: &[(String, String)], program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .expect("run");
+    let out =
+        Command::new(program).args(args).current_dir(dir).envs(env.iter().map(|(k, v)| (k, v))).output().expect("run");
     assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -201,7 +257,8 @@ fn write_workspace(root: &Path, crates: usize) {
         let mut lib = format!("pub fn id() -> usize {{ {i} }}\n");
         for &d in &p.deps {
             let dep = &pkgs[d].name;
-            manifest.push_str(&format!("{dep} = {{ version = \"0.1.0\", path = \"../{dep}\", registry = \"local\" }}\n"));
+            manifest
+                .push_str(&format!("{dep} = {{ version = \"0.1.0\", path = \"../{dep}\", registry = \"local\" }}\n"));
             lib.push_str(&format!("pub fn sum_{d}() -> usize {{ {}::id() + id() }}\n", dep.replace('-', "_")));
         }
         // the lowest level and every third crate above it use crates.io
@@ -224,6 +281,8 @@ fn write_workspace(root: &Path, crates: usize) {
             .env("GIT_AUTHOR_EMAIL", "bench@example.invalid")
             .env("GIT_COMMITTER_NAME", "bench")
             .env("GIT_COMMITTER_EMAIL", "bench@example.invalid")
+            .env("GIT_AUTHOR_DATE", DATE)
+            .env("GIT_COMMITTER_DATE", DATE)
             .output()
             .expect("git");
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
