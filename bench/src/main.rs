@@ -116,7 +116,12 @@ fn main() {
     }
 }
 
+/// The release build of xtask; `BENCH_XTASK=PATH` runs another binary instead
+/// (a build of an earlier commit, to measure before and after a change).
 fn build_xtask(workspace: &Path) -> PathBuf {
+    if let Some(bin) = std::env::var_os("BENCH_XTASK") {
+        return PathBuf::from(bin);
+    }
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace)
         .args(["build", "--release", "--quiet", "-p", "xtask"])

@@ -97,8 +97,8 @@ impl Job<'_> {
         self.on_index(i, outcome);
         self.stage(c.name, i, State::Polling, Stage::Verify, || self.cargo_verify(sh, &c, uploaded.as_deref(), i))?;
         if self.repo.config.smoke_test {
-            // one for every smoke test: what the crates share is built once for them too
-            let smoke_target = self.release.work.join("smoke-target");
+            // the packaging's: the crates.io dependencies the verification built are reused
+            let smoke_target = c.target.clone();
             self.stage(c.name, i, State::SmokeTesting, Stage::Smoke, || self.cargo_smoke(sh, &c, smoke_target))?;
         }
         Ok(outcome)
