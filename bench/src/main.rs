@@ -7,6 +7,7 @@
 //!     cargo run --release -p bench -- scale | release | compile
 //!     cargo run --release -p bench -- rate [--crates 60] [--jobs 2]   # P5: at the registry's rate limit
 //!     cargo run --release -p bench -- release --live   # watch the live progress table on a terminal
+//!     cargo run --release -p bench -- publish [--crates 12] [--runs 3] [--jobs N]   # P6: ÷ `cargo publish --workspace`
 //!
 //! - P1 plan: `xtask plan --format json` ÷ one `git log --name-only` pass over
 //!   the same history (the floor), and ÷ the per-package approach (one
@@ -23,6 +24,10 @@
 //!   (stand-in, scaled clock) ÷ max(critical path, work ÷ jobs, rate-limit
 //!   bound), the 429s received, pacing off as the baseline, and `plan`'s
 //!   estimate ÷ the makespan (`p5.rs`).
+//! - P6 what cargo does anyway: a release of 12 crates with crates.io
+//!   dependencies, smoke tests off and on, ÷ `cargo publish --workspace` of
+//!   the same crates, paired rounds (`p6.rs`). Needs crates.io (network), so
+//!   it is in neither `all` nor `all --tiny`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +35,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod p5;
+mod p6;
 
 use bench::registries::Registries;
 use bench::{Spec, TempDir};
@@ -74,6 +80,12 @@ fn main() {
         ),
         "compile" => p3(&workspace),
         "rate" => p5::p5(&xtask, if tiny { 12 } else { get("--crates", 60) }, get("--jobs", 2)),
+        "publish" => p6::p6(
+            &xtask,
+            get("--crates", 12),
+            get("--runs", 3),
+            args.iter().position(|a| a == "--jobs").map(|_| get("--jobs", 4)),
+        ),
         "all" => {
             if tiny {
                 print_p1(&[p1(
@@ -98,13 +110,18 @@ fn main() {
             p3(&workspace);
         }
         other => {
-            eprintln!("unknown benchmark `{other}`: plan, scale, release, compile or all");
+            eprintln!("unknown benchmark `{other}`: plan, scale, release, compile, rate, publish or all");
             std::process::exit(2);
         }
     }
 }
 
+/// The release build of xtask; `BENCH_XTASK=PATH` runs another binary instead
+/// (a build of an earlier commit, to measure before and after a change).
 fn build_xtask(workspace: &Path) -> PathBuf {
+    if let Some(bin) = std::env::var_os("BENCH_XTASK") {
+        return PathBuf::from(bin);
+    }
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace)
         .args(["build", "--release", "--quiet", "-p", "xtask"])

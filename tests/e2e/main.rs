@@ -27,6 +27,7 @@ mod registries;
 mod release;
 mod release_pr;
 mod scale;
+mod shared_targets;
 mod staged;
 mod support;
 mod tags;

@@ -32,7 +32,8 @@ struct Crate<'a> {
     version: String,
     /// The workspace manifest in the exported tree.
     manifest: PathBuf,
-    /// This job slot's cargo target folder (cargo locks a target folder).
+    /// The release's cargo target folder, one for every crate (as `cargo
+    /// publish --workspace` has one): what crates share is built once.
     target: PathBuf,
     /// `NAME-VERSION.crate`, as cargo names it.
     file: String,
@@ -44,11 +45,11 @@ impl Crate<'_> {
         self.target.join("package").join(&self.file)
     }
 
-    /// Where `cargo publish` writes the `.crate` it uploads, in any job slot's
-    /// target folder (a resume may run in another slot than the interrupted
-    /// upload): `package/tmp-crate/` (cargo ≥ 1.84), else `package/`.
+    /// Where `cargo publish` writes the `.crate` it uploads: `package/tmp-crate/`
+    /// (cargo ≥ 1.84) of the release's target folder, or of a job slot's
+    /// (`target-N`: an upload interrupted under a version that had one per slot).
     fn uploaded_candidates(&self, work: &std::path::Path) -> Vec<PathBuf> {
-        let pattern = format!("{}/target-*/package/tmp-crate/{}", work.display(), self.file);
+        let pattern = format!("{}/target*/package/tmp-crate/{}", work.display(), self.file);
         glob::glob(&pattern).into_iter().flatten().flatten().collect()
     }
 }
@@ -77,14 +78,13 @@ impl Job<'_> {
             None | Some(".") => self.tree.to_path_buf(),
             Some(dir) => self.tree.join(dir),
         };
-        let slot = self.slots.take();
         let version = e.next_version.clone().expect("released");
         let c = Crate {
             name: &e.name,
             file: format!("{}-{version}.crate", e.name),
             version,
             manifest: ws_dir.join("Cargo.toml"),
-            target: self.release.work.join(format!("target-{}", slot.0)),
+            target: self.release.work.join("target"),
         };
         let built = match self.reusable(c.name, &self.dist(c.name)) {
             Some(a) => {
@@ -97,7 +97,8 @@ impl Job<'_> {
         self.on_index(i, outcome);
         self.stage(c.name, i, State::Polling, Stage::Verify, || self.cargo_verify(sh, &c, uploaded.as_deref(), i))?;
         if self.repo.config.smoke_test {
-            let smoke_target = self.release.work.join(format!("smoke-target-{}", slot.0));
+            // the packaging's: the crates.io dependencies the verification built are reused
+            let smoke_target = c.target.clone();
             self.stage(c.name, i, State::SmokeTesting, Stage::Smoke, || self.cargo_smoke(sh, &c, smoke_target))?;
         }
         Ok(outcome)
@@ -134,7 +135,7 @@ impl Job<'_> {
         Ok(kept)
     }
 
-    /// The `.crate` `cargo publish` just uploaded (from this slot), checked.
+    /// The `.crate` `cargo publish` just uploaded, checked.
     fn uploaded_crate(&self, c: &Crate) -> anyhow::Result<Artifact> {
         let fresh = c.target.join("package/tmp-crate").join(&c.file);
         self.checked_crate(c, if fresh.is_file() { fresh } else { c.packaged() })

@@ -76,7 +76,6 @@ pub fn run(
     // dropped when the publish ends, however it ends: every minted token is revoked
     let holders = super::credentials::Holders::new(repo, plan)?;
     let snapshot = journal.get();
-    let slots = Slots(Mutex::new(((0..jobs.max(1)).collect(), jobs.max(1))));
     let on_index = Mutex::new(vec![false; entries.len()]);
     let waited = Mutex::new(vec![Duration::ZERO; entries.len()]);
     let progress = Progress::new(entries.iter().map(|e| e.key().to_string()).collect(), ctx.mode.pick(false, true));
@@ -88,7 +87,6 @@ pub fn run(
         versions: &versions,
         index: index.as_ref(),
         progress: &progress,
-        slots: &slots,
         pacer: &Pacer::new(&repo.config, ctx.mode.pick(false, true)),
         journal,
         snapshot: &snapshot,
@@ -188,7 +186,6 @@ pub struct Job<'a> {
     pub versions: &'a HashMap<PackageId, Version>,
     pub index: Option<&'a CargoIndex>,
     pub progress: &'a Progress,
-    pub slots: &'a Slots,
     pub pacer: &'a Pacer,
     pub journal: &'a Handle,
     /// The journal as it was when this run started (what a resume skips).
@@ -200,30 +197,6 @@ pub struct Job<'a> {
     pub holders: &'a super::credentials::Holders,
     /// How long each package waited for the registries' rate limits (left out of its recorded work).
     pub waited: &'a Mutex<Vec<Duration>>,
-}
-
-/// Numbered places to build in, one per package building at once (a package
-/// waiting idle keeps its own, so another takes a new number).
-pub struct Slots(Mutex<(Vec<usize>, usize)>);
-
-/// A slot taken; given back on drop.
-pub struct Slot<'a>(pub usize, &'a Slots);
-
-impl Slots {
-    pub fn take(&self) -> Slot<'_> {
-        let mut free = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let n = free.0.pop().unwrap_or_else(|| {
-            free.1 += 1;
-            free.1 - 1
-        });
-        Slot(n, self)
-    }
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        self.1 .0.lock().unwrap_or_else(|e| e.into_inner()).0.push(self.0);
-    }
 }
 
 /// An artifact and its SHA-256.
