@@ -93,6 +93,12 @@ fn mixed_release_end_to_end_then_only_what_changed() {
         assert_eq!(versions[0].0, planned);
         let file = reg.cargo_root().join(format!("{krate}-{planned}.crate"));
         assert_eq!(versions[0].1, sha256_file(&file), "{krate}: index cksum vs the stored .crate");
+        // the crate says where in the repository it comes from, and which commit, as `cargo publish` does
+        let member = format!("{krate}-{planned}/.cargo_vcs_info.json");
+        let out = std::process::Command::new("tar").args(["-xzOf"]).arg(&file).arg(&member).output().unwrap();
+        let vcs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{member}"));
+        assert_eq!(vcs["path_in_vcs"], format!("crates/{krate}"), "{krate}: {vcs}");
+        assert_eq!(vcs["git"]["sha1"], repo.git(&["rev-parse", "HEAD"]), "{krate}: {vcs}");
     }
     for (name, stem) in [("models", "models-1.2.0"), ("client", "client-0.5.0"), ("cli-tool", "cli_tool-0.1.0")] {
         let files = reg.python_files(name);

@@ -406,6 +406,7 @@ fn execute(
         })?;
     }
     h.finish()?;
+    publish::forget_tree(sh, ctx, &repo.root, &release.work.join("tree"))?;
     ctx.remove_dir_all(&release.work, "the exported tree and artifacts of the finished release")?;
     println!("{} {} package(s)", ctx.mode.pick("dry run complete: would release", "released"), releases.len());
     Ok(())

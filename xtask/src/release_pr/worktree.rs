@@ -30,8 +30,10 @@ pub fn release_commit(
     let git_dir = git::git_dir(sh, root)?;
     let wt = git_dir.join("xtask-release/pr-worktree");
     remove_left_behind(sh, ctx, root, &git_dir, &wt)?;
+    // hooks off: a post-checkout hook must not hang or alter the release
+    let write = git::WRITE;
     ctx.exec(
-        cmd!(sh, "git -C {root} worktree add --detach --quiet {wt} {base}"),
+        cmd!(sh, "git -C {root} {write...} worktree add --detach --quiet {wt} {base}"),
         Code::Git,
         "check that .git/xtask-release/pr-worktree can be made",
     )?;
