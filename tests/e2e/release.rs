@@ -100,6 +100,8 @@ fn mixed_release_end_to_end_then_only_what_changed() {
         assert_eq!(vcs["path_in_vcs"], format!("crates/{krate}"), "{krate}: {vcs}");
         assert_eq!(vcs["git"]["sha1"], repo.git(&["rev-parse", "HEAD"]), "{krate}: {vcs}");
     }
+    // the release tree's worktree is gone with it
+    assert_eq!(repo.git(&["worktree", "list", "--porcelain"]).matches("worktree ").count(), 1, "a worktree was left");
     for (name, stem) in [("models", "models-1.2.0"), ("client", "client-0.5.0"), ("cli-tool", "cli_tool-0.1.0")] {
         let files = reg.python_files(name);
         assert_eq!(files.len(), 2, "{name}: {files:?}");
