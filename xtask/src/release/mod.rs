@@ -18,6 +18,7 @@ mod preflight;
 mod problem;
 mod progress;
 mod publish;
+pub use publish::{add_worktree, forget_worktree};
 mod push;
 mod python;
 pub mod record;
@@ -406,7 +407,7 @@ fn execute(
         })?;
     }
     h.finish()?;
-    publish::forget_tree(sh, ctx, &repo.root, &release.work.join("tree"))?;
+    publish::forget_worktree(sh, ctx, &repo.root, &release.work.join("tree"))?;
     ctx.remove_dir_all(&release.work, "the exported tree and artifacts of the finished release")?;
     println!("{} {} package(s)", ctx.mode.pick("dry run complete: would release", "released"), releases.len());
     Ok(())

@@ -3,7 +3,7 @@
 //! The release commit is checked out into `.git/xtask-release/<commit>/tree`, a
 //! detached worktree (the checkout, its index and branch are untouched; cargo
 //! records the commit and each crate's path in the repository from it, and
-//! `forget_tree` removes it at the end or before a resume checks it out again). `schedule` starts each package as soon as every package of
+//! `forget_worktree` removes it at the end or before a resume checks it out again). `schedule` starts each package as soon as every package of
 //! this release it reaches through internal dependencies is published, at most
 //! `jobs` at a time. The steps of each ecosystem are in `python.rs` and
 //! `cargo.rs`; every stage of a package is journaled through `Job::stage`.
@@ -157,30 +157,34 @@ fn collect(
 
 /// Exports the release commit into `tree` through a temporary index.
 fn export(sh: &Shell, ctx: &Ctx, repo: &Repo, release: &Release, tree: &Path) -> anyhow::Result<()> {
-    let (root, commit) = (&repo.root, &release.commit);
-    forget_tree(sh, ctx, root, tree)?;
     // a worktree of the release commit, not a bare copy of its files: cargo finds the repository
     // there and records the commit and each crate's path in it (`.cargo_vcs_info.json`) as a
     // `cargo publish` from the checkout does; the checkout, its index and its branch stay as they are
-    // hooks off: a post-checkout hook must not hang or alter the release
+    add_worktree(sh, ctx, &repo.root, tree, &release.commit)
+}
+
+/// A detached worktree of `commit` at `path` (hooks off: a post-checkout hook
+/// must not hang or alter a release), after whatever an earlier run left there.
+pub fn add_worktree(sh: &Shell, ctx: &Ctx, root: &Path, path: &Path, commit: &str) -> anyhow::Result<()> {
+    forget_worktree(sh, ctx, root, path)?;
     let write = crate::git::WRITE;
     ctx.exec(
-        cmd!(sh, "git -C {root} {write...} worktree add --detach --force --quiet {tree} {commit}"),
+        cmd!(sh, "git -C {root} {write...} worktree add --detach --force --quiet {path} {commit}"),
         Code::Git,
         "check free disk space, and that `git worktree add` works in this repository",
     )?;
     Ok(())
 }
 
-/// Removes the release tree's worktree (one an earlier run left, or this
-/// run's at the end) and git's note of any whose folder is gone.
-pub fn forget_tree(sh: &Shell, ctx: &Ctx, root: &Path, tree: &Path) -> anyhow::Result<()> {
-    if tree.join(".git").is_file() {
+/// Removes the worktree at `path` (one an earlier run left, or this run's at
+/// the end) and git's note of any whose folder is gone.
+pub fn forget_worktree(sh: &Shell, ctx: &Ctx, root: &Path, path: &Path) -> anyhow::Result<()> {
+    if path.join(".git").is_file() {
         // a worktree git no longer knows (pruned) is a plain folder: removed below
-        let _ = ctx.exec(cmd!(sh, "git -C {root} worktree remove --force {tree}"), Code::Git, "");
+        let _ = ctx.exec(cmd!(sh, "git -C {root} worktree remove --force {path}"), Code::Git, "");
     }
-    if tree.exists() {
-        ctx.remove_dir_all(tree, "the tree exported by an earlier run")?;
+    if path.exists() {
+        ctx.remove_dir_all(path, "a worktree of the release's")?;
     }
     ctx.exec(cmd!(sh, "git -C {root} worktree prune"), Code::Git, "run `git worktree prune` by hand")?;
     Ok(())

@@ -1,7 +1,7 @@
 //! The release commit of a release pull request, made in a temporary worktree
 //! of HEAD (`.git/xtask-release/pr-worktree`) so that the checkout, its index
 //! and its branch stay as they are. A worktree a killed run left is removed
-//! first; the commit object stays in the repository for the push.
+//! first (`release::add_worktree`); the commit object stays for the push.
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use crate::edits::{self, Show};
 use crate::error::Code;
 use crate::git;
 use crate::plan::Plan;
-use crate::release::{record, write};
+use crate::release::{add_worktree, forget_worktree, record, write};
 use crate::repo::Repo;
 use crate::shell::Ctx;
 
@@ -27,18 +27,10 @@ pub fn release_commit(
     base: &str,
 ) -> anyhow::Result<String> {
     let root = &repo.root;
-    let git_dir = git::git_dir(sh, root)?;
-    let wt = git_dir.join("xtask-release/pr-worktree");
-    remove_left_behind(sh, ctx, root, &git_dir, &wt)?;
-    // hooks off: a post-checkout hook must not hang or alter the release
-    let write = git::WRITE;
-    ctx.exec(
-        cmd!(sh, "git -C {root} {write...} worktree add --detach --quiet {wt} {base}"),
-        Code::Git,
-        "check that .git/xtask-release/pr-worktree can be made",
-    )?;
+    let wt = git::git_dir(sh, root)?.join("xtask-release/pr-worktree");
+    add_worktree(sh, ctx, root, &wt, base)?;
     let made = fill_and_commit(sh, ctx, repo, plan, sections, record, &wt);
-    let removed = remove(sh, ctx, root, &wt);
+    let removed = forget_worktree(sh, ctx, root, &wt);
     let commit = made?;
     removed?;
     Ok(commit)
@@ -74,24 +66,4 @@ fn fill_and_commit(
         "check your git identity (user.name, user.email) and signing configuration",
     )?;
     ctx.mode.pick_with(|| Ok("RELEASE_COMMIT".to_string()), || git::head(sh, wt))
-}
-
-/// What a killed run left: the worktree's folder, or git's note of it.
-fn remove_left_behind(sh: &Shell, ctx: &Ctx, root: &Path, git_dir: &Path, wt: &Path) -> anyhow::Result<()> {
-    if wt.exists() {
-        return remove(sh, ctx, root, wt);
-    }
-    if git_dir.join("worktrees/pr-worktree").exists() {
-        ctx.exec(cmd!(sh, "git -C {root} worktree prune"), Code::Git, "run `git worktree prune` by hand")?;
-    }
-    Ok(())
-}
-
-fn remove(sh: &Shell, ctx: &Ctx, root: &Path, wt: &Path) -> anyhow::Result<()> {
-    ctx.exec(
-        cmd!(sh, "git -C {root} worktree remove --force {wt}"),
-        Code::Git,
-        "remove it by hand: git worktree remove --force .git/xtask-release/pr-worktree",
-    )?;
-    Ok(())
 }
