@@ -264,7 +264,7 @@ fn canary_tokens_never_leak() {
     outputs.push_str(&rollback.stdout);
     outputs.push_str(&rollback.stderr);
     let argv = std::fs::read_to_string(&argv_log).unwrap();
-    assert!(argv.contains("uv publish") && argv.contains("cargo publish"), "{argv}");
+    assert!(argv.contains("uv publish") && argv.contains("cargo package"), "{argv}");
     let files = crate::support::all_file_text(repo.path());
     for canary in [canary_uv, canary_cargo] {
         assert!(!outputs.contains(canary), "{canary} in the output");

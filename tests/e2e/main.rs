@@ -8,6 +8,7 @@ mod ci;
 mod cli;
 mod corpus;
 mod crash;
+mod crate_upload;
 mod discovery;
 mod faults;
 mod fixtures;

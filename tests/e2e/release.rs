@@ -261,7 +261,12 @@ fn dry_run_changes_nothing_anywhere() {
     let run = release(&repo, &reg, &["--dry-run"]).ok();
     assert!(run.stdout.contains("would run: git -C"), "{}", run.stdout);
     assert!(run.stdout.contains("would run: uv publish"), "{}", run.stdout);
-    assert!(run.stdout.contains("would run: cargo publish"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("would upload core-1.0.0.crate (the bytes packaged and verified above) to http://127.0.0.1:"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("tag -a core-v1.0.0 -m"), "{}", run.stdout);
     assert!(run.stdout.contains("dry run complete: would release 6 package(s)"), "{}", run.stdout);
     // the changelog sections in full, and the files they go to

@@ -143,7 +143,7 @@ fn cargo_trusted_publishing_mints_renews_masks_and_revokes() {
     }
     let tokens: Vec<String> = minted.iter().map(|m| m.token.clone()).collect();
     let argv = std::fs::read_to_string(&log).unwrap();
-    assert!(argv.contains("cargo publish"), "{argv}");
+    assert!(argv.contains("cargo package") && !argv.contains("cargo publish"), "{argv}");
     assert_no_leak(&tokens, &output, &argv, &crate::support::all_file_text(repo.path()));
     reg.stop_pypi();
 }

@@ -4,6 +4,7 @@
 //! The crate is a library with a thin binary (`main.rs`) so that fuzz targets
 //! and benchmarks can call the pure parts directly.
 
+pub mod cargo_api;
 pub mod changelog;
 pub mod check;
 pub mod ci;

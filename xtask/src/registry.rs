@@ -86,6 +86,11 @@ fn get(url: &str, accept: &str) -> anyhow::Result<Option<(String, String)>> {
     ))
 }
 
+/// GET `url` as text (retried as every read is); `None` for 404/410.
+pub fn get_text(url: &str) -> anyhow::Result<Option<String>> {
+    Ok(get(url, "application/json, */*")?.map(|(_, body)| body))
+}
+
 /// The files the index serves for `name`; `None` when the project does not exist.
 pub fn pypi_files(index_url: &str, name: &str) -> anyhow::Result<Option<Vec<RemoteFile>>> {
     let url = format!("{}/{}/", index_url.trim_end_matches('/'), normalize(name));
@@ -221,6 +226,14 @@ impl CargoIndex {
             format!("registry `{name}` has index {url}: only sparse (sparse+http...) and local git (file://) indexes can be read"),
             "use the registry's sparse index URL",
         ))
+    }
+
+    /// The index URL as cargo is configured with it (`sparse+…`, `file://…`).
+    pub fn url(&self) -> String {
+        match self {
+            CargoIndex::Sparse(base) => format!("sparse+{base}"),
+            CargoIndex::GitPath(path) => format!("file://{}", path.display()),
+        }
     }
 
     /// The `cksum` of `name`@`version` in the index, `None` when it is not there.

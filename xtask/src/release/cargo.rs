@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use xshell::{cmd, Shell};
 
+use super::cargo_upload::Route;
 use super::journal::{Outcome, Stage, Step};
 use super::pace;
 use super::progress::State;
@@ -27,16 +28,16 @@ use crate::registry;
 use crate::version::Ecosystem;
 
 /// What one crate is released as, and where cargo works on it.
-struct Crate<'a> {
-    name: &'a str,
-    version: String,
+pub struct Crate<'a> {
+    pub name: &'a str,
+    pub version: String,
     /// The workspace manifest in the exported tree.
     manifest: PathBuf,
     /// The release's cargo target folder, one for every crate (as `cargo
     /// publish --workspace` has one): what crates share is built once.
     target: PathBuf,
     /// `NAME-VERSION.crate`, as cargo names it.
-    file: String,
+    pub file: String,
 }
 
 impl Crate<'_> {
@@ -187,9 +188,9 @@ impl Job<'_> {
         self.rate_waited(i, waited);
         self.progress.set(i, State::Publishing);
         self.mark(name, Stage::Publish, Step::Started)?;
-        self.cargo_publish(sh, c, (i, turn), action)?;
+        let via_api = self.cargo_publish(sh, c, built, (i, turn), action)?;
         // the checksum the verify step compares with: a dry run uploaded nothing
-        let sha = self.ctx.quietly(|| self.cargo_record_upload(c, built).map(Some))?;
+        let sha = self.ctx.quietly(|| self.cargo_record_upload(c, built, via_api).map(Some))?;
         Ok((self.ctx.mode.pick(Outcome::WouldPublish, Outcome::Published), sha))
     }
 
@@ -243,10 +244,11 @@ impl Job<'_> {
         Ok(None)
     }
 
-    /// The `.crate` `cargo publish` uploaded, recorded; its SHA-256.
-    fn cargo_record_upload(&self, c: &Crate, built: Option<&Artifact>) -> anyhow::Result<String> {
+    /// The `.crate` uploaded (the verified one through the API, else the one
+    /// `cargo publish` packaged again), recorded; its SHA-256.
+    fn cargo_record_upload(&self, c: &Crate, built: Option<&Artifact>, via_api: bool) -> anyhow::Result<String> {
         let built = built.expect("a real run has built the crate");
-        let uploaded = self.uploaded_crate(c)?;
+        let uploaded = if via_api { built.clone() } else { self.uploaded_crate(c)? };
         if uploaded.sha256 != built.sha256 {
             println!(
                 "  {}: cargo packaged the crate again for the upload (its Cargo.lock was resolved anew); \
@@ -258,25 +260,38 @@ impl Job<'_> {
         Ok(uploaded.sha256)
     }
 
-    /// `cargo publish`; a refusal by the registry's rate limit (429) is
-    /// waited out, idle, until the time it names (at most
-    /// `pace::max_refusal_wait`; beyond it the release stops, resumably).
-    fn cargo_publish(&self, sh: &Shell, c: &Crate, (i, turn): (usize, &Turn), action: Action) -> anyhow::Result<()> {
+    /// The upload, through the registry's API (the verified `.crate`) or by
+    /// `cargo publish` (`Route`); whether it went through the API. A refusal by
+    /// the registry's rate limit (429) is waited out, idle, until the time it
+    /// names (at most `pace::max_refusal_wait`; beyond it the release stops, resumably).
+    fn cargo_publish(
+        &self,
+        sh: &Shell,
+        c: &Crate,
+        built: Option<&Artifact>,
+        (i, turn): (usize, &Turn),
+        action: Action,
+    ) -> anyhow::Result<bool> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
         let every =
             self.repo.config.rate_limits(Ecosystem::Cargo).of(action).map_or(Duration::from_secs(60), |l| l.every);
-        let publish = || {
-            let registry = self.repo.config.cargo_registry_args();
-            let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");
-            self.ctx.exec(
-                self.with_token(publish, self.holders.cargo.as_ref())?,
-                Code::PublishFailed,
-                "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
-            )
+        let route = self.cargo_route(c, built)?;
+        let publish = || match &route {
+            Route::Api(upload) => self.cargo_api_publish(c, upload),
+            Route::Cargo => {
+                let registry = self.repo.config.cargo_registry_args();
+                let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");
+                self.ctx.exec(
+                    self.with_token(publish, self.holders.cargo.as_ref())?,
+                    Code::PublishFailed,
+                    "fix what cargo reports (token, registry), then `cargo xtask release --resume`",
+                )?;
+                Ok(())
+            }
         };
         pace::while_refused(publish, every, self.refusal_waiter(i, turn))?
-            .map(drop)
-            .map_err(|until| pace::refused_until(name, until))
+            .map_err(|until| pace::refused_until(name, until))?;
+        Ok(matches!(route, Route::Api(_)))
     }
 
     /// The uploaded bytes' checksum and the end of the publish stage, in one journal write.

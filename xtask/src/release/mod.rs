@@ -10,6 +10,7 @@
 mod announce;
 mod artifacts;
 mod cargo;
+mod cargo_upload;
 mod credentials;
 mod journal;
 mod lock;

@@ -74,6 +74,9 @@ pub fn run(
     } else {
         None
     };
+    // a registry whose config.json names no API is left to `cargo publish` (which then says why)
+    let crates_io = repo.config.cargo_registry.is_none();
+    let cargo_api = index.as_ref().and_then(|i| crate::cargo_api::api_of(&sh, i, crates_io).ok());
     // dropped when the publish ends, however it ends: every minted token is revoked
     let holders = super::credentials::Holders::new(repo, plan)?;
     let snapshot = journal.get();
@@ -87,6 +90,7 @@ pub fn run(
         tree: &tree,
         versions: &versions,
         index: index.as_ref(),
+        cargo_api: cargo_api.as_deref(),
         progress: &progress,
         pacer: &Pacer::new(&repo.config, ctx.mode.pick(false, true)),
         journal,
@@ -198,6 +202,9 @@ pub struct Job<'a> {
     pub tree: &'a Path,
     pub versions: &'a HashMap<PackageId, Version>,
     pub index: Option<&'a CargoIndex>,
+    /// The cargo registry's web API, where verified `.crate`s are uploaded
+    /// (`cargo_upload::Route`); `None`: every crate goes by `cargo publish`.
+    pub cargo_api: Option<&'a str>,
     pub progress: &'a Progress,
     pub pacer: &'a Pacer,
     pub journal: &'a Handle,

@@ -31,6 +31,11 @@ pub use holder::Holder;
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret read from where it is configured (a token in the environment).
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
