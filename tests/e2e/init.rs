@@ -188,6 +188,11 @@ fn cargo_workspace_with_two_tag_conventions() {
     let config = std::fs::read_to_string(repo.path().join("xtask-release.toml")).unwrap();
     assert!(config.contains("package = [\"{name}-{version}\", \"{name}-v{version}\"]"), "{config}");
     assert!(config.contains("registry = \"local\""), "{config}");
+    // it keeps no changelog: a release starts none
+    assert!(
+        config.contains("No changelog file in the repository") && config.contains("\nenabled = false\n"),
+        "{config}"
+    );
     let manifest = std::fs::read_to_string(repo.path().join("Cargo.toml")).unwrap();
     assert!(manifest.contains("    \"crates/app\",\n    \"xtask\",\n]"), "{manifest}");
     assert_eq!(last_tag(&plan, "core"), "core-1.1.0");
@@ -200,6 +205,7 @@ fn cargo_workspace_with_two_tag_conventions() {
     assert!(run.stdout.contains("released 1 package(s)"), "{}", run.stdout);
     assert_eq!(reg.crate_versions("core").iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["1.2.0"]);
     assert!(remote_tags(&reg).contains(&"core-1.2.0".to_string()), "{:?}", remote_tags(&reg));
+    assert!(!repo.path().join("crates/core/CHANGELOG.md").exists(), "a changelog was started");
 }
 
 #[test]

@@ -258,6 +258,14 @@ fn a_failed_build_shows_the_backends_own_output_and_what_to_do() {
     let run = release(&repo, &reg, &["--resume", "--yes", "--jobs", "1"]).fails_with("XR102");
     assert!(run.stderr.contains("RuntimeError: License file LICENSE.txt does not exist"), "{}", run.stderr);
     assert!(run.stderr.contains("rebuilds the same commit"), "{}", run.stderr);
+    // abandoned, nothing resumes it: its worktree and work folder go, and git forgets the worktree
+    let run = release(&repo, &reg, &["--abandon"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let worktrees = repo.git(&["worktree", "list", "--porcelain"]);
+    assert_eq!(worktrees.matches("worktree ").count(), 1, "{worktrees}");
+    let state = repo.path().join(".git/xtask-release");
+    let left: Vec<_> = std::fs::read_dir(&state).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["last-release.json"], "in {}", state.display());
 }
 
 // ---------------------------------------------------------------------------------------------

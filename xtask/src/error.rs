@@ -212,9 +212,10 @@ codes! {
          published for that package. This usually means a dynamic version or a build backend \
          rewrote something: check the package's build configuration.";
     PublishFailed = "XR104", "publishing a package failed",
-        "`uv publish` or `cargo publish` exited with an error. A failed upload is always an error, \
-         never a timeout later. The message shows what the tool said (credentials, a rejected file, \
-         a registry error). Fix it and continue with `cargo xtask release --resume`.";
+        "`uv publish` or `cargo publish` exited with an error, or the cargo registry's publish API \
+         refused the upload of the verified `.crate`. A failed upload is always an error, \
+         never a timeout later. The message shows what the tool or the registry said (credentials, \
+         a rejected file or metadata, a registry error). Fix it and continue with `cargo xtask release --resume`.";
     RegistryTimeout = "XR105", "the registry did not serve the new version in time",
         "After publishing, the tool polls the registry until it serves the version. It did not \
          within the timeout. The upload may still appear: `cargo xtask release --resume` checks \

@@ -42,8 +42,32 @@ pub(super) fn look(sh: &Shell, target: &Path) -> anyhow::Result<Look> {
     found.tags = tags(sh, target, &position)?;
     read_versions_at_tags(sh, target, &mut found)?;
     found.branch = release_branch(sh, target);
+    found.no_changelogs = no_changelogs(&files);
     let history = position.keys().map(|c| c.to_string()).collect();
     Ok(Look { found, ws, history })
+}
+
+/// The file names a changelog goes by (GitHub's, keep-a-changelog's, towncrier's and Debian's habits).
+const CHANGELOG_NAMES: [&str; 5] = ["changelog", "changes", "history", "news", "releases"];
+
+/// `Some` when no file in the repository is a changelog (`CHANGELOG.md`,
+/// `CHANGES.rst`, `HISTORY.md`, `NEWS`, `RELEASES.md`, in any folder): a
+/// project that keeps none would not want a release to start them.
+fn no_changelogs(files: &[String]) -> Option<Why<()>> {
+    let is_changelog = |f: &String| {
+        let base = f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
+        let (stem, ext) = base.split_once('.').unwrap_or((&base, ""));
+        CHANGELOG_NAMES.contains(&stem) && ["", "md", "rst", "txt", "markdown", "adoc"].contains(&ext)
+    };
+    if files.iter().any(is_changelog) {
+        return None;
+    }
+    Some(Why {
+        value: (),
+        why: "No changelog file in the repository (CHANGELOG.md, CHANGES.md, HISTORY.md, NEWS.md): a release \
+              writes none. Set it to true (or remove it) to start one per package."
+            .into(),
+    })
 }
 
 /// The files git has or would add (tracked, and untracked but not ignored).
@@ -214,4 +238,18 @@ fn release_branch(sh: &Shell, target: &Path) -> Option<Why<String>> {
         value: b.clone(),
         why: format!("HEAD is on `{b}` and there is no `main` (releases are allowed from main only by default)"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_changelogs;
+
+    #[test]
+    fn a_repository_keeps_changelogs_when_any_file_is_one() {
+        let files = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(no_changelogs(&files(&["Cargo.toml", "src/releases.rs", "src/changes/mod.rs"])).is_some());
+        for kept in ["crates/a/CHANGELOG.md", "CHANGES.rst", "HISTORY.md", "NEWS", "docs/releases.md"] {
+            assert!(no_changelogs(&files(&["Cargo.toml", kept])).is_none(), "{kept}");
+        }
+    }
 }

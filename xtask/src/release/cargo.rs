@@ -1,14 +1,18 @@
 //! The cargo steps of a crate: `cargo package` → verify (name, version inside)
-//! → checksum → `cargo publish` unless the index has it → poll the index and
-//! compare its `cksum` with the bytes uploaded → smoke test (a throwaway crate
-//! that depends on the exact version builds).
+//! → checksum → upload unless the index has it → poll the index and compare
+//! its `cksum` with the bytes uploaded → smoke test (a throwaway crate that
+//! depends on the exact version builds).
 //!
-//! `cargo publish` packages the crate again, and the `Cargo.lock` inside a
-//! `.crate` is resolved against the registry at that moment, so the uploaded
-//! bytes may differ from the verified build. The release therefore records the
-//! `.crate` that `cargo publish` itself wrote (`target/package/`) and compares
-//! the registry with those exact bytes; a resume decides "already published by
-//! us" from what it recorded, never from a rebuild.
+//! The upload (`cargo_upload::Route`) is the verified `.crate` itself, through
+//! the registry's web API, when the release holds the token (trusted
+//! publishing, or a token in the environment): the registry gets the bytes
+//! that were verified. Otherwise `cargo publish` uploads, and it packages the
+//! crate again: the `Cargo.lock` inside a `.crate` is resolved against the
+//! registry at that moment, so those bytes may differ from the verified
+//! build; the release then records the `.crate` that `cargo publish` itself
+//! wrote (`target/package/tmp-crate/`) and compares the registry with those
+//! exact bytes. A resume decides "already published by us" from what it
+//! recorded, never from a rebuild.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -111,9 +111,9 @@ pub struct PackageRecord {
     /// What the build produced, recorded once: a resume reuses these files and
     /// never publishes anything whose checksum differs.
     pub artifacts: Vec<ArtifactRecord>,
-    /// What was uploaded, when it differs from what was built: `cargo publish`
-    /// packages the crate again, and its `Cargo.lock` can differ if the
-    /// registry changed in between. The registry's checksum is compared with this.
+    /// What was uploaded: the built `.crate` through the registry's API, or what
+    /// `cargo publish` packaged again (its `Cargo.lock` can differ if the
+    /// registry changed in between). The registry's checksum is compared with this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded: Option<ArtifactRecord>,
     pub done: bool,

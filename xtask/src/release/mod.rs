@@ -84,7 +84,7 @@ pub fn run(sh: &Shell, root: Option<&Path>, config: Option<&Path>, opts: &Option
     let existing = Handle::load(&state)?;
     let ctx = Ctx::new(opts.mode, root.clone());
     if opts.abandon {
-        return abandon(&ctx, &state, existing, opts);
+        return abandon(sh, &ctx, &state, existing, opts);
     }
     if opts.resume {
         let Some(j) = existing else {
@@ -332,7 +332,7 @@ fn remove_temp_files(ctx: &Ctx, written: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn abandon(ctx: &Ctx, state: &Path, existing: Option<Journal>, opts: &Options) -> anyhow::Result<()> {
+fn abandon(sh: &Shell, ctx: &Ctx, state: &Path, existing: Option<Journal>, opts: &Options) -> anyhow::Result<()> {
     let Some(j) = existing else {
         return Err(fail(Code::NothingToResume, "no unfinished release is recorded", "nothing to abandon"));
     };
@@ -352,6 +352,12 @@ fn abandon(ctx: &Ctx, state: &Path, existing: Option<Journal>, opts: &Options) -
     }
     // kept as the last release, so that rollback can find its tags
     ctx.rename(&state.join("journal.json"), &state.join("last-release.json"), "the journal becomes the last release")?;
+    // nothing resumes it: its worktree (registered with git) and artifacts go
+    if let Some(c) = j.release_commit.as_deref().filter(|c| state.join(c).exists()) {
+        let work = state.join(c);
+        publish::forget_worktree(sh, ctx, &ctx.root, &work.join("tree"))?;
+        ctx.remove_dir_all(&work, "the abandoned release's tree and artifacts")?;
+    }
     drop(lock);
     finish(ctx, Ok(()), stop)
 }

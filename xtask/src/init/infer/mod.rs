@@ -110,6 +110,8 @@ pub struct Found {
     pub python_index: Option<Why<(String, String)>>,
     /// The branch releases are made from, when it is not the default `main`.
     pub branch: Option<Why<String>>,
+    /// `[changelog] enabled = false`: the repository keeps no changelog a release could add to.
+    pub no_changelogs: Option<Why<()>>,
     pub packages: Vec<Pkg>,
     pub tags: Vec<TagRef>,
     /// (commit, path) → the file's text there (`None`: no such file), for the

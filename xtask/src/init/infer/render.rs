@@ -57,6 +57,9 @@ pub fn render(found: &Found, inferred: &Inferred) -> String {
             let _ = writeln!(s, "tag = {}", list(&g.tag));
         }
     }
+    if let Some(c) = &found.no_changelogs {
+        let _ = writeln!(s, "\n[changelog]\n# {}\nenabled = false", c.why);
+    }
     if let Some(b) = &found.branch {
         let _ = writeln!(s, "\n[release]\n# {}\nallow-branches = [{}]", b.why, q(&b.value));
     }
