@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -101,17 +101,17 @@ pub fn run(
     };
     // a dry run prints its commands in order: one at a time
     let jobs = ctx.mode.pick(1, jobs);
-    let finished = AtomicBool::new(false);
     let results = std::thread::scope(|scope| {
-        // the live table's clock
-        scope.spawn(|| {
-            while !finished.load(Ordering::Relaxed) {
+        // the live table's clock, stopped at once when the scheduler ends (the sender is dropped)
+        let (finished, stopped) = std::sync::mpsc::channel::<()>();
+        let progress = &progress;
+        scope.spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_millis(250)) {
                 progress.tick();
-                std::thread::sleep(Duration::from_millis(250));
             }
         });
         let r = schedule(&deps, jobs, |i, turn| job.package(entries[i], i, turn));
-        finished.store(true, Ordering::Relaxed);
+        drop(finished);
         r
     });
     let on_index = on_index.into_inner().unwrap_or_else(|e| e.into_inner());
