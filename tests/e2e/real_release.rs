@@ -233,8 +233,12 @@ fn real_workspace_through_release_pr() {
     let released = recorded(&repo, "HEAD");
     let tags = recorded_tags(&repo, "HEAD");
     eprintln!("recorded: {released:?}, tags {tags:?}");
-    let release = cargo_xtask(repo.path(), &env, &["release", "--yes"]).ok();
+    let release = cargo_xtask(repo.path(), &env, &["release", "--yes", "--verbose"]).ok();
     assert!(release.stdout.contains("recorded release"), "{}", release.stdout);
+    // the token is the release's own (in the environment): the verified .crates go through the registry's API
+    let put = format!("+ PUT http://127.0.0.1:{}/api/v1/crates/new", reg.cargo_port);
+    assert_eq!(release.stderr.matches(&put).count(), released.len(), "{}", release.stderr);
+    assert!(!release.stderr.contains("+ cargo publish"), "{}", release.stderr);
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), merged, "release made a second commit");
     assert_eq!(git_in(&reg.remote(), &["rev-parse", &branch]), merged, "the branch moved on the remote");
     assert_tags_at(&repo, &reg.remote(), &tags, &merged);

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use xshell::{cmd, Shell};
 
-use super::cargo_upload::Route;
+use super::cargo_upload::{Named, Route};
 use super::journal::{Outcome, Stage, Step};
 use super::pace;
 use super::progress::State;
@@ -32,16 +32,16 @@ use crate::registry;
 use crate::version::Ecosystem;
 
 /// What one crate is released as, and where cargo works on it.
-pub struct Crate<'a> {
-    pub name: &'a str,
-    pub version: String,
+struct Crate<'a> {
+    name: &'a str,
+    version: String,
     /// The workspace manifest in the exported tree.
     manifest: PathBuf,
     /// The release's cargo target folder, one for every crate (as `cargo
     /// publish --workspace` has one): what crates share is built once.
     target: PathBuf,
     /// `NAME-VERSION.crate`, as cargo names it.
-    pub file: String,
+    file: String,
 }
 
 impl Crate<'_> {
@@ -279,9 +279,10 @@ impl Job<'_> {
         let (name, manifest, target) = (c.name, &c.manifest, &c.target);
         let every =
             self.repo.config.rate_limits(Ecosystem::Cargo).of(action).map_or(Duration::from_secs(60), |l| l.every);
-        let route = self.cargo_route(c, built)?;
+        let named = Named { name, version: &c.version, file: &c.file };
+        let route = self.cargo_route(&named, built)?;
         let publish = || match &route {
-            Route::Api(upload) => self.cargo_api_publish(c, upload),
+            Route::Api(upload) => self.cargo_api_publish(&named, upload),
             Route::Cargo => {
                 let registry = self.repo.config.cargo_registry_args();
                 let publish = cmd!(sh, "cargo publish --quiet --no-verify -p {name} {registry...} --manifest-path {manifest} --target-dir {target}");

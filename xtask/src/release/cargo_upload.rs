@@ -8,11 +8,18 @@
 
 use serde_json::Value;
 
-use super::cargo::Crate;
 use super::publish::{read_from_tar, Artifact, Job};
 use crate::cargo_api;
 use crate::error::{fail, Code};
 use crate::trusted::Secret;
+
+/// The crate an upload is of.
+pub struct Named<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    /// `NAME-VERSION.crate`.
+    pub file: &'a str,
+}
 
 /// The way a crate is uploaded.
 pub enum Route {
@@ -44,7 +51,7 @@ impl Job<'_> {
     /// The route of `c`'s upload: the API when the registry names one, the
     /// token is the release's own and the crate's manifest is one whose
     /// metadata is built as cargo builds it; else `cargo publish`.
-    pub(super) fn cargo_route(&self, c: &Crate, built: Option<&Artifact>) -> anyhow::Result<Route> {
+    pub(super) fn cargo_route(&self, c: &Named, built: Option<&Artifact>) -> anyhow::Result<Route> {
         let Some(api) = self.cargo_api else { return Ok(Route::Cargo) };
         let registry = self.repo.config.cargo_registry.as_deref();
         let variable = crate::registry::cargo_token_variable(registry);
@@ -57,7 +64,7 @@ impl Job<'_> {
         };
         // a dry run built nothing: what a real run does with the manifest it cannot tell
         let Some(built) = built else {
-            let path = self.dist(c.name).join(&c.file);
+            let path = self.dist(c.name).join(c.file);
             return Ok(Route::Api(Upload { api: api.to_string(), token, meta: Value::Null, path }));
         };
         let root = format!("{}-{}", c.name, c.version);
@@ -74,7 +81,7 @@ impl Job<'_> {
     }
 
     /// The verified `.crate` uploaded through the API (a dry run says so).
-    pub(super) fn cargo_api_publish(&self, c: &Crate, upload: &Upload) -> anyhow::Result<()> {
+    pub(super) fn cargo_api_publish(&self, c: &Named, upload: &Upload) -> anyhow::Result<()> {
         let source = match &upload.token {
             TokenFrom::Trusted => "the trusted-publishing token".to_string(),
             TokenFrom::Variable(v) => format!("the token in {v}"),
