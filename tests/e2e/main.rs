@@ -30,6 +30,8 @@ mod release_pr;
 mod scale;
 mod shared_targets;
 mod staged;
+#[path = "../../xtask/src/stand_in_http.rs"]
+mod stand_in_http;
 mod support;
 mod tags;
 mod tls;
@@ -38,5 +40,5 @@ mod trusted;
 mod trusted_server;
 mod waits;
 
-// `forge_server` is shared with the unit tests of `xtask::forge`, where it names `crate::registry`.
+// the stand-ins are shared with the unit tests of `xtask`, where they name `crate::registry`.
 use xtask::registry;

@@ -38,6 +38,8 @@ pub mod workflow;
 pub mod workspace;
 
 #[cfg(test)]
+mod stand_in_http;
+#[cfg(test)]
 mod test_support;
 
 use std::path::Path;

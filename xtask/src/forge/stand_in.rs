@@ -20,10 +20,11 @@
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+use crate::stand_in_http::{read_request, respond};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
@@ -175,30 +176,9 @@ impl Drop for ForgeServer {
 }
 
 fn serve(conn: TcpStream, flavor: Flavor, token: &str, state: &Mutex<State>) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(());
-    }
-    let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
-    let mut headers = vec![];
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let length: usize =
-        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let body = String::from_utf8_lossy(&body).into_owned();
-
+    let Some(req) = read_request(&conn)? else { return Ok(()) };
+    let (method, path, body) = (req.method.clone(), req.path.clone(), req.text());
+    let headers = req.headers;
     let mut s = state.lock().unwrap();
     let (status, extra, answer) = match s.faults.pop_front() {
         Some(f) => (f.status, f.headers, f.body),
@@ -209,35 +189,7 @@ fn serve(conn: TcpStream, flavor: Flavor, token: &str, state: &Mutex<State>) -> 
     };
     s.requests.push(Recorded { method, path, headers, body, status });
     drop(s);
-
-    let mut out = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reason(status),
-        answer.len()
-    );
-    for (k, v) in extra {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(&answer);
-    let mut conn = conn;
-    conn.write_all(out.as_bytes())?;
-    conn.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        _ => "Status",
-    }
+    respond(&conn, status, "application/json", &extra, answer.as_bytes())
 }
 
 fn decode(s: &str) -> String {
