@@ -1,7 +1,7 @@
 //! A crate is uploaded as the `.crate` the release packaged and verified,
 //! through the registry's web API (as `cargo publish` uploads), when the
-//! release holds the token; with the token where only cargo reads it
-//! (`cargo login`'s credentials file), `cargo publish` uploads it. Real git,
+//! release holds the token or finds it where `cargo login` writes it; with a
+//! credential provider configured (cargo asks it), `cargo publish` uploads it. Real git,
 //! real cargo, real cargo-http-registry: the index entry the registry makes
 //! from the tool's upload is compared with the one it makes from `cargo
 //! publish` of the same crates.
@@ -106,17 +106,47 @@ fn the_verified_crate_is_uploaded_with_the_index_entry_cargo_publish_gives_it() 
     }
 }
 
-/// With the token only in cargo's credentials file (`cargo login`), which the
-/// tool does not read, the crate goes by `cargo publish`.
-#[test]
-fn a_token_only_cargo_reads_leaves_the_upload_to_cargo_publish() {
-    let reg = Registries::start();
-    let repo = crates_repo(&reg);
+/// The registry's env without its token variable, and a CARGO_HOME holding
+/// the token `cargo login` writes (and, given, a `config.toml`).
+fn cargo_login_env(reg: &Registries, config: Option<&str>) -> Vec<(String, String)> {
     let home = reg.dir.0.join("cargo-home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join("credentials.toml"), "[registries.local]\ntoken = \"from-cargo-login\"\n").unwrap();
-    let env: Vec<(String, String)> =
-        reg.env().into_iter().filter(|(k, _)| k != "CARGO_REGISTRIES_LOCAL_TOKEN").collect();
+    if let Some(config) = config {
+        std::fs::write(home.join("config.toml"), config).unwrap();
+    }
+    reg.env().into_iter().filter(|(k, _)| k != "CARGO_REGISTRIES_LOCAL_TOKEN").collect()
+}
+
+/// With the token `cargo login` wrote (CARGO_HOME's credentials file, which
+/// cargo's default provider `cargo:token` reads), the verified crate goes
+/// through the API too, and the token shows nowhere.
+#[test]
+fn a_cargo_login_token_uploads_the_verified_crate_through_the_api() {
+    let reg = Registries::start();
+    let repo = crates_repo(&reg);
+    let env = cargo_login_env(&reg, None);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = repo.xtask_env(&["release", "--yes", "--verbose", "--exclude", "full"], &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let api = format!("PUT http://127.0.0.1:{}/api/v1/crates/new", reg.cargo_port);
+    assert_eq!(run.stderr.matches(&api).count(), 2, "not uploaded through the API:\n{}", run.stderr);
+    assert!(!run.stderr.contains("+ cargo publish"), "{}", run.stderr);
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert!(!shown.contains("from-cargo-login"), "the token was shown:\n{shown}");
+    assert!(shown.contains("credentials.toml"), "the token's source is not named:\n{shown}");
+    for name in ["base", "util"] {
+        assert_eq!(reg.crate_versions(name).len(), 1, "{name}");
+    }
+}
+
+/// With a credential provider configured, cargo asks that provider for the
+/// token, which the tool cannot: the crate goes by `cargo publish`.
+#[test]
+fn a_configured_credential_provider_leaves_the_upload_to_cargo_publish() {
+    let reg = Registries::start();
+    let repo = crates_repo(&reg);
+    let env = cargo_login_env(&reg, Some("[registry]\nglobal-credential-providers = [\"cargo:token\"]\n"));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let run = repo.xtask_env(&["release", "--yes", "--verbose", "--exclude", "full"], &env);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);

@@ -340,38 +340,67 @@ pub fn cargo_token_variable(name: Option<&str>) -> String {
 }
 
 /// Where cargo finds a token for the registry (environment, credentials file
-/// or a credential provider), shown without it; `None` when it has none. The
-/// token itself is never read into memory.
+/// or a credential provider), shown without it; `None` when it has none.
 pub fn cargo_credential_source(root: &Path, name: Option<&str>) -> Option<String> {
     let env_key = cargo_token_variable(name);
     if std::env::var_os(&env_key).is_some_and(|v| !v.is_empty()) {
         return Some(env_key);
     }
-    let has_key = |file: &Path, key: &str| -> bool {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            return false;
-        };
-        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
-            return false;
-        };
+    if let Some((file, _)) = credentials_file_token(name) {
+        return Some(file.display().to_string());
+    }
+    credential_provider(root).map(|f| format!("the credential provider {} names", f.display()))
+}
+
+/// The token `cargo login` wrote for the registry (CARGO_HOME's credentials
+/// file, read as cargo's default provider `cargo:token` reads it) and the
+/// file; `None` when there is none, or when a credential provider is
+/// configured (cargo would ask that one, so the tool leaves the upload to cargo).
+pub fn cargo_login_token(root: &Path, name: Option<&str>) -> Option<(PathBuf, String)> {
+    if credential_provider(root).is_some() {
+        return None;
+    }
+    credentials_file_token(name)
+}
+
+/// `token` of the registry's table in CARGO_HOME's `credentials.toml` (or the old `credentials`).
+fn credentials_file_token(name: Option<&str>) -> Option<(PathBuf, String)> {
+    let home = cargo_home();
+    [home.join("credentials.toml"), home.join("credentials")].into_iter().find_map(|file| {
+        let doc: toml_edit::DocumentMut = std::fs::read_to_string(&file).ok()?.parse().ok()?;
         let table = match name {
             None => doc.get("registry"),
             Some(n) => doc.get("registries").and_then(|r| r.get(n)),
         };
-        table.and_then(|t| t.get(key)).is_some()
-    };
-    let home = cargo_home();
-    if let Some(f) = [home.join("credentials.toml"), home.join("credentials")].into_iter().find(|f| has_key(f, "token"))
-    {
-        return Some(f.display().to_string());
+        let token = table?.get("token")?.as_str()?.to_string();
+        (!token.is_empty()).then_some((file, token))
+    })
+}
+
+/// The configuration file that names a credential provider (`credential-provider`
+/// of a registry, `global-credential-providers`), if one does.
+/// The environment's provider variables count too (the variable's name stands for the file).
+fn credential_provider(root: &Path) -> Option<PathBuf> {
+    let set = std::env::vars_os().filter(|(_, v)| !v.is_empty()).filter_map(|(k, _)| k.into_string().ok());
+    if let Some(variable) = provider_variable(set) {
+        return Some(PathBuf::from(format!("${variable}")));
     }
-    config_files(root)
-        .into_iter()
-        .find(|f| {
-            has_key(f, "credential-provider")
-                || std::fs::read_to_string(f).is_ok_and(|t| t.contains("global-credential-providers"))
-        })
-        .map(|f| format!("the credential provider {} names", f.display()))
+    let ancestors = root.ancestors().skip(1).flat_map(|d| [d.join(".cargo/config.toml"), d.join(".cargo/config")]);
+    config_files(root).into_iter().chain(ancestors).find(|f| {
+        std::fs::read_to_string(f)
+            .is_ok_and(|t| t.contains("credential-provider") || t.contains("global-credential-providers"))
+    })
+}
+
+/// The variable among `set` (the names of the set variables) that names a credential
+/// provider: `CARGO_REGISTRY_CREDENTIAL_PROVIDER`, `CARGO_REGISTRIES_<NAME>_CREDENTIAL_PROVIDER`
+/// or `CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS`.
+fn provider_variable(set: impl IntoIterator<Item = String>) -> Option<String> {
+    set.into_iter().find(|k| {
+        k == "CARGO_REGISTRY_CREDENTIAL_PROVIDER"
+            || k == "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS"
+            || (k.starts_with("CARGO_REGISTRIES_") && k.ends_with("_CREDENTIAL_PROVIDER"))
+    })
 }
 
 /// Whether cargo has a token for the registry (`cargo_credential_source`).
@@ -418,6 +447,20 @@ pub fn poll<T>(timeout: Duration, mut check: impl FnMut() -> anyhow::Result<Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_provider_variables() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(provider_variable(names(&["PATH", "CARGO_REGISTRY_TOKEN"])), None);
+        assert_eq!(provider_variable(names(&["CARGO_REGISTRIES_MY_TOKEN"])), None);
+        for v in [
+            "CARGO_REGISTRY_CREDENTIAL_PROVIDER",
+            "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS",
+            "CARGO_REGISTRIES_MY_REG_CREDENTIAL_PROVIDER",
+        ] {
+            assert_eq!(provider_variable(names(&["HOME", v])).as_deref(), Some(v));
+        }
+    }
 
     #[test]
     fn versions_from_file_names() {

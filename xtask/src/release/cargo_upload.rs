@@ -1,10 +1,10 @@
 //! How a verified `.crate` reaches its registry (`Route`): its own bytes
-//! through the registry's web API (`crate::cargo_api`) when the release holds
-//! the token itself — a trusted-publishing token it minted, or the token in
-//! `CARGO_REGISTRY_TOKEN` / `CARGO_REGISTRIES_<NAME>_TOKEN` — else `cargo
-//! publish`, which packages the crate again and finds the token where cargo
-//! keeps it (`cargo login`'s credentials file, a credential provider), which
-//! this tool never reads.
+//! through the registry's web API (`crate::cargo_api`) when the token is one
+//! the release can hold — a trusted-publishing token it minted, the token in
+//! `CARGO_REGISTRY_TOKEN` / `CARGO_REGISTRIES_<NAME>_TOKEN`, or the one `cargo
+//! login` wrote to CARGO_HOME's credentials file (read as cargo's default
+//! provider reads it) — else `cargo publish`, which packages the crate again:
+//! when a credential provider is configured, only cargo may ask it.
 
 use serde_json::Value;
 
@@ -45,6 +45,8 @@ enum TokenFrom {
     Trusted,
     /// This environment variable.
     Variable(String),
+    /// The credentials file `cargo login` wrote.
+    File(std::path::PathBuf),
 }
 
 impl Job<'_> {
@@ -59,6 +61,8 @@ impl Job<'_> {
             TokenFrom::Trusted
         } else if std::env::var_os(&variable).is_some_and(|v| !v.is_empty()) {
             TokenFrom::Variable(variable)
+        } else if let Some((file, _)) = crate::registry::cargo_login_token(&self.repo.root, registry) {
+            TokenFrom::File(file)
         } else {
             return Ok(Route::Cargo);
         };
@@ -85,6 +89,7 @@ impl Job<'_> {
         let source = match &upload.token {
             TokenFrom::Trusted => "the trusted-publishing token".to_string(),
             TokenFrom::Variable(v) => format!("the token in {v}"),
+            TokenFrom::File(f) => format!("the token `cargo login` wrote in {}", f.display()),
         };
         let what = format!(
             "upload {} (the bytes packaged and verified above) to {}/api/v1/crates/new with {source}",
@@ -96,10 +101,14 @@ impl Job<'_> {
                 self.ctx.effect(holder.describe(), || holder.lease().map(Some))?
             }
             TokenFrom::Variable(v) => std::env::var(v).ok().map(Secret::new),
+            TokenFrom::File(_) => {
+                let registry = self.repo.config.cargo_registry.as_deref();
+                crate::registry::cargo_login_token(&self.repo.root, registry).map(|(_, t)| Secret::new(t))
+            }
         };
         let warnings = self.ctx.effect(what, || {
             let token = token.as_ref().ok_or_else(|| {
-                fail(Code::PublishFailed, format!("{} is not set", self.token_name()), "set it again and resume")
+                fail(Code::PublishFailed, format!("{source} is gone"), "set it again (or `cargo login`) and resume")
             })?;
             let body = cargo_api::body(&upload.meta, &crate::shell::fs::read(&upload.path)?);
             cargo_api::publish(&upload.api, token.expose(), c.name, &body)
@@ -108,9 +117,5 @@ impl Job<'_> {
             println!("  {}: {w}", c.name);
         }
         Ok(())
-    }
-
-    fn token_name(&self) -> String {
-        crate::registry::cargo_token_variable(self.repo.config.cargo_registry.as_deref())
     }
 }
