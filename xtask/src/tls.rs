@@ -19,6 +19,11 @@ fn config() -> &'static (Arc<rustls::ClientConfig>, Vec<String>) {
         // certificates rustls cannot parse are skipped, as every TLS client skips them
         roots.add_parsable_certificates(native.certs);
         let problems = native.errors.iter().map(|e| crate::config::one_line(&e.to_string())).collect();
+        // ring is the provider ureq 2 builds (aws-lc-rs would add a C and cmake build). rustls
+        // 0.23.48 deprecated ring's provider for having no post-quantum key exchange; registries and
+        // forges all still speak X25519, and rustls itself calls it so. A repository that adopts the
+        // xtask without a committed Cargo.lock gets the newest rustls: no warning may come of it.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
