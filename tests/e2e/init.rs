@@ -376,6 +376,33 @@ fn dry_run_writes_nothing_a_second_init_changes_nothing_and_refusals_are_named()
     assert_eq!(std::fs::read_dir(&plain.0).unwrap().count(), 0);
 }
 
+/// A library that keeps Cargo.lock out of git (thiserror's `.gitignore` has `/Cargo.lock`): every
+/// clone builds the adopted xtask with the newest compatible dependencies, which init says, naming
+/// the ignore rule; a committed lockfile gets no such note.
+#[test]
+fn init_says_when_git_ignores_the_cargo_lock_the_xtask_would_build_with() {
+    let repo = Repo::new("init-ignored-lock");
+    repo.write("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"core\"]\n")
+        .write("core/Cargo.toml", &crate_manifest("core", "1.0.0", ""))
+        .write("core/src/lib.rs", "pub fn core() {}\n")
+        .write(".gitignore", "/target/\n/Cargo.lock\n");
+    repo.commit("feat: first");
+    let into = repo.root_arg();
+    let before = repo.fingerprint();
+    let run = xtask(&["init", "--into", &into, "--dry-run"]).ok();
+    assert_eq!(before, repo.fingerprint(), "a dry run wrote something");
+    assert!(
+        run.stdout.contains("note: Cargo.lock is ignored by git (`/Cargo.lock` in .gitignore, line 2)")
+            && run.stdout.contains("commit Cargo.lock"),
+        "{}",
+        run.stdout
+    );
+    repo.write(".gitignore", "/target/\n");
+    repo.commit("chore: keep the lockfile");
+    let run = xtask(&["init", "--into", &into, "--dry-run"]).ok();
+    assert!(!run.stdout.contains("Cargo.lock is ignored"), "{}", run.stdout);
+}
+
 #[test]
 fn init_without_into_configures_the_repository_the_plan_then_reads() {
     let repo = Repo::new("init-here");

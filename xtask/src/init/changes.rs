@@ -43,6 +43,7 @@ fn xtask_files(sh: &Shell, target: &Path, notes: &mut Vec<String>) -> anyhow::Re
     }
     changes.extend(register(target, notes)?);
     changes.extend(own_lock(&source, target, &changes, notes)?);
+    notes.extend(ignored_lock(sh, target));
     changes.extend(alias(target, notes)?);
     changes.extend(ignore_target(sh, target)?);
     Ok(changes)
@@ -123,6 +124,24 @@ fn own_lock(
     let mut c = change(target, "Cargo.lock", lock.into_bytes(), "the versions the xtask is built with", false)?;
     c.diff = false;
     Ok(Some(c))
+}
+
+/// What to say when git ignores the root `Cargo.lock` (libraries often do):
+/// then every clone builds the xtask with the newest compatible versions of
+/// its dependencies, not the ones it was tested with.
+fn ignored_lock(sh: &Shell, target: &Path) -> Option<String> {
+    let rule = shell::probe(cmd!(sh, "git -C {target} check-ignore --verbose --no-index Cargo.lock"))?;
+    // SOURCE:LINE:PATTERN<TAB>PATH
+    let rule = rule.split('\t').next().unwrap_or(&rule);
+    let rule = match rule.rsplitn(3, ':').collect::<Vec<_>>()[..] {
+        [pattern, line, source] => format!("`{pattern}` in {source}, line {line}"),
+        _ => rule.to_string(),
+    };
+    Some(format!(
+        "Cargo.lock is ignored by git ({rule}): every clone builds the xtask with the newest compatible versions of \
+         its dependencies, not the ones it was tested with; to pin them, commit Cargo.lock (take it out of the \
+         ignore file)"
+    ))
 }
 
 /// `/target` in `.gitignore`, unless git ignores it already: as a path or as a
